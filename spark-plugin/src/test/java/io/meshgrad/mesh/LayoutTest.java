@@ -159,8 +159,9 @@ class LayoutTest {
   @Test
   void equalityIncludesMesh() {
     Layout layout = Layout.of(MESH, "model", "unsharded");
-    assertEquals(layout, Layout.of(Mesh.parse("batch=2,model=3"), "model", "unsharded"));
-    assertEquals(layout.hashCode(), Layout.of(Mesh.parse("batch=2,model=3"), "model", "unsharded").hashCode());
+    Layout same = Layout.of(Mesh.parse("batch=2,model=3"), "model", "unsharded");
+    assertEquals(layout, same);
+    assertEquals(layout.hashCode(), same.hashCode());
     assertNotEquals(layout, Layout.of(Mesh.parse("batch=2,model=2"), "model", "unsharded"));
     assertNotEquals(layout, Layout.of(MESH, "unsharded", "model"));
   }

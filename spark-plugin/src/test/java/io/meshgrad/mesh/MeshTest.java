@@ -144,7 +144,9 @@ class MeshTest {
         "[0, 2)",
         "got 2");
     assertContains(
-        assertThrows(IllegalArgumentException.class, () -> mesh.deviceId(0)), "expected 2", "got 1");
+        assertThrows(IllegalArgumentException.class, () -> mesh.deviceId(0)),
+        "expected 2",
+        "got 1");
   }
 
   @ParameterizedTest

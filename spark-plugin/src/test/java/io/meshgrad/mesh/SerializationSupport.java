@@ -17,7 +17,8 @@ final class SerializationSupport {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
     }
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+    ByteArrayInputStream source = new ByteArrayInputStream(bytes.toByteArray());
+    try (ObjectInputStream in = new ObjectInputStream(source)) {
       return (T) in.readObject();
     }
   }
