@@ -28,16 +28,21 @@ public final class BinaryLogisticLoss extends ScalarMarginLoss {
       double margin = m[i];
       double y = labels[i];
       double a = weights == null ? 1.0 : weights[i];
-      // softplus(+-m) = max(+-m, 0) + log1p(exp(-|m|)), whose exp cannot overflow; and
-      // log(1 + exp(m)) - y m = (1 - y) softplus(m) + y softplus(-m), which for y in {0, 1}
-      // avoids the cancellation of softplus(m) - m at large positive m.
+      // softplus(+-m) = max(+-m, 0) + log1p(exp(-|m|)) and sigmoid(+-m) from the same
+      // e = exp(-|m|), which cannot overflow. Writing
+      //   log(1 + exp(m)) - y m = (1 - y) softplus(m) + y softplus(-m),
+      //   sigmoid(m) - y        = (1 - y) sigmoid(m)  - y sigmoid(-m)
+      // avoids, for y in {0, 1}, the cancellation of softplus(m) - m and sigmoid(m) - 1 at large m.
       double e = Math.exp(-Math.abs(margin));
       double log1pE = Math.log1p(e);
-      double softplusPos = Math.max(margin, 0.0) + log1pE;
-      double softplusNeg = Math.max(-margin, 0.0) + log1pE;
-      double sigmoid = margin >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+      double r = 1.0 / (1.0 + e);
+      boolean positive = margin >= 0.0;
+      double softplusPos = (positive ? margin : 0.0) + log1pE;
+      double softplusNeg = (positive ? 0.0 : -margin) + log1pE;
+      double sigmoidPos = positive ? r : e * r;
+      double sigmoidNeg = positive ? e * r : r;
       lossSum += a * ((1.0 - y) * softplusPos + y * softplusNeg);
-      m[i] = a * (sigmoid - y);
+      m[i] = a * ((1.0 - y) * sigmoidPos - y * sigmoidNeg);
     }
     return lossSum;
   }
