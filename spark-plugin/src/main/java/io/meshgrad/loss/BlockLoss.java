@@ -18,7 +18,10 @@ import org.apache.spark.ml.linalg.Vector;
  */
 public interface BlockLoss extends Serializable {
 
-  /** {@code K}: coefficients have shape {@code [d, K]} ({@code [d]} when 1), intercept {@code [K]}. */
+  /**
+   * {@code K}: coefficients have shape {@code [d, K]} ({@code [d]} when {@code K == 1}), the
+   * intercept {@code [K]}.
+   */
   int numOutputs();
 
   /**

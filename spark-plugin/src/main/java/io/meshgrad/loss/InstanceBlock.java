@@ -2,9 +2,11 @@ package io.meshgrad.loss;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.function.DoubleConsumer;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.SparseVector;
@@ -166,9 +168,9 @@ public final class InstanceBlock implements Serializable {
     return matrix + vectorBytes(numRows, hasUnitWeights());
   }
 
-  /** Row {@code i} as an {@link Instance} with a new (dense or sparse, as stored) features vector. */
+  /** Row {@code i} as an {@link Instance} with a new features vector, dense or sparse as stored. */
   public Instance row(int i) {
-    java.util.Objects.checkIndex(i, numRows);
+    Objects.checkIndex(i, numRows);
     Vector features;
     if (isSparse()) {
       int from = rowPtr[i];
@@ -176,12 +178,11 @@ public final class InstanceBlock implements Serializable {
       features =
           new SparseVector(
               numFeatures,
-              java.util.Arrays.copyOfRange(colIndices, from, to),
-              java.util.Arrays.copyOfRange(csrValues, from, to));
+              Arrays.copyOfRange(colIndices, from, to),
+              Arrays.copyOfRange(csrValues, from, to));
     } else {
       int from = i * numFeatures;
-      features =
-          new DenseVector(java.util.Arrays.copyOfRange(denseValues, from, from + numFeatures));
+      features = new DenseVector(Arrays.copyOfRange(denseValues, from, from + numFeatures));
     }
     return new Instance(labels[i], weight(i), features);
   }

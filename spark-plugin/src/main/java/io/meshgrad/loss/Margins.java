@@ -1,5 +1,6 @@
 package io.meshgrad.loss;
 
+import java.util.Arrays;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
@@ -76,7 +77,7 @@ final class Margins {
         out[i] = m;
       }
     } else {
-      java.util.Arrays.fill(out, 0, n, b);
+      Arrays.fill(out, 0, n, b);
       if (d > 0) {
         // The row-major n x d X is a column-major d x n X^T; "T" multiplies by X.
         Blas.INSTANCE.dgemv("T", d, n, 1.0, block.denseValues(), d, w, 1, 1.0, out, 1);
@@ -114,7 +115,7 @@ final class Margins {
     int n = block.numRows();
     int d = block.numFeatures();
     if (intercept == null) {
-      java.util.Arrays.fill(out, 0, n * k, 0.0);
+      Arrays.fill(out, 0, n * k, 0.0);
     } else {
       for (int i = 0; i < n; i++) {
         System.arraycopy(intercept, 0, out, i * k, k);

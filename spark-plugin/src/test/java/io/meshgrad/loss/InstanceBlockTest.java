@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -133,7 +134,7 @@ class InstanceBlockTest {
     int d = 200;
     Vector small = new SparseVector(d, new int[] {7}, new double[] {1.5});
     double[] big = new double[d];
-    java.util.Arrays.fill(big, 2.0);
+    Arrays.fill(big, 2.0);
     List<Instance> rows = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       rows.add(new Instance(0, small));
@@ -286,7 +287,7 @@ class InstanceBlockTest {
 
   private static Vector dense(int d) {
     double[] x = new double[d];
-    java.util.Arrays.fill(x, 0.5);
+    Arrays.fill(x, 0.5);
     return new DenseVector(x);
   }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import java.util.Random;
 import org.apache.spark.ml.linalg.DenseVector;
-import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -125,9 +124,5 @@ class KnownValuesTest {
 
   static InstanceBlock block(List<Instance> rows, int d, boolean sparse) {
     return sparse ? InstanceBlock.sparse(rows, d) : InstanceBlock.dense(rows, d);
-  }
-
-  static Vector sparseVector(int size, int index, double value) {
-    return new SparseVector(size, new int[] {index}, new double[] {value});
   }
 }

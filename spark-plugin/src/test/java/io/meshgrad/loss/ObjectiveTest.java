@@ -70,7 +70,8 @@ class ObjectiveTest {
     assertEquals(40, merged.count());
 
     assertMessage(
-        assertThrows(IllegalArgumentException.class, () -> merged.merge(new GradientSum(5, 3, false))),
+        assertThrows(
+            IllegalArgumentException.class, () -> merged.merge(new GradientSum(5, 3, false))),
         "fitIntercept=true", "fitIntercept=false");
   }
 
@@ -107,7 +108,8 @@ class ObjectiveTest {
         "both be null");
     assertMessage(
         assertThrows(IllegalArgumentException.class,
-            () -> loss.accumulate(block, new double[6], new double[1], new double[6], new double[1])),
+            () -> loss.accumulate(
+                block, new double[6], new double[1], new double[6], new double[1])),
         "intercept", "length 2", "got length 1");
     assertMessage(
         assertThrows(IllegalArgumentException.class,
