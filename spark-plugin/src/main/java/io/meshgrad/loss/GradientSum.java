@@ -1,0 +1,146 @@
+package io.meshgrad.loss;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * Running sums of a {@link BlockLoss} over blocks: {@code sum_i a_i loss_i}, {@code sum_i a_i},
+ * the row count, and the gradient sums for the coefficients and (when fitted) the intercept.
+ * Mutable; {@link #add} and {@link #merge} make it the zero value, sequence and combine operation
+ * of an aggregation. {@link L2Regularization#objective} turns it into the objective.
+ */
+public final class GradientSum implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int numFeatures;
+  private final int numOutputs;
+  private final double[] coefGrad;
+  private final double[] interceptGrad;
+  private double lossSum;
+  private double weightSum;
+  private long count;
+
+  /**
+   * Empty sums for coefficients of shape {@code [numFeatures, numOutputs]}, with an intercept
+   * gradient of length {@code numOutputs} when {@code fitIntercept}.
+   */
+  public GradientSum(int numFeatures, int numOutputs, boolean fitIntercept) {
+    Requires.require(numFeatures >= 0, "numFeatures must be >= 0, got " + numFeatures);
+    Requires.require(numOutputs >= 1, "numOutputs must be >= 1, got " + numOutputs);
+    this.numFeatures = numFeatures;
+    this.numOutputs = numOutputs;
+    this.coefGrad = new double[Math.multiplyExact(numFeatures, numOutputs)];
+    this.interceptGrad = fitIntercept ? new double[numOutputs] : null;
+  }
+
+  /**
+   * Adds one block's sums at the given parameters.
+   *
+   * @param intercept the intercept, {@code null} exactly when these sums fit no intercept
+   * @return this
+   */
+  public GradientSum add(
+      BlockLoss loss, InstanceBlock block, double[] coefficients, double[] intercept) {
+    Requires.require(loss != null, "loss must be non-null, got null");
+    Requires.require(block != null, "block must be non-null, got null");
+    Requires.require(
+        loss.numOutputs() == numOutputs,
+        "loss must have numOutputs " + numOutputs + ", got " + loss.numOutputs() + " (" + loss
+            + ")");
+    Requires.require(
+        block.numFeatures() == numFeatures,
+        "block must have numFeatures " + numFeatures + ", got " + block.numFeatures());
+    Requires.require(
+        (intercept == null) == (interceptGrad == null),
+        fitIntercept()
+            ? "intercept must be an array of length " + numOutputs + " (fitIntercept), got null"
+            : "intercept must be null (no fitIntercept), got an array");
+    lossSum += loss.accumulate(block, coefficients, intercept, coefGrad, interceptGrad);
+    weightSum += block.weightSum();
+    count += block.numRows();
+    return this;
+  }
+
+  /**
+   * Adds another sum of the same shape into this one.
+   *
+   * @return this
+   */
+  public GradientSum merge(GradientSum other) {
+    Requires.require(other != null, "other must be non-null, got null");
+    Requires.require(
+        other.numFeatures == numFeatures
+            && other.numOutputs == numOutputs
+            && other.fitIntercept() == fitIntercept(),
+        "other must have shape " + shape() + ", got " + other.shape());
+    lossSum += other.lossSum;
+    weightSum += other.weightSum;
+    count += other.count;
+    for (int j = 0; j < coefGrad.length; j++) {
+      coefGrad[j] += other.coefGrad[j];
+    }
+    if (interceptGrad != null) {
+      for (int k = 0; k < numOutputs; k++) {
+        interceptGrad[k] += other.interceptGrad[k];
+      }
+    }
+    return this;
+  }
+
+  public int numFeatures() {
+    return numFeatures;
+  }
+
+  public int numOutputs() {
+    return numOutputs;
+  }
+
+  public boolean fitIntercept() {
+    return interceptGrad != null;
+  }
+
+  /** {@code sum_i a_i loss_i}. */
+  public double lossSum() {
+    return lossSum;
+  }
+
+  /** {@code sum_i a_i}. */
+  public double weightSum() {
+    return weightSum;
+  }
+
+  /** Number of rows added. */
+  public long count() {
+    return count;
+  }
+
+  /** A copy of {@code sum_i a_i d loss_i / d W}, row-major {@code [numFeatures, numOutputs]}. */
+  public double[] coefGrad() {
+    return coefGrad.clone();
+  }
+
+  /** A copy of {@code sum_i a_i d loss_i / d b}, or {@code null} without intercept. */
+  public double[] interceptGrad() {
+    return interceptGrad == null ? null : interceptGrad.clone();
+  }
+
+  double[] coefGradView() {
+    return coefGrad;
+  }
+
+  double[] interceptGradView() {
+    return interceptGrad;
+  }
+
+  @Override
+  public String toString() {
+    return "GradientSum(" + shape() + ", count=" + count + ", weightSum=" + weightSum
+        + ", lossSum=" + lossSum + ", coefGrad=" + Arrays.toString(coefGrad)
+        + ", interceptGrad=" + Arrays.toString(interceptGrad) + ")";
+  }
+
+  private String shape() {
+    return "[numFeatures=" + numFeatures + ", numOutputs=" + numOutputs
+        + ", fitIntercept=" + fitIntercept() + "]";
+  }
+}
