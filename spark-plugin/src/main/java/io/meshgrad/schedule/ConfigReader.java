@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads one schedule's {@code get_config()} dictionary strictly: unknown keys, missing required keys
- * and JSON values of the wrong type are errors (Keras' {@code cls(**config)} would fail late or not
- * at all). Keys with a Keras default may be absent.
+ * Reads a JSON object strictly, a schedule's {@code get_config()} or its serialized form: unknown keys,
+ * missing required keys and values of the wrong JSON type are errors (Keras checks the keys, through
+ * {@code cls(**config)}, but not the types). Keys with a Keras default may be absent.
  */
 final class ConfigReader {
   private final String owner;
@@ -19,7 +19,7 @@ final class ConfigReader {
     this.config = Check.notNull(owner, "config", config);
     config.fieldNames().forEachRemaining(key -> {
       if (!keys.contains(key)) {
-        throw Check.error(owner, "unknown config key '" + key + "'; allowed keys are " + keys);
+        throw Check.error(owner, "unknown key '" + key + "'; allowed keys are " + keys);
       }
     });
   }
@@ -50,6 +50,14 @@ final class ConfigReader {
     return node.booleanValue();
   }
 
+  String string(String key) {
+    JsonNode node = required(key);
+    if (!node.isTextual()) {
+      throw wrongType(key, "a string", node);
+    }
+    return node.textValue();
+  }
+
   String stringOrNull(String key) {
     JsonNode node = config.get(key);
     if (node == null || node.isNull()) {
@@ -59,6 +67,14 @@ final class ConfigReader {
       throw wrongType(key, "a string or null", node);
     }
     return node.textValue();
+  }
+
+  ObjectNode object(String key) {
+    JsonNode node = required(key);
+    if (!node.isObject()) {
+      throw wrongType(key, "a JSON object", node);
+    }
+    return (ObjectNode) node;
   }
 
   double[] numbers(String key) {
@@ -76,7 +92,7 @@ final class ConfigReader {
   private JsonNode required(String key) {
     JsonNode node = config.get(key);
     if (node == null) {
-      throw Check.error(owner, "missing required config key '" + key + "'");
+      throw Check.error(owner, "missing required key '" + key + "'");
     }
     return node;
   }
@@ -89,7 +105,7 @@ final class ConfigReader {
   }
 
   private IllegalArgumentException wrongType(String key, String expected, JsonNode node) {
-    String type = node.getNodeType().name().toLowerCase(Locale.ROOT);
-    return Check.error(owner, key + " must be " + expected + ", got " + type + " " + node);
+    String got = node.isNull() ? "null" : node.getNodeType().name().toLowerCase(Locale.ROOT) + " " + node;
+    return Check.error(owner, key + " must be " + expected + ", got " + got);
   }
 }

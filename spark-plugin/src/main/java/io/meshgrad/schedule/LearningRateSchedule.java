@@ -2,6 +2,7 @@ package io.meshgrad.schedule;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Serializable;
+import java.util.Objects;
 
 /**
  * Keras' {@code keras.optimizers.schedules.LearningRateSchedule}: the learning rate as a function of
@@ -49,7 +50,7 @@ public abstract class LearningRateSchedule implements Serializable {
 
   @Override
   public int hashCode() {
-    return 31 * className().hashCode() + getConfig().hashCode();
+    return Objects.hash(className(), getConfig());
   }
 
   /** {@code ClassName{config as JSON}}. */

@@ -31,7 +31,8 @@ public final class Schedules {
    * The Keras 2.11/2.12 form {@code {"class_name": "<Name>", "config": {...}}}, which meshgrad's own
    * config files use too.
    *
-   * @throws IllegalArgumentException if {@code schedule} is null or its class name or config is
+   * @throws IllegalArgumentException if {@code schedule} is null, or its {@code className()} is null
+   *     or empty, or its {@code getConfig()} is null
    */
   public static ObjectNode serialize(LearningRateSchedule schedule) {
     Check.notNull(OWNER, "schedule", schedule);
@@ -62,18 +63,11 @@ public final class Schedules {
       throw Check.error(OWNER, "a serialized schedule must be a JSON object "
           + "{\"class_name\": ..., \"config\": {...}}, got " + node);
     }
-    node.fieldNames().forEachRemaining(key -> {
-      if (!KEYS.contains(key)) {
-        throw Check.error(OWNER, "unknown key '" + key + "' in a serialized schedule; allowed keys are " + KEYS);
-      }
-    });
-    String className = text(node, "class_name", true);
-    String registeredName = text(node, "registered_name", false);
-    boolean noModule = node.has("module") && text(node, "module", false) == null;
-    JsonNode config = node.get("config");
-    if (config == null || !config.isObject()) {
-      throw Check.error(OWNER, "config of " + className + " must be a JSON object, got " + config);
-    }
+    ConfigReader read = new ConfigReader(OWNER, (ObjectNode) node, KEYS);
+    String className = read.string("class_name");
+    ObjectNode config = read.object("config");
+    String registeredName = read.stringOrNull("registered_name");
+    boolean noModule = node.has("module") && read.stringOrNull("module") == null;
     Function<ObjectNode, LearningRateSchedule> fromConfig = noModule ? null : BUILT_INS.get(className);
     if (fromConfig == null) {
       fromConfig = CUSTOM.get(className);
@@ -84,7 +78,7 @@ public final class Schedules {
     if (fromConfig == null) {
       throw unknown(className, noModule);
     }
-    LearningRateSchedule schedule = fromConfig.apply(((ObjectNode) config).deepCopy());
+    LearningRateSchedule schedule = fromConfig.apply(config.deepCopy());
     if (schedule == null) {
       throw Check.error(OWNER, "the fromConfig function registered for " + className + " returned null");
     }
@@ -110,29 +104,19 @@ public final class Schedules {
     CUSTOM.put(className, fromConfig);
   }
 
-  private static String text(JsonNode node, String key, boolean required) {
-    JsonNode value = node.get(key);
-    if (value == null && required) {
-      throw Check.error(OWNER, "missing required key '" + key + "' in a serialized schedule " + node);
-    }
-    if (value == null || value.isNull() && !required) {
-      return null;
-    }
-    if (!value.isTextual()) {
-      throw Check.error(OWNER, key + " must be a string" + (required ? "" : " or null") + ", got " + value);
-    }
-    return value.textValue();
-  }
-
   private static IllegalArgumentException unknown(String className, boolean noModule) {
-    String howToRegister = "; if it is a custom schedule, register it with Schedules.register(\""
-        + className + "\", fromConfig)";
+    String howToRegister = "register it with Schedules.register(\"" + className + "\", fromConfig)";
+    if (noModule && BUILT_INS.containsKey(className)) {
+      return Check.error(OWNER, "Cannot deserialize object of type `" + className + "` (module null): "
+          + "as in Keras 2.13, module null marks a custom class; a built-in schedule has module "
+          + "\"keras.optimizers.schedules\" or no module key");
+    }
     if (noModule) {
       return Check.error(OWNER, "Cannot deserialize object of type `" + className + "` (module null): "
-          + "it is not a registered custom schedule" + howToRegister);
+          + "it is not a registered custom schedule; " + howToRegister);
     }
     return Check.error(OWNER, "unknown schedule class_name '" + className + "'; built-in schedules are "
         + new TreeSet<>(BUILT_INS.keySet()) + ", registered custom schedules are "
-        + new TreeSet<>(CUSTOM.keySet()) + howToRegister);
+        + new TreeSet<>(CUSTOM.keySet()) + "; if it is a custom schedule, " + howToRegister);
   }
 }

@@ -221,7 +221,7 @@ class ScheduleValuesTest {
   @Test
   void computesInFloat32AsKerasDoes() {
     ExponentialDecay schedule = new ExponentialDecay(0.01, 3, 0.8);
-    assertEquals((float) (0.01f * (float) Math.pow(0.8f, (float) (1f / 3f))), schedule.valueAt(1));
+    assertEquals(0.01f * (float) Math.pow(0.8f, 1f / 3f), schedule.valueAt(1));
     // 0.01f * 0.8f**2f rounds up by one ulp from the float nearest 0.0064, where double math would not.
     float keras = 0.01f * (float) Math.pow(0.8f, 2f);
     assertEquals(keras, schedule.valueAt(6));
