@@ -23,8 +23,9 @@ public abstract class LearningRateSchedule implements Serializable {
   /**
    * Keras' {@code __call__(step)}: the learning rate for the update made after {@code step} updates
    * have completed (the optimizer passes its iteration count before incrementing it, so the first
-   * update uses {@code valueAt(0)}). The built-in schedules compute in float32 exactly as Keras does
-   * for a Python-float {@code initial_learning_rate}.
+   * update uses {@code valueAt(0)}). The built-in schedules compute in float32 with Keras' order of
+   * operations, as Keras does for a Python-float {@code initial_learning_rate}; pow, cos and log may
+   * differ from TensorFlow's kernels in the last bit.
    *
    * @throws IllegalArgumentException if {@code step} is negative
    */
@@ -35,8 +36,9 @@ public abstract class LearningRateSchedule implements Serializable {
 
   /**
    * Keras' {@code get_config()}: exactly Keras' keys in Keras' order, with the values as given (an
-   * {@code initial_learning_rate} of 0.01 stays the double 0.01, a null name is JSON null). Each call
-   * returns a new node that the caller may modify.
+   * {@code initial_learning_rate} of 0.01 stays the double 0.01, a null name is JSON null; the
+   * built-ins write whole-number step counts and boundaries as JSON integers, as Keras users write
+   * them). Each call returns a new node that the caller may modify.
    */
   public abstract ObjectNode getConfig();
 
