@@ -399,7 +399,7 @@ public abstract class Optimizer implements Serializable {
             + "the optimizer was built with");
       }
     }
-    varList.forEach(v -> v.assign(slot(v, "average").storage()));
+    varList.forEach(v -> v.assign(slot(v, "average").read()));
   }
 
   /**

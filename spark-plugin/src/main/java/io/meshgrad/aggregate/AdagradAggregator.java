@@ -1,0 +1,275 @@
+package io.meshgrad.aggregate;
+
+import io.meshgrad.mesh.ShardedShape;
+import io.meshgrad.optimizer.GradientClipping;
+import io.meshgrad.optimizer.Optimizer;
+import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.Gradient;
+import io.meshgrad.tensor.IndexedSlices;
+import io.meshgrad.tensor.Tensor;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * One optimizer step on variables sharded across a state RDD (one shard per partition, see
+ * {@link ShardIndex}):
+ * <ol>
+ *   <li>gradients reach the shards: data partitions' sums are reduce-scattered to the shards
+ *       ({@link #reduceScatter}, a shuffle whose fan-in per level is bounded by the aggregation
+ *       depth, summed in source-partition order), or whole gradients given on the driver are cut
+ *       into shards ({@link #scatter});</li>
+ *   <li>with {@code clipnorm}/{@code global_clipnorm}, each shard's gradient is materialised and
+ *       its sum of squares (one scalar per shard) goes to the driver, which computes the clipping
+ *       transforms (job 1);</li>
+ *   <li>each shard applies {@link Optimizer#applyToVariable} (weight decay, Adagrad, EMA) where it
+ *       lives, on a copy of its arrays, and the new values come back to the driver for the next
+ *       broadcast (the last job).</li>
+ * </ol>
+ * So a step is one Spark job, two with norm clipping. Everything is summed in a fixed order, so
+ * results are bit-identical whatever the task timing and after retries.
+ */
+public final class AdagradAggregator implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final ShardIndex index;
+  private final int aggregationDepth;
+
+  /**
+   * @param aggregationDepth as MLlib's {@code aggregationDepth}: {@code >= 2} adds intermediate
+   *     levels when there are many data partitions, bounding the fan-in of each sum
+   */
+  public AdagradAggregator(ShardIndex index, int aggregationDepth) {
+    if (aggregationDepth < 1) {
+      throw new IllegalArgumentException("aggregationDepth must be >= 1, got " + aggregationDepth);
+    }
+    this.index = index;
+    this.aggregationDepth = aggregationDepth;
+  }
+
+  /** The outcome of a step: the new state (persisted, materialised) and what came to the driver. */
+  public record Result(JavaRDD<VariableShard> state, Map<Integer, Tensor> newValues, double lossSum, double weightSum) {}
+
+  /**
+   * Routes each data partition's sums to the shards of the variables they belong to.
+   *
+   * @param variables runtime variable index of each position of {@link PartialSums#gradients()}
+   * @param regParams L2 strength per position (0 for unregularised variables)
+   * @param numSources number of data partitions
+   * @return one {@link ShardInput} per state partition
+   */
+  public JavaRDD<ShardInput> reduceScatter(JavaRDD<PartialSums> partials, int[] variables, double[] regParams,
+      int numSources) {
+    ShardIndex idx = index;
+    JavaPairRDD<Integer, ShardPartial> routed = partials.flatMapToPair(sums -> {
+      List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>();
+      for (int pos = 0; pos < variables.length; pos++) {
+        ShardPartial[] pieces = ShardPartial.split(sums, pos, idx.shape(variables[pos]));
+        for (int s = 0; s < pieces.length; s++) {
+          out.add(new Tuple2<>(idx.partitionOf(variables[pos], s), pieces[s]));
+        }
+      }
+      return out.iterator();
+    });
+    int sources = numSources;
+    int scale = Math.max((int) Math.ceil(Math.pow(sources, 1.0 / aggregationDepth)), 2);
+    while (aggregationDepth > 1 && sources > scale + (sources + scale - 1) / scale) {
+      routed = sumGroups(routed, scale);
+      sources = (sources + scale - 1) / scale;
+    }
+    Map<Integer, Double> regByPartition = new HashMap<>();
+    for (int pos = 0; pos < variables.length; pos++) {
+      for (int s = 0; s < idx.shape(variables[pos]).numShards(); s++) {
+        regByPartition.put(idx.partitionOf(variables[pos], s), regParams[pos]);
+      }
+    }
+    return routed.partitionBy(new ShardPartitioner(idx.numPartitions())).mapPartitionsWithIndex((p, it) -> {
+      if (!regByPartition.containsKey(p)) {
+        return List.<ShardInput>of(new ShardInput.None()).iterator();
+      }
+      List<ShardPartial> parts = new ArrayList<>();
+      it.forEachRemaining(t -> parts.add(t._2()));
+      ShardPartial.Sum sum = ShardPartial.sumInSourceOrder(parts, idx.shape(idx.variableOf(p)).shardLength(idx.shardOf(p)));
+      return List.<ShardInput>of(new ShardInput.Summed(sum, regByPartition.get(p))).iterator();
+    }, true);
+  }
+
+  /** One intermediate level: sums partials of {@code scale} consecutive sources per shard, in source order. */
+  private JavaPairRDD<Integer, ShardPartial> sumGroups(JavaPairRDD<Integer, ShardPartial> routed, int scale) {
+    ShardIndex idx = index;
+    return routed
+        .mapToPair(t -> new Tuple2<>(new Tuple2<>(t._1(), t._2().source() / scale), t._2()))
+        .groupByKey()
+        .mapToPair(t -> {
+          int p = t._1()._1();
+          List<ShardPartial> parts = new ArrayList<>();
+          t._2().forEach(parts::add);
+          int len = idx.shape(idx.variableOf(p)).shardLength(idx.shardOf(p));
+          return new Tuple2<>(p, ShardPartial.ofSum(t._1()._2(), ShardPartial.sumInSourceOrder(parts, len)));
+        });
+  }
+
+  /** Cuts whole gradients (by runtime variable index) into one {@link ShardInput} per state partition. */
+  public JavaRDD<ShardInput> scatter(JavaSparkContext jsc, Map<Integer, Gradient> gradients) {
+    List<ShardInput> inputs = new ArrayList<>(Collections.nCopies(index.numPartitions(), new ShardInput.None()));
+    gradients.forEach((v, g) -> {
+      ShardedShape shape = index.shape(v);
+      for (int s = 0; s < shape.numShards(); s++) {
+        inputs.set(index.partitionOf(v, s), new ShardInput.Given(shardOf(g, shape, s)));
+      }
+    });
+    return jsc.parallelize(inputs, index.numPartitions());
+  }
+
+  /** Shard {@code s} of a whole gradient, in shard-local coordinates. */
+  static Gradient shardOf(Gradient g, ShardedShape shape, int s) {
+    int[] shardShape = shape.shardShape(s);
+    if (g instanceof Tensor t) {
+      return t.dtype() == DType.FLOAT32
+          ? Tensor.of(shape.sliceShard(t.floats(), s), shardShape)
+          : Tensor.of(shape.sliceShard(t.doubles(), s), shardShape);
+    }
+    IndexedSlices slices = (IndexedSlices) g;
+    Tensor values = slices.values();
+    int rowLength = values.rowLength();
+    List<Integer> rows = new ArrayList<>();
+    List<Integer> positions = new ArrayList<>();
+    for (int r = 0; r < slices.numRows(); r++) {
+      int row = slices.index(r);
+      for (int holder : shape.shardsOfRow(row)) {
+        if (holder == s) {
+          rows.add(shape.localRow(s, row));
+          positions.add(r);
+        }
+      }
+    }
+    int len = shape.shardRowLength(s);
+    int[] valuesShape = shardShape.clone();
+    valuesShape[0] = rows.size();
+    int[] local = rows.stream().mapToInt(Integer::intValue).toArray();
+    if (values.dtype() == DType.FLOAT32) {
+      float[] out = new float[rows.size() * len];
+      float[] row = new float[rowLength];
+      for (int i = 0; i < positions.size(); i++) {
+        System.arraycopy(values.floats(), positions.get(i) * rowLength, row, 0, rowLength);
+        System.arraycopy(shape.sliceRow(row, s), 0, out, i * len, len);
+      }
+      return new IndexedSlices(local, Tensor.of(out, valuesShape), shardShape);
+    }
+    double[] out = new double[rows.size() * len];
+    double[] row = new double[rowLength];
+    for (int i = 0; i < positions.size(); i++) {
+      System.arraycopy(values.doubles(), positions.get(i) * rowLength, row, 0, rowLength);
+      System.arraycopy(shape.sliceRow(row, s), 0, out, i * len, len);
+    }
+    return new IndexedSlices(local, Tensor.of(out, valuesShape), shardShape);
+  }
+
+  /** A shard's finished gradient and its sum of squares, kept between the norm job and the update job. */
+  private record Finished(Gradient gradient, double sumOfSquares, double lossSum, double weightSum)
+      implements Serializable {}
+
+  /**
+   * Clips and applies the shards' gradients where the shards live.
+   *
+   * @param steps per runtime variable index: what {@link Optimizer#applyToVariable} needs; a
+   *     variable without an entry is not updated
+   * @param truncateLineage checkpoint the new state (reliably if the SparkContext has a
+   *     checkpoint directory, locally otherwise)
+   */
+  public Result update(Optimizer optimizer, JavaRDD<VariableShard> state, JavaRDD<ShardInput> inputs,
+      Map<Integer, Optimizer.VariableStep> steps, boolean truncateLineage, String description) {
+    ShardIndex idx = index;
+    GradientClipping clipping = optimizer.clipping();
+    JavaRDD<Finished> finished = inputs.zipPartitions(state, (in, st) -> {
+      VariableShard shard = st.next();
+      ShardInput input = in.next();
+      Gradient g = input.gradient(shard);
+      double ss = g != null && clipping.needsNorms() ? GradientClipping.sumOfSquares(g) : 0;
+      return List.of(new Finished(g, ss, input.lossSum(), input.weightSum())).iterator();
+    });
+    List<Integer> vars = new ArrayList<>(steps.keySet());
+    Collections.sort(vars);
+    DType[] dtypes = new DType[vars.size()];
+    double[] perVariable = new double[vars.size()];
+    for (int i = 0; i < vars.size(); i++) {
+      dtypes[i] = idx.dtype(vars.get(i));
+    }
+    if (clipping.needsNorms()) {
+      finished = finished.persist(StorageLevel.MEMORY_AND_DISK());
+      finished.setName(description + ": gradients");
+      List<Double> sums = finished.map(Finished::sumOfSquares).collect();
+      for (int i = 0; i < vars.size(); i++) {
+        int v = vars.get(i);
+        for (int s = 0; s < idx.shape(v).numShards(); s++) {
+          perVariable[i] += sums.get(idx.partitionOf(v, s));
+        }
+      }
+    }
+    GradientClipping.Transform[] t = clipping.transforms(dtypes, perVariable);
+    Map<Integer, GradientClipping.Transform> transforms = new HashMap<>();
+    for (int i = 0; i < vars.size(); i++) {
+      transforms.put(vars.get(i), t[i]);
+    }
+    JavaRDD<Finished> clipped = finished;
+    JavaRDD<VariableShard> next = clipped.zipPartitions(state, (in, st) -> {
+      VariableShard shard = st.next();
+      Finished f = in.next();
+      Optimizer.VariableStep step = steps.get(shard.variable());
+      if (f.gradient() == null || step == null) {
+        return List.of(shard).iterator();
+      }
+      VariableShard updated = shard.copy();
+      Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
+          .apply(f.gradient());
+      optimizer.applyToVariable(step, g, updated.value(), updated.slotView());
+      return List.of(updated.withBatchSums(f.lossSum(), f.weightSum())).iterator();
+    }).persist(StorageLevel.MEMORY_AND_DISK());
+    next.setName(description + ": variable shards");
+    if (truncateLineage) {
+      if (next.context().getCheckpointDir().isDefined()) {
+        next.checkpoint();
+      } else {
+        next.rdd().localCheckpoint();
+      }
+    }
+    Map<Integer, Tensor> values = new HashMap<>();
+    double lossSum = 0;
+    double weightSum = 0;
+    List<VariableShard> updatedShards = next.filter(s -> steps.containsKey(s.variable()))
+        .map(s -> new VariableShard(s.variable(), s.shard(), s.value(), Map.of())
+            .withBatchSums(s.batchLossSum(), s.batchWeightSum()))
+        .collect();
+    Map<Integer, List<VariableShard>> byVariable = new HashMap<>();
+    for (VariableShard s : updatedShards) {
+      byVariable.computeIfAbsent(s.variable(), k -> new ArrayList<>()).add(s);
+      lossSum = s.batchLossSum();
+      weightSum = s.batchWeightSum();
+    }
+    byVariable.forEach((v, shards) -> values.put(v, assemble(idx.shape(v), idx.dtype(v), shards)));
+    if (clipping.needsNorms()) {
+      finished.unpersist(false);
+    }
+    return new Result(next, values, lossSum, weightSum);
+  }
+
+  /** The whole tensor from its shards. */
+  static Tensor assemble(ShardedShape shape, DType dtype, Iterable<VariableShard> shards) {
+    if (dtype == DType.FLOAT32) {
+      float[] whole = new float[Math.toIntExact(shape.numElements())];
+      shards.forEach(s -> shape.assembleShard(s.value().floats(), s.shard(), whole));
+      return Tensor.of(whole, shape.shape());
+    }
+    double[] whole = new double[Math.toIntExact(shape.numElements())];
+    shards.forEach(s -> shape.assembleShard(s.value().doubles(), s.shard(), whole));
+    return Tensor.of(whole, shape.shape());
+  }
+}

@@ -1,0 +1,127 @@
+package io.meshgrad.aggregate;
+
+import io.meshgrad.optimizer.DifferentiableLoss;
+import io.meshgrad.optimizer.LossAndGradients;
+import io.meshgrad.optimizer.Optimizer;
+import io.meshgrad.optimizer.Variable;
+import io.meshgrad.tensor.Gradient;
+import io.meshgrad.tensor.Tensor;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * A loss over a Spark dataset: the weighted mean of per-row losses plus L2,
+ * {@code L = sum_i a_i loss_i / sum_i a_i + (regParam/2) * sum over regularised variables ||w||^2},
+ * computed by data partitions from broadcast weights. Subclasses say how a partition computes its
+ * {@link PartialSums} for a step; this class turns the sums into the objective.
+ *
+ * <p>Two ways to use it: {@link #evaluate} (the {@link DifferentiableLoss} contract) brings every
+ * partition's sums to the driver in one job and sums them in partition order, for variables held
+ * in the driver; a mesh runtime instead reduce-scatters the sums to the variable shards (see
+ * {@link AdagradAggregator#reduceScatter}), and no gradient is gathered on the driver.
+ *
+ * <p>The batch of a step is chosen from the step number: the bound optimizer's iteration count
+ * ({@link #bindSteps}), or the number of evaluations so far.
+ */
+public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final double regParam;
+  private transient Optimizer stepClock;
+  private transient long evaluations;
+
+  /** @param regParam L2 strength, {@code >= 0} */
+  protected DatasetLoss(double regParam) {
+    if (!(Double.isFinite(regParam) && regParam >= 0)) {
+      throw new IllegalArgumentException("regParam must be a finite number >= 0, got " + regParam);
+    }
+    this.regParam = regParam;
+  }
+
+  /**
+   * One {@link PartialSums} per data partition (with its partition index as source) at the
+   * broadcast weights, over that partition's share of step {@code step}'s batch.
+   *
+   * @param weights the whole value of each variable, in the order of the variables list
+   */
+  public abstract JavaRDD<PartialSums> partialSums(Broadcast<double[][]> weights, long step);
+
+  /** Number of data partitions ({@link #partialSums} has one element per partition). */
+  public abstract int numPartitions();
+
+  /** Whether the variable at {@code position} of the variables list is L2-regularised. */
+  public abstract boolean isRegularized(int position);
+
+  /** The Spark context the data lives in. */
+  public abstract JavaSparkContext sparkContext();
+
+  public final double regParam() {
+    return regParam;
+  }
+
+  /** Uses {@code optimizer.iterations()} as the step number, so batches follow the optimizer. */
+  public final void bindSteps(Optimizer optimizer) {
+    this.stepClock = optimizer;
+  }
+
+  /** The step whose batch the next evaluation uses. */
+  public final long currentStep() {
+    return stepClock != null ? stepClock.iterations() : evaluations;
+  }
+
+  /** The variables' values as the broadcast form. */
+  public static double[][] weightsOf(List<? extends Variable> variables) {
+    double[][] w = new double[variables.size()][];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = variables.get(i).read().toDoubleArray();
+    }
+    return w;
+  }
+
+  /** The L2 term's sum of squares over the regularised variables. */
+  public final double regularisedSquares(double[][] weights) {
+    double s = 0;
+    for (int i = 0; i < weights.length; i++) {
+      if (isRegularized(i)) {
+        for (double x : weights[i]) {
+          s += x * x;
+        }
+      }
+    }
+    return s;
+  }
+
+  @Override
+  public LossAndGradients evaluate(List<Variable> variables) {
+    long step = currentStep();
+    double[][] weights = weightsOf(variables);
+    Broadcast<double[][]> bc = sparkContext().broadcast(weights);
+    List<PartialSums> partials;
+    try {
+      partials = new ArrayList<>(partialSums(bc, step).collect());
+    } finally {
+      bc.destroy();
+    }
+    partials.sort(Comparator.comparingInt(PartialSums::source));
+    PartialSums total = partials.get(0);
+    for (int i = 1; i < partials.size(); i++) {
+      total = total.plus(partials.get(i));
+    }
+    List<Gradient> gradients = new ArrayList<>();
+    for (int i = 0; i < variables.size(); i++) {
+      Variable v = variables.get(i);
+      double[] sum = total.gradients()[i] != null ? total.gradients()[i] : new double[weights[i].length];
+      Tensor value = Tensor.of(weights[i], v.shape());
+      gradients.add(ObjectiveGradient.of(sum, total.weightSum(), isRegularized(i) ? regParam : 0, value,
+          v.shape(), v.dtype()));
+    }
+    evaluations++;
+    return new LossAndGradients(
+        ObjectiveGradient.value(total.lossSum(), total.weightSum(), regParam, regularisedSquares(weights)), gradients);
+  }
+}

@@ -1,0 +1,32 @@
+package io.meshgrad.aggregate;
+
+import java.io.Serializable;
+
+/**
+ * What one data partition contributes to a step: {@code sum_i a_i loss_i}, {@code sum_i a_i} and,
+ * per variable, {@code sum_i a_i d loss_i / d w} over its share of the batch, as whole row-major
+ * arrays ({@code null} where the partition's rows do not touch the variable). Unnormalised and
+ * unregularised: see {@link ObjectiveGradient}.
+ */
+public record PartialSums(int source, double lossSum, double weightSum, double[][] gradients) implements Serializable {
+
+  /** Adds {@code other} into this (in place) and returns this; the caller fixes the order. */
+  public PartialSums plus(PartialSums other) {
+    double[][] g = gradients;
+    for (int v = 0; v < g.length; v++) {
+      double[] o = other.gradients[v];
+      if (o == null) {
+        continue;
+      }
+      if (g[v] == null) {
+        g[v] = o.clone();
+      } else {
+        double[] a = g[v];
+        for (int i = 0; i < a.length; i++) {
+          a[i] += o[i];
+        }
+      }
+    }
+    return new PartialSums(source, lossSum + other.lossSum, weightSum + other.weightSum, g);
+  }
+}

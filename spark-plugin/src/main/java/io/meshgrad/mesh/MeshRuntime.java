@@ -1,0 +1,407 @@
+package io.meshgrad.mesh;
+
+import io.meshgrad.aggregate.AdagradAggregator;
+import io.meshgrad.aggregate.DatasetLoss;
+import io.meshgrad.aggregate.ObjectiveGradient;
+import io.meshgrad.aggregate.PartialSums;
+import io.meshgrad.aggregate.ShardIndex;
+import io.meshgrad.aggregate.ShardInput;
+import io.meshgrad.aggregate.VariableShard;
+import io.meshgrad.optimizer.DifferentiableLoss;
+import io.meshgrad.optimizer.GradientAndVariable;
+import io.meshgrad.optimizer.LossAndGradients;
+import io.meshgrad.optimizer.Optimizer;
+import io.meshgrad.optimizer.SlotInitializer;
+import io.meshgrad.optimizer.Variable;
+import io.meshgrad.optimizer.VariableHome;
+import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.Gradient;
+import io.meshgrad.tensor.Tensor;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DTensor on Spark: the {@link DVariable}s of one {@link Mesh}, their shards in one persisted
+ * state RDD (shard {@code s} of variable {@code v} in partition {@code first(v) + s}, slots in the
+ * same record as their variable's shard, so an update never shuffles state), and the
+ * {@link VariableHome} that runs an optimizer's steps on them through {@link AdagradAggregator}.
+ *
+ * <pre>{@code
+ * MeshRuntime mesh = MeshRuntime.create(spark, Mesh.parse("batch=2,model=2"));
+ * DVariable w = mesh.variable("coefficients", Tensor.zeros(DType.FLOAT32, 123), null); // axis 0 on "model"
+ * Adagrad opt = Adagrad.builder().learningRate(0.1).build();
+ * opt.minimize(datasetLoss, List.of(w));   // the data side runs on the mesh's batch partitions
+ * mesh.close();                            // unpersists the state, destroys the broadcasts
+ * }</pre>
+ *
+ * <p>Lineage: every {@code checkpointInterval} updates the new state is checkpointed (reliably
+ * when the SparkContext has a checkpoint directory, the previous checkpoint's files then
+ * deleted; {@code localCheckpoint} otherwise), so long runs neither slow down nor overflow the
+ * stack. The weight broadcasts of the steps since the last checkpoint stay alive (executors'
+ * copies are dropped at once) so that a lost state partition can be recomputed.
+ */
+public final class MeshRuntime implements VariableHome, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MeshRuntime.class);
+
+  private final JavaSparkContext jsc;
+  private final Mesh mesh;
+  private int aggregationDepth = 2;
+  private int checkpointInterval = 10;
+  private long totalSteps = -1;
+
+  private final List<DVariable> variables = new ArrayList<>();
+  private final List<ShardedShape> shapes = new ArrayList<>();
+  private final List<DType> dtypes = new ArrayList<>();
+  private final List<Tensor> values = new ArrayList<>();
+  private ShardIndex index;
+  private JavaRDD<VariableShard> state;
+  private final List<Broadcast<?>> broadcastsSinceCheckpoint = new ArrayList<>();
+  private long updates;
+  private String lastCheckpointFile;
+  private boolean closed;
+
+  private MeshRuntime(JavaSparkContext jsc, Mesh mesh) {
+    this.jsc = jsc;
+    this.mesh = mesh;
+  }
+
+  /** A runtime for {@code mesh} on the session's SparkContext. */
+  public static MeshRuntime create(SparkSession spark, Mesh mesh) {
+    return new MeshRuntime(JavaSparkContext.fromSparkContext(spark.sparkContext()), mesh);
+  }
+
+  /** A runtime for {@code mesh} on a SparkContext. */
+  public static MeshRuntime create(JavaSparkContext jsc, Mesh mesh) {
+    return new MeshRuntime(jsc, mesh);
+  }
+
+  public Mesh mesh() {
+    return mesh;
+  }
+
+  /** As MLlib's {@code aggregationDepth} (default 2): bounds the fan-in of each gradient sum. */
+  public MeshRuntime setAggregationDepth(int depth) {
+    if (depth < 1) {
+      throw new IllegalArgumentException("aggregationDepth must be >= 1, got " + depth);
+    }
+    this.aggregationDepth = depth;
+    rebuildIndex();
+    return this;
+  }
+
+  /** Truncate the state's lineage every this many updates (default 10); -1 never. */
+  public MeshRuntime setCheckpointInterval(int interval) {
+    if (interval < 1 && interval != -1) {
+      throw new IllegalArgumentException("checkpointInterval must be >= 1 or -1 (never), got " + interval);
+    }
+    this.checkpointInterval = interval;
+    return this;
+  }
+
+  /** Total number of steps planned, shown in job descriptions ({@code meshgrad step 12/300}); -1 if unknown. */
+  public MeshRuntime setTotalSteps(long totalSteps) {
+    this.totalSteps = totalSteps;
+    return this;
+  }
+
+  /** A variable with the default layout: axis 0 on the first non-batch dimension. */
+  public DVariable variable(String name, Tensor initialValue) {
+    return variable(name, initialValue, null);
+  }
+
+  /**
+   * Creates a sharded variable.
+   *
+   * @param layout one entry per axis of {@code initialValue}; {@code null} for
+   *     {@link Layout#defaultFor}
+   * @throws IllegalArgumentException for a layout of another mesh or rank, or a duplicate name
+   */
+  public synchronized DVariable variable(String name, Tensor initialValue, Layout layout) {
+    requireOpen();
+    Layout l = layout != null ? layout : Layout.defaultFor(mesh, initialValue.rank());
+    if (!l.mesh().equals(mesh)) {
+      throw new IllegalArgumentException("layout of variable " + name + " is on mesh " + l.mesh()
+          + ", expected this runtime's mesh " + mesh);
+    }
+    for (DVariable v : variables) {
+      if (v.name().equals(name)) {
+        throw new IllegalArgumentException("a variable named " + name + " already exists on this mesh");
+      }
+    }
+    ShardedShape shape = ShardedShape.of(l, initialValue.shape());
+    int idx = variables.size();
+    List<VariableShard> shards = new ArrayList<>();
+    for (int s = 0; s < shape.numShards(); s++) {
+      shards.add(new VariableShard(idx, s, slice(initialValue, shape, s), Map.of()));
+    }
+    DVariable v = new DVariable(this, name, idx, null, shape, initialValue.dtype());
+    JavaRDD<VariableShard> fresh = jsc.parallelize(shards, shape.numShards());
+    variables.add(v);
+    shapes.add(shape);
+    dtypes.add(initialValue.dtype());
+    values.add(initialValue.copy());
+    rebuildIndex();
+    replaceState(state == null ? fresh : state.union(fresh), "add variable " + name);
+    return v;
+  }
+
+  private void rebuildIndex() {
+    index = new ShardIndex(shapes, dtypes);
+  }
+
+  /** The model variables in creation order. */
+  public List<DVariable> variables() {
+    return Collections.unmodifiableList(variables);
+  }
+
+  /** The persisted state RDD (one variable shard per partition), for inspection. */
+  public JavaRDD<VariableShard> stateRdd() {
+    requireOpen();
+    return state;
+  }
+
+  private static Tensor slice(Tensor whole, ShardedShape shape, int s) {
+    return whole.dtype() == DType.FLOAT32
+        ? Tensor.of(shape.sliceShard(whole.floats(), s), shape.shardShape(s))
+        : Tensor.of(shape.sliceShard(whole.doubles(), s), shape.shardShape(s));
+  }
+
+  // ------------------------------------------------------------------ VariableHome
+
+  @Override
+  public synchronized Variable createSlot(Variable reference, String slotName, SlotInitializer initializer) {
+    DVariable ref = own(reference);
+    int idx = ref.index();
+    replaceState(state.map(s -> s.variable() == idx ? s.withSlot(slotName, initializer.initialValue(s.value())) : s),
+        "add slot " + slotName + "/" + ref.name());
+    return new DVariable(this, slotName + "/" + ref.name(), idx, slotName, ref.shardedShape(), ref.dtype());
+  }
+
+  @Override
+  public synchronized void applyGradients(Optimizer optimizer, List<Variable> vars, List<Gradient> gradients,
+      List<Optimizer.VariableStep> steps) {
+    Map<Integer, Gradient> byIndex = new LinkedHashMap<>();
+    Map<Integer, Optimizer.VariableStep> stepByIndex = new HashMap<>();
+    for (int i = 0; i < vars.size(); i++) {
+      int idx = own(vars.get(i)).index();
+      byIndex.put(idx, gradients.get(i));
+      stepByIndex.put(idx, steps.get(i));
+    }
+    describeStep(optimizer);
+    JavaRDD<ShardInput> inputs = aggregator().scatter(jsc, byIndex);
+    commit(aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(), stepName(optimizer)), null);
+  }
+
+  @Override
+  public synchronized double minimize(Optimizer optimizer, DifferentiableLoss loss, List<Variable> vars,
+      List<Optimizer.VariableStep> steps) {
+    if (!(loss instanceof DatasetLoss data)) {
+      LossAndGradients lg = loss.evaluate(vars);
+      List<GradientAndVariable> pairs = new ArrayList<>();
+      for (int i = 0; i < vars.size(); i++) {
+        pairs.add(new GradientAndVariable(lg.gradients().get(i), vars.get(i)));
+      }
+      List<Variable> present = new ArrayList<>();
+      List<Gradient> grads = new ArrayList<>();
+      List<Optimizer.VariableStep> presentSteps = new ArrayList<>();
+      for (int i = 0; i < pairs.size(); i++) {
+        if (pairs.get(i).gradient() != null) {
+          present.add(vars.get(i));
+          grads.add(pairs.get(i).gradient());
+          presentSteps.add(steps.get(i));
+        }
+      }
+      if (present.isEmpty()) {
+        throw new IllegalArgumentException("No gradients provided for any variable: "
+            + vars.stream().map(Variable::name).toList());
+      }
+      applyGradients(optimizer, present, grads, presentSteps);
+      return lg.loss();
+    }
+    int[] indices = new int[vars.size()];
+    double[] regParams = new double[vars.size()];
+    Map<Integer, Optimizer.VariableStep> stepByIndex = new HashMap<>();
+    double[][] weights = new double[vars.size()][];
+    for (int i = 0; i < vars.size(); i++) {
+      indices[i] = own(vars.get(i)).index();
+      regParams[i] = data.isRegularized(i) ? data.regParam() : 0;
+      stepByIndex.put(indices[i], steps.get(i));
+      weights[i] = values.get(indices[i]).toDoubleArray();
+    }
+    describeStep(optimizer);
+    Broadcast<double[][]> bc = jsc.broadcast(weights);
+    broadcastsSinceCheckpoint.add(bc);
+    JavaRDD<PartialSums> partials = data.partialSums(bc, optimizer.iterations());
+    JavaRDD<ShardInput> inputs = aggregator().reduceScatter(partials, indices, regParams, data.numPartitions());
+    AdagradAggregator.Result r = aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(),
+        stepName(optimizer));
+    commit(r, bc);
+    return ObjectiveGradient.value(r.lossSum(), r.weightSum(), data.regParam(), data.regularisedSquares(weights));
+  }
+
+  private AdagradAggregator aggregator() {
+    return new AdagradAggregator(index, aggregationDepth);
+  }
+
+  private boolean truncateNow() {
+    return checkpointInterval > 0 && (updates + 1) % checkpointInterval == 0;
+  }
+
+  private String stepName(Optimizer optimizer) {
+    long step = optimizer.iterations() + 1;
+    return "meshgrad step " + step + (totalSteps > 0 ? "/" + totalSteps : "");
+  }
+
+  private void describeStep(Optimizer optimizer) {
+    requireOpen();
+    jsc.setJobDescription(stepName(optimizer));
+  }
+
+  /** Takes a step's new state and values; releases what the truncated lineage no longer needs. */
+  private void commit(AdagradAggregator.Result r, Broadcast<?> stepBroadcast) {
+    JavaRDD<VariableShard> old = state;
+    state = r.state();
+    r.newValues().forEach(values::set);
+    if (stepBroadcast != null) {
+      stepBroadcast.unpersist(false);
+    }
+    boolean truncated = truncateNow();
+    updates++;
+    if (truncated) {
+      broadcastsSinceCheckpoint.forEach(b -> b.destroy());
+      broadcastsSinceCheckpoint.clear();
+      deletePreviousCheckpoint();
+    }
+    old.unpersist(false);
+  }
+
+  private void deletePreviousCheckpoint() {
+    org.apache.spark.api.java.Optional<String> file = state.getCheckpointFile();
+    if (!file.isPresent()) {
+      return;
+    }
+    if (lastCheckpointFile != null) {
+      try {
+        Path p = new Path(lastCheckpointFile);
+        FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
+        fs.delete(p, true);
+      } catch (IOException e) {
+        LOG.warn("could not delete the previous state checkpoint {}: {}", lastCheckpointFile, e.getMessage());
+      }
+    }
+    lastCheckpointFile = file.get();
+  }
+
+  private void replaceState(JavaRDD<VariableShard> next, String what) {
+    JavaRDD<VariableShard> old = state;
+    state = next.persist(StorageLevel.MEMORY_AND_DISK());
+    state.setName("meshgrad state (" + what + ")");
+    state.count();
+    if (old != null) {
+      old.unpersist(false);
+    }
+  }
+
+  private DVariable own(Variable v) {
+    requireOpen();
+    if (!(v instanceof DVariable d) || d.home() != this) {
+      throw new IllegalArgumentException("variable " + v.name() + " does not live on this mesh runtime");
+    }
+    if (d.isSlot()) {
+      throw new IllegalArgumentException("variable " + v.name() + " is an optimizer slot, not a model variable");
+    }
+    return d;
+  }
+
+  synchronized Tensor read(DVariable v) {
+    requireOpen();
+    if (!v.isSlot()) {
+      return values.get(v.index()).copy();
+    }
+    int idx = v.index();
+    int[] partitions = new int[v.numShards()];
+    for (int s = 0; s < partitions.length; s++) {
+      partitions[s] = index.partitionOf(idx, s);
+    }
+    String slot = v.slotName();
+    List<VariableShard> shards = new ArrayList<>();
+    for (List<VariableShard> part : state.collectPartitions(partitions)) {
+      for (VariableShard s : part) {
+        shards.add(new VariableShard(idx, s.shard(), s.slot(slot), Map.of()));
+      }
+    }
+    return assemble(v.shardedShape(), v.dtype(), shards);
+  }
+
+  private static Tensor assemble(ShardedShape shape, DType dtype, List<VariableShard> shards) {
+    if (dtype == DType.FLOAT32) {
+      float[] whole = new float[Math.toIntExact(shape.numElements())];
+      shards.forEach(s -> shape.assembleShard(s.value().floats(), s.shard(), whole));
+      return Tensor.of(whole, shape.shape());
+    }
+    double[] whole = new double[Math.toIntExact(shape.numElements())];
+    shards.forEach(s -> shape.assembleShard(s.value().doubles(), s.shard(), whole));
+    return Tensor.of(whole, shape.shape());
+  }
+
+  synchronized void assign(DVariable v, Tensor newValue) {
+    requireOpen();
+    if (newValue.dtype() != v.dtype() || !java.util.Arrays.equals(newValue.shape(), v.shape())) {
+      throw new IllegalArgumentException("value for " + v.name() + " must be " + v.dtype()
+          + java.util.Arrays.toString(v.shape()) + ", got " + newValue.dtype() + java.util.Arrays.toString(newValue.shape()));
+    }
+    int idx = v.index();
+    String slot = v.slotName();
+    ShardedShape shape = v.shardedShape();
+    Tensor whole = newValue.copy();
+    replaceState(state.map(s -> {
+      if (s.variable() != idx) {
+        return s;
+      }
+      Tensor part = slice(whole, shape, s.shard());
+      return slot == null ? s.withValue(part) : s.withSlotValue(slot, part);
+    }), "assign " + v.name());
+    if (slot == null) {
+      values.set(idx, whole);
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("this MeshRuntime is closed");
+    }
+  }
+
+  /** Unpersists the state and destroys the remaining broadcasts; the variables become unusable. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (state != null) {
+      state.unpersist(false);
+    }
+    broadcastsSinceCheckpoint.forEach(b -> b.destroy());
+    broadcastsSinceCheckpoint.clear();
+  }
+
+  @Override
+  public String toString() {
+    return "MeshRuntime(" + mesh + ", " + variables.size() + " variables)";
+  }
+}
