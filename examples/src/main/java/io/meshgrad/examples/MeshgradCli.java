@@ -2,12 +2,17 @@ package io.meshgrad.examples;
 
 import io.meshgrad.conformance.InProcessScenarioRunner;
 import io.meshgrad.conformance.Replay;
+import io.meshgrad.conformance.ScenarioRunner;
+import io.meshgrad.conformance.ShardedScenarioRunner;
+import io.meshgrad.mesh.Mesh;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
+import org.apache.spark.sql.SparkSession;
 
 /** {@code bin/meshgrad}: the command line. {@code main} exits; {@link #run} returns the exit code. */
 public final class MeshgradCli {
@@ -15,9 +20,12 @@ public final class MeshgradCli {
       usage: meshgrad <command> [options]
 
       commands:
-        replay [--check] FILE_OR_DIR...   replay meshgrad-scenario/1 optimizer traces; one JSON line per
+        replay [--check] [--master URL] [--mesh batch=B,model=M] [--in-process] FILE_OR_DIR...
+                                          replay meshgrad-scenario/1 optimizer traces: one JSON line per
                                           scenario, or with --check PASS/FAIL lines and 'N passed, N failed'
-                                          (exit 1 if any failed)
+                                          (exit 1 if any failed). Scenarios that carry a mesh run sharded
+                                          on Spark (--master, default local[*]); --mesh shards the others
+                                          too; --in-process runs everything in this JVM without Spark
         help, --help                      this text
       """;
 
@@ -54,27 +62,76 @@ public final class MeshgradCli {
 
   private static int replay(String[] args, PrintStream out) throws IOException {
     boolean check = false;
+    boolean inProcess = false;
+    String master = "local[*]";
+    Mesh mesh = null;
     List<Path> paths = new ArrayList<>();
-    for (String a : args) {
-      if (a.equals("--check")) {
-        check = true;
-      } else if (a.startsWith("--")) {
-        throw new UsageException("unknown option '" + a + "'; allowed: --check");
-      } else {
-        paths.add(Path.of(a));
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--check" -> check = true;
+        case "--in-process" -> inProcess = true;
+        case "--master" -> master = value(args, ++i, "--master");
+        case "--mesh" -> mesh = Mesh.parse(value(args, ++i, "--mesh"));
+        default -> {
+          if (args[i].startsWith("--")) {
+            throw new UsageException("unknown option '" + args[i] + "'; allowed: --check, --master, --mesh, --in-process");
+          }
+          paths.add(Path.of(args[i]));
+        }
       }
     }
     if (paths.isEmpty()) {
       throw new UsageException("name at least one scenario file or directory "
           + "(the public scenarios are in spark-plugin/src/test/resources/conformance)");
     }
-    Replay replay = new Replay(new InProcessScenarioRunner());
-    List<Path> files = Replay.scenarioFiles(paths);
-    if (!check) {
-      replay.print(files, out);
-      return 0;
+    if (inProcess && mesh != null) {
+      throw new UsageException("--in-process and --mesh exclude each other");
     }
-    return replay.check(files, out).allPassed() ? 0 : 1;
+    LazySession spark = new LazySession(master);
+    try {
+      ScenarioRunner runner = inProcess ? new InProcessScenarioRunner() : new ShardedScenarioRunner(spark, mesh);
+      Replay replay = new Replay(runner);
+      List<Path> files = Replay.scenarioFiles(paths);
+      if (!check) {
+        replay.print(files, out);
+        return 0;
+      }
+      return replay.check(files, out).allPassed() ? 0 : 1;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  static String value(String[] args, int i, String option) {
+    if (i >= args.length) {
+      throw new UsageException(option + " needs a value");
+    }
+    return args[i];
+  }
+
+  /** A local Spark session started only if some scenario needs one. */
+  static final class LazySession implements Supplier<SparkSession> {
+    private final String master;
+    private SparkSession session;
+
+    LazySession(String master) {
+      this.master = master;
+    }
+
+    @Override
+    public synchronized SparkSession get() {
+      if (session == null) {
+        session = SparkSession.builder().master(master).appName("meshgrad replay")
+            .config("spark.ui.showConsoleProgress", "false").getOrCreate();
+      }
+      return session;
+    }
+
+    synchronized void stop() {
+      if (session != null) {
+        session.stop();
+      }
+    }
   }
 
   /** A command line that cannot be run as given (exit code 2). */

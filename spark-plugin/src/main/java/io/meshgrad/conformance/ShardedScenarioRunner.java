@@ -9,6 +9,7 @@ import io.meshgrad.optimizer.GradientAndVariable;
 import io.meshgrad.tensor.Gradient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -18,14 +19,21 @@ import org.apache.spark.sql.SparkSession;
  * match the in-process run within the conformance rule.
  */
 public final class ShardedScenarioRunner implements ScenarioRunner {
-  private final SparkSession spark;
+  private final Supplier<SparkSession> spark;
   private final Mesh defaultMesh;
   private final ScenarioRunner inProcess = new InProcessScenarioRunner();
 
-  /** @param defaultMesh mesh for scenarios that carry none; {@code null} to run those in process */
-  public ShardedScenarioRunner(SparkSession spark, Mesh defaultMesh) {
+  /**
+   * @param spark the session, asked for only when a scenario runs sharded
+   * @param defaultMesh mesh for scenarios that carry none; {@code null} to run those in process
+   */
+  public ShardedScenarioRunner(Supplier<SparkSession> spark, Mesh defaultMesh) {
     this.spark = spark;
     this.defaultMesh = defaultMesh;
+  }
+
+  public ShardedScenarioRunner(SparkSession spark, Mesh defaultMesh) {
+    this(() -> spark, defaultMesh);
   }
 
   @Override
@@ -35,7 +43,7 @@ public final class ShardedScenarioRunner implements ScenarioRunner {
       return inProcess.run(scenario);
     }
     Adagrad optimizer = Adagrad.fromConfig(scenario.optimizer());
-    try (MeshRuntime runtime = MeshRuntime.create(spark, mesh)) {
+    try (MeshRuntime runtime = MeshRuntime.create(spark.get(), mesh)) {
       List<DVariable> vars = new ArrayList<>();
       for (Scenario.VariableSpec spec : scenario.variables()) {
         Layout layout = spec.layout() == null ? null : Layout.of(mesh, spec.layout());
