@@ -3,7 +3,7 @@ package io.meshgrad;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * One local Spark session ({@code local[2]}) shared by the tests of a JVM, created on first use
+ * One local Spark session ({@code local[2,4]}: two cores, a task may fail up to 4 times) shared by the tests of a JVM, created on first use
  * and stopped at JVM exit; tests must release what they cache.
  */
 public final class SparkTestSession {
@@ -14,7 +14,7 @@ public final class SparkTestSession {
   public static synchronized SparkSession get() {
     if (session == null) {
       session = SparkSession.builder()
-          .master("local[2]")
+          .master("local[2,4]")
           .appName("meshgrad-tests")
           .config("spark.ui.enabled", "false")
           .config("spark.sql.shuffle.partitions", "4")
