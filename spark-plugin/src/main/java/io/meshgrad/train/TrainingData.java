@@ -116,6 +116,10 @@ public final class TrainingData implements AutoCloseable {
     if (data == null) {
       throw new IllegalArgumentException("data must be a Dataset, got null");
     }
+    if (data.isStreaming()) {
+      throw new IllegalArgumentException(
+          "data must be a batch Dataset, got a streaming one (train on each micro-batch instead)");
+    }
     if (labelValidator == null) {
       throw new IllegalArgumentException("labelValidator must be non-null, got null");
     }

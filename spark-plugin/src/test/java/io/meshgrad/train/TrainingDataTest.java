@@ -17,6 +17,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF0;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -259,19 +262,19 @@ class TrainingDataTest {
   }
 
   @Test
-  void otherNumericTypesAndNoWeightColumnWork() {
+  void otherNumericTypesDottedNamesAndNoWeightColumnWork() {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       rows.add(RowFactory.create(new DenseVector(new double[] {i, 1}), i % 2, (long) i));
     }
     StructType schema =
         new StructType()
-            .add("v", SQLDataTypes.VectorType())
+            .add("x.v", SQLDataTypes.VectorType())
             .add("y", DataTypes.IntegerType)
             .add("n", DataTypes.LongType);
     Dataset<Row> df = spark.createDataFrame(rows, schema);
-    try (TrainingData unweighted = TrainingData.from(df, "v", "y", null, 2, ANY);
-        TrainingData weighted = TrainingData.from(df, "v", "y", "n", 2, ANY)) {
+    try (TrainingData unweighted = TrainingData.from(df, "x.v", "y", null, 2, ANY);
+        TrainingData weighted = TrainingData.from(df, "x.v", "y", "n", 2, ANY)) {
       assertEquals(6.0, unweighted.totalWeight());
       assertEquals(15.0, weighted.totalWeight());
       assertEquals(2, unweighted.numFeatures());
@@ -280,6 +283,20 @@ class TrainingDataTest {
       assertEquals(5.0, last.weight());
       assertArrayEquals(new double[] {5, 1}, last.features().toArray());
     }
+  }
+
+  @Test
+  void inputThatChangesBetweenReadsIsDetected() {
+    Dataset<Row> df = frame(Rows.random(8, 2000, 2, false, false), 4);
+    UserDefinedFunction coin =
+        functions.udf((UDF0<Boolean>) () -> Math.random() < 0.5, DataTypes.BooleanType)
+            .asNondeterministic();
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> from(df.filter(coin.apply()), 2));
+    assertTrue(
+        e.getMessage().contains("the input Dataset is not deterministic; cache or checkpoint it"),
+        e.getMessage());
+    assertNoLeakedCache();
   }
 
   @Test
