@@ -291,7 +291,9 @@ public final class BatchPlan implements Serializable {
         + Long.hashCode(seed);
   }
 
-  /** For example {@code BatchPlan[miniBatch 32, seed 7, 4 steps/epoch, 100 rows in 3 partitions]}. */
+  /**
+   * For example {@code BatchPlan[miniBatch 32, seed 7, 4 steps/epoch, 100 rows in 3 partitions]}.
+   */
   @Override
   public String toString() {
     String kind = isFullBatch() ? "fullBatch" : "miniBatch " + batchSize + ", seed " + seed;

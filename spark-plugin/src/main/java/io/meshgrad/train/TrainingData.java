@@ -31,13 +31,14 @@ import scala.Tuple3;
  * <p><b>Partitioning.</b> Rows are numbered {@code 0 .. N-1} in the order of the input Dataset
  * (input partition by input partition, in each partition's order). Partition {@code p} of {@code
  * P} holds the {@code p}-th contiguous, balanced range of those numbers, in order: with {@code q
- * = N / P} and {@code r = N % P}, the first {@code r} partitions get {@code q + 1} rows and the rest
- * {@code q} (as {@link io.meshgrad.mesh.BalancedSplit} cuts a mesh axis). Rows are moved there by a
- * shuffle keyed on the row number and sorted by it within each partition, so the result does not
- * depend on shuffle fetch order: the same input and {@code P} always give the same rows in the same
- * partitions in the same order. This holds as far as the input's own row order is deterministic; a
- * Dataset whose rows come out of a shuffle in varying order should be sorted, cached or
- * checkpointed first.
+ * = N / P} and {@code r = N % P}, the first {@code r} partitions get {@code q + 1} rows and the
+ * rest {@code q} (as {@link io.meshgrad.mesh.BalancedSplit} cuts a mesh axis). Rows are moved
+ * there by a shuffle keyed on the row number and sorted by it within each partition, so the result
+ * does not depend on shuffle fetch order: the same input and {@code P} always give the same rows
+ * in the same partitions in the same order. (A DataFrame {@code repartition(P)} would not: it
+ * deals rows round-robin after a shuffle whose order can vary.) This holds as far as the input's
+ * own row order is deterministic; a Dataset whose rows come out of a shuffle in varying order
+ * should be sorted, cached or checkpointed first.
  *
  * <p><b>Cost.</b> {@link #from} runs two jobs: one that counts the rows of each input partition
  * (to number them), and one that shuffles, validates, packs and caches them and returns each
@@ -129,68 +130,94 @@ public final class TrainingData implements AutoCloseable {
     Columns columns = new Columns(featuresCol, labelCol, weightCol);
     SchemaCheck.check(data.schema(), columns);
     JavaRDD<Row> rows = select(data, columns).javaRDD();
-
-    List<long[]> counted = unwrapTaskErrors(() -> countInputPartitions(rows));
-    long[] inputCounts = new long[counted.size()];
-    long[] inputStarts = new long[counted.size()];
-    long total = 0;
-    int firstSize = -1;
-    int firstPartition = -1;
-    for (int ip = 0; ip < inputCounts.length; ip++) {
-      inputStarts[ip] = total;
-      inputCounts[ip] = counted.get(ip)[0];
-      total += inputCounts[ip];
-      if (firstPartition < 0 && inputCounts[ip] > 0) {
-        firstPartition = ip;
-        firstSize = (int) counted.get(ip)[1];
-      }
-    }
-    checkSizes(total, numPartitions);
-    if (firstSize < 0) {
-      throw RowChecker.error(0, firstPartition, 0, featuresCol,
+    InputScan input = InputScan.of(unwrapTaskErrors(() -> countInputPartitions(rows)));
+    checkSizes(input.numRows(), numPartitions);
+    if (input.firstSize() < 0) {
+      throw RowChecker.error(0, input.firstPartition(), 0, featuresCol,
           "must hold a vector (its size sets the number of features), got null");
     }
-    int numFeatures = firstSize;
+    int numFeatures = input.firstSize();
 
-    IndexRangePartitioner partitioner = new IndexRangePartitioner(total, numPartitions);
+    IndexRangePartitioner partitioner = new IndexRangePartitioner(input.numRows(), numPartitions);
     RowChecker checker =
-        new RowChecker(columns, numFeatures, inputCounts, inputStarts, labelValidator);
+        new RowChecker(columns, numFeatures, input.counts(), input.starts(), labelValidator);
     JavaRDD<PartitionRows> packed =
         JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(checker, false))
             .repartitionAndSortWithinPartitions(partitioner)
             .mapPartitionsWithIndex(
                 (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes)).iterator(), true);
     packed.setName(
-        "meshgrad training data (" + total + " rows, " + numPartitions + " partitions)");
+        "meshgrad training data (" + input.numRows() + " rows, " + numPartitions
+            + " partitions)");
     packed.persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      List<Tuple3<Integer, Long, Double>> summaries =
-          unwrapTaskErrors(
-              () -> packed.map(pr -> new Tuple3<>(pr.partition(), (long) pr.numRows(),
-                  pr.weightSum())).collect());
-      long[] rowsPerPartition = new long[numPartitions];
-      double totalWeight = 0.0;
-      for (int p = 0; p < numPartitions; p++) {
-        Tuple3<Integer, Long, Double> summary = summaries.get(p);
-        rowsPerPartition[p] = summary._2();
-        totalWeight += summary._3();
-        if (summary._1() != p || rowsPerPartition[p] != partitioner.rowsOf(p)) {
-          throw new IllegalStateException(
-              "partition " + p + " of the training data holds " + rowsPerPartition[p]
-                  + " rows, expected " + partitioner.rowsOf(p) + ": the input Dataset is not"
-                  + " deterministic; cache or checkpoint it before training");
-        }
-      }
-      if (!(totalWeight > 0.0)) {
-        throw new IllegalArgumentException(
-            "the training data has zero total weight: weight column '" + columns.weightName()
-                + "' must be > 0 in at least one of the " + total + " rows, got all 0");
-      }
-      return new TrainingData(packed, numFeatures, rowsPerPartition, total, totalWeight);
+      return materialize(packed, partitioner, columns, numFeatures, input.numRows());
     } catch (RuntimeException e) {
       packed.unpersist(false);
       throw e;
     }
+  }
+
+  /**
+   * What the counting job found: rows per input partition, the global number of each input
+   * partition's first row, and the features size of row 0 (-1 when null) and its input partition.
+   */
+  private record InputScan(
+      long[] counts, long[] starts, long numRows, int firstSize, int firstPartition) {
+
+    /** From per-input-partition {@code [row count, size of first row's features or -1]}. */
+    static InputScan of(List<long[]> counted) {
+      long[] counts = new long[counted.size()];
+      long[] starts = new long[counted.size()];
+      long total = 0;
+      int firstSize = -1;
+      int firstPartition = -1;
+      for (int ip = 0; ip < counts.length; ip++) {
+        starts[ip] = total;
+        counts[ip] = counted.get(ip)[0];
+        total += counts[ip];
+        if (firstPartition < 0 && counts[ip] > 0) {
+          firstPartition = ip;
+          firstSize = (int) counted.get(ip)[1];
+        }
+      }
+      return new InputScan(counts, starts, total, firstSize, firstPartition);
+    }
+  }
+
+  /** Runs the job that validates, packs and caches, and checks what it returns. */
+  private static TrainingData materialize(
+      JavaRDD<PartitionRows> packed,
+      IndexRangePartitioner partitioner,
+      Columns columns,
+      int numFeatures,
+      long numRows) {
+    List<Tuple3<Integer, Long, Double>> summaries =
+        unwrapTaskErrors(
+            () ->
+                packed
+                    .map(pr -> new Tuple3<>(pr.partition(), (long) pr.numRows(), pr.weightSum()))
+                    .collect());
+    int numPartitions = partitioner.numPartitions();
+    long[] rowsPerPartition = new long[numPartitions];
+    double totalWeight = 0.0;
+    for (int p = 0; p < numPartitions; p++) {
+      Tuple3<Integer, Long, Double> summary = summaries.get(p);
+      rowsPerPartition[p] = summary._2();
+      totalWeight += summary._3();
+      if (summary._1() != p || rowsPerPartition[p] != partitioner.rowsOf(p)) {
+        throw new IllegalStateException(
+            "partition " + p + " of the training data holds " + rowsPerPartition[p]
+                + " rows, expected " + partitioner.rowsOf(p) + ": the input Dataset is not"
+                + " deterministic; cache or checkpoint it before training");
+      }
+    }
+    if (!(totalWeight > 0.0)) {
+      throw new IllegalArgumentException(
+          "the training data has zero total weight: weight column '" + columns.weightName()
+              + "' must be > 0 in at least one of the " + numRows + " rows, got all 0");
+    }
+    return new TrainingData(packed, numFeatures, rowsPerPartition, numRows, totalWeight);
   }
 
   /**
@@ -319,7 +346,9 @@ public final class TrainingData implements AutoCloseable {
 
   private static Dataset<Row> select(Dataset<Row> data, Columns columns) {
     Column weight =
-        columns.weight() == null ? lit(1.0) : col(quote(columns.weight())).cast(DataTypes.DoubleType);
+        columns.weight() == null
+            ? lit(1.0)
+            : col(quote(columns.weight())).cast(DataTypes.DoubleType);
     return data.select(
         col(quote(columns.features())),
         col(quote(columns.label())).cast(DataTypes.DoubleType),

@@ -25,12 +25,14 @@ class KryoTrainingDataTest {
   static void startSpark() {
     spark =
         LocalSpark.start(
-            "KryoTrainingDataTest", "spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+            "KryoTrainingDataTest",
+            "spark.serializer",
+            "org.apache.spark.serializer.KryoSerializer");
   }
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
+    LocalSpark.stop(spark);
   }
 
   @Test

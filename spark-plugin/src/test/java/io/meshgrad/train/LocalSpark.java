@@ -3,8 +3,8 @@ package io.meshgrad.train;
 import io.meshgrad.loss.Instance;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.log4j.Level;
+import org.apache.log4j.Logger;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Dataset;
@@ -22,7 +22,22 @@ final class LocalSpark {
           .add("label", DataTypes.DoubleType)
           .add("w", DataTypes.DoubleType);
 
+  private static final String[] TASK_FAILURE_LOGGERS = {
+    "org.apache.spark.executor.Executor",
+    "org.apache.spark.scheduler.TaskSetManager",
+    // a failed shuffle-map task tries to delete temp files it never created
+    "org.apache.spark.storage.DiskBlockObjectWriter"
+  };
+
   private LocalSpark() {}
+
+  /** Stops the session and gives the task-failure loggers back their configured level. */
+  static void stop(SparkSession spark) {
+    spark.stop();
+    for (String name : TASK_FAILURE_LOGGERS) {
+      Logger.getLogger(name).setLevel(null);
+    }
+  }
 
   /** Starts a session; {@code conf} holds extra key, value pairs. */
   static SparkSession start(String appName, String... conf) {
@@ -37,12 +52,11 @@ final class LocalSpark {
     for (int i = 0; i < conf.length; i += 2) {
       builder.config(conf[i], conf[i + 1]);
     }
-    SparkSession spark = builder.getOrCreate();
-    spark.sparkContext().setLogLevel("ERROR");
     // The tests provoke task failures on purpose; their stack traces reach the test as the cause.
-    Configurator.setLevel("org.apache.spark.executor.Executor", Level.OFF);
-    Configurator.setLevel("org.apache.spark.scheduler.TaskSetManager", Level.OFF);
-    return spark;
+    for (String name : TASK_FAILURE_LOGGERS) {
+      Logger.getLogger(name).setLevel(Level.OFF);
+    }
+    return builder.getOrCreate();
   }
 
   /** The rows as a DataFrame of {@link #SCHEMA} with {@code inputPartitions} partitions. */

@@ -67,7 +67,8 @@ class PartitionRowsTest {
     BatchPlan full = BatchPlan.fullBatch(rowsPerPartition);
     BatchPlan mini = BatchPlan.miniBatch(rowsPerPartition, 9, 5);
     Random rnd = new Random(4);
-    for (BlockLoss loss : List.<BlockLoss>of(new LeastSquaresLoss(), new MultinomialLogisticLoss(3))) {
+    List<BlockLoss> losses = List.of(new LeastSquaresLoss(), new MultinomialLogisticLoss(3));
+    for (BlockLoss loss : losses) {
       int k = loss.numOutputs();
       double[] coef = rnd.doubles(D * k, -1, 1).toArray();
       double[] intercept = fitIntercept ? rnd.doubles(k, -1, 1).toArray() : null;

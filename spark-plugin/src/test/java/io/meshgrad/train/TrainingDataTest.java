@@ -43,7 +43,7 @@ class TrainingDataTest {
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
+    LocalSpark.stop(spark);
   }
 
   private static Dataset<Row> frame(List<Instance> rows, int inputPartitions) {

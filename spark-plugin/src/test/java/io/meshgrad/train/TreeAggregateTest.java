@@ -49,7 +49,7 @@ class TreeAggregateTest {
   @AfterAll
   static void tearDown() {
     data.close();
-    spark.stop();
+    LocalSpark.stop(spark);
   }
 
   private static GradientSum aggregate(BatchPlan plan, long step, boolean fitIntercept, int depth) {
