@@ -1,0 +1,468 @@
+package io.meshgrad.train;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import io.meshgrad.loss.BlockLoss;
+import io.meshgrad.loss.GradientSum;
+import io.meshgrad.loss.Instance;
+import io.meshgrad.loss.InstanceBlock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+import scala.Tuple3;
+
+/**
+ * The cached, validated training rows of one fit: a {@code JavaRDD<PartitionRows>} with exactly
+ * one element per partition, persisted {@code MEMORY_AND_DISK}.
+ *
+ * <p><b>Partitioning.</b> Rows are numbered {@code 0 .. N-1} in the order of the input Dataset
+ * (input partition by input partition, in each partition's order). Partition {@code p} of {@code
+ * P} holds the {@code p}-th contiguous, balanced range of those numbers, in order: with {@code q
+ * = N / P} and {@code r = N % P}, the first {@code r} partitions get {@code q + 1} rows and the
+ * rest {@code q} (as {@link io.meshgrad.mesh.BalancedSplit} cuts a mesh axis). Rows are moved
+ * there by a shuffle keyed on the row number and sorted by it within each partition, so the result
+ * does not depend on shuffle fetch order: the same input and {@code P} always give the same rows
+ * in the same partitions in the same order. (A DataFrame {@code repartition(P)} would not: it
+ * deals rows round-robin after a shuffle whose order can vary.) This holds as far as the input's
+ * own row order is deterministic; a Dataset whose rows come out of a shuffle in varying order
+ * should be sorted, cached or checkpointed first.
+ *
+ * <p><b>Cost.</b> {@link #from} runs two jobs: one that counts the rows of each input partition
+ * (to number them), and one that shuffles, validates, packs and caches them and returns each
+ * partition's row count and weight sum. The input is therefore evaluated twice.
+ *
+ * <p><b>Validation.</b> Everything is checked before {@link #from} returns, so later steps cannot
+ * fail on bad data: the schema, emptiness, the number of partitions, and every row (no nulls, the
+ * features vector of the size of row 0's, finite features and labels, the label accepted by the
+ * {@link LabelValidator}, finite weights {@code >= 0}, a positive total weight). Row errors name
+ * the row's number, its input partition and position, the column and the value.
+ *
+ * <p>Not thread-safe for {@link #close()} racing other calls. Not serializable: capture {@link
+ * #rdd()} or values, never this object, in Spark closures.
+ */
+public final class TrainingData implements AutoCloseable {
+
+  private final JavaRDD<PartitionRows> rdd;
+  private final int numFeatures;
+  private final long[] rowsPerPartition;
+  private final long numRows;
+  private final double totalWeight;
+  private volatile boolean closed;
+
+  private TrainingData(
+      JavaRDD<PartitionRows> rdd,
+      int numFeatures,
+      long[] rowsPerPartition,
+      long numRows,
+      double totalWeight) {
+    this.rdd = rdd;
+    this.numFeatures = numFeatures;
+    this.rowsPerPartition = rowsPerPartition;
+    this.numRows = numRows;
+    this.totalWeight = totalWeight;
+  }
+
+  /**
+   * Validates, repartitions, packs into blocks of about 1 MiB and caches the training rows.
+   *
+   * @param data the training rows
+   * @param featuresCol a column of {@code org.apache.spark.ml.linalg.SQLDataTypes.VectorType()}
+   * @param labelCol a numeric column
+   * @param weightCol a numeric column of row weights, or {@code null} for weight 1 everywhere
+   * @param numPartitions the number of data partitions (a mesh's batch size), {@code 1 <= P <= N}
+   * @param labelValidator checks each label, e.g. {@code loss::validateLabel}
+   * @throws IllegalArgumentException for a missing or mistyped column, empty data, a bad {@code
+   *     numPartitions}, or a bad row, with a message naming the column and, for rows, the row and
+   *     value
+   */
+  public static TrainingData from(
+      Dataset<Row> data,
+      String featuresCol,
+      String labelCol,
+      String weightCol,
+      int numPartitions,
+      LabelValidator labelValidator) {
+    return from(
+        data,
+        featuresCol,
+        labelCol,
+        weightCol,
+        numPartitions,
+        labelValidator,
+        InstanceBlock.DEFAULT_MAX_BYTES);
+  }
+
+  /** As the public {@code from}, with a chosen block size (for tests). */
+  static TrainingData from(
+      Dataset<Row> data,
+      String featuresCol,
+      String labelCol,
+      String weightCol,
+      int numPartitions,
+      LabelValidator labelValidator,
+      long maxBlockBytes) {
+    if (data == null) {
+      throw new IllegalArgumentException("data must be a Dataset, got null");
+    }
+    if (data.isStreaming()) {
+      throw new IllegalArgumentException(
+          "data must be a batch Dataset, got a streaming one (train on each micro-batch instead)");
+    }
+    if (labelValidator == null) {
+      throw new IllegalArgumentException("labelValidator must be non-null, got null");
+    }
+    if (numPartitions < 1) {
+      throw new IllegalArgumentException("numPartitions must be >= 1, got " + numPartitions);
+    }
+    Columns columns = new Columns(featuresCol, labelCol, weightCol);
+    SchemaCheck.check(data.schema(), columns);
+    JavaRDD<Row> rows = select(data, columns).javaRDD();
+    InputScan input = InputScan.of(unwrapTaskErrors(() -> countInputPartitions(rows)));
+    checkSizes(input.numRows(), numPartitions);
+    if (input.firstSize() < 0) {
+      throw RowChecker.error(0, input.firstPartition(), 0, featuresCol,
+          "must hold a vector (its size sets the number of features), got null");
+    }
+    int numFeatures = input.firstSize();
+
+    IndexRangePartitioner partitioner = new IndexRangePartitioner(input.numRows(), numPartitions);
+    RowChecker checker =
+        new RowChecker(columns, numFeatures, input.counts(), input.starts(), labelValidator);
+    JavaRDD<PartitionRows> packed =
+        JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(checker, false))
+            .repartitionAndSortWithinPartitions(partitioner)
+            .mapPartitionsWithIndex(
+                (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes)).iterator(), true);
+    packed.setName(
+        "meshgrad training data (" + input.numRows() + " rows, " + numPartitions
+            + " partitions)");
+    packed.persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      return materialize(packed, partitioner, columns, numFeatures, input.numRows());
+    } catch (RuntimeException e) {
+      packed.unpersist(false);
+      throw e;
+    }
+  }
+
+  /**
+   * What the counting job found: rows per input partition, the global number of each input
+   * partition's first row, and the features size of row 0 (-1 when null) and its input partition.
+   */
+  private record InputScan(
+      long[] counts, long[] starts, long numRows, int firstSize, int firstPartition) {
+
+    /** From per-input-partition {@code [row count, size of first row's features or -1]}. */
+    static InputScan of(List<long[]> counted) {
+      long[] counts = new long[counted.size()];
+      long[] starts = new long[counted.size()];
+      long total = 0;
+      int firstSize = -1;
+      int firstPartition = -1;
+      for (int ip = 0; ip < counts.length; ip++) {
+        starts[ip] = total;
+        counts[ip] = counted.get(ip)[0];
+        total += counts[ip];
+        if (firstPartition < 0 && counts[ip] > 0) {
+          firstPartition = ip;
+          firstSize = (int) counted.get(ip)[1];
+        }
+      }
+      return new InputScan(counts, starts, total, firstSize, firstPartition);
+    }
+  }
+
+  /** Runs the job that validates, packs and caches, and checks what it returns. */
+  private static TrainingData materialize(
+      JavaRDD<PartitionRows> packed,
+      IndexRangePartitioner partitioner,
+      Columns columns,
+      int numFeatures,
+      long numRows) {
+    List<Tuple3<Integer, Long, Double>> summaries =
+        unwrapTaskErrors(
+            () ->
+                packed
+                    .map(pr -> new Tuple3<>(pr.partition(), (long) pr.numRows(), pr.weightSum()))
+                    .collect());
+    int numPartitions = partitioner.numPartitions();
+    long[] rowsPerPartition = new long[numPartitions];
+    double totalWeight = 0.0;
+    for (int p = 0; p < numPartitions; p++) {
+      Tuple3<Integer, Long, Double> summary = summaries.get(p);
+      rowsPerPartition[p] = summary._2();
+      totalWeight += summary._3();
+      if (summary._1() != p || rowsPerPartition[p] != partitioner.rowsOf(p)) {
+        throw new IllegalStateException(
+            "partition " + p + " of the training data holds " + rowsPerPartition[p]
+                + " rows, expected " + partitioner.rowsOf(p) + ": the input Dataset is not"
+                + " deterministic; cache or checkpoint it before training");
+      }
+    }
+    if (!(totalWeight > 0.0)) {
+      throw new IllegalArgumentException(
+          "the training data has zero total weight: weight column '" + columns.weightName()
+              + "' must be > 0 in at least one of the " + numRows + " rows, got all 0");
+    }
+    return new TrainingData(packed, numFeatures, rowsPerPartition, numRows, totalWeight);
+  }
+
+  /**
+   * The loss and gradient sums of step {@code step} over all partitions, computed in one pass over
+   * {@link #rdd()} and summed in a fixed order (partition index order, in a tree of the given
+   * depth; see below), so two runs give bit-identical results.
+   *
+   * <p>Each task allocates its own {@link GradientSum}; nothing large is shipped to it besides
+   * the broadcasts. Partials are merged on reducers in groups of {@code f = max(2,
+   * ceil(P^(1/depth)))} by partition index, and at most {@code f} of them reach the driver, which
+   * merges them in index order; {@code depth = 1} sends all {@code P} to the driver.
+   *
+   * @param plan the batch plan, made for {@code data.rowsPerPartition()} and broadcast once per
+   *     fit so that executors keep its permutation cache across steps
+   * @param weights {@code [coefficients, intercept]}; the intercept entry is {@code null} or
+   *     absent when {@code fitIntercept} is false
+   * @param depth the depth of the merge tree, {@code >= 1}
+   * @throws IllegalArgumentException if the plan does not match the data or the weights have the
+   *     wrong shape
+   * @throws IllegalStateException if {@code data} is closed
+   */
+  public static GradientSum treeAggregate(
+      TrainingData data,
+      BlockLoss loss,
+      Broadcast<BatchPlan> plan,
+      long step,
+      Broadcast<double[][]> weights,
+      boolean fitIntercept,
+      int depth) {
+    if (data == null || loss == null || plan == null || weights == null) {
+      throw new IllegalArgumentException(
+          "data, loss, plan and weights must be non-null, got " + data + ", " + loss + ", "
+              + plan + ", " + weights);
+    }
+    JavaRDD<PartitionRows> rdd = data.rdd();
+    if (depth < 1) {
+      throw new IllegalArgumentException("depth must be >= 1, got " + depth);
+    }
+    if (step < 0) {
+      throw new IllegalArgumentException("step must be >= 0, got " + step);
+    }
+    if (!Arrays.equals(plan.value().rowsPerPartition(), data.rowsPerPartition)) {
+      throw new IllegalArgumentException(
+          "plan must be made for rowsPerPartition " + Arrays.toString(data.rowsPerPartition)
+              + ", got " + plan.value());
+    }
+    checkWeights(weights.value(), data.numFeatures * loss.numOutputs(), loss.numOutputs(),
+        fitIntercept);
+    JavaPairRDD<Integer, GradientSum> partials =
+        JavaPairRDD.fromJavaRDD(
+            rdd.mapPartitions(
+                it -> {
+                  List<Tuple2<Integer, GradientSum>> out = new ArrayList<>(1);
+                  double[][] w = weights.value();
+                  while (it.hasNext()) {
+                    PartitionRows rows = it.next();
+                    out.add(new Tuple2<>(rows.partition(), rows.gradientSum(loss, plan.value(),
+                        step, w[0], w.length > 1 ? w[1] : null, fitIntercept)));
+                  }
+                  return out.iterator();
+                },
+                true));
+    return unwrapTaskErrors(
+        () -> OrderedTreeSum.sum(partials, data.rowsPerPartition.length, depth));
+  }
+
+  /** The cached rows: one {@link PartitionRows} per partition, partition {@code p} at index p. */
+  public JavaRDD<PartitionRows> rdd() {
+    checkOpen();
+    return rdd;
+  }
+
+  /** Size of every row's features vector (that of the first row). */
+  public int numFeatures() {
+    checkOpen();
+    return numFeatures;
+  }
+
+  public long numRows() {
+    checkOpen();
+    return numRows;
+  }
+
+  /** Number of rows of each partition (a copy). */
+  public long[] rowsPerPartition() {
+    checkOpen();
+    return rowsPerPartition.clone();
+  }
+
+  /** Sum of all row weights, partition sums added in partition order. */
+  public double totalWeight() {
+    checkOpen();
+    return totalWeight;
+  }
+
+  public int numPartitions() {
+    checkOpen();
+    return rowsPerPartition.length;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Unpersists the cached rows; idempotent. Afterwards every accessor throws. */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      rdd.unpersist(false);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TrainingData(" + numRows + " rows, " + numFeatures + " features, "
+        + rowsPerPartition.length + " partitions, totalWeight=" + totalWeight
+        + (closed ? ", closed" : "") + ")";
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this TrainingData is closed: its cached rows are gone");
+    }
+  }
+
+  private static Dataset<Row> select(Dataset<Row> data, Columns columns) {
+    Column weight =
+        columns.weight() == null
+            ? lit(1.0)
+            : col(quote(columns.weight())).cast(DataTypes.DoubleType);
+    return data.select(
+        col(quote(columns.features())),
+        col(quote(columns.label())).cast(DataTypes.DoubleType),
+        weight);
+  }
+
+  private static String quote(String name) {
+    return "`" + name.replace("`", "``") + "`";
+  }
+
+  /** For each input partition: {@code [row count, size of row 0's features or -1 when null]}. */
+  private static List<long[]> countInputPartitions(JavaRDD<Row> rows) {
+    return rows.mapPartitions(
+            it -> {
+              long count = 0;
+              long firstSize = -1;
+              while (it.hasNext()) {
+                Row row = it.next();
+                if (count == 0 && !row.isNullAt(0)) {
+                  firstSize = ((Vector) row.get(0)).size();
+                }
+                count++;
+              }
+              return List.of(new long[] {count, firstSize}).iterator();
+            },
+            true)
+        .collect();
+  }
+
+  private static void checkSizes(long numRows, int numPartitions) {
+    if (numRows == 0) {
+      throw new IllegalArgumentException(
+          "the training data is empty: expected at least 1 row, got 0");
+    }
+    if (numPartitions > numRows) {
+      throw new IllegalArgumentException(
+          "numPartitions (the mesh's batch dimension) must be <= the number of rows, got "
+              + numPartitions + " partitions for " + numRows + " rows: the batch dimension is"
+              + " larger than the data");
+    }
+    long largest = (numRows + numPartitions - 1) / numPartitions;
+    if (largest > BatchPlan.MAX_PARTITION_ROWS) {
+      throw new IllegalArgumentException(
+          "a partition can hold at most " + BatchPlan.MAX_PARTITION_ROWS + " rows, got "
+              + numRows + " rows in " + numPartitions + " partitions (" + largest
+              + " in the largest); use more partitions");
+    }
+  }
+
+  private static PartitionRows pack(
+      int partition, Iterator<Tuple2<Long, CheckedRow>> rows, int numFeatures, long maxBytes) {
+    Iterator<Instance> instances =
+        new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return rows.hasNext();
+          }
+
+          @Override
+          public Instance next() {
+            return rows.next()._2().toInstance();
+          }
+        };
+    List<InstanceBlock> blocks = new ArrayList<>();
+    InstanceBlock.blockify(instances, numFeatures, maxBytes).forEachRemaining(blocks::add);
+    return new PartitionRows(partition, numFeatures, blocks);
+  }
+
+  private static void checkWeights(
+      double[][] weights, int coefLength, int numOutputs, boolean fitIntercept) {
+    if (weights == null || weights.length < 1 || weights.length > 2) {
+      throw new IllegalArgumentException(
+          "weights must be [coefficients] or [coefficients, intercept], got "
+              + (weights == null ? "null" : weights.length + " arrays"));
+    }
+    double[] coef = weights[0];
+    if (coef == null || coef.length != coefLength) {
+      throw new IllegalArgumentException(
+          "coefficients must have length " + coefLength + " (numFeatures x numOutputs), got "
+              + (coef == null ? "null" : "length " + coef.length));
+    }
+    double[] intercept = weights.length > 1 ? weights[1] : null;
+    if (fitIntercept != (intercept != null)
+        || (intercept != null && intercept.length != numOutputs)) {
+      throw new IllegalArgumentException(
+          fitIntercept
+              ? "intercept must have length " + numOutputs + " (fitIntercept), got "
+                  + (intercept == null ? "none" : "length " + intercept.length)
+              : "intercept must be absent or null without fitIntercept, got length "
+                  + intercept.length);
+    }
+  }
+
+  /**
+   * Runs Spark jobs, rethrowing an {@link IllegalArgumentException} or {@link
+   * IllegalStateException} raised in a task as that type with its own message (Spark wraps it in
+   * a {@code SparkException}, which stays attached as the cause).
+   */
+  static <T> T unwrapTaskErrors(Supplier<T> jobs) {
+    try {
+      return jobs.get();
+    } catch (Exception e) {
+      if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+        throw e;
+      }
+      for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+        if (c instanceof IllegalArgumentException) {
+          throw new IllegalArgumentException(c.getMessage(), e);
+        }
+        if (c instanceof IllegalStateException) {
+          throw new IllegalStateException(c.getMessage(), e);
+        }
+      }
+      throw e;
+    }
+  }
+}

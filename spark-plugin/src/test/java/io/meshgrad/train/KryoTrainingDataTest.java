@@ -1,0 +1,77 @@
+package io.meshgrad.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.meshgrad.loss.BlockLoss;
+import io.meshgrad.loss.GradientSum;
+import io.meshgrad.loss.Instance;
+import io.meshgrad.loss.InstanceBlock;
+import io.meshgrad.loss.MultinomialLogisticLoss;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Everything that crosses a shuffle, a broadcast or a task result must survive Kryo too. */
+class KryoTrainingDataTest {
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void startSpark() {
+    spark =
+        LocalSpark.start(
+            "KryoTrainingDataTest",
+            "spark.serializer",
+            "org.apache.spark.serializer.KryoSerializer");
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    LocalSpark.stop(spark);
+  }
+
+  @Test
+  void loadsAndAggregatesUnderKryo() {
+    int d = 12;
+    List<Instance> rows = Rows.random(21, 120, d, true, true);
+    BlockLoss loss = new MultinomialLogisticLoss(3);
+    try (TrainingData data =
+        TrainingData.from(
+            LocalSpark.frame(spark, rows, 3), "features", "label", "w", 5, loss::validateLabel,
+            1500)) {
+      List<Instance> cached = new ArrayList<>();
+      for (PartitionRows partition : data.rdd().collect()) {
+        partition.blocks().forEach(b -> {
+          for (int i = 0; i < b.numRows(); i++) {
+            cached.add(b.row(i));
+          }
+        });
+      }
+      for (int i = 0; i < rows.size(); i++) {
+        Rows.assertSameRow(rows.get(i), cached.get(i), "row " + i);
+      }
+
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      Random rnd = new Random(22);
+      double[] coef = rnd.doubles(d * 3, -1, 1).toArray();
+      double[] intercept = rnd.doubles(3, -1, 1).toArray();
+      Broadcast<BatchPlan> plan =
+          jsc.broadcast(BatchPlan.miniBatch(data.rowsPerPartition(), 50, 3));
+      Broadcast<double[][]> weights = jsc.broadcast(new double[][] {coef, intercept});
+      GradientSum total = new GradientSum(d, 3, true);
+      for (long step = 0; step < plan.value().stepsPerEpoch(); step++) {
+        total.merge(TrainingData.treeAggregate(data, loss, plan, step, weights, true, 2));
+      }
+      GradientSum expected =
+          new GradientSum(d, 3, true).add(loss, InstanceBlock.fromInstances(rows, d), coef,
+              intercept);
+      assertEquals(120, total.count());
+      Rows.assertClose(expected, total, 1e-9);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package io.meshgrad.train;
+
+import io.meshgrad.loss.Instance;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.log4j.Level;
+import org.apache.log4j.Logger;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/** A quiet {@code local[2]} SparkSession for a test class, and DataFrames of training rows. */
+final class LocalSpark {
+  static final StructType SCHEMA =
+      new StructType()
+          .add("features", SQLDataTypes.VectorType())
+          .add("label", DataTypes.DoubleType)
+          .add("w", DataTypes.DoubleType);
+
+  private static final String[] TASK_FAILURE_LOGGERS = {
+    "org.apache.spark.executor.Executor",
+    "org.apache.spark.scheduler.TaskSetManager",
+    // a failed shuffle-map task tries to delete temp files it never created
+    "org.apache.spark.storage.DiskBlockObjectWriter"
+  };
+
+  private LocalSpark() {}
+
+  /** Stops the session and gives the task-failure loggers back their configured level. */
+  static void stop(SparkSession spark) {
+    spark.stop();
+    for (String name : TASK_FAILURE_LOGGERS) {
+      Logger.getLogger(name).setLevel(null);
+    }
+  }
+
+  /** Starts a session; {@code conf} holds extra key, value pairs. */
+  static SparkSession start(String appName, String... conf) {
+    SparkSession.Builder builder =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName(appName)
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "4");
+    for (int i = 0; i < conf.length; i += 2) {
+      builder.config(conf[i], conf[i + 1]);
+    }
+    // The tests provoke task failures on purpose; their stack traces reach the test as the cause.
+    for (String name : TASK_FAILURE_LOGGERS) {
+      Logger.getLogger(name).setLevel(Level.OFF);
+    }
+    return builder.getOrCreate();
+  }
+
+  /** The rows as a DataFrame of {@link #SCHEMA} with {@code inputPartitions} partitions. */
+  static Dataset<Row> frame(SparkSession spark, List<Instance> rows, int inputPartitions) {
+    List<Row> out = new ArrayList<>(rows.size());
+    for (Instance row : rows) {
+      out.add(RowFactory.create(row.features(), row.label(), row.weight()));
+    }
+    return frameOfRows(spark, out, inputPartitions);
+  }
+
+  static Dataset<Row> frameOfRows(SparkSession spark, List<Row> rows, int inputPartitions) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    return spark.createDataFrame(jsc.parallelize(rows, inputPartitions), SCHEMA);
+  }
+}
