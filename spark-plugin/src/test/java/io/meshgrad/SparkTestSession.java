@@ -12,7 +12,7 @@ public final class SparkTestSession {
   private SparkTestSession() {}
 
   public static synchronized SparkSession get() {
-    if (session == null) {
+    if (session == null || session.sparkContext().isStopped()) {
       session = SparkSession.builder()
           .master("local[2,4]")
           .appName("meshgrad-tests")
@@ -21,8 +21,22 @@ public final class SparkTestSession {
           .config("spark.driver.host", "127.0.0.1")
           .config("spark.driver.bindAddress", "127.0.0.1")
           .getOrCreate();
-      Runtime.getRuntime().addShutdownHook(new Thread(session::stop));
+      SparkSession created = session;
+      Runtime.getRuntime().addShutdownHook(new Thread(created::stop));
     }
     return session;
+  }
+
+  /** Whether {@code spark} is the shared session. */
+  public static synchronized boolean isShared(SparkSession spark) {
+    return spark == session;
+  }
+
+  /** Stops the shared session, for a test that needs its own configuration; {@link #get()} starts a new one. */
+  public static synchronized void stop() {
+    if (session != null) {
+      session.stop();
+      session = null;
+    }
   }
 }

@@ -174,8 +174,20 @@ public final class AdagradAggregator implements Serializable {
   }
 
   /** A shard's finished gradient and its sum of squares, kept between the norm job and the update job. */
-  private record Finished(Gradient gradient, double sumOfSquares, double lossSum, double weightSum)
-      implements Serializable {}
+  private static final class Finished implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final Gradient gradient;
+    final double sumOfSquares;
+    final double lossSum;
+    final double weightSum;
+
+    Finished(Gradient gradient, double sumOfSquares, double lossSum, double weightSum) {
+      this.gradient = gradient;
+      this.sumOfSquares = sumOfSquares;
+      this.lossSum = lossSum;
+      this.weightSum = weightSum;
+    }
+  }
 
   /**
    * Clips and applies the shards' gradients where the shards live.
@@ -206,7 +218,7 @@ public final class AdagradAggregator implements Serializable {
     if (clipping.needsNorms()) {
       finished = finished.persist(StorageLevel.MEMORY_AND_DISK());
       finished.setName(description + ": gradients");
-      List<Double> sums = finished.map(Finished::sumOfSquares).collect();
+      List<Double> sums = finished.map(f -> f.sumOfSquares).collect();
       for (int i = 0; i < vars.size(); i++) {
         int v = vars.get(i);
         for (int s = 0; s < idx.shape(v).numShards(); s++) {
@@ -224,14 +236,14 @@ public final class AdagradAggregator implements Serializable {
       VariableShard shard = st.next();
       Finished f = in.next();
       Optimizer.VariableStep step = steps.get(shard.variable());
-      if (f.gradient() == null || step == null) {
+      if (f.gradient == null || step == null) {
         return List.of(shard).iterator();
       }
       VariableShard updated = shard.copy();
       Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
-          .apply(f.gradient());
+          .apply(f.gradient);
       optimizer.applyToVariable(step, g, updated.value(), updated.slotView());
-      return List.of(updated.withBatchSums(f.lossSum(), f.weightSum())).iterator();
+      return List.of(updated.withBatchSums(f.lossSum, f.weightSum)).iterator();
     }).persist(StorageLevel.MEMORY_AND_DISK());
     next.setName(description + ": variable shards");
     if (truncateLineage) {

@@ -8,11 +8,11 @@ import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import scala.Tuple2;
 
 /**
  * A loss over a Spark dataset: the weighted mean of per-row losses plus L2,
@@ -20,9 +20,9 @@ import org.apache.spark.broadcast.Broadcast;
  * computed by data partitions from broadcast weights. Subclasses say how a partition computes its
  * {@link PartialSums} for a step; this class turns the sums into the objective.
  *
- * <p>Two ways to use it: {@link #evaluate} (the {@link DifferentiableLoss} contract) brings every
- * partition's sums to the driver in one job and sums them in partition order, for variables held
- * in the driver; a mesh runtime instead reduce-scatters the sums to the variable shards (see
+ * <p>Two ways to use it: {@link #evaluate} (the {@link DifferentiableLoss} contract) brings the
+ * partitions' sums to the driver through an {@link OrderedTreeSum} (one job without a shuffle for
+ * a few partitions), for variables held in the driver; a mesh runtime instead reduce-scatters the sums to the variable shards (see
  * {@link AdagradAggregator#reduceScatter}), and no gradient is gathered on the driver.
  *
  * <p>The batch of a step is chosen from the step number: the bound optimizer's iteration count
@@ -32,6 +32,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
   private static final long serialVersionUID = 1L;
 
   private final double regParam;
+  private int aggregationDepth = 2;
   private transient Optimizer stepClock;
   private transient long evaluations;
 
@@ -62,6 +63,15 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
 
   public final double regParam() {
     return regParam;
+  }
+
+  /** Depth of the ordered tree sum of {@link #evaluate} (default 2, as MLlib's {@code aggregationDepth}). */
+  public final DatasetLoss setAggregationDepth(int depth) {
+    if (depth < 1) {
+      throw new IllegalArgumentException("aggregationDepth must be >= 1, got " + depth);
+    }
+    this.aggregationDepth = depth;
+    return this;
   }
 
   /** Uses {@code optimizer.iterations()} as the step number, so batches follow the optimizer. */
@@ -101,16 +111,12 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
     long step = currentStep();
     double[][] weights = weightsOf(variables);
     Broadcast<double[][]> bc = sparkContext().broadcast(weights);
-    List<PartialSums> partials;
+    PartialSums total;
     try {
-      partials = new ArrayList<>(partialSums(bc, step).collect());
+      total = OrderedTreeSum.sum(partialSums(bc, step).mapToPair(p -> new Tuple2<>(p.source(), p)),
+          numPartitions(), aggregationDepth, PartialSums::plus);
     } finally {
       bc.destroy();
-    }
-    partials.sort(Comparator.comparingInt(PartialSums::source));
-    PartialSums total = partials.get(0);
-    for (int i = 1; i < partials.size(); i++) {
-      total = total.plus(partials.get(i));
     }
     List<Gradient> gradients = new ArrayList<>();
     for (int i = 0; i < variables.size(); i++) {

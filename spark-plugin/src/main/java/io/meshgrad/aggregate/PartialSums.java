@@ -6,11 +6,43 @@ import java.io.Serializable;
  * What one data partition contributes to a step: {@code sum_i a_i loss_i}, {@code sum_i a_i} and,
  * per variable, {@code sum_i a_i d loss_i / d w} over its share of the batch, as whole row-major
  * arrays ({@code null} where the partition's rows do not touch the variable). Unnormalised and
- * unregularised: see {@link ObjectiveGradient}.
+ * unregularised: see {@link ObjectiveGradient}. (A class, not a record: Spark's Kryo serializer
+ * cannot rebuild records.)
  */
-public record PartialSums(int source, double lossSum, double weightSum, double[][] gradients) implements Serializable {
+public final class PartialSums implements Serializable {
+  private static final long serialVersionUID = 1L;
 
-  /** Adds {@code other} into this (in place) and returns this; the caller fixes the order. */
+  private final int source;
+  private final double lossSum;
+  private final double weightSum;
+  private final double[][] gradients;
+
+  public PartialSums(int source, double lossSum, double weightSum, double[][] gradients) {
+    this.source = source;
+    this.lossSum = lossSum;
+    this.weightSum = weightSum;
+    this.gradients = gradients;
+  }
+
+  /** The data partition these sums come from. */
+  public int source() {
+    return source;
+  }
+
+  public double lossSum() {
+    return lossSum;
+  }
+
+  public double weightSum() {
+    return weightSum;
+  }
+
+  /** Per variable, the gradient sums (live arrays), or {@code null}. */
+  public double[][] gradients() {
+    return gradients;
+  }
+
+  /** Adds {@code other} into this one's arrays and returns the sum; the caller fixes the order. */
   public PartialSums plus(PartialSums other) {
     double[][] g = gradients;
     for (int v = 0; v < g.length; v++) {

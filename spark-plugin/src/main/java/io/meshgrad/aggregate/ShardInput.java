@@ -3,56 +3,62 @@ package io.meshgrad.aggregate;
 import io.meshgrad.tensor.Gradient;
 import java.io.Serializable;
 
-/** What reaches one state partition in a step: nothing, a finished gradient, or summed partials. */
-public sealed interface ShardInput extends Serializable {
+/**
+ * What reaches one state partition in a step: nothing, a finished gradient, or summed partials.
+ * (Classes, not records: Spark's Kryo serializer cannot rebuild records.)
+ */
+public abstract sealed class ShardInput implements Serializable permits ShardInput.None, ShardInput.Given, ShardInput.Summed {
+  private static final long serialVersionUID = 1L;
 
   /** The shard's gradient for this step, or {@code null} if the shard is not updated. */
-  Gradient gradient(VariableShard shard);
+  public abstract Gradient gradient(VariableShard shard);
 
   /** The batch's {@code sum_i a_i loss_i} (0 when gradients were given directly). */
-  double lossSum();
+  public double lossSum() {
+    return 0;
+  }
 
   /** The batch's {@code sum_i a_i} (0 when gradients were given directly). */
-  double weightSum();
+  public double weightSum() {
+    return 0;
+  }
 
   /** No gradient for this shard in this step. */
-  record None() implements ShardInput {
+  public static final class None extends ShardInput {
+    private static final long serialVersionUID = 1L;
+
     @Override
     public Gradient gradient(VariableShard shard) {
       return null;
     }
-
-    @Override
-    public double lossSum() {
-      return 0;
-    }
-
-    @Override
-    public double weightSum() {
-      return 0;
-    }
   }
 
   /** A gradient computed elsewhere and cut to this shard (applyGradients with whole gradients). */
-  record Given(Gradient shardGradient) implements ShardInput {
+  public static final class Given extends ShardInput {
+    private static final long serialVersionUID = 1L;
+    private final Gradient shardGradient;
+
+    public Given(Gradient shardGradient) {
+      this.shardGradient = shardGradient;
+    }
+
     @Override
     public Gradient gradient(VariableShard shard) {
       return shardGradient;
     }
-
-    @Override
-    public double lossSum() {
-      return 0;
-    }
-
-    @Override
-    public double weightSum() {
-      return 0;
-    }
   }
 
-  /** Data partitions' sums for this shard, to be turned into the objective's gradient here. */
-  record Summed(ShardPartial.Sum sum, double regParam) implements ShardInput {
+  /** Data partitions' sums for this shard, turned into the objective's gradient where the shard lives. */
+  public static final class Summed extends ShardInput {
+    private static final long serialVersionUID = 1L;
+    private final ShardPartial.Sum sum;
+    private final double regParam;
+
+    public Summed(ShardPartial.Sum sum, double regParam) {
+      this.sum = sum;
+      this.regParam = regParam;
+    }
+
     @Override
     public Gradient gradient(VariableShard shard) {
       return ObjectiveGradient.of(sum.gradient(), sum.weightSum(), regParam, shard.value(),

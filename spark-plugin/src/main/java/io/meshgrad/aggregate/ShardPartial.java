@@ -100,7 +100,31 @@ public final class ShardPartial implements Serializable {
   }
 
   /** The summed partials of one shard, added in source-partition order. */
-  public record Sum(double lossSum, double weightSum, double[] gradient) implements Serializable {}
+  public static final class Sum implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final double lossSum;
+    private final double weightSum;
+    private final double[] gradient;
+
+    Sum(double lossSum, double weightSum, double[] gradient) {
+      this.lossSum = lossSum;
+      this.weightSum = weightSum;
+      this.gradient = gradient;
+    }
+
+    public double lossSum() {
+      return lossSum;
+    }
+
+    public double weightSum() {
+      return weightSum;
+    }
+
+    /** Dense sums over the shard's elements (live array). */
+    public double[] gradient() {
+      return gradient;
+    }
+  }
 
   /**
    * Sums a shard's partials in order of their source partition, whatever order they arrived in,

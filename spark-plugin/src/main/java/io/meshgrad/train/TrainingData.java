@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import io.meshgrad.loss.BlockLoss;
-import io.meshgrad.loss.GradientSum;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -220,70 +218,6 @@ public final class TrainingData implements AutoCloseable {
     return new TrainingData(packed, numFeatures, rowsPerPartition, numRows, totalWeight);
   }
 
-  /**
-   * The loss and gradient sums of step {@code step} over all partitions, computed in one pass over
-   * {@link #rdd()} and summed in a fixed order (partition index order, in a tree of the given
-   * depth; see below), so two runs give bit-identical results.
-   *
-   * <p>Each task allocates its own {@link GradientSum}; nothing large is shipped to it besides
-   * the broadcasts. Partials are merged on reducers in groups of {@code f = max(2,
-   * ceil(P^(1/depth)))} by partition index, and at most {@code f} of them reach the driver, which
-   * merges them in index order; {@code depth = 1} sends all {@code P} to the driver.
-   *
-   * @param plan the batch plan, made for {@code data.rowsPerPartition()} and broadcast once per
-   *     fit so that executors keep its permutation cache across steps
-   * @param weights {@code [coefficients, intercept]}; the intercept entry is {@code null} or
-   *     absent when {@code fitIntercept} is false
-   * @param depth the depth of the merge tree, {@code >= 1}
-   * @throws IllegalArgumentException if the plan does not match the data or the weights have the
-   *     wrong shape
-   * @throws IllegalStateException if {@code data} is closed
-   */
-  public static GradientSum treeAggregate(
-      TrainingData data,
-      BlockLoss loss,
-      Broadcast<BatchPlan> plan,
-      long step,
-      Broadcast<double[][]> weights,
-      boolean fitIntercept,
-      int depth) {
-    if (data == null || loss == null || plan == null || weights == null) {
-      throw new IllegalArgumentException(
-          "data, loss, plan and weights must be non-null, got " + data + ", " + loss + ", "
-              + plan + ", " + weights);
-    }
-    JavaRDD<PartitionRows> rdd = data.rdd();
-    if (depth < 1) {
-      throw new IllegalArgumentException("depth must be >= 1, got " + depth);
-    }
-    if (step < 0) {
-      throw new IllegalArgumentException("step must be >= 0, got " + step);
-    }
-    if (!Arrays.equals(plan.value().rowsPerPartition(), data.rowsPerPartition)) {
-      throw new IllegalArgumentException(
-          "plan must be made for rowsPerPartition " + Arrays.toString(data.rowsPerPartition)
-              + ", got " + plan.value());
-    }
-    checkWeights(weights.value(), data.numFeatures * loss.numOutputs(), loss.numOutputs(),
-        fitIntercept);
-    JavaPairRDD<Integer, GradientSum> partials =
-        JavaPairRDD.fromJavaRDD(
-            rdd.mapPartitions(
-                it -> {
-                  List<Tuple2<Integer, GradientSum>> out = new ArrayList<>(1);
-                  double[][] w = weights.value();
-                  while (it.hasNext()) {
-                    PartitionRows rows = it.next();
-                    out.add(new Tuple2<>(rows.partition(), rows.gradientSum(loss, plan.value(),
-                        step, w[0], w.length > 1 ? w[1] : null, fitIntercept)));
-                  }
-                  return out.iterator();
-                },
-                true));
-    return unwrapTaskErrors(
-        () -> OrderedTreeSum.sum(partials, data.rowsPerPartition.length, depth));
-  }
-
   /** The cached rows: one {@link PartitionRows} per partition, partition {@code p} at index p. */
   public JavaRDD<PartitionRows> rdd() {
     checkOpen();
@@ -415,31 +349,6 @@ public final class TrainingData implements AutoCloseable {
     List<InstanceBlock> blocks = new ArrayList<>();
     InstanceBlock.blockify(instances, numFeatures, maxBytes).forEachRemaining(blocks::add);
     return new PartitionRows(partition, numFeatures, blocks);
-  }
-
-  private static void checkWeights(
-      double[][] weights, int coefLength, int numOutputs, boolean fitIntercept) {
-    if (weights == null || weights.length < 1 || weights.length > 2) {
-      throw new IllegalArgumentException(
-          "weights must be [coefficients] or [coefficients, intercept], got "
-              + (weights == null ? "null" : weights.length + " arrays"));
-    }
-    double[] coef = weights[0];
-    if (coef == null || coef.length != coefLength) {
-      throw new IllegalArgumentException(
-          "coefficients must have length " + coefLength + " (numFeatures x numOutputs), got "
-              + (coef == null ? "null" : "length " + coef.length));
-    }
-    double[] intercept = weights.length > 1 ? weights[1] : null;
-    if (fitIntercept != (intercept != null)
-        || (intercept != null && intercept.length != numOutputs)) {
-      throw new IllegalArgumentException(
-          fitIntercept
-              ? "intercept must have length " + numOutputs + " (fitIntercept), got "
-                  + (intercept == null ? "none" : "length " + intercept.length)
-              : "intercept must be absent or null without fitIntercept, got length "
-                  + intercept.length);
-    }
   }
 
   /**

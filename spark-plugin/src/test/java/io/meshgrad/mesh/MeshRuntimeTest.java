@@ -116,7 +116,7 @@ class MeshRuntimeTest {
   }
 
   @Test
-  void aStepIsOneJobAndTwoWithNormClipping() {
+  void aStepIsOneJobAndTwoWithNormClipping() throws java.util.concurrent.TimeoutException {
     AtomicInteger jobs = new AtomicInteger();
     SparkListener counter = new SparkListener() {
       @Override

@@ -1,5 +1,6 @@
 package io.meshgrad.train;
 
+import io.meshgrad.SparkTestSession;
 import io.meshgrad.loss.Instance;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,16 +32,32 @@ final class LocalSpark {
 
   private LocalSpark() {}
 
-  /** Stops the session and gives the task-failure loggers back their configured level. */
+  /**
+   * Stops a session of its own (the shared one stays for other tests) and gives the task-failure
+   * loggers back their configured level.
+   */
   static void stop(SparkSession spark) {
-    spark.stop();
+    if (!SparkTestSession.isShared(spark)) {
+      spark.stop();
+    }
     for (String name : TASK_FAILURE_LOGGERS) {
       Logger.getLogger(name).setLevel(null);
     }
   }
 
-  /** Starts a session; {@code conf} holds extra key, value pairs. */
+  /**
+   * The shared test session, or, when {@code conf} holds extra key, value pairs, a session of its
+   * own with them (the shared one is stopped first: one SparkContext per JVM).
+   */
   static SparkSession start(String appName, String... conf) {
+    // The tests provoke task failures on purpose; their stack traces reach the test as the cause.
+    for (String name : TASK_FAILURE_LOGGERS) {
+      Logger.getLogger(name).setLevel(Level.OFF);
+    }
+    if (conf.length == 0) {
+      return SparkTestSession.get();
+    }
+    SparkTestSession.stop();
     SparkSession.Builder builder =
         SparkSession.builder()
             .master("local[2]")
@@ -51,10 +68,6 @@ final class LocalSpark {
             .config("spark.sql.shuffle.partitions", "4");
     for (int i = 0; i < conf.length; i += 2) {
       builder.config(conf[i], conf[i + 1]);
-    }
-    // The tests provoke task failures on purpose; their stack traces reach the test as the cause.
-    for (String name : TASK_FAILURE_LOGGERS) {
-      Logger.getLogger(name).setLevel(Level.OFF);
     }
     return builder.getOrCreate();
   }

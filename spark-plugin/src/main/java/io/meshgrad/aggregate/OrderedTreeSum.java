@@ -1,11 +1,11 @@
-package io.meshgrad.train;
+package io.meshgrad.aggregate;
 
-import io.meshgrad.loss.GradientSum;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.function.Function2;
 import scala.Tuple2;
 
 /**
@@ -17,38 +17,46 @@ import scala.Tuple2;
  * {@code f = max(2, ceil(n^(1/depth)))}: each level groups indices {@code [g f, (g+1) f)} into
  * group {@code g} with a shuffle and sums each group in index order; once at most {@code f}
  * partials are left they are collected and summed in index order on the driver. A reducer and the
- * driver thus hold at most {@code f} partials at once; {@code depth = 1} collects all {@code n}.
+ * driver thus hold at most {@code f} partials at once; with few partitions (at most {@code f})
+ * it is a single job without a shuffle, like MLlib's {@code treeAggregate}.
  */
-final class OrderedTreeSum {
+public final class OrderedTreeSum {
   private OrderedTreeSum() {}
 
-  static GradientSum sum(JavaPairRDD<Integer, GradientSum> partials, int numPartials, int depth) {
+  /**
+   * @param partials one partial per index {@code 0 .. numPartials-1}
+   * @param merge adds its second argument into its first and returns the first
+   */
+  public static <T> T sum(JavaPairRDD<Integer, T> partials, int numPartials, int depth, Function2<T, T, T> merge) {
     if (depth < 1) {
       throw new IllegalArgumentException("depth must be >= 1, got " + depth);
     }
     int fanIn = Math.max(2, (int) Math.ceil(Math.pow(numPartials, 1.0 / depth)));
-    JavaPairRDD<Integer, GradientSum> level = partials;
+    JavaPairRDD<Integer, T> level = partials;
     int count = numPartials;
     while (count > fanIn) {
       int groups = (count + fanIn - 1) / fanIn;
-      level =
-          level
-              .mapToPair(t -> new Tuple2<>(t._1() / fanIn, t))
-              .groupByKey(new HashPartitioner(groups))
-              .mapValues(OrderedTreeSum::sumInOrder);
+      level = level
+          .mapToPair(t -> new Tuple2<>(t._1() / fanIn, t))
+          .groupByKey(new HashPartitioner(groups))
+          .mapValues(group -> sumInOrder(group, merge));
       count = groups;
     }
-    return sumInOrder(level.collect());
+    try {
+      return sumInOrder(level.collect(), merge);
+    } catch (Exception e) {
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
   }
 
-  /** Merges the partials in ascending index order into the first one (which is modified). */
-  static GradientSum sumInOrder(Iterable<Tuple2<Integer, GradientSum>> tagged) {
-    List<Tuple2<Integer, GradientSum>> ordered = new ArrayList<>();
+  /** Merges the partials in ascending index order into the first one. */
+  static <T> T sumInOrder(Iterable<Tuple2<Integer, T>> tagged, Function2<T, T, T> merge) throws Exception {
+    List<Tuple2<Integer, T>> ordered = new ArrayList<>();
     tagged.forEach(ordered::add);
     ordered.sort(Comparator.comparing(Tuple2::_1));
-    GradientSum total = ordered.get(0)._2();
+    T total = ordered.get(0)._2();
     for (int i = 1; i < ordered.size(); i++) {
-      total.merge(ordered.get(i)._2());
+      total = merge.call(total, ordered.get(i)._2());
     }
     return total;
   }

@@ -1,0 +1,91 @@
+package io.meshgrad.train;
+
+import io.meshgrad.aggregate.DatasetLoss;
+import io.meshgrad.aggregate.PartialSums;
+import io.meshgrad.loss.BlockLoss;
+import io.meshgrad.loss.GradientSum;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * The objective of a linear model over {@link TrainingData}: a {@link BlockLoss} (logistic,
+ * multinomial, least squares, hinge) averaged with the row weights, plus L2 on the coefficients
+ * (never on the intercept). Its variables are {@code coefficients} ({@code [d]}, or {@code [d, K]}
+ * row-major) and, when fitted, {@code intercept} ({@code [K]}). Each step's rows come from a
+ * {@link BatchPlan}, broadcast once so that executors keep each partition's epoch order; call
+ * {@link #close()} to release it.
+ */
+public final class LinearModelLoss extends DatasetLoss implements AutoCloseable {
+  private static final long serialVersionUID = 1L;
+
+  private final transient TrainingData data;
+  private final BlockLoss loss;
+  private final BatchPlan plan;
+  private final transient Broadcast<BatchPlan> planBroadcast;
+  private final boolean fitIntercept;
+
+  public LinearModelLoss(TrainingData data, BlockLoss loss, BatchPlan plan, boolean fitIntercept, double regParam) {
+    super(regParam);
+    if (plan.numPartitions() != data.numPartitions()) {
+      throw new IllegalArgumentException("batch plan is for " + plan.numPartitions() + " partitions, the data has "
+          + data.numPartitions());
+    }
+    this.data = data;
+    this.loss = loss;
+    this.plan = plan;
+    this.planBroadcast = sparkContext().broadcast(plan);
+    this.fitIntercept = fitIntercept;
+  }
+
+  public BlockLoss blockLoss() {
+    return loss;
+  }
+
+  public BatchPlan plan() {
+    return plan;
+  }
+
+  public boolean fitIntercept() {
+    return fitIntercept;
+  }
+
+  /** Shape of the coefficients: {@code [d]} for one output, {@code [d, K]} otherwise. */
+  public int[] coefficientShape() {
+    return loss.numOutputs() == 1 ? new int[] {data.numFeatures()} : new int[] {data.numFeatures(), loss.numOutputs()};
+  }
+
+  @Override
+  public JavaRDD<PartialSums> partialSums(Broadcast<double[][]> weights, long step) {
+    BlockLoss l = loss;
+    Broadcast<BatchPlan> p = planBroadcast;
+    boolean fi = fitIntercept;
+    return data.rdd().map(rows -> {
+      double[][] w = weights.value();
+      GradientSum gs = rows.gradientSum(l, p.value(), step, w[0], fi ? w[1] : null, fi);
+      double[][] grads = fi ? new double[][] {gs.coefGrad(), gs.interceptGrad()} : new double[][] {gs.coefGrad()};
+      return new PartialSums(rows.partition(), gs.lossSum(), gs.weightSum(), grads);
+    });
+  }
+
+  @Override
+  public int numPartitions() {
+    return data.numPartitions();
+  }
+
+  @Override
+  public boolean isRegularized(int position) {
+    return position == 0;
+  }
+
+  @Override
+  public JavaSparkContext sparkContext() {
+    return JavaSparkContext.fromSparkContext(data.rdd().context());
+  }
+
+  /** Destroys the broadcast batch plan. */
+  @Override
+  public void close() {
+    planBroadcast.destroy();
+  }
+}
