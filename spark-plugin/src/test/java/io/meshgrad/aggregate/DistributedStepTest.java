@@ -1,0 +1,131 @@
+package io.meshgrad.aggregate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshgrad.Datasets;
+import io.meshgrad.SparkTestSession;
+import io.meshgrad.loss.BinaryLogisticLoss;
+import io.meshgrad.loss.BlockLoss;
+import io.meshgrad.mesh.DVariable;
+import io.meshgrad.mesh.Layout;
+import io.meshgrad.mesh.Mesh;
+import io.meshgrad.mesh.MeshRuntime;
+import io.meshgrad.optimizer.Adagrad;
+import io.meshgrad.optimizer.Variable;
+import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.Tensor;
+import io.meshgrad.train.BatchPlan;
+import io.meshgrad.train.LinearModelLoss;
+import io.meshgrad.train.TrainingData;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/** Sharded training steps under task failures and over long runs. */
+class DistributedStepTest {
+  private static final BlockLoss LOSS = new BinaryLogisticLoss();
+  private final SparkSession spark = SparkTestSession.get();
+
+  /** Throws on the first attempt of the even data partitions' tasks (the test session allows 4 attempts). */
+  static final class FailingFirstAttempt extends DatasetLoss {
+    private final LinearModelLoss inner;
+
+    FailingFirstAttempt(LinearModelLoss inner) {
+      super(inner.regParam());
+      this.inner = inner;
+    }
+
+    @Override
+    public JavaRDD<PartialSums> partialSums(Broadcast<double[][]> weights, long step) {
+      return inner.partialSums(weights, step).map(p -> {
+        TaskContext task = TaskContext.get();
+        if (task.attemptNumber() == 0 && task.partitionId() % 2 == 0) {
+          throw new IllegalStateException("injected failure of the first attempt of partition " + task.partitionId());
+        }
+        return p;
+      });
+    }
+
+    @Override
+    public int numPartitions() {
+      return inner.numPartitions();
+    }
+
+    @Override
+    public boolean isRegularized(int position) {
+      return inner.isRegularized(position);
+    }
+
+    @Override
+    public JavaSparkContext sparkContext() {
+      return inner.sparkContext();
+    }
+  }
+
+  private record Run(List<Tensor> weights, List<Double> losses, long[] stepNanos) {}
+
+  private Run train(TrainingData data, BatchPlan plan, boolean failing, int steps, int checkpointInterval) {
+    Mesh mesh = Mesh.parse("batch=2,model=2");
+    try (MeshRuntime rt = MeshRuntime.create(spark, mesh).setCheckpointInterval(checkpointInterval);
+        LinearModelLoss linear = new LinearModelLoss(data, LOSS, plan, true, 1e-4)) {
+      DatasetLoss loss = failing ? new FailingFirstAttempt(linear) : linear;
+      Adagrad opt = Adagrad.builder().learningRate(0.3).useEma(true).emaMomentum(0.9).build();
+      loss.bindSteps(opt);
+      DVariable coef = rt.variable("coefficients", Tensor.zeros(DType.FLOAT32, data.numFeatures()));
+      DVariable intercept = rt.variable("intercept", Tensor.zeros(DType.FLOAT32, 1), Layout.replicated(mesh, 1));
+      List<Variable> vars = List.of(coef, intercept);
+      List<Double> losses = new ArrayList<>();
+      long[] nanos = new long[steps];
+      for (int i = 0; i < steps; i++) {
+        long t0 = System.nanoTime();
+        losses.add(opt.minimize(loss, vars));
+        nanos[i] = System.nanoTime() - t0;
+      }
+      return new Run(List.of(coef.read(), intercept.read(), opt.slot(coef, "accumulator").read(),
+          opt.slot(coef, "average").read()), losses, nanos);
+    }
+  }
+
+  private TrainingData a9a() {
+    return TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null, 2, LOSS::validateLabel);
+  }
+
+  @Test
+  void tasksThatFailOnceGiveBitIdenticalWeights() {
+    try (TrainingData data = a9a()) {
+      BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 2000, 7);
+      Run clean = train(data, plan, false, 6, 4);
+      Run retried = train(data, plan, true, 6, 4);
+      assertEquals(clean.weights(), retried.weights());
+      assertEquals(clean.losses(), retried.losses());
+    }
+  }
+
+  @Test
+  void aThousandStepsRunWithoutSlowingDown() {
+    try (TrainingData data = a9a()) {
+      BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 64, 3);
+      Run run = train(data, plan, false, 1000, 10);
+      assertEquals(1000, run.losses().size());
+      double early = median(Arrays.copyOfRange(run.stepNanos(), 100, 200));
+      double late = median(Arrays.copyOfRange(run.stepNanos(), 900, 1000));
+      // Lineage growing with every step would make late steps several times slower; the bound is
+      // loose on purpose: this checks the truncation, it is not a benchmark.
+      assertTrue(late < 2.5 * early, "median step time grew from " + early / 1e6 + " ms to " + late / 1e6 + " ms");
+      assertTrue(run.losses().get(999) < run.losses().get(0), "the loss must go down");
+    }
+  }
+
+  private static double median(long[] values) {
+    long[] v = values.clone();
+    Arrays.sort(v);
+    return v[v.length / 2];
+  }
+}
