@@ -208,6 +208,44 @@ public abstract class Optimizer implements Serializable {
     return Collections.unmodifiableList(variables);
   }
 
+  /**
+   * The values of {@link #variables()}, in order (Keras {@code get_weights()} without the
+   * iteration count, which is {@link #iterations()}). Values of sharded slots are gathered.
+   */
+  public final List<Tensor> getWeights() {
+    List<Tensor> out = new ArrayList<>();
+    variables.forEach(v -> out.add(v.read()));
+    return out;
+  }
+
+  /**
+   * Sets the values of {@link #variables()}, in order (Keras {@code set_weights}). Checks every
+   * value before changing any.
+   *
+   * @throws IllegalStateException if the optimizer is not built yet
+   * @throws IllegalArgumentException if the count, a dtype or a shape differs
+   */
+  public final void setWeights(List<Tensor> weights) {
+    if (!built) {
+      throw new IllegalStateException("setWeights() needs a built optimizer: call optimizer.build(variables) first");
+    }
+    if (weights.size() != variables.size()) {
+      throw new IllegalArgumentException("setWeights: the optimizer has " + variables.size() + " variables "
+          + variables.stream().map(Variable::name).toList() + ", got " + weights.size() + " values");
+    }
+    for (int i = 0; i < weights.size(); i++) {
+      Variable v = variables.get(i);
+      Tensor w = weights.get(i);
+      if (w.dtype() != v.dtype() || !Arrays.equals(w.shape(), v.shape())) {
+        throw new IllegalArgumentException("setWeights: optimizer variable " + v.name() + " is " + v.dtype()
+            + Arrays.toString(v.shape()) + ", got " + w.dtype() + Arrays.toString(w.shape()));
+      }
+    }
+    for (int i = 0; i < weights.size(); i++) {
+      variables.get(i).assign(weights.get(i));
+    }
+  }
+
   /** The slot {@code slotName} of a model variable, or {@code null}. */
   public final Variable slot(Variable modelVariable, String slotName) {
     Map<String, Variable> slots = slotsByVariable.get(modelVariable);

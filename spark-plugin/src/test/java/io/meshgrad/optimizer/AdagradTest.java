@@ -258,4 +258,30 @@ class AdagradTest {
     assertEquals(values.get(0), values.get(2));
     assertNotNull(opt.learningRate().scheduleOrNull());
   }
+
+  @Test
+  void getAndSetWeightsRestoreTheOptimizerStateExactly() {
+    Adagrad a = Adagrad.builder().learningRate(0.1).useEma(true).build();
+    Variable v = new Variable("v", Tensor.of(new float[] {1f, -2f}, 2));
+    Tensor g = Tensor.of(new float[] {0.3f, -0.7f}, 2);
+    for (int i = 0; i < 3; i++) {
+      a.applyGradients(List.of(pair(g, v)));
+    }
+    List<Tensor> saved = a.getWeights();
+    Tensor savedValue = v.read();
+    long savedIterations = a.iterations();
+    a.applyGradients(List.of(pair(g, v)));
+    Tensor expected = v.read();
+
+    Adagrad b = Adagrad.fromConfig(a.getConfig());
+    Variable w = new Variable("v", savedValue);
+    assertThrows(IllegalStateException.class, () -> b.setWeights(saved));
+    b.build(List.of(w));
+    assertThrows(IllegalArgumentException.class, () -> b.setWeights(saved.subList(0, 1)));
+    b.setWeights(saved);
+    b.setIterations(savedIterations);
+    b.applyGradients(List.of(pair(g, w)));
+    assertEquals(expected, w.read());
+    assertEquals(a.getWeights(), b.getWeights());
+  }
 }
