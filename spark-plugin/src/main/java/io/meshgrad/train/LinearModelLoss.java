@@ -24,6 +24,7 @@ public final class LinearModelLoss extends DatasetLoss implements AutoCloseable 
   private final BatchPlan plan;
   private final transient Broadcast<BatchPlan> planBroadcast;
   private final boolean fitIntercept;
+  private transient boolean closed;
 
   public LinearModelLoss(TrainingData data, BlockLoss loss, BatchPlan plan, boolean fitIntercept, double regParam) {
     super(regParam);
@@ -97,9 +98,12 @@ public final class LinearModelLoss extends DatasetLoss implements AutoCloseable 
     return JavaSparkContext.fromSparkContext(data.rdd().context());
   }
 
-  /** Destroys the broadcast batch plan. */
+  /** Destroys the broadcast batch plan; a second call does nothing. */
   @Override
   public void close() {
-    planBroadcast.destroy();
+    if (!closed) {
+      closed = true;
+      planBroadcast.destroy();
+    }
   }
 }
