@@ -15,10 +15,11 @@ import scala.Tuple2;
  *
  * <p>The partials, keyed by partition index {@code 0 .. n-1}, are merged in a tree of fan-in
  * {@code f = max(2, ceil(n^(1/depth)))}: each level groups indices {@code [g f, (g+1) f)} into
- * group {@code g} with a shuffle and sums each group in index order; once at most {@code f}
- * partials are left they are collected and summed in index order on the driver. A reducer and the
- * driver thus hold at most {@code f} partials at once; with few partitions (at most {@code f})
- * it is a single job without a shuffle, like MLlib's {@code treeAggregate}.
+ * group {@code g} with a shuffle and sums each group in index order, for as long as a level
+ * reduces the count markedly ({@code count > f + ceil(count / f)}, Spark's own rule); the rest
+ * are collected and summed in index order on the driver. A reducer holds at most {@code f}
+ * partials and the driver about {@code 2f}; with few partitions it is a single job without a
+ * shuffle, like MLlib's {@code treeAggregate}.
  */
 public final class OrderedTreeSum {
   private OrderedTreeSum() {}
@@ -34,7 +35,7 @@ public final class OrderedTreeSum {
     int fanIn = Math.max(2, (int) Math.ceil(Math.pow(numPartials, 1.0 / depth)));
     JavaPairRDD<Integer, T> level = partials;
     int count = numPartials;
-    while (count > fanIn) {
+    while (count > fanIn + (count + fanIn - 1) / fanIn) {
       int groups = (count + fanIn - 1) / fanIn;
       level = level
           .mapToPair(t -> new Tuple2<>(t._1() / fanIn, t))
