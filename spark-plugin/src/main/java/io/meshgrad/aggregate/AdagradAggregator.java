@@ -56,7 +56,36 @@ public final class AdagradAggregator implements Serializable {
   }
 
   /** The outcome of a step: the new state (persisted, materialised) and what came to the driver. */
-  public record Result(JavaRDD<VariableShard> state, Map<Integer, Tensor> newValues, double lossSum, double weightSum) {}
+  public record Result(JavaRDD<VariableShard> state, Map<Integer, Tensor> newValues, ShardStepStats stats) {
+    /** The batch's {@code sum_i a_i loss_i}. */
+    public double lossSum() {
+      return stats.lossSum;
+    }
+
+    /** The batch's {@code sum_i a_i}. */
+    public double weightSum() {
+      return stats.weightSum;
+    }
+
+    /** Rows in the batch. */
+    public long count() {
+      return stats.count;
+    }
+
+    /** L2 norm of the whole unclipped gradient. */
+    public double gradientNorm() {
+      return Math.sqrt(stats.gradientSumOfSquares);
+    }
+
+    public double gradientMaxAbs() {
+      return stats.gradientMaxAbs;
+    }
+
+    /** Bytes of partial sums that reached the shards. */
+    public long bytesAggregated() {
+      return stats.bytesReceived;
+    }
+  }
 
   /**
    * Routes each data partition's sums to the shards of the variables they belong to.
@@ -173,19 +202,15 @@ public final class AdagradAggregator implements Serializable {
     return new IndexedSlices(local, Tensor.of(out, valuesShape), shardShape);
   }
 
-  /** A shard's finished gradient and its sum of squares, kept between the norm job and the update job. */
+  /** A shard's finished gradient and what the step did there, kept between the norm job and the update job. */
   private static final class Finished implements Serializable {
     private static final long serialVersionUID = 1L;
     final Gradient gradient;
-    final double sumOfSquares;
-    final double lossSum;
-    final double weightSum;
+    final ShardStepStats stats;
 
-    Finished(Gradient gradient, double sumOfSquares, double lossSum, double weightSum) {
+    Finished(Gradient gradient, ShardStepStats stats) {
       this.gradient = gradient;
-      this.sumOfSquares = sumOfSquares;
-      this.lossSum = lossSum;
-      this.weightSum = weightSum;
+      this.stats = stats;
     }
   }
 
@@ -205,8 +230,7 @@ public final class AdagradAggregator implements Serializable {
       VariableShard shard = st.next();
       ShardInput input = in.next();
       Gradient g = input.gradient(shard);
-      double ss = g != null && clipping.needsNorms() ? GradientClipping.sumOfSquares(g) : 0;
-      return List.of(new Finished(g, ss, input.lossSum(), input.weightSum())).iterator();
+      return List.of(new Finished(g, ShardStepStats.of(input, g))).iterator();
     });
     List<Integer> vars = new ArrayList<>(steps.keySet());
     Collections.sort(vars);
@@ -218,7 +242,7 @@ public final class AdagradAggregator implements Serializable {
     if (clipping.needsNorms()) {
       finished = finished.persist(StorageLevel.MEMORY_AND_DISK());
       finished.setName(description + ": gradients");
-      List<Double> sums = finished.map(f -> f.sumOfSquares).collect();
+      List<Double> sums = finished.map(f -> f.stats.gradientSumOfSquares).collect();
       for (int i = 0; i < vars.size(); i++) {
         int v = vars.get(i);
         for (int s = 0; s < idx.shape(v).numShards(); s++) {
@@ -243,7 +267,7 @@ public final class AdagradAggregator implements Serializable {
       Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
           .apply(f.gradient);
       optimizer.applyToVariable(step, g, updated.value(), updated.slotView());
-      return List.of(updated.withBatchSums(f.lossSum, f.weightSum)).iterator();
+      return List.of(updated.withStats(f.stats)).iterator();
     }).persist(StorageLevel.MEMORY_AND_DISK());
     next.setName(description + ": variable shards");
     if (truncateLineage) {
@@ -254,23 +278,19 @@ public final class AdagradAggregator implements Serializable {
       }
     }
     Map<Integer, Tensor> values = new HashMap<>();
-    double lossSum = 0;
-    double weightSum = 0;
     List<VariableShard> updatedShards = next.filter(s -> steps.containsKey(s.variable()))
-        .map(s -> new VariableShard(s.variable(), s.shard(), s.value(), Map.of())
-            .withBatchSums(s.batchLossSum(), s.batchWeightSum()))
-        .collect();
+        .map(VariableShard::valueOnly).collect();
     Map<Integer, List<VariableShard>> byVariable = new HashMap<>();
+    ShardStepStats stats = new ShardStepStats(0, 0, 0, 0, 0, 0);
     for (VariableShard s : updatedShards) {
       byVariable.computeIfAbsent(s.variable(), k -> new ArrayList<>()).add(s);
-      lossSum = s.batchLossSum();
-      weightSum = s.batchWeightSum();
+      stats = stats.plus(s.lastStep());
     }
     byVariable.forEach((v, shards) -> values.put(v, assemble(idx.shape(v), idx.dtype(v), shards)));
     if (clipping.needsNorms()) {
       finished.unpersist(false);
     }
-    return new Result(next, values, lossSum, weightSum);
+    return new Result(next, values, stats);
   }
 
   /** The whole tensor from its shards. */

@@ -1,6 +1,7 @@
 package io.meshgrad.aggregate;
 
 import io.meshgrad.optimizer.DifferentiableLoss;
+import io.meshgrad.optimizer.GradientClipping;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
@@ -35,6 +36,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
   private int aggregationDepth = 2;
   private transient Optimizer stepClock;
   private transient long evaluations;
+  private transient StepStats lastStepStats;
 
   /** @param regParam L2 strength, {@code >= 0} */
   protected DatasetLoss(double regParam) {
@@ -84,6 +86,16 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
     return stepClock != null ? stepClock.iterations() : evaluations;
   }
 
+  /** What the last step computed with this loss did (in process or on a mesh), or {@code null}. */
+  public final StepStats lastStepStats() {
+    return lastStepStats;
+  }
+
+  /** Records a step's stats; called by whoever ran the step (a mesh runtime, or {@link #evaluate}). */
+  public final void recordStepStats(StepStats stats) {
+    this.lastStepStats = stats;
+  }
+
   /** The variables' values as the broadcast form. */
   public static double[][] weightsOf(List<? extends Variable> variables) {
     double[][] w = new double[variables.size()][];
@@ -119,15 +131,27 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
       bc.destroy();
     }
     List<Gradient> gradients = new ArrayList<>();
+    double sumOfSquares = 0;
+    double maxAbs = 0;
+    long weightBytes = 0;
     for (int i = 0; i < variables.size(); i++) {
       Variable v = variables.get(i);
       double[] sum = total.gradients()[i] != null ? total.gradients()[i] : new double[weights[i].length];
       Tensor value = Tensor.of(weights[i], v.shape());
-      gradients.add(ObjectiveGradient.of(sum, total.weightSum(), isRegularized(i) ? regParam : 0, value,
-          v.shape(), v.dtype()));
+      Gradient g = ObjectiveGradient.of(sum, total.weightSum(), isRegularized(i) ? regParam : 0, value,
+          v.shape(), v.dtype());
+      gradients.add(g);
+      sumOfSquares += GradientClipping.sumOfSquares(g);
+      for (int j = 0; j < g.values().size(); j++) {
+        maxAbs = Math.max(maxAbs, Math.abs(g.values().get(j)));
+      }
+      weightBytes += 8L * weights[i].length;
     }
     evaluations++;
-    return new LossAndGradients(
-        ObjectiveGradient.value(total.lossSum(), total.weightSum(), regParam, regularisedSquares(weights)), gradients);
+    double loss = ObjectiveGradient.value(total.lossSum(), total.weightSum(), regParam, regularisedSquares(weights));
+    long partialBytes = (long) numPartitions() * total.byteSize();
+    recordStepStats(new StepStats(loss, total.count(), total.weightSum(), Math.sqrt(sumOfSquares), maxAbs,
+        weightBytes, partialBytes, partialBytes));
+    return new LossAndGradients(loss, gradients);
   }
 }

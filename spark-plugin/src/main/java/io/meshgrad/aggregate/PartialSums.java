@@ -15,12 +15,15 @@ public final class PartialSums implements Serializable {
   private final int source;
   private final double lossSum;
   private final double weightSum;
+  private final long count;
   private final double[][] gradients;
 
-  public PartialSums(int source, double lossSum, double weightSum, double[][] gradients) {
+  /** @param count number of rows summed */
+  public PartialSums(int source, double lossSum, double weightSum, long count, double[][] gradients) {
     this.source = source;
     this.lossSum = lossSum;
     this.weightSum = weightSum;
+    this.count = count;
     this.gradients = gradients;
   }
 
@@ -35,6 +38,20 @@ public final class PartialSums implements Serializable {
 
   public double weightSum() {
     return weightSum;
+  }
+
+  /** Number of rows summed. */
+  public long count() {
+    return count;
+  }
+
+  /** Size of the gradient arrays in bytes (what this partial costs to ship). */
+  public long byteSize() {
+    long n = 0;
+    for (double[] g : gradients) {
+      n += g == null ? 0 : 8L * g.length;
+    }
+    return n;
   }
 
   /** Per variable, the gradient sums (live arrays), or {@code null}. */
@@ -59,6 +76,6 @@ public final class PartialSums implements Serializable {
         }
       }
     }
-    return new PartialSums(source, lossSum + other.lossSum, weightSum + other.weightSum, g);
+    return new PartialSums(source, lossSum + other.lossSum, weightSum + other.weightSum, count + other.count, g);
   }
 }

@@ -23,6 +23,16 @@ public abstract sealed class ShardInput implements Serializable permits ShardInp
     return 0;
   }
 
+  /** Rows in the batch (0 when gradients were given directly). */
+  public long count() {
+    return 0;
+  }
+
+  /** Bytes of partial sums that reached this shard. */
+  public long bytesReceived() {
+    return 0;
+  }
+
   /** No gradient for this shard in this step. */
   public static final class None extends ShardInput {
     private static final long serialVersionUID = 1L;
@@ -73,6 +83,16 @@ public abstract sealed class ShardInput implements Serializable permits ShardInp
     @Override
     public double weightSum() {
       return sum.weightSum();
+    }
+
+    @Override
+    public long count() {
+      return sum.count();
+    }
+
+    @Override
+    public long bytesReceived() {
+      return sum.bytesReceived();
     }
   }
 }

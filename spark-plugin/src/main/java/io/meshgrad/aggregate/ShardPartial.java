@@ -18,14 +18,17 @@ public final class ShardPartial implements Serializable {
   private final int source;
   private final double lossSum;
   private final double weightSum;
+  private final long count;
   private final double[] dense;
   private final int[] rows;
   private final double[] rowValues;
 
-  private ShardPartial(int source, double lossSum, double weightSum, double[] dense, int[] rows, double[] rowValues) {
+  private ShardPartial(int source, double lossSum, double weightSum, long count, double[] dense, int[] rows,
+      double[] rowValues) {
     this.source = source;
     this.lossSum = lossSum;
     this.weightSum = weightSum;
+    this.count = count;
     this.dense = dense;
     this.rows = rows;
     this.rowValues = rowValues;
@@ -33,6 +36,11 @@ public final class ShardPartial implements Serializable {
 
   public int source() {
     return source;
+  }
+
+  /** Bytes of gradient data this partial carries (dense values, or row indices and values). */
+  public long byteSize() {
+    return dense != null ? 8L * dense.length : 4L * rows.length + 8L * rowValues.length;
   }
 
   /**
@@ -46,7 +54,7 @@ public final class ShardPartial implements Serializable {
     double[] g = sums.gradients()[variable];
     if (g == null) {
       for (int s = 0; s < out.length; s++) {
-        out[s] = new ShardPartial(sums.source(), sums.lossSum(), sums.weightSum(), null, new int[0], new double[0]);
+        out[s] = new ShardPartial(sums.source(), sums.lossSum(), sums.weightSum(), sums.count(), null, new int[0], new double[0]);
       }
       return out;
     }
@@ -63,7 +71,7 @@ public final class ShardPartial implements Serializable {
     }
     if (shape.rank() == 0 || touched.size() > ObjectiveGradient.SPARSE_ROW_FRACTION * numRows) {
       for (int s = 0; s < out.length; s++) {
-        out[s] = new ShardPartial(sums.source(), sums.lossSum(), sums.weightSum(), shape.sliceShard(g, s), null, null);
+        out[s] = new ShardPartial(sums.source(), sums.lossSum(), sums.weightSum(), sums.count(), shape.sliceShard(g, s), null, null);
       }
       return out;
     }
@@ -88,7 +96,7 @@ public final class ShardPartial implements Serializable {
       for (int i = 0; i < vals.size(); i++) {
         System.arraycopy(vals.get(i), 0, flat, i * len, len);
       }
-      out[s] = new ShardPartial(sums.source(), sums.lossSum(), sums.weightSum(), null,
+      out[s] = new ShardPartial(sums.source(), sums.lossSum(), sums.weightSum(), sums.count(), null,
           rowsOf.get(s).stream().mapToInt(Integer::intValue).toArray(), flat);
     }
     return out;
@@ -96,7 +104,7 @@ public final class ShardPartial implements Serializable {
 
   /** A dense partial standing for the sum of a group of sources (an intermediate aggregation level). */
   static ShardPartial ofSum(int group, Sum sum) {
-    return new ShardPartial(group, sum.lossSum(), sum.weightSum(), sum.gradient(), null, null);
+    return new ShardPartial(group, sum.lossSum(), sum.weightSum(), sum.count(), sum.gradient(), null, null);
   }
 
   /** The summed partials of one shard, added in source-partition order. */
@@ -104,12 +112,26 @@ public final class ShardPartial implements Serializable {
     private static final long serialVersionUID = 1L;
     private final double lossSum;
     private final double weightSum;
+    private final long count;
+    private final long bytesReceived;
     private final double[] gradient;
 
-    Sum(double lossSum, double weightSum, double[] gradient) {
+    Sum(double lossSum, double weightSum, long count, long bytesReceived, double[] gradient) {
       this.lossSum = lossSum;
       this.weightSum = weightSum;
+      this.count = count;
+      this.bytesReceived = bytesReceived;
       this.gradient = gradient;
+    }
+
+    /** Rows in the batch. */
+    public long count() {
+      return count;
+    }
+
+    /** Bytes of the partials that were summed. */
+    public long bytesReceived() {
+      return bytesReceived;
     }
 
     public double lossSum() {
@@ -138,10 +160,14 @@ public final class ShardPartial implements Serializable {
     double[] g = new double[shardLength];
     double loss = 0;
     double weight = 0;
+    long count = 0;
+    long bytes = 0;
     int rowLength = 0;
     for (ShardPartial p : sorted) {
       loss += p.lossSum;
       weight += p.weightSum;
+      count += p.count;
+      bytes += p.byteSize();
       if (p.dense != null) {
         for (int i = 0; i < g.length; i++) {
           g[i] += p.dense[i];
@@ -156,6 +182,6 @@ public final class ShardPartial implements Serializable {
         }
       }
     }
-    return new Sum(loss, weight, g);
+    return new Sum(loss, weight, count, bytes, g);
   }
 }

@@ -19,40 +19,37 @@ public final class VariableShard implements Serializable {
   private final int shard;
   private final Tensor value;
   private final Map<String, Tensor> slots;
-  private final double batchLossSum;
-  private final double batchWeightSum;
+  private final ShardStepStats lastStep;
 
   /**
    * @param variable index of the variable in its runtime
    * @param shard shard id within the variable (see {@code ShardedShape})
    */
   public VariableShard(int variable, int shard, Tensor value, Map<String, Tensor> slots) {
-    this(variable, shard, value, slots, 0, 0);
+    this(variable, shard, value, slots, null);
   }
 
-  private VariableShard(int variable, int shard, Tensor value, Map<String, Tensor> slots,
-      double batchLossSum, double batchWeightSum) {
+  private VariableShard(int variable, int shard, Tensor value, Map<String, Tensor> slots, ShardStepStats lastStep) {
     this.variable = variable;
     this.shard = shard;
     this.value = value;
     this.slots = new LinkedHashMap<>(slots);
-    this.batchLossSum = batchLossSum;
-    this.batchWeightSum = batchWeightSum;
+    this.lastStep = lastStep;
   }
 
-  /** {@code sum_i a_i loss_i} of the batch of the step that produced this version (0 if none). */
-  public double batchLossSum() {
-    return batchLossSum;
+  /** What the step that produced this version did on this shard, or {@code null}. */
+  ShardStepStats lastStep() {
+    return lastStep;
   }
 
-  /** {@code sum_i a_i} of the batch of the step that produced this version (0 if none). */
-  public double batchWeightSum() {
-    return batchWeightSum;
+  /** This shard (same arrays) recording the step that produced it. */
+  VariableShard withStats(ShardStepStats stats) {
+    return new VariableShard(variable, shard, value, slots, stats);
   }
 
-  /** This shard (same arrays) recording the batch sums of the step that produced it. */
-  public VariableShard withBatchSums(double lossSum, double weightSum) {
-    return new VariableShard(variable, shard, value, slots, lossSum, weightSum);
+  /** The value alone, with the step's stats: what travels back to the driver after a step. */
+  VariableShard valueOnly() {
+    return new VariableShard(variable, shard, value, Map.of(), lastStep);
   }
 
   public int variable() {

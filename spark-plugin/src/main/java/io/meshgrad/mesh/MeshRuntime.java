@@ -6,6 +6,7 @@ import io.meshgrad.aggregate.ObjectiveGradient;
 import io.meshgrad.aggregate.PartialSums;
 import io.meshgrad.aggregate.ShardIndex;
 import io.meshgrad.aggregate.ShardInput;
+import io.meshgrad.aggregate.StepStats;
 import io.meshgrad.aggregate.VariableShard;
 import io.meshgrad.optimizer.DifferentiableLoss;
 import io.meshgrad.optimizer.GradientAndVariable;
@@ -250,7 +251,18 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     AdagradAggregator.Result r = aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(),
         stepName(optimizer));
     commit(r, bc);
-    return ObjectiveGradient.value(r.lossSum(), r.weightSum(), data.regParam(), data.regularisedSquares(weights));
+    double value = ObjectiveGradient.value(r.lossSum(), r.weightSum(), data.regParam(), data.regularisedSquares(weights));
+    long broadcastBytes = 0;
+    for (double[] w : weights) {
+      broadcastBytes += 8L * w.length;
+    }
+    long toDriver = 0;
+    for (Tensor t : r.newValues().values()) {
+      toDriver += (long) t.size() * (t.dtype() == DType.FLOAT32 ? 4 : 8);
+    }
+    data.recordStepStats(new StepStats(value, r.count(), r.weightSum(), r.gradientNorm(), r.gradientMaxAbs(),
+        broadcastBytes, r.bytesAggregated(), toDriver));
+    return value;
   }
 
   private AdagradAggregator aggregator() {

@@ -79,7 +79,7 @@ public final class LinearModelLoss extends DatasetLoss implements AutoCloseable 
       double[][] w = weights.value();
       GradientSum gs = rows.gradientSum(l, p.value(), step, w[0], fi ? w[1] : null, fi);
       double[][] grads = fi ? new double[][] {gs.coefGrad(), gs.interceptGrad()} : new double[][] {gs.coefGrad()};
-      return new PartialSums(rows.partition(), gs.lossSum(), gs.weightSum(), grads);
+      return new PartialSums(rows.partition(), gs.lossSum(), gs.weightSum(), gs.count(), grads);
     });
   }
 

@@ -128,4 +128,37 @@ class DistributedStepTest {
     Arrays.sort(v);
     return v[v.length / 2];
   }
+
+  @Test
+  void bothPathsReportTheSameStepStats() {
+    try (TrainingData data = a9a()) {
+      BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 1000, 5);
+      Mesh mesh = Mesh.parse("batch=2,model=2");
+      StepStats local;
+      StepStats sharded;
+      try (LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 0.01)) {
+        Adagrad opt = Adagrad.builder().learningRate(0.3).build();
+        loss.bindSteps(opt);
+        opt.minimize(loss, List.of(new Variable("c", Tensor.filled(DType.FLOAT64, 0.01, 123)),
+            new Variable("b", Tensor.zeros(DType.FLOAT64, 1))));
+        local = loss.lastStepStats();
+      }
+      try (MeshRuntime rt = MeshRuntime.create(spark, mesh);
+          LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 0.01)) {
+        Adagrad opt = Adagrad.builder().learningRate(0.3).build();
+        loss.bindSteps(opt);
+        opt.minimize(loss, List.of(rt.variable("c", Tensor.filled(DType.FLOAT64, 0.01, 123)),
+            rt.variable("b", Tensor.zeros(DType.FLOAT64, 1), Layout.replicated(mesh, 1))));
+        sharded = loss.lastStepStats();
+      }
+      assertEquals(plan.rowsInStep(0), local.examples());
+      assertEquals(local.examples(), sharded.examples());
+      assertEquals(local.loss(), sharded.loss(), 1e-12);
+      assertEquals(local.gradientNorm(), sharded.gradientNorm(), 1e-12);
+      assertEquals(local.gradientMaxAbs(), sharded.gradientMaxAbs(), 1e-15);
+      assertEquals(8 * 124, local.bytesBroadcast());
+      assertEquals(local.bytesBroadcast(), sharded.bytesBroadcast());
+      assertTrue(sharded.bytesAggregated() > 0 && sharded.bytesToDriver() == 8 * 124, sharded.toString());
+    }
+  }
 }
