@@ -56,7 +56,8 @@ public final class AdagradAggregator implements Serializable {
   }
 
   /** The outcome of a step: the new state (persisted, materialised) and what came to the driver. */
-  public record Result(JavaRDD<VariableShard> state, Map<Integer, Tensor> newValues, ShardStepStats stats) {
+  public record Result(JavaRDD<VariableShard> state, Map<Integer, Tensor> newValues, ShardStepStats stats,
+      Map<Integer, Double> gradientSumsOfSquares) {
     /** The batch's {@code sum_i a_i loss_i}. */
     public double lossSum() {
       return stats.lossSum;
@@ -75,6 +76,11 @@ public final class AdagradAggregator implements Serializable {
     /** L2 norm of the whole unclipped gradient. */
     public double gradientNorm() {
       return Math.sqrt(stats.gradientSumOfSquares);
+    }
+
+    /** L2 norm of one variable's unclipped gradient (0 if it was not updated). */
+    public double gradientNorm(int variable) {
+      return Math.sqrt(gradientSumsOfSquares.getOrDefault(variable, 0.0));
     }
 
     public double gradientMaxAbs() {
@@ -282,15 +288,17 @@ public final class AdagradAggregator implements Serializable {
         .map(VariableShard::valueOnly).collect();
     Map<Integer, List<VariableShard>> byVariable = new HashMap<>();
     ShardStepStats stats = new ShardStepStats(0, 0, 0, 0, 0, 0);
+    Map<Integer, Double> sumsOfSquares = new HashMap<>();
     for (VariableShard s : updatedShards) {
       byVariable.computeIfAbsent(s.variable(), k -> new ArrayList<>()).add(s);
       stats = stats.plus(s.lastStep());
+      sumsOfSquares.merge(s.variable(), s.lastStep().gradientSumOfSquares, Double::sum);
     }
     byVariable.forEach((v, shards) -> values.put(v, assemble(idx.shape(v), idx.dtype(v), shards)));
     if (clipping.needsNorms()) {
       finished.unpersist(false);
     }
-    return new Result(next, values, stats);
+    return new Result(next, values, stats, sumsOfSquares);
   }
 
   /** The whole tensor from its shards. */

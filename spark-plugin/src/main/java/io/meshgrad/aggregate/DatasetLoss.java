@@ -5,6 +5,7 @@ import io.meshgrad.optimizer.GradientClipping;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.plugin.TrainingMetrics;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
 import java.io.Serializable;
@@ -91,9 +92,16 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
     return lastStepStats;
   }
 
-  /** Records a step's stats; called by whoever ran the step (a mesh runtime, or {@link #evaluate}). */
-  public final void recordStepStats(StepStats stats) {
+  /**
+   * Records a step's stats, also in {@link TrainingMetrics}; called by whoever ran the step (a
+   * mesh runtime, or {@link #evaluate}).
+   *
+   * @param optimizer the optimizer of the step, to tell whether it clipped; may be {@code null}
+   */
+  public final void recordStepStats(StepStats stats, Optimizer optimizer) {
     this.lastStepStats = stats;
+    TrainingMetrics.onStep(stats, optimizer != null
+        && optimizer.clipping().wouldClip(stats.variableGradientNorms(), stats.gradientMaxAbs()));
   }
 
   /** The variables' values as the broadcast form. */
@@ -120,6 +128,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
 
   @Override
   public LossAndGradients evaluate(List<Variable> variables) {
+    long start = System.nanoTime();
     long step = currentStep();
     double[][] weights = weightsOf(variables);
     Broadcast<double[][]> bc = sparkContext().broadcast(weights);
@@ -131,7 +140,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
       bc.destroy();
     }
     List<Gradient> gradients = new ArrayList<>();
-    double sumOfSquares = 0;
+    double[] norms = new double[variables.size()];
     double maxAbs = 0;
     long weightBytes = 0;
     for (int i = 0; i < variables.size(); i++) {
@@ -141,7 +150,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
       Gradient g = ObjectiveGradient.of(sum, total.weightSum(), isRegularized(i) ? regParam : 0, value,
           v.shape(), v.dtype());
       gradients.add(g);
-      sumOfSquares += GradientClipping.sumOfSquares(g);
+      norms[i] = Math.sqrt(GradientClipping.sumOfSquares(g));
       for (int j = 0; j < g.values().size(); j++) {
         maxAbs = Math.max(maxAbs, Math.abs(g.values().get(j)));
       }
@@ -150,8 +159,8 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
     evaluations++;
     double loss = ObjectiveGradient.value(total.lossSum(), total.weightSum(), regParam, regularisedSquares(weights));
     long partialBytes = (long) numPartitions() * total.byteSize();
-    recordStepStats(new StepStats(loss, total.count(), total.weightSum(), Math.sqrt(sumOfSquares), maxAbs,
-        weightBytes, partialBytes, partialBytes));
+    recordStepStats(new StepStats(loss, total.count(), total.weightSum(), norms, maxAbs,
+        weightBytes, partialBytes, partialBytes, (System.nanoTime() - start) / 1e9), stepClock);
     return new LossAndGradients(loss, gradients);
   }
 }

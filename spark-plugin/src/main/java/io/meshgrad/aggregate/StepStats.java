@@ -4,13 +4,25 @@ import java.io.Serializable;
 
 /**
  * What one training step did, for progress lines, metrics and benchmarks: the objective on the
- * step's batch, the number of rows and their weight, the global L2 norm of the gradient before
- * clipping and its largest element, and the bytes that moved (estimated from array sizes).
+ * step's batch, the number of rows and their weight, each variable's L2 gradient norm before
+ * clipping and the largest gradient element, the bytes that moved (estimated from array sizes),
+ * and the step's wall time.
  *
  * @param bytesBroadcast weights sent to the data partitions
  * @param bytesAggregated partial gradient sums sent by the data partitions (to the driver, or to
  *     the variable shards)
  * @param bytesToDriver what reached the driver (partials or new weights)
  */
-public record StepStats(double loss, long examples, double weightSum, double gradientNorm, double gradientMaxAbs,
-    long bytesBroadcast, long bytesAggregated, long bytesToDriver) implements Serializable {}
+public record StepStats(double loss, long examples, double weightSum, double[] variableGradientNorms,
+    double gradientMaxAbs, long bytesBroadcast, long bytesAggregated, long bytesToDriver, double seconds)
+    implements Serializable {
+
+  /** Global L2 norm of the unclipped gradient of all variables. */
+  public double gradientNorm() {
+    double s = 0;
+    for (double n : variableGradientNorms) {
+      s += n * n;
+    }
+    return Math.sqrt(s);
+  }
+}

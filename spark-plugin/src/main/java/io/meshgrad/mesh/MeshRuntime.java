@@ -233,6 +233,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       applyGradients(optimizer, present, grads, presentSteps);
       return lg.loss();
     }
+    long start = System.nanoTime();
     int[] indices = new int[vars.size()];
     double[] regParams = new double[vars.size()];
     Map<Integer, Optimizer.VariableStep> stepByIndex = new HashMap<>();
@@ -260,8 +261,12 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     for (Tensor t : r.newValues().values()) {
       toDriver += (long) t.size() * (t.dtype() == DType.FLOAT32 ? 4 : 8);
     }
-    data.recordStepStats(new StepStats(value, r.count(), r.weightSum(), r.gradientNorm(), r.gradientMaxAbs(),
-        broadcastBytes, r.bytesAggregated(), toDriver));
+    double[] norms = new double[indices.length];
+    for (int i = 0; i < indices.length; i++) {
+      norms[i] = r.gradientNorm(indices[i]);
+    }
+    data.recordStepStats(new StepStats(value, r.count(), r.weightSum(), norms, r.gradientMaxAbs(),
+        broadcastBytes, r.bytesAggregated(), toDriver, (System.nanoTime() - start) / 1e9), optimizer);
     return value;
   }
 

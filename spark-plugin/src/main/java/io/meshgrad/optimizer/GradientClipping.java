@@ -53,6 +53,26 @@ public final class GradientClipping implements Serializable {
     return mode == Mode.NORM || mode == Mode.GLOBAL_NORM;
   }
 
+  /**
+   * Whether clipping changes gradients with these unclipped per-variable norms and largest
+   * element (clipnorm: some norm above the threshold; global_clipnorm: the global norm above it;
+   * clipvalue: the largest element above it). For metrics only.
+   */
+  public boolean wouldClip(double[] variableNorms, double maxAbs) {
+    double global = 0;
+    double largest = 0;
+    for (double n : variableNorms) {
+      global += n * n;
+      largest = Math.max(largest, n);
+    }
+    return switch (mode) {
+      case NONE -> false;
+      case NORM -> largest > threshold;
+      case GLOBAL_NORM -> Math.sqrt(global) > threshold;
+      case VALUE -> maxAbs > threshold;
+    };
+  }
+
   /** Sum of squares of a gradient's stored values (rows as given for sparse gradients). */
   public static double sumOfSquares(Gradient gradient) {
     Tensor v = gradient.values();

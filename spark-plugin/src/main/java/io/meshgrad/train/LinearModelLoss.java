@@ -4,6 +4,7 @@ import io.meshgrad.aggregate.DatasetLoss;
 import io.meshgrad.aggregate.PartialSums;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientSum;
+import io.meshgrad.plugin.ExecutorMetrics;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -79,7 +80,9 @@ public final class LinearModelLoss extends DatasetLoss implements AutoCloseable 
       double[][] w = weights.value();
       GradientSum gs = rows.gradientSum(l, p.value(), step, w[0], fi ? w[1] : null, fi);
       double[][] grads = fi ? new double[][] {gs.coefGrad(), gs.interceptGrad()} : new double[][] {gs.coefGrad()};
-      return new PartialSums(rows.partition(), gs.lossSum(), gs.weightSum(), gs.count(), grads);
+      PartialSums sums = new PartialSums(rows.partition(), gs.lossSum(), gs.weightSum(), gs.count(), grads);
+      ExecutorMetrics.onPartial(gs.count(), sums.byteSize());
+      return sums;
     });
   }
 

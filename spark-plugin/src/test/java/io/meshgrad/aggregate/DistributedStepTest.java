@@ -155,6 +155,8 @@ class DistributedStepTest {
       assertEquals(local.examples(), sharded.examples());
       assertEquals(local.loss(), sharded.loss(), 1e-12);
       assertEquals(local.gradientNorm(), sharded.gradientNorm(), 1e-12);
+      assertEquals(local.variableGradientNorms()[0], sharded.variableGradientNorms()[0], 1e-12);
+      assertEquals(local.variableGradientNorms()[1], sharded.variableGradientNorms()[1], 1e-12);
       assertEquals(local.gradientMaxAbs(), sharded.gradientMaxAbs(), 1e-15);
       assertEquals(8 * 124, local.bytesBroadcast());
       assertEquals(local.bytesBroadcast(), sharded.bytesBroadcast());
