@@ -164,8 +164,8 @@ public final class AdagradAggregator implements Serializable {
     return jsc.parallelize(inputs, index.numPartitions());
   }
 
-  /** Shard {@code s} of a whole gradient, in shard-local coordinates. */
-  static Gradient shardOf(Gradient g, ShardedShape shape, int s) {
+  /** Shard {@code s} of a whole gradient or tensor, in shard-local coordinates (a tensor gives a tensor). */
+  public static Gradient shardOf(Gradient g, ShardedShape shape, int s) {
     int[] shardShape = shape.shardShape(s);
     if (g instanceof Tensor t) {
       return t.dtype() == DType.FLOAT32
@@ -302,7 +302,7 @@ public final class AdagradAggregator implements Serializable {
   }
 
   /** The whole tensor from its shards. */
-  static Tensor assemble(ShardedShape shape, DType dtype, Iterable<VariableShard> shards) {
+  public static Tensor assemble(ShardedShape shape, DType dtype, Iterable<VariableShard> shards) {
     if (dtype == DType.FLOAT32) {
       float[] whole = new float[Math.toIntExact(shape.numElements())];
       shards.forEach(s -> shape.assembleShard(s.value().floats(), s.shard(), whole));

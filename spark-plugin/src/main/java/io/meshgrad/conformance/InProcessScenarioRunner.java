@@ -15,11 +15,18 @@ public final class InProcessScenarioRunner implements ScenarioRunner {
 
   @Override
   public ScenarioResult run(Scenario scenario) {
-    Adagrad optimizer = Adagrad.fromConfig(scenario.optimizer());
     List<Variable> vars = new ArrayList<>();
     for (Scenario.VariableSpec spec : scenario.variables()) {
       vars.add(new Variable(spec.name(), spec.value()));
     }
+    return replay(scenario, Adagrad.fromConfig(scenario.optimizer()), vars);
+  }
+
+  /**
+   * Applies every step of {@code scenario} to {@code vars} (wherever they live), finalizes if
+   * asked, and reads back the state.
+   */
+  static ScenarioResult replay(Scenario scenario, Adagrad optimizer, List<? extends Variable> vars) {
     for (List<Gradient> step : scenario.steps()) {
       List<GradientAndVariable> pairs = new ArrayList<>();
       for (int i = 0; i < vars.size(); i++) {
@@ -27,10 +34,11 @@ public final class InProcessScenarioRunner implements ScenarioRunner {
       }
       optimizer.applyGradients(pairs);
     }
+    List<Variable> all = new ArrayList<>(vars);
     if (scenario.finalizeValues()) {
-      optimizer.finalizeVariableValues(vars);
+      optimizer.finalizeVariableValues(all);
     }
-    optimizer.build(vars);
+    optimizer.build(all);
     List<double[]> values = new ArrayList<>();
     List<double[]> accumulators = new ArrayList<>();
     List<double[]> averages = optimizer.useEma() ? new ArrayList<>() : null;

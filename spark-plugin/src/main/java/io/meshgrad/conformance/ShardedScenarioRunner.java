@@ -5,8 +5,6 @@ import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.mesh.MeshRuntime;
 import io.meshgrad.optimizer.Adagrad;
-import io.meshgrad.optimizer.GradientAndVariable;
-import io.meshgrad.tensor.Gradient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -42,36 +40,13 @@ public final class ShardedScenarioRunner implements ScenarioRunner {
     if (mesh == null) {
       return inProcess.run(scenario);
     }
-    Adagrad optimizer = Adagrad.fromConfig(scenario.optimizer());
     try (MeshRuntime runtime = MeshRuntime.create(spark.get(), mesh)) {
       List<DVariable> vars = new ArrayList<>();
       for (Scenario.VariableSpec spec : scenario.variables()) {
         Layout layout = spec.layout() == null ? null : Layout.of(mesh, spec.layout());
         vars.add(runtime.variable(spec.name(), spec.value(), layout));
       }
-      List<io.meshgrad.optimizer.Variable> asVariables = new ArrayList<>(vars);
-      for (List<Gradient> step : scenario.steps()) {
-        List<GradientAndVariable> pairs = new ArrayList<>();
-        for (int i = 0; i < vars.size(); i++) {
-          pairs.add(new GradientAndVariable(step.get(i), vars.get(i)));
-        }
-        optimizer.applyGradients(pairs);
-      }
-      if (scenario.finalizeValues()) {
-        optimizer.finalizeVariableValues(asVariables);
-      }
-      optimizer.build(asVariables);
-      List<double[]> values = new ArrayList<>();
-      List<double[]> accumulators = new ArrayList<>();
-      List<double[]> averages = optimizer.useEma() ? new ArrayList<>() : null;
-      for (DVariable v : vars) {
-        values.add(v.read().toDoubleArray());
-        accumulators.add(optimizer.slot(v, "accumulator").read().toDoubleArray());
-        if (averages != null) {
-          averages.add(optimizer.slot(v, "average").read().toDoubleArray());
-        }
-      }
-      return new ScenarioResult(scenario.name(), optimizer.iterations(), values, accumulators, averages);
+      return InProcessScenarioRunner.replay(scenario, Adagrad.fromConfig(scenario.optimizer()), vars);
     }
   }
 }

@@ -9,7 +9,6 @@ import io.meshgrad.aggregate.ShardInput;
 import io.meshgrad.aggregate.StepStats;
 import io.meshgrad.aggregate.VariableShard;
 import io.meshgrad.optimizer.DifferentiableLoss;
-import io.meshgrad.optimizer.GradientAndVariable;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.SlotInitializer;
@@ -147,7 +146,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     int idx = variables.size();
     List<VariableShard> shards = new ArrayList<>();
     for (int s = 0; s < shape.numShards(); s++) {
-      shards.add(new VariableShard(idx, s, slice(initialValue, shape, s), Map.of()));
+      shards.add(new VariableShard(idx, s, (Tensor) AdagradAggregator.shardOf(initialValue, shape, s), Map.of()));
     }
     DVariable v = new DVariable(this, name, idx, null, shape, initialValue.dtype());
     JavaRDD<VariableShard> fresh = jsc.parallelize(shards, shape.numShards());
@@ -173,12 +172,6 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   public JavaRDD<VariableShard> stateRdd() {
     requireOpen();
     return state;
-  }
-
-  private static Tensor slice(Tensor whole, ShardedShape shape, int s) {
-    return whole.dtype() == DType.FLOAT32
-        ? Tensor.of(shape.sliceShard(whole.floats(), s), shape.shardShape(s))
-        : Tensor.of(shape.sliceShard(whole.doubles(), s), shape.shardShape(s));
   }
 
   // ------------------------------------------------------------------ VariableHome
@@ -212,17 +205,13 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       List<Optimizer.VariableStep> steps) {
     if (!(loss instanceof DatasetLoss data)) {
       LossAndGradients lg = loss.evaluate(vars);
-      List<GradientAndVariable> pairs = new ArrayList<>();
-      for (int i = 0; i < vars.size(); i++) {
-        pairs.add(new GradientAndVariable(lg.gradients().get(i), vars.get(i)));
-      }
       List<Variable> present = new ArrayList<>();
       List<Gradient> grads = new ArrayList<>();
       List<Optimizer.VariableStep> presentSteps = new ArrayList<>();
-      for (int i = 0; i < pairs.size(); i++) {
-        if (pairs.get(i).gradient() != null) {
+      for (int i = 0; i < vars.size(); i++) {
+        if (lg.gradients().get(i) != null) {
           present.add(vars.get(i));
-          grads.add(pairs.get(i).gradient());
+          grads.add(lg.gradients().get(i));
           presentSteps.add(steps.get(i));
         }
       }
@@ -361,18 +350,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
         shards.add(new VariableShard(idx, s.shard(), s.slot(slot), Map.of()));
       }
     }
-    return assemble(v.shardedShape(), v.dtype(), shards);
-  }
-
-  private static Tensor assemble(ShardedShape shape, DType dtype, List<VariableShard> shards) {
-    if (dtype == DType.FLOAT32) {
-      float[] whole = new float[Math.toIntExact(shape.numElements())];
-      shards.forEach(s -> shape.assembleShard(s.value().floats(), s.shard(), whole));
-      return Tensor.of(whole, shape.shape());
-    }
-    double[] whole = new double[Math.toIntExact(shape.numElements())];
-    shards.forEach(s -> shape.assembleShard(s.value().doubles(), s.shard(), whole));
-    return Tensor.of(whole, shape.shape());
+    return AdagradAggregator.assemble(v.shardedShape(), v.dtype(), shards);
   }
 
   synchronized void assign(DVariable v, Tensor newValue) {
@@ -389,7 +367,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       if (s.variable() != idx) {
         return s;
       }
-      Tensor part = slice(whole, shape, s.shard());
+      Tensor part = (Tensor) AdagradAggregator.shardOf(whole, shape, s.shard());
       return slot == null ? s.withValue(part) : s.withSlotValue(slot, part);
     }), "assign " + v.name());
     if (slot == null) {
