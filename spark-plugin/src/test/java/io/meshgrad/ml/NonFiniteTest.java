@@ -111,6 +111,24 @@ class NonFiniteTest {
   }
 
   @Test
+  void errorInALaterStepKeepsTheWeightsOfTheStepBefore() {
+    MeshAdagradRegressor reg = new MeshAdagradRegressor().setLearningRate(0.1).setMaxIter(6).setBatchSize(2);
+    NonFiniteGradientException e = assertThrows(NonFiniteGradientException.class,
+        () -> reg.fit(regression(5, 1e300)));
+    assertTrue(e.step() >= 1 && e.step() <= 4, "row 5 is in one of the 4 batches of epoch 1, got " + e.step());
+    assertEquals(e.step() - 1, e.lastGood().lossHistory().length);
+    if (e.step() > 1) {
+      MeshAdagradRegressionModel before = reg.copy(org.apache.spark.ml.param.ParamMap.empty())
+          .setMaxIter((int) e.step() - 1).fit(regression(5, 1e300));
+      double[] expected = before.coefficients().toArray();
+      float[] actual = e.lastGood().coefficients().floats();
+      for (int j = 0; j < expected.length; j++) {
+        assertEquals(expected[j], actual[j], 0.0);
+      }
+    }
+  }
+
+  @Test
   void skipOnEveryStepLeavesTheInitialWeights() {
     MeshAdagradRegressionModel model = new MeshAdagradRegressor().setLearningRate(0.1).setMaxIter(3)
         .setOnNonFiniteGradient("skip").setMesh("batch=2,model=2").fit(regression(-2, 1e300));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Matrix;
@@ -163,6 +164,26 @@ class ParamsTest {
             + " \"config\": {\"initial_learning_rate\": 0.5, \"decay_steps\": 10, \"decay_rate\": 1.0}}")
         .setMaxIter(5).fit(data());
     assertArrayEquals(direct.coefficients().toArray(), scheduled.coefficients().toArray(), 1e-6);
+  }
+
+  @Test
+  void trainingParamsReachTheTrainer() {
+    MeshAdagradClassifier base = new MeshAdagradClassifier().setLearningRate(0.3).setMaxIter(4);
+    // 6 rows in batches of 2: 3 steps per epoch
+    MeshAdagradTrainingSummary s = base.copy(ParamMap.empty()).setMaxIter(20).setBatchSize(2).setMaxEpochs(2)
+        .fit(data()).summary();
+    assertEquals(6, s.steps());
+    assertEquals(2, s.epochs());
+    assertTrue(base.copy(ParamMap.empty()).setTol(0.5).fit(data()).summary().steps() < 4);
+    double[] plain = base.fit(data()).coefficients().toArray();
+    for (MeshAdagradClassifier variant : List.of(base.copy(ParamMap.empty()).setUseEma(true).setEmaMomentum(0.5),
+        base.copy(ParamMap.empty()).setWeightDecay(0.5), base.copy(ParamMap.empty()).setRegParam(0.5),
+        base.copy(ParamMap.empty()).setInitialAccumulatorValue(1.0), base.copy(ParamMap.empty()).setEpsilon(1.0),
+        base.copy(ParamMap.empty()).setClipValue(0.01), base.copy(ParamMap.empty()).setFitIntercept(false))) {
+      double[] other = variant.fit(data()).coefficients().toArray();
+      assertFalse(Arrays.equals(plain, other), "changing a param changes the model: " + variant.extractParamMap());
+    }
+    assertEquals(0.0, base.copy(ParamMap.empty()).setFitIntercept(false).fit(data()).intercept());
   }
 
   @Test
