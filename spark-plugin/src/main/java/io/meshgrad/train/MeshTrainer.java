@@ -23,6 +23,11 @@ import org.apache.spark.sql.SparkSession;
  * variables are held on the driver and a step is one Spark job with no shuffle; otherwise they
  * are {@link io.meshgrad.mesh.DVariable}s on a {@link MeshRuntime}, coefficients sharded along
  * axis 0 on the first non-batch dimension and the intercept replicated.
+ *
+ * <p>{@link Controls} add what a library front end needs on top of plain Keras-style training:
+ * handling of non-finite steps ({@link NonFiniteGradient}) and early stopping on held-out rows
+ * ({@link EarlyStopping}); see {@link #fit(SparkSession, TrainingData, BlockLoss, Optimizer,
+ * Settings, Controls, StepListener)}.
  */
 public final class MeshTrainer {
 
