@@ -16,12 +16,12 @@ public interface MeshAdagradClassifierParams extends MeshAdagradParams {
     return meshgradParams().loss;
   }
 
-  /** The family, lower case. */
+  /** The value (or default) of {@link #family()}, lower case. */
   default String getFamily() {
     return getOrDefault(family()).toLowerCase(Locale.ROOT);
   }
 
-  /** The loss, lower case. */
+  /** The value (or default) of {@link #loss()}, lower case. */
   default String getLoss() {
     return getOrDefault(loss()).toLowerCase(Locale.ROOT);
   }

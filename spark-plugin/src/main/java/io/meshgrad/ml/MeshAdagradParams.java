@@ -176,116 +176,142 @@ public interface MeshAdagradParams extends Params {
 
   // ---------------------------------------------------------------- getters
 
+  /** The value (or default) of {@link #weightCol()}; throws if neither is defined. */
   default String getWeightCol() {
     return getOrDefault(weightCol());
   }
 
+  /** The value (or default) of {@link #maxIter()}; throws if neither is defined. */
   default int getMaxIter() {
     return (Integer) getOrDefault(maxIter());
   }
 
+  /** The value (or default) of {@link #tol()}; throws if neither is defined. */
   default double getTol() {
     return (Double) getOrDefault(tol());
   }
 
+  /** The value (or default) of {@link #regParam()}; throws if neither is defined. */
   default double getRegParam() {
     return (Double) getOrDefault(regParam());
   }
 
+  /** The value (or default) of {@link #fitIntercept()}; throws if neither is defined. */
   default boolean getFitIntercept() {
     return (Boolean) getOrDefault(fitIntercept());
   }
 
+  /** The value (or default) of {@link #aggregationDepth()}; throws if neither is defined. */
   default int getAggregationDepth() {
     return (Integer) getOrDefault(aggregationDepth());
   }
 
+  /** The value (or default) of {@link #checkpointInterval()}; throws if neither is defined. */
   default int getCheckpointInterval() {
     return (Integer) getOrDefault(checkpointInterval());
   }
 
+  /** The value (or default) of {@link #seed()}; throws if neither is defined. */
   default long getSeed() {
     return (Long) getOrDefault(seed());
   }
 
+  /** The value (or default) of {@link #learningRate()}; throws if neither is defined. */
   default double getLearningRate() {
     return (Double) getOrDefault(learningRate());
   }
 
+  /** The value (or default) of {@link #learningRateSchedule()}; throws if neither is defined. */
   default String getLearningRateSchedule() {
     return getOrDefault(learningRateSchedule());
   }
 
+  /** The value (or default) of {@link #initialAccumulatorValue()}; throws if neither is defined. */
   default double getInitialAccumulatorValue() {
     return (Double) getOrDefault(initialAccumulatorValue());
   }
 
+  /** The value (or default) of {@link #epsilon()}; throws if neither is defined. */
   default double getEpsilon() {
     return (Double) getOrDefault(epsilon());
   }
 
+  /** The value (or default) of {@link #weightDecay()}; throws if neither is defined. */
   default double getWeightDecay() {
     return (Double) getOrDefault(weightDecay());
   }
 
+  /** The value (or default) of {@link #clipNorm()}; throws if neither is defined. */
   default double getClipNorm() {
     return (Double) getOrDefault(clipNorm());
   }
 
+  /** The value (or default) of {@link #clipValue()}; throws if neither is defined. */
   default double getClipValue() {
     return (Double) getOrDefault(clipValue());
   }
 
+  /** The value (or default) of {@link #globalClipNorm()}; throws if neither is defined. */
   default double getGlobalClipNorm() {
     return (Double) getOrDefault(globalClipNorm());
   }
 
+  /** The value (or default) of {@link #useEma()}; throws if neither is defined. */
   default boolean getUseEma() {
     return (Boolean) getOrDefault(useEma());
   }
 
+  /** The value (or default) of {@link #emaMomentum()}; throws if neither is defined. */
   default double getEmaMomentum() {
     return (Double) getOrDefault(emaMomentum());
   }
 
+  /** The value (or default) of {@link #emaOverwriteFrequency()}; throws if neither is defined. */
   default int getEmaOverwriteFrequency() {
     return (Integer) getOrDefault(emaOverwriteFrequency());
   }
 
+  /** The value (or default) of {@link #optimizerConfig()}; throws if neither is defined. */
   default String getOptimizerConfig() {
     return getOrDefault(optimizerConfig());
   }
 
+  /** The value (or default) of {@link #mesh()}; throws if neither is defined. */
   default String getMesh() {
     return getOrDefault(mesh());
   }
 
+  /** The value (or default) of {@link #batchSize()}; throws if neither is defined. */
   default int getBatchSize() {
     return (Integer) getOrDefault(batchSize());
   }
 
+  /** The value (or default) of {@link #maxEpochs()}; throws if neither is defined. */
   default int getMaxEpochs() {
     return (Integer) getOrDefault(maxEpochs());
   }
 
-  /** The dtype, lower case. */
+  /** The value (or default) of {@link #dtype()}, lower case. */
   default String getDtype() {
     return getOrDefault(dtype()).toLowerCase(java.util.Locale.ROOT);
   }
 
+  /** The value (or default) of {@link #validationIndicatorCol()}; throws if neither is defined. */
   default String getValidationIndicatorCol() {
     return getOrDefault(validationIndicatorCol());
   }
 
+  /** The value (or default) of {@link #earlyStoppingPatience()}; throws if neither is defined. */
   default int getEarlyStoppingPatience() {
     return (Integer) getOrDefault(earlyStoppingPatience());
   }
 
+  /** The value (or default) of {@link #validationTol()}; throws if neither is defined. */
   default double getValidationTol() {
     return (Double) getOrDefault(validationTol());
   }
 
-  /** The mode, lower case. */
+  /** The value (or default) of {@link #onNonFiniteGradient()}, lower case. */
   default String getOnNonFiniteGradient() {
     return getOrDefault(onNonFiniteGradient()).toLowerCase(java.util.Locale.ROOT);
   }
