@@ -263,7 +263,7 @@ public class MeshAdagradClassificationModel
   public MeshAdagradClassificationModel copy(ParamMap extra) {
     MeshAdagradClassificationModel copy = copyValues(new MeshAdagradClassificationModel(uid, data), extra);
     copy.setSummary(summary);
-    return (MeshAdagradClassificationModel) copy.setParent(parent());
+    return copy.setParent(parent());
   }
 
   /** Saves the params as metadata JSON and the weights as Parquet (see {@code StageWriter}). */

@@ -97,7 +97,7 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
   public MeshAdagradRegressionModel copy(ParamMap extra) {
     MeshAdagradRegressionModel copy = copyValues(new MeshAdagradRegressionModel(uid, data), extra);
     copy.setSummary(summary);
-    return (MeshAdagradRegressionModel) copy.setParent(parent());
+    return copy.setParent(parent());
   }
 
   /** Saves the params as metadata JSON and the weights as Parquet (see {@code StageWriter}). */
