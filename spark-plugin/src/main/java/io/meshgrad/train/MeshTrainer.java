@@ -1,11 +1,15 @@
 package io.meshgrad.train;
 
+import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.mesh.MeshRuntime;
+import io.meshgrad.optimizer.GradientAndVariable;
+import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +23,11 @@ import org.apache.spark.sql.SparkSession;
  * variables are held on the driver and a step is one Spark job with no shuffle; otherwise they
  * are {@link io.meshgrad.mesh.DVariable}s on a {@link MeshRuntime}, coefficients sharded along
  * axis 0 on the first non-batch dimension and the intercept replicated.
+ *
+ * <p>{@link Controls} add what a library front end needs on top of plain Keras-style training:
+ * handling of non-finite steps ({@link NonFiniteGradient}) and early stopping on held-out rows
+ * ({@link EarlyStopping}); see {@link #fit(SparkSession, TrainingData, BlockLoss, Optimizer,
+ * Settings, Controls, StepListener)}.
  */
 public final class MeshTrainer {
 
@@ -51,11 +60,70 @@ public final class MeshTrainer {
     }
   }
 
+  /**
+   * Safeguards on top of {@link Settings}: what to do with non-finite steps, and early stopping.
+   *
+   * @param onNonFinite never null
+   * @param earlyStopping {@code null} for none
+   */
+  public record Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping) {
+    public Controls {
+      if (onNonFinite == null) {
+        throw new IllegalArgumentException("onNonFinite must be one of ERROR, SKIP, PROPAGATE; got null");
+      }
+    }
+
+    /** No checks (NaN propagates, as in Keras) and no early stopping. */
+    public static Controls none() {
+      return new Controls(NonFiniteGradient.PROPAGATE, null);
+    }
+  }
+
   private MeshTrainer() {}
 
-  /** Fits from zero weights; see {@link Settings}. */
-  public static TrainingResult fit(SparkSession spark, TrainingData data, io.meshgrad.loss.BlockLoss blockLoss,
+  /** Fits from zero weights with {@link Controls#none()}; see {@link Settings}. */
+  public static TrainingResult fit(SparkSession spark, TrainingData data, BlockLoss blockLoss,
       Optimizer optimizer, Settings s, StepListener listener) {
+    return fit(spark, data, blockLoss, optimizer, s, Controls.none(), listener);
+  }
+
+  /**
+   * Fits from zero weights.
+   *
+   * <p><b>Non-finite steps</b> ({@link Controls#onNonFinite()} {@code ERROR} or {@code SKIP}). A
+   * step is <em>non-finite</em> when its loss is NaN or infinite, or a variable ends up with a NaN
+   * or infinite element; for variables held on the driver also when a gradient (after rounding to
+   * the dtype, before clipping) has one. What is guaranteed:
+   *
+   * <ul>
+   *   <li><b>Driver-held variables</b> (no model dimension larger than 1): the loss and gradients
+   *       are checked on the driver before the update, which then does not happen; the updated
+   *       weights are checked too (a finite gradient times a huge learning rate can overflow), and
+   *       if they are not finite the weights and every optimizer slot (accumulators, EMA
+   *       averages) are put back to their values before the step. Exact, at the cost of
+   *       in-process copies of the weights and slots.
+   *   <li><b>Sharded variables</b>: gradients never reach the driver (they are reduce-scattered to
+   *       the shards and applied there in the same job), so the check uses what does: the step's
+   *       loss and the updated weights. With Adagrad a NaN or infinite gradient element always
+   *       makes its updated weight NaN, so this catches every non-finite gradient except an
+   *       infinity that {@code clipvalue} clamps to a finite value (then the clamped step is
+   *       applied, as Keras would). To restore, the weights before the step are kept on the
+   *       driver (they are anyway) and, under {@code SKIP} only, every slot is read back from the
+   *       executors before each step: one small extra Spark job per slot and step, no data pass.
+   *       A skipped step costs one extra job per variable and slot to re-assign them.
+   * </ul>
+   *
+   * A finite gradient whose square overflows an accumulator to infinity is not non-finite by this
+   * definition (the weights stay finite; that coordinate stops moving). Under {@code ERROR} a
+   * {@link NonFiniteGradientException} names the step and the variable and carries the weights
+   * before the step; under {@code SKIP} the step is counted in {@link
+   * TrainingResult#stepsSkipped()}, its loss still goes into the loss history, and the iteration
+   * count advances (the next step uses the next batch and learning rate).
+   *
+   * <p><b>Early stopping</b>: see {@link EarlyStopping}.
+   */
+  public static TrainingResult fit(SparkSession spark, TrainingData data, BlockLoss blockLoss,
+      Optimizer optimizer, Settings s, Controls controls, StepListener listener) {
     long start = System.nanoTime();
     BatchPlan plan = s.batchSize() == 0
         ? BatchPlan.fullBatch(data.rowsPerPartition())
@@ -64,7 +132,13 @@ public final class MeshTrainer {
     if (s.maxEpochs() > 0) {
       steps = Math.min(steps, s.maxEpochs() * plan.stepsPerEpoch());
     }
+    EarlyStopping es = controls.earlyStopping();
+    if (es != null && es.validation().numFeatures() != data.numFeatures()) {
+      throw new IllegalArgumentException("the validation rows have " + es.validation().numFeatures()
+          + " features, the training rows " + data.numFeatures() + ": they must match");
+    }
     LinearModelLoss objective = new LinearModelLoss(data, blockLoss, plan, s.fitIntercept(), s.regParam());
+    LinearModelLoss validation = null;
     objective.bindSteps(optimizer);
     objective.setAggregationDepth(s.aggregationDepth());
     int[] shape = objective.coefficientShape();
@@ -75,6 +149,11 @@ public final class MeshTrainer {
     List<Variable> vars = new ArrayList<>();
     MeshRuntime runtime = null;
     try {
+      if (es != null) {
+        validation = new LinearModelLoss(es.validation(), blockLoss,
+            BatchPlan.fullBatch(es.validation().rowsPerPartition()), s.fitIntercept(), s.regParam());
+        validation.setAggregationDepth(s.aggregationDepth());
+      }
       if (sharded) {
         runtime = MeshRuntime.create(spark, s.mesh()).setAggregationDepth(s.aggregationDepth())
             .setCheckpointInterval(s.checkpointInterval()).setTotalSteps(optimizer.iterations() + steps);
@@ -88,36 +167,235 @@ public final class MeshTrainer {
           vars.add(new Variable("intercept", intercept0));
         }
       }
+      NonFiniteGradient mode = controls.onNonFinite();
+      if (mode != NonFiniteGradient.PROPAGATE || es != null) {
+        optimizer.build(vars); // the slots must exist to be saved (and EMA averages read) before step 1
+      }
       double[] history = new double[(int) steps];
+      List<Double> validationHistory = new ArrayList<>();
       long first = optimizer.iterations();
       int taken = 0;
+      long skipped = 0;
+      double best = Double.POSITIVE_INFINITY;
+      Tensor[] bestWeights = null;
+      long bestStep = -1;
+      int sinceBest = 0;
+      boolean stoppedEarly = false;
       while (taken < steps) {
         long step = optimizer.iterations();
         if (runtime == null) {
           jsc.setJobDescription("meshgrad step " + (step + 1) + "/" + (first + steps));
         }
-        double loss = optimizer.minimize(objective, vars);
+        StepOutcome outcome = mode == NonFiniteGradient.PROPAGATE
+            ? new StepOutcome(optimizer.minimize(objective, vars), null)
+            : sharded ? guardedShardedStep(optimizer, objective, vars, mode) : guardedDriverStep(optimizer, objective, vars);
+        double loss = outcome.loss();
         history[taken++] = loss;
+        if (outcome.problem() != null) {
+          if (mode == NonFiniteGradient.ERROR) {
+            throw nonFinite(step + 1, outcome, java.util.Arrays.copyOf(history, taken - 1), first, plan, s,
+                skipped, start);
+          }
+          skipped++;
+        }
         if (listener != null) {
           listener.onStep(step + 1, first + steps, plan.epochOf(step), loss);
         }
-        if (s.tol() > 0 && taken > 1
-            && Math.abs(history[taken - 2] - loss) <= s.tol() * Math.max(1.0, Math.abs(loss))) {
+        boolean converged = s.tol() > 0 && taken > 1
+            && Math.abs(history[taken - 2] - loss) <= s.tol() * Math.max(1.0, Math.abs(loss));
+        boolean last = converged || taken == steps;
+        if (validation != null && ((step + 1) % plan.stepsPerEpoch() == 0 || last)) {
+          Tensor[] w = modelWeights(optimizer, vars);
+          jsc.setJobDescription("meshgrad validation after step " + (step + 1));
+          double vl = validation.evaluate(inProcess(vars, w)).loss();
+          validationHistory.add(vl);
+          if (es.improves(vl, best)) {
+            best = vl;
+            bestWeights = w;
+            bestStep = step + 1;
+            sinceBest = 0;
+          } else if (++sinceBest >= es.patience()) {
+            stoppedEarly = !last;
+            break;
+          }
+        }
+        if (converged) {
           break;
         }
       }
-      optimizer.finalizeVariableValues(vars);
-      Tensor coef = vars.get(0).read();
-      Tensor intercept = s.fitIntercept() ? vars.get(1).read() : null;
+      Tensor coef;
+      Tensor intercept;
+      if (bestWeights != null) {
+        coef = bestWeights[0];
+        intercept = s.fitIntercept() ? bestWeights[1] : null;
+      } else {
+        optimizer.finalizeVariableValues(vars);
+        coef = vars.get(0).read();
+        intercept = s.fitIntercept() ? vars.get(1).read() : null;
+        bestStep = -1;
+      }
       long epochs = taken == 0 ? 0 : plan.epochOf(first + taken - 1) + 1;
       return new TrainingResult(coef, intercept, java.util.Arrays.copyOf(history, taken), taken, epochs,
-          (System.nanoTime() - start) / 1e9);
+          (System.nanoTime() - start) / 1e9, skipped,
+          validationHistory.stream().mapToDouble(Double::doubleValue).toArray(), bestStep, stoppedEarly);
     } finally {
       jsc.setJobDescription(null);
       if (runtime != null) {
         runtime.close();
       }
       objective.close();
+      if (validation != null) {
+        validation.close();
+      }
     }
+  }
+
+  // ------------------------------------------------------------------ non-finite steps
+
+  /** The loss of a step and, when the step was not finite, what was wrong and the weights before it. */
+  private record StepOutcome(double loss, Problem problem) {}
+
+  /** A non-finite step: the first bad variable (null if only the loss), a description, the weights before. */
+  private record Problem(String variable, String reason, Tensor[] before) {}
+
+  /** What {@link #inspect} found: the first bad variable (null if only the loss) and a description. */
+  private record Finding(String variable, String reason) {}
+
+  /** Checks the loss and gradients before the update and the weights after it; restores on failure. */
+  private static StepOutcome guardedDriverStep(Optimizer optimizer, LinearModelLoss objective, List<Variable> vars) {
+    long step = optimizer.iterations();
+    Tensor[] before = readAll(vars);
+    LossAndGradients lg = objective.evaluate(vars);
+    List<Tensor> gradientValues = new ArrayList<>();
+    for (Gradient g : lg.gradients()) {
+      gradientValues.add(g == null ? null : g.values());
+    }
+    Finding bad = inspect(lg.loss(), vars, gradientValues, "gradient");
+    if (bad == null) {
+      List<Variable> slots = optimizer.variables();
+      Tensor[] slotsBefore = readAll(slots);
+      List<GradientAndVariable> pairs = new ArrayList<>();
+      for (int i = 0; i < vars.size(); i++) {
+        pairs.add(new GradientAndVariable(lg.gradients().get(i), vars.get(i)));
+      }
+      optimizer.applyGradients(pairs);
+      bad = inspect(0.0, vars, List.of(readAll(vars)), "updated value");
+      if (bad != null) {
+        assignAll(vars, before);
+        assignAll(slots, slotsBefore);
+      }
+    }
+    if (bad == null) {
+      return new StepOutcome(lg.loss(), null);
+    }
+    optimizer.setIterations(step + 1);
+    return new StepOutcome(lg.loss(), new Problem(bad.variable(), bad.reason(), before));
+  }
+
+  /** Checks the loss and the updated weights (the gradient stays on the executors); restores under SKIP. */
+  private static StepOutcome guardedShardedStep(Optimizer optimizer, LinearModelLoss objective, List<Variable> vars,
+      NonFiniteGradient mode) {
+    Tensor[] before = readAll(vars);
+    List<Variable> slots = optimizer.variables();
+    Tensor[] slotsBefore = mode == NonFiniteGradient.SKIP ? readAll(slots) : null;
+    double loss = optimizer.minimize(objective, vars);
+    Finding bad = inspect(loss, vars, List.of(readAll(vars)), "updated value");
+    if (bad == null) {
+      return new StepOutcome(loss, null);
+    }
+    if (mode == NonFiniteGradient.SKIP) {
+      assignAll(vars, before);
+      assignAll(slots, slotsBefore);
+    }
+    return new StepOutcome(loss, new Problem(bad.variable(), bad.reason(), before));
+  }
+
+  /**
+   * The first variable whose tensor ({@code kind}: its gradient or updated value) holds a NaN or
+   * infinity, and whether the loss is not finite; {@code null} when all is finite.
+   */
+  private static Finding inspect(double loss, List<Variable> vars, List<Tensor> tensors, String kind) {
+    String lossPart = Double.isFinite(loss) ? null : "the loss is " + loss;
+    for (int i = 0; i < vars.size(); i++) {
+      Tensor t = tensors.get(i);
+      int at = t == null ? -1 : firstNonFinite(t);
+      if (at >= 0) {
+        String part = "the " + kind + " of variable '" + vars.get(i).name() + "' is " + t.get(at) + " at element " + at;
+        return new Finding(vars.get(i).name(), lossPart == null ? part : lossPart + " and " + part);
+      }
+    }
+    return lossPart == null ? null : new Finding(null, lossPart);
+  }
+
+  private static int firstNonFinite(Tensor t) {
+    if (t.dtype() == DType.FLOAT32) {
+      float[] v = t.floats();
+      for (int i = 0; i < v.length; i++) {
+        if (!Float.isFinite(v[i])) {
+          return i;
+        }
+      }
+    } else {
+      double[] v = t.doubles();
+      for (int i = 0; i < v.length; i++) {
+        if (!Double.isFinite(v[i])) {
+          return i;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static NonFiniteGradientException nonFinite(long step, StepOutcome outcome, double[] historyBefore,
+      long first, BatchPlan plan, Settings s, long skipped, long start) {
+    Problem p = outcome.problem();
+    long epochs = historyBefore.length == 0 ? 0 : plan.epochOf(first + historyBefore.length - 1) + 1;
+    TrainingResult lastGood = new TrainingResult(p.before()[0], s.fitIntercept() ? p.before()[1] : null,
+        historyBefore, historyBefore.length, epochs, (System.nanoTime() - start) / 1e9, skipped, new double[0], -1,
+        false);
+    String message = "training step " + step + " is not finite: " + p.reason()
+        + ". onNonFiniteGradient=error stopped training and kept the weights from before step " + step
+        + " (NonFiniteGradientException.lastGood()). Lower the learning rate, clip the gradients (clipnorm,"
+        + " global_clipnorm, clipvalue), scale the features or labels, or choose onNonFiniteGradient=skip"
+        + " or propagate";
+    return new NonFiniteGradientException(message, step, p.variable(), lastGood);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static Tensor[] readAll(List<Variable> vars) {
+    Tensor[] out = new Tensor[vars.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = vars.get(i).read();
+    }
+    return out;
+  }
+
+  private static void assignAll(List<Variable> vars, Tensor[] values) {
+    for (int i = 0; i < values.length; i++) {
+      vars.get(i).assign(values[i]);
+    }
+  }
+
+  /**
+   * The weights a model would get if training stopped now: the EMA averages when the optimizer
+   * keeps them, else the variables' values.
+   */
+  private static Tensor[] modelWeights(Optimizer optimizer, List<Variable> vars) {
+    Tensor[] out = new Tensor[vars.size()];
+    for (int i = 0; i < out.length; i++) {
+      Variable average = optimizer.useEma() ? optimizer.slot(vars.get(i), "average") : null;
+      out[i] = average != null ? average.read() : vars.get(i).read();
+    }
+    return out;
+  }
+
+  /** In-process variables with the given values and the names of {@code like}. */
+  private static List<Variable> inProcess(List<Variable> like, Tensor[] values) {
+    List<Variable> out = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      out.add(new Variable(like.get(i).name(), values[i]));
+    }
+    return out;
   }
 }

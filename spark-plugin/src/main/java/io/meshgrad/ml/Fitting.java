@@ -1,0 +1,261 @@
+package io.meshgrad.ml;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+
+import io.meshgrad.loss.BlockLoss;
+import io.meshgrad.mesh.Mesh;
+import io.meshgrad.optimizer.Adagrad;
+import io.meshgrad.schedule.Schedules;
+import io.meshgrad.tensor.DType;
+import io.meshgrad.train.EarlyStopping;
+import io.meshgrad.train.MeshTrainer;
+import io.meshgrad.train.NonFiniteGradient;
+import io.meshgrad.train.TrainingData;
+import io.meshgrad.train.TrainingResult;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Option;
+
+/** The fit logic shared by the estimators: params to optimizer and settings, data, training. */
+final class Fitting {
+  private static final Logger LOG = LoggerFactory.getLogger(Fitting.class);
+
+  /** Prefix of the Spark conf keys that give defaults to params: {@code spark.meshgrad.<paramName>}. */
+  static final String CONF_PREFIX = "spark.meshgrad.";
+
+  private Fitting() {}
+
+  /**
+   * Sets, on {@code stage} (a copy the caller owns), every configurable param that is not set
+   * from {@code spark.meshgrad.<name>} in the session's conf, when that key exists.
+   *
+   * @throws IllegalArgumentException naming the key when its value does not parse or is invalid
+   */
+  static <S extends MeshAdagradParams> S withConfDefaults(S stage, SparkSession spark) {
+    for (Param<?> p : stage.meshgradParams().configurable()) {
+      if (stage.isSet(p)) {
+        continue;
+      }
+      String key = CONF_PREFIX + p.name();
+      Option<String> raw = spark.conf().getOption(key);
+      if (raw.isDefined()) {
+        Object value = parseConf(p, raw.get().trim(), key);
+        try {
+          @SuppressWarnings("unchecked")
+          Param<Object> param = (Param<Object>) p;
+          stage.set(param, value);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("Spark conf " + key + "=" + raw.get() + " is invalid: " + e.getMessage(),
+              e);
+        }
+      }
+    }
+    return stage;
+  }
+
+  private static Object parseConf(Param<?> p, String raw, String key) {
+    try {
+      if (p instanceof IntParam) {
+        return Integer.parseInt(raw);
+      }
+      if (p instanceof LongParam) {
+        return Long.parseLong(raw);
+      }
+      if (p instanceof DoubleParam) {
+        return Double.parseDouble(raw);
+      }
+      if (p instanceof BooleanParam) {
+        if (raw.equalsIgnoreCase("true") || raw.equalsIgnoreCase("false")) {
+          return Boolean.parseBoolean(raw);
+        }
+        throw new IllegalArgumentException("Spark conf " + key + " must be true or false, got '" + raw + "'");
+      }
+      return raw;
+    } catch (NumberFormatException e) {
+      String kind = p instanceof DoubleParam ? "a number" : "an integer";
+      throw new IllegalArgumentException("Spark conf " + key + " must be " + kind + ", got '" + raw + "'", e);
+    }
+  }
+
+  /** The mesh param, or {@code batch=<defaultParallelism>} when unset. */
+  static Mesh mesh(MeshAdagradParams p, SparkSession spark) {
+    if (p.isDefined(p.mesh())) {
+      return Mesh.parse(p.getMesh());
+    }
+    return Mesh.parse("batch=" + Math.max(1, spark.sparkContext().defaultParallelism()));
+  }
+
+  /**
+   * The optimizer: {@code optimizerConfig} when set, else the individual Adagrad params.
+   *
+   * @throws IllegalArgumentException if more than one clipping param is set
+   */
+  static Adagrad optimizer(MeshAdagradParams p) {
+    if (p.isDefined(p.optimizerConfig())) {
+      return Adagrad.fromConfig(Json.parse(p.getOptimizerConfig()));
+    }
+    List<String> clips = new ArrayList<>();
+    for (DoubleParam c : List.of(p.clipNorm(), p.clipValue(), p.globalClipNorm())) {
+      if (p.isDefined(c)) {
+        clips.add(c.name() + "=" + p.getOrDefault(c));
+      }
+    }
+    if (clips.size() > 1) {
+      throw new IllegalArgumentException("at most one of clipNorm, clipValue and globalClipNorm may be set, got "
+          + String.join(", ", clips));
+    }
+    Adagrad.Builder b = Adagrad.builder()
+        .initialAccumulatorValue(p.getInitialAccumulatorValue())
+        .epsilon(p.getEpsilon())
+        .useEma(p.getUseEma())
+        .emaMomentum(p.getEmaMomentum());
+    if (p.isDefined(p.learningRateSchedule())) {
+      b.learningRate(Schedules.deserialize(Json.parse(p.getLearningRateSchedule())));
+    } else {
+      b.learningRate(p.getLearningRate());
+    }
+    if (p.isDefined(p.weightDecay())) {
+      b.weightDecay(p.getWeightDecay());
+    }
+    if (p.isDefined(p.clipNorm())) {
+      b.clipnorm(p.getClipNorm());
+    }
+    if (p.isDefined(p.clipValue())) {
+      b.clipvalue(p.getClipValue());
+    }
+    if (p.isDefined(p.globalClipNorm())) {
+      b.globalClipnorm(p.getGlobalClipNorm());
+    }
+    if (p.isDefined(p.emaOverwriteFrequency())) {
+      b.emaOverwriteFrequency(p.getEmaOverwriteFrequency());
+    }
+    return b.build();
+  }
+
+  static MeshTrainer.Settings settings(MeshAdagradParams p, Mesh mesh) {
+    return new MeshTrainer.Settings(mesh, DType.parse(p.getDtype()), p.getMaxIter(), p.getMaxEpochs(),
+        p.getBatchSize(), p.getSeed(), p.getFitIntercept(), p.getRegParam(), p.getTol(), p.getAggregationDepth(),
+        p.getCheckpointInterval());
+  }
+
+  /** The weight column, or null when unset or empty. */
+  static String weightCol(MeshAdagradParams p) {
+    return p.isDefined(p.weightCol()) && !p.getWeightCol().isEmpty() ? p.getWeightCol() : null;
+  }
+
+  /** The validation indicator column, or null when unset or empty. */
+  static String validationCol(MeshAdagradParams p) {
+    return p.isDefined(p.validationIndicatorCol()) && !p.getValidationIndicatorCol().isEmpty()
+        ? p.getValidationIndicatorCol() : null;
+  }
+
+  /**
+   * Checks the columns the meshgrad params name (weight: numeric, validation indicator: boolean);
+   * the features and label columns are Spark's {@code Predictor}'s to check.
+   */
+  static void checkColumns(MeshAdagradParams p, StructType schema) {
+    String w = weightCol(p);
+    if (w != null) {
+      requireColumn(schema, w, "weightCol", NumericType.class, "numeric");
+    }
+    String v = validationCol(p);
+    if (v != null) {
+      requireColumn(schema, v, "validationIndicatorCol", BooleanType.class, "boolean");
+    }
+  }
+
+  private static void requireColumn(StructType schema, String name, String param, Class<?> type, String typeName) {
+    Option<Object> index = schema.getFieldIndex(name);
+    if (index.isEmpty()) {
+      throw new IllegalArgumentException(param + " '" + name + "' does not exist; the columns are "
+          + String.join(", ", schema.fieldNames()));
+    }
+    DataType actual = schema.fields()[(Integer) index.get()].dataType();
+    if (!type.isInstance(actual)) {
+      throw new IllegalArgumentException(param + " '" + name + "' must be of " + typeName + " type, got "
+          + actual.simpleString());
+    }
+  }
+
+  /**
+   * Trains on {@code df}: the rows not marked by {@code validationIndicatorCol} are the training
+   * rows, the others (if any) drive early stopping.
+   */
+  static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
+      BlockLoss loss) {
+    SparkSession spark = df.sparkSession();
+    checkColumns(p, df.schema());
+    Mesh mesh = mesh(p, spark);
+    Adagrad optimizer = optimizer(p);
+    MeshTrainer.Settings settings = settings(p, mesh);
+    NonFiniteGradient onNonFinite = NonFiniteGradient.parse(p.getOnNonFiniteGradient());
+    String weightCol = weightCol(p);
+    String validationCol = validationCol(p);
+    Dataset<Row> trainRows = df;
+    Dataset<Row> validationRows = null;
+    if (validationCol != null) {
+      Column marked = coalesce(col(quote(validationCol)), lit(false));
+      trainRows = df.filter(not(marked));
+      validationRows = df.filter(marked);
+    }
+    LOG.info("{}: fitting {} with {} on mesh {}, {}", p.uid(), loss, optimizer, mesh, settings);
+    try (TrainingData data = TrainingData.from(trainRows, featuresCol, labelCol, weightCol, mesh.batchSize(),
+        loss::validateLabel)) {
+      TrainingData validation = null;
+      try {
+        EarlyStopping es = null;
+        if (validationRows != null) {
+          long n = validationRows.count();
+          if (n == 0) {
+            throw new IllegalArgumentException("validationIndicatorCol '" + validationCol + "' is true in no row:"
+                + " mark some rows true to validate on them, or unset validationIndicatorCol");
+          }
+          validation = TrainingData.from(validationRows, featuresCol, labelCol, weightCol,
+              (int) Math.min(mesh.batchSize(), n), loss::validateLabel);
+          es = new EarlyStopping(validation, p.getEarlyStoppingPatience(), p.getValidationTol());
+        }
+        String uid = p.uid();
+        return MeshTrainer.fit(spark, data, loss, optimizer, settings, new MeshTrainer.Controls(onNonFinite, es),
+            (step, total, epoch, value) -> LOG.debug("{}: step {}/{} (epoch {}) loss {}", uid, step, total, epoch,
+                value));
+      } finally {
+        if (validation != null) {
+          validation.close();
+        }
+      }
+    }
+  }
+
+  static String quote(String name) {
+    return "`" + name.replace("`", "``") + "`";
+  }
+
+  /** The field named {@code name}, or an error naming the param and the columns. */
+  static StructField field(StructType schema, String name, String param) {
+    Option<Object> index = schema.getFieldIndex(name);
+    if (index.isEmpty()) {
+      throw new IllegalArgumentException(param + " '" + name + "' does not exist; the columns are "
+          + String.join(", ", schema.fieldNames()));
+    }
+    return schema.fields()[(Integer) index.get()];
+  }
+}

@@ -1,0 +1,123 @@
+package io.meshgrad.ml;
+
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.regression.RegressionModel;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+
+/** A linear regression model fitted by {@link MeshAdagradRegressor}: {@code prediction = w.x + b}. */
+public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdagradRegressionModel>
+    implements MeshAdagradParams, MLWritable {
+  private static final long serialVersionUID = 1L;
+
+  private final String uid;
+  private final ParamSet params;
+  private final ModelData data;
+  private transient MeshAdagradTrainingSummary summary;
+
+  /** An empty model of 0 features (for ServiceLoader and Spark Connect; load or fit real ones). */
+  public MeshAdagradRegressionModel() {
+    this(Identifiable.randomUID("meshAdagradRegressionModel"),
+        new ModelData(0, 0, "squaredError", new LinearWeights(0, 1, new double[0], new double[1])));
+  }
+
+  MeshAdagradRegressionModel(String uid, ModelData data) {
+    this(Uids.stage(uid), data, 0);
+  }
+
+  private MeshAdagradRegressionModel(String uid, ModelData data, int marker) {
+    super();
+    this.uid = Uids.take(uid);
+    this.params = new ParamSet(this, false);
+    if (!data.loss().equals("squaredError") || data.weights().numOutputs() != 1) {
+      throw new IllegalArgumentException("inconsistent regression model: loss=" + data.loss() + ", numOutputs="
+          + data.weights().numOutputs() + "; expected loss squaredError and 1 output");
+    }
+    this.data = data;
+  }
+
+  @Override
+  public String uid() {
+    return uid != null ? uid : Uids.pending();
+  }
+
+  @Override
+  public ParamSet meshgradParams() {
+    return params;
+  }
+
+  @Override
+  public int numFeatures() {
+    return data.numFeatures();
+  }
+
+  /** The coefficients {@code w}. */
+  public Vector coefficients() {
+    return Vectors.dense(data.weights().coefficients());
+  }
+
+  /** The intercept {@code b} (0 when none was fitted). */
+  public double intercept() {
+    return data.weights().intercept()[0];
+  }
+
+  /** {@code w.x + b} for one row. */
+  @Override
+  public double predict(Vector features) {
+    return data.weights().margins(features)[0];
+  }
+
+  /** Whether this model has a training summary (a fitted one has; a loaded one has not). */
+  public boolean hasSummary() {
+    return summary != null;
+  }
+
+  /**
+   * How the model was trained.
+   *
+   * @throws IllegalStateException for a model without summary (loaded from disk)
+   */
+  public MeshAdagradTrainingSummary summary() {
+    if (summary == null) {
+      throw new IllegalStateException("no training summary for model " + uid + ": only a model returned by fit has"
+          + " one, a loaded model has not");
+    }
+    return summary;
+  }
+
+  void setSummary(MeshAdagradTrainingSummary summary) {
+    this.summary = summary;
+  }
+
+  @Override
+  public MeshAdagradRegressionModel copy(ParamMap extra) {
+    MeshAdagradRegressionModel copy = copyValues(new MeshAdagradRegressionModel(uid, data), extra);
+    copy.setSummary(summary);
+    return copy.setParent(parent());
+  }
+
+  /** Saves the params as metadata JSON and the weights as Parquet (see {@code StageWriter}). */
+  @Override
+  public MLWriter write() {
+    return new StageWriter(this, data);
+  }
+
+  /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
+  public static MLReader<MeshAdagradRegressionModel> read() {
+    return new StageReader<>(MeshAdagradRegressionModel.class, true, MeshAdagradRegressionModel::new);
+  }
+
+  /** Loads a model saved with {@code write().save(path)}. */
+  public static MeshAdagradRegressionModel load(String path) {
+    return read().load(path);
+  }
+
+  @Override
+  public String toString() {
+    return "MeshAdagradRegressionModel: uid=" + uid + ", numFeatures=" + numFeatures();
+  }
+}
