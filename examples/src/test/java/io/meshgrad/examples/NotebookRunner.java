@@ -67,6 +67,7 @@ final class NotebookRunner {
     repl = new IMain(settings, new ReplReporterImpl(settings, out));
     repl.bind("spark", "org.apache.spark.sql.SparkSession", spark, List$.MODULE$.empty());
     run(PRELUDE, "prelude");
+    run("import spark.implicits._", "implicits (Databricks imports them in every notebook)");
   }
 
   /** The code cells of a notebook file, in order (markdown cells dropped). */

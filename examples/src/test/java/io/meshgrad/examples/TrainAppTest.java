@@ -1,0 +1,97 @@
+package io.meshgrad.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.ml.MeshAdagradClassificationModel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TrainApp (what spark-submit and bin/meshgrad train run) on the bundled data, in local mode. */
+class TrainAppTest {
+  @TempDir
+  Path out;
+
+  static Path repo() {
+    return Path.of(System.getProperty("meshgrad.data.dir")).getParent();
+  }
+
+  static SparkSession spark() {
+    return SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+  }
+
+  @Test
+  void trainsA9aAndWritesModelSummaryAndChart() throws Exception {
+    Path a9a = repo().resolve("data/a9a");
+    TrainOptions o = TrainOptions.parse(new String[] {"--data", a9a.resolve("a9a").toString(),
+        "--test", a9a.resolve("a9a.t").toString(), "--num-features", "123", "--steps", "60",
+        "--mesh", "batch=2,model=2", "--optimizer", repo().resolve("conf/adagrad.json").toString(),
+        "--output", out.toString()});
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    ObjectNode summary = TrainApp.run(spark(), o, new PrintStream(log, true, StandardCharsets.UTF_8));
+    String printed = log.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.contains("label mapping -1 -> 0, +1 -> 1"), printed);
+
+    JsonNode written = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals(summary.toString(), written.toString());
+    for (String key : new String[] {"model", "mesh", "dtype", "steps", "lossHistory", "coefficients", "intercept",
+        "testAccuracy", "testLogLoss", "testAuc", "wallSeconds"}) {
+      assertTrue(written.has(key), "summary.json lacks " + key);
+    }
+    assertEquals("batch=2,model=2", written.get("mesh").asText());
+    assertEquals(60, written.get("lossHistory").size());
+    assertEquals(123, written.get("coefficients").size());
+    assertTrue(written.get("testAccuracy").asDouble() >= 0.84, written.toString());
+    assertTrue(written.get("testAuc").asDouble() > 0.85);
+    assertTrue(Files.size(out.resolve("loss-curve.png")) > 1000);
+
+    MeshAdagradClassificationModel model = MeshAdagradClassificationModel.load(out.resolve("model").toString());
+    assertEquals(written.get("coefficients").get(5).asDouble(), model.coefficients().apply(5));
+  }
+
+  @Test
+  void csvWithAssembledColumnsTrainsALinearModel() throws Exception {
+    Path csv = out.resolve("lin.csv");
+    StringBuilder b = new StringBuilder("x1,x2,y\n");
+    java.util.Random r = new java.util.Random(1);
+    for (int i = 0; i < 200; i++) {
+      double x1 = r.nextGaussian();
+      double x2 = r.nextGaussian();
+      b.append(x1).append(',').append(x2).append(',').append(3 * x1 - 2 * x2 + 1).append('\n');
+    }
+    Files.writeString(csv, b);
+    TrainOptions o = TrainOptions.parse(new String[] {"--data", csv.toString(), "--test", csv.toString(),
+        "--format", "csv", "--label-col", "y", "--features-cols", "x1,x2", "--model", "linear", "--steps", "300",
+        "--mesh", "batch=2", "--optimizer", "{\"learning_rate\": 0.5}", "--output", out.resolve("lin").toString()});
+    ObjectNode summary = TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+    assertEquals(3.0, summary.get("coefficients").get(0).asDouble(), 0.05);
+    assertEquals(-2.0, summary.get("coefficients").get(1).asDouble(), 0.05);
+    assertTrue(summary.get("testRmse").asDouble() < 0.1, summary.toString());
+  }
+
+  @Test
+  void badFlagsNameTheFlagAndTheAllowedValues() {
+    IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
+        () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--model", "tree"}));
+    assertTrue(model.getMessage().contains("--model must be one of logistic, multinomial, linear, hinge; got 'tree'"));
+    IllegalArgumentException steps = assertThrows(IllegalArgumentException.class,
+        () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--steps", "-1"}));
+    assertTrue(steps.getMessage().contains("--steps must be an integer >= 0"));
+    assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse(new String[] {"--data", "x"}));
+    IllegalArgumentException flag = assertThrows(IllegalArgumentException.class,
+        () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--lr", "1"}));
+    assertTrue(flag.getMessage().startsWith("unknown flag --lr"));
+  }
+}
