@@ -1,5 +1,8 @@
 package io.meshgrad.train;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
@@ -15,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Trains a linear model with an optimizer on a mesh. The data is split over the mesh's batch
@@ -30,6 +35,7 @@ import org.apache.spark.sql.SparkSession;
  * Settings, Controls, StepListener)}.
  */
 public final class MeshTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(MeshTrainer.class);
 
   /**
    * How to train.
@@ -61,21 +67,28 @@ public final class MeshTrainer {
   }
 
   /**
-   * Safeguards on top of {@link Settings}: what to do with non-finite steps, and early stopping.
+   * Safeguards on top of {@link Settings}: what to do with non-finite steps, early stopping, and
+   * checkpoints of the optimizer state.
    *
    * @param onNonFinite never null
    * @param earlyStopping {@code null} for none
+   * @param checkpoints {@code null} for none
    */
-  public record Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping) {
+  public record Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping, CheckpointPolicy checkpoints) {
     public Controls {
       if (onNonFinite == null) {
         throw new IllegalArgumentException("onNonFinite must be one of ERROR, SKIP, PROPAGATE; got null");
       }
     }
 
-    /** No checks (NaN propagates, as in Keras) and no early stopping. */
+    /** Without checkpoints. */
+    public Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping) {
+      this(onNonFinite, earlyStopping, null);
+    }
+
+    /** No checks (NaN propagates, as in Keras), no early stopping, no checkpoints. */
     public static Controls none() {
-      return new Controls(NonFiniteGradient.PROPAGATE, null);
+      return new Controls(NonFiniteGradient.PROPAGATE, null, null);
     }
   }
 
@@ -173,8 +186,12 @@ public final class MeshTrainer {
       }
       double[] history = new double[(int) steps];
       List<Double> validationHistory = new ArrayList<>();
-      long first = optimizer.iterations();
-      int taken = 0;
+      CheckpointPolicy policy = controls.checkpoints();
+      CheckpointStore store = policy == null ? null
+          : new CheckpointStore(policy.directory(), spark.sparkContext().hadoopConfiguration(), policy.keep());
+      ObjectNode identity = fitIdentity(s, data, optimizer, steps);
+      int taken = policy != null && policy.resume() ? resume(store, identity, optimizer, vars, history) : 0;
+      long first = optimizer.iterations() - taken;
       long skipped = 0;
       double best = Double.POSITIVE_INFINITY;
       Tensor[] bestWeights = null;
@@ -200,6 +217,14 @@ public final class MeshTrainer {
         }
         if (listener != null) {
           listener.onStep(step + 1, first + steps, plan.epochOf(step), loss);
+        }
+        if (store != null && (taken % policy.everySteps() == 0 || taken == steps)) {
+          ObjectNode meta = identity.deepCopy();
+          ArrayNode losses = meta.putArray("lossHistory");
+          for (int i = 0; i < taken; i++) {
+            losses.add(history[i]);
+          }
+          store.save(TrainingCheckpoint.capture(optimizer, vars, meta));
         }
         boolean converged = s.tol() > 0 && taken > 1
             && Math.abs(history[taken - 2] - loss) <= s.tol() * Math.max(1.0, Math.abs(loss));
@@ -248,6 +273,46 @@ public final class MeshTrainer {
         validation.close();
       }
     }
+  }
+
+  // ------------------------------------------------------------------ checkpoints
+
+  /** What must be the same for a checkpoint to be continued: settings, data shape and optimizer. */
+  private static ObjectNode fitIdentity(Settings s, TrainingData data, Optimizer optimizer, long steps) {
+    ObjectNode id = JsonNodeFactory.instance.objectNode();
+    id.put("settings", s.toString());
+    id.put("plannedSteps", steps);
+    id.put("rows", data.numRows());
+    id.put("features", data.numFeatures());
+    id.put("rowsPerPartition", java.util.Arrays.toString(data.rowsPerPartition()));
+    id.set("optimizer", optimizer.getConfig());
+    return id;
+  }
+
+  /**
+   * Restores the newest valid checkpoint, if any, into the optimizer and variables and the loss
+   * history; returns the number of steps it had taken (0 without a checkpoint).
+   */
+  private static int resume(CheckpointStore store, ObjectNode identity, Optimizer optimizer, List<Variable> vars,
+      double[] history) {
+    TrainingCheckpoint c = store.loadLatestValid();
+    if (c == null) {
+      return 0;
+    }
+    ObjectNode meta = c.metadata();
+    for (String key : List.of("settings", "plannedSteps", "rows", "features", "rowsPerPartition", "optimizer")) {
+      if (meta.get(key) == null || !identity.get(key).toString().equals(meta.get(key).toString())) {
+        throw new IllegalArgumentException("cannot resume from the checkpoint in " + store + ": it was written by a "
+            + "fit with " + key + " " + meta.get(key) + ", this fit has " + identity.get(key));
+      }
+    }
+    c.restore(optimizer, vars);
+    com.fasterxml.jackson.databind.JsonNode losses = meta.get("lossHistory");
+    for (int i = 0; i < losses.size(); i++) {
+      history[i] = losses.get(i).doubleValue();
+    }
+    LOG.info("resumed from the checkpoint at step {} in {}", c.iterations(), store);
+    return losses.size();
   }
 
   // ------------------------------------------------------------------ non-finite steps

@@ -68,7 +68,7 @@ public final class TrainingCheckpoint {
    * @throws IllegalArgumentException if the variables or the optimizer's config do not match
    */
   public void restore(Optimizer optimizer, List<? extends Variable> variables) {
-    if (!optimizer.getConfig().equals(optimizerConfig)) {
+    if (!optimizer.getConfig().toString().equals(optimizerConfig.toString())) {
       throw new IllegalArgumentException("checkpoint was written by an optimizer with config " + optimizerConfig
           + ", this optimizer has " + optimizer.getConfig());
     }
