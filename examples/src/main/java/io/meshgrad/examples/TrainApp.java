@@ -69,7 +69,7 @@ public final class TrainApp {
     }
     SparkSession spark = b.getOrCreate();
     if (o.checkpointDir() != null) {
-      spark.sparkContext().setCheckpointDir(o.checkpointDir());
+      spark.sparkContext().setCheckpointDir(o.checkpointDir() + "/spark");
     }
     return spark;
   }
@@ -154,6 +154,9 @@ public final class TrainApp {
         .setMesh(o.mesh() != null ? o.mesh() : "batch=" + spark.sparkContext().defaultParallelism());
     if (o.optimizerJson() != null) {
       est.setOptimizerConfig(o.optimizerJson());
+    }
+    if (o.checkpointDir() != null) {
+      est.setCheckpointDir(o.checkpointDir() + "/state").setResume(o.resume());
     }
     return est;
   }

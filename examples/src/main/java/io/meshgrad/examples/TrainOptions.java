@@ -29,6 +29,7 @@ record TrainOptions(
     long seed,
     String master,
     String checkpointDir,
+    boolean resume,
     String output) {
 
   static final String USAGE = """
@@ -50,7 +51,9 @@ record TrainOptions(
         --dtype D              float32 (default) | float64
         --seed N               mini-batch shuffle seed (default 0)
         --master URL           Spark master when not set by spark-submit (default local[*])
-        --checkpoint-dir PATH  SparkContext checkpoint directory (fault-tolerant lineage truncation)
+        --checkpoint-dir PATH  checkpoints: PATH/state gets the optimizer state every 10 steps (the newest 3
+                               kept), PATH/spark the SparkContext's lineage checkpoints
+        --resume               continue from the newest valid checkpoint under --checkpoint-dir (same flags)
         --output DIR           where model/, summary.json and loss-curve.png go
       """;
 
@@ -75,9 +78,14 @@ record TrainOptions(
     long seed = 0;
     String master = null;
     String checkpointDir = null;
+    boolean resume = false;
     String output = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
+      if (flag.equals("--resume")) {
+        resume = true;
+        continue;
+      }
       if (!flag.startsWith("--")) {
         throw new IllegalArgumentException("unexpected argument '" + flag + "'\n" + USAGE);
       }
@@ -110,8 +118,11 @@ record TrainOptions(
     if (data == null || output == null) {
       throw new IllegalArgumentException("--data and --output are required\n" + USAGE);
     }
+    if (resume && checkpointDir == null) {
+      throw new IllegalArgumentException("--resume needs --checkpoint-dir (where the checkpoints are)");
+    }
     return new TrainOptions(data, test, format, numFeatures, labelCol, List.copyOf(featuresCols), model, mesh, steps,
-        epochs, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, output);
+        epochs, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output);
   }
 
   boolean binary() {

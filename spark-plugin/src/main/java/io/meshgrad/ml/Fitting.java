@@ -10,6 +10,7 @@ import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.schedule.Schedules;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.train.CheckpointPolicy;
 import io.meshgrad.train.EarlyStopping;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.NonFiniteGradient;
@@ -234,7 +235,15 @@ final class Fitting {
           es = new EarlyStopping(validation, p.getEarlyStoppingPatience(), p.getValidationTol());
         }
         String uid = p.uid();
-        return MeshTrainer.fit(spark, data, loss, optimizer, settings, new MeshTrainer.Controls(onNonFinite, es),
+        CheckpointPolicy checkpoints = p.isDefined(p.checkpointDir()) && !p.getCheckpointDir().isEmpty()
+            ? new CheckpointPolicy(p.getCheckpointDir(), Math.max(1, p.getCheckpointInterval()), 3, p.getResume())
+            : null;
+        if (checkpoints == null && p.getResume()) {
+          throw new IllegalArgumentException("resume is true but checkpointDir is not set: set checkpointDir to the "
+              + "path of the checkpoints to continue from");
+        }
+        return MeshTrainer.fit(spark, data, loss, optimizer, settings,
+            new MeshTrainer.Controls(onNonFinite, es, checkpoints),
             (step, total, epoch, value) -> LOG.debug("{}: step {}/{} (epoch {}) loss {}", uid, step, total, epoch,
                 value));
       } finally {

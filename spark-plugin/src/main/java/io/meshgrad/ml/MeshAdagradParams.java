@@ -174,6 +174,16 @@ public interface MeshAdagradParams extends Params {
     return meshgradParams().onNonFiniteGradient;
   }
 
+  /** Hadoop path for optimizer-state checkpoints (unset: none). */
+  default Param<String> checkpointDir() {
+    return meshgradParams().checkpointDir;
+  }
+
+  /** Continue from the newest valid checkpoint in checkpointDir (default false). */
+  default BooleanParam resume() {
+    return meshgradParams().resume;
+  }
+
   // ---------------------------------------------------------------- getters
 
   /** The value (or default) of {@link #weightCol()}; throws if neither is defined. */
@@ -316,6 +326,16 @@ public interface MeshAdagradParams extends Params {
     return getOrDefault(onNonFiniteGradient()).toLowerCase(java.util.Locale.ROOT);
   }
 
+  /** The value of {@link #checkpointDir()}; throws if unset. */
+  default String getCheckpointDir() {
+    return getOrDefault(checkpointDir());
+  }
+
+  /** The value (or default) of {@link #resume()}. */
+  default boolean getResume() {
+    return (Boolean) getOrDefault(resume());
+  }
+
   /**
    * The param objects of one stage, created with the stage as their parent once its uid is set,
    * with their defaults registered on it. Not for direct use: go through the stage's accessors.
@@ -354,6 +374,8 @@ public interface MeshAdagradParams extends Params {
     final IntParam earlyStoppingPatience;
     final DoubleParam validationTol;
     final Param<String> onNonFiniteGradient;
+    final Param<String> checkpointDir;
+    final BooleanParam resume;
     /** Classifier stages only, else null. */
     final Param<String> family;
     /** Classifier stages only, else null. */
@@ -467,6 +489,13 @@ public interface MeshAdagradParams extends Params {
               + " (fail, naming the step and the variable), skip (keep the weights from before the step,"
               + " count it in the summary and go on) or propagate (let NaN through, as Keras)",
           Validators.oneOf("onNonFiniteGradient", List.of("error", "skip", "propagate")));
+      checkpointDir = new Param<>(owner, "checkpointDir",
+          "Hadoop path where the optimizer state (weights, Adagrad accumulators, EMA averages, step, loss"
+              + " history) is checkpointed every checkpointInterval steps, format meshgrad-checkpoint/1; the"
+              + " newest 3 are kept. Unset: no state checkpoints");
+      resume = new BooleanParam(owner, "resume",
+          "continue from the newest valid checkpoint in checkpointDir (a damaged newest one is skipped);"
+              + " the fit must have the same settings and data, and then ends exactly as an uninterrupted one");
       if (classifier) {
         family = new Param<>(owner, "family",
             "auto, binomial or multinomial: binomial fits one coefficient vector (labels 0 and 1),"
@@ -499,6 +528,7 @@ public interface MeshAdagradParams extends Params {
       owner.setDefault(earlyStoppingPatience, 5);
       owner.setDefault(validationTol, 0.0);
       owner.setDefault(onNonFiniteGradient, NonFiniteGradient.ERROR.paramValue());
+      owner.setDefault(resume, false);
       if (classifier) {
         owner.setDefault(family, "auto");
         owner.setDefault(loss, "logistic");
@@ -514,7 +544,7 @@ public interface MeshAdagradParams extends Params {
           checkpointInterval, seed, learningRate, learningRateSchedule, initialAccumulatorValue, epsilon,
           weightDecay, clipNorm, clipValue, globalClipNorm, useEma, emaMomentum, emaOverwriteFrequency,
           optimizerConfig, mesh, batchSize, maxEpochs, dtype, earlyStoppingPatience, validationTol,
-          onNonFiniteGradient));
+          onNonFiniteGradient, checkpointDir, resume));
       if (family != null) {
         out.add(family);
         out.add(loss);

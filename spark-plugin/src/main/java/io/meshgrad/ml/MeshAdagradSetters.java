@@ -180,4 +180,16 @@ public interface MeshAdagradSetters<S extends MeshAdagradSetters<S>> extends Mes
   private S self() {
     return (S) this;
   }
+
+  /** Sets the Hadoop path of optimizer-state checkpoints. */
+  default S setCheckpointDir(String value) {
+    set(checkpointDir(), value);
+    return self();
+  }
+
+  /** Sets whether to continue from the newest valid checkpoint in checkpointDir. */
+  default S setResume(boolean value) {
+    set(resume(), value);
+    return self();
+  }
 }
