@@ -192,6 +192,8 @@ public final class AdagradAggregator implements Serializable {
   /**
    * Clips and applies the shards' gradients where the shards live.
    *
+   * <p>If a job fails, the RDDs this call persisted are unpersisted before the exception propagates.
+   *
    * @param steps per runtime variable index: what {@link Optimizer#applyToVariable} needs; a
    *     variable without an entry is not updated
    * @param truncateLineage checkpoint the new state (reliably if the SparkContext has a
@@ -215,62 +217,73 @@ public final class AdagradAggregator implements Serializable {
     for (int i = 0; i < vars.size(); i++) {
       dtypes[i] = idx.dtype(vars.get(i));
     }
-    if (clipping.needsNorms()) {
-      finished = finished.persist(StorageLevel.MEMORY_AND_DISK());
-      finished.setName(description + ": gradients");
-      List<Double> sums = finished.map(f -> f.sumOfSquares).collect();
-      for (int i = 0; i < vars.size(); i++) {
-        int v = vars.get(i);
-        for (int s = 0; s < idx.shape(v).numShards(); s++) {
-          perVariable[i] += sums.get(idx.partitionOf(v, s));
+    JavaRDD<VariableShard> next = null;
+    try {
+      if (clipping.needsNorms()) {
+        finished = finished.persist(StorageLevel.MEMORY_AND_DISK());
+        finished.setName(description + ": gradients");
+        List<Double> sums = finished.map(f -> f.sumOfSquares).collect();
+        for (int i = 0; i < vars.size(); i++) {
+          int v = vars.get(i);
+          for (int s = 0; s < idx.shape(v).numShards(); s++) {
+            perVariable[i] += sums.get(idx.partitionOf(v, s));
+          }
         }
       }
-    }
-    GradientClipping.Transform[] t = clipping.transforms(dtypes, perVariable);
-    Map<Integer, GradientClipping.Transform> transforms = new HashMap<>();
-    for (int i = 0; i < vars.size(); i++) {
-      transforms.put(vars.get(i), t[i]);
-    }
-    JavaRDD<Finished> clipped = finished;
-    JavaRDD<VariableShard> next = clipped.zipPartitions(state, (in, st) -> {
-      VariableShard shard = st.next();
-      Finished f = in.next();
-      Optimizer.VariableStep step = steps.get(shard.variable());
-      if (f.gradient == null || step == null) {
-        return List.of(shard).iterator();
+      GradientClipping.Transform[] t = clipping.transforms(dtypes, perVariable);
+      Map<Integer, GradientClipping.Transform> transforms = new HashMap<>();
+      for (int i = 0; i < vars.size(); i++) {
+        transforms.put(vars.get(i), t[i]);
       }
-      VariableShard updated = shard.copy();
-      Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
-          .apply(f.gradient);
-      optimizer.applyToVariable(step, g, updated.value(), updated.slotView());
-      return List.of(updated.withBatchSums(f.lossSum, f.weightSum)).iterator();
-    }).persist(StorageLevel.MEMORY_AND_DISK());
-    next.setName(description + ": variable shards");
-    if (truncateLineage) {
-      if (next.context().getCheckpointDir().isDefined()) {
-        next.checkpoint();
-      } else {
-        next.rdd().localCheckpoint();
+      JavaRDD<Finished> clipped = finished;
+      next = clipped.zipPartitions(state, (in, st) -> {
+        VariableShard shard = st.next();
+        Finished f = in.next();
+        Optimizer.VariableStep step = steps.get(shard.variable());
+        if (f.gradient == null || step == null) {
+          return List.of(shard).iterator();
+        }
+        VariableShard updated = shard.copy();
+        Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
+            .apply(f.gradient);
+        optimizer.applyToVariable(step, g, updated.value(), updated.slotView());
+        return List.of(updated.withBatchSums(f.lossSum, f.weightSum)).iterator();
+      }).persist(StorageLevel.MEMORY_AND_DISK());
+      next.setName(description + ": variable shards");
+      if (truncateLineage) {
+        if (next.context().getCheckpointDir().isDefined()) {
+          next.checkpoint();
+        } else {
+          next.rdd().localCheckpoint();
+        }
+      }
+      List<VariableShard> collected = next.filter(s -> steps.containsKey(s.variable()))
+          .map(s -> new VariableShard(s.variable(), s.shard(), s.value(), Map.of())
+              .withBatchSums(s.batchLossSum(), s.batchWeightSum()))
+          .collect();
+      Map<Integer, Tensor> values = new HashMap<>();
+      double lossSum = 0;
+      double weightSum = 0;
+      Map<Integer, List<VariableShard>> byVariable = new HashMap<>();
+      for (VariableShard s : collected) {
+        if (steps.containsKey(s.variable())) {
+          byVariable.computeIfAbsent(s.variable(), k -> new ArrayList<>()).add(s);
+          lossSum = s.batchLossSum();
+          weightSum = s.batchWeightSum();
+        }
+      }
+      byVariable.forEach((v, shards) -> values.put(v, assemble(idx.shape(v), idx.dtype(v), shards)));
+      return new Result(next, values, lossSum, weightSum);
+    } catch (RuntimeException | Error e) {
+      if (next != null) {
+        next.unpersist(false);
+      }
+      throw e;
+    } finally {
+      if (clipping.needsNorms()) {
+        finished.unpersist(false);
       }
     }
-    Map<Integer, Tensor> values = new HashMap<>();
-    double lossSum = 0;
-    double weightSum = 0;
-    List<VariableShard> updatedShards = next.filter(s -> steps.containsKey(s.variable()))
-        .map(s -> new VariableShard(s.variable(), s.shard(), s.value(), Map.of())
-            .withBatchSums(s.batchLossSum(), s.batchWeightSum()))
-        .collect();
-    Map<Integer, List<VariableShard>> byVariable = new HashMap<>();
-    for (VariableShard s : updatedShards) {
-      byVariable.computeIfAbsent(s.variable(), k -> new ArrayList<>()).add(s);
-      lossSum = s.batchLossSum();
-      weightSum = s.batchWeightSum();
-    }
-    byVariable.forEach((v, shards) -> values.put(v, assemble(idx.shape(v), idx.dtype(v), shards)));
-    if (clipping.needsNorms()) {
-      finished.unpersist(false);
-    }
-    return new Result(next, values, lossSum, weightSum);
   }
 
   /** The whole tensor from its shards. */
