@@ -192,12 +192,18 @@ public final class AdagradAggregator implements Serializable {
   /**
    * Clips and applies the shards' gradients where the shards live.
    *
+   * <p>Lineage truncation ({@code truncateLineage}): with a checkpoint directory on the
+   * SparkContext the new state is checkpointed reliably. Without one, the step collects every
+   * shard with its slots (instead of only the new values) and the returned state is a fresh RDD of
+   * that driver-side copy, so a lost state partition is recomputed from the driver and the steps
+   * since. ({@code localCheckpoint} would be cheaper but cannot recover from a lost executor or a
+   * dropped block: Spark fails the job with {@code CHECKPOINT_RDD_BLOCK_ID_NOT_FOUND}.)
+   *
    * <p>If a job fails, the RDDs this call persisted are unpersisted before the exception propagates.
    *
    * @param steps per runtime variable index: what {@link Optimizer#applyToVariable} needs; a
    *     variable without an entry is not updated
-   * @param truncateLineage checkpoint the new state (reliably if the SparkContext has a
-   *     checkpoint directory, locally otherwise)
+   * @param truncateLineage cut the new state's lineage (see above)
    */
   public Result update(Optimizer optimizer, JavaRDD<VariableShard> state, JavaRDD<ShardInput> inputs,
       Map<Integer, Optimizer.VariableStep> steps, boolean truncateLineage, String description) {
@@ -250,17 +256,17 @@ public final class AdagradAggregator implements Serializable {
         return List.of(updated.withBatchSums(f.lossSum, f.weightSum)).iterator();
       }).persist(StorageLevel.MEMORY_AND_DISK());
       next.setName(description + ": variable shards");
-      if (truncateLineage) {
-        if (next.context().getCheckpointDir().isDefined()) {
-          next.checkpoint();
-        } else {
-          next.rdd().localCheckpoint();
-        }
+      boolean reliable = truncateLineage && next.context().getCheckpointDir().isDefined();
+      boolean fromDriver = truncateLineage && !reliable;
+      if (reliable) {
+        next.checkpoint();
       }
-      List<VariableShard> collected = next.filter(s -> steps.containsKey(s.variable()))
-          .map(s -> new VariableShard(s.variable(), s.shard(), s.value(), Map.of())
-              .withBatchSums(s.batchLossSum(), s.batchWeightSum()))
-          .collect();
+      List<VariableShard> collected = fromDriver
+          ? next.collect()
+          : next.filter(s -> steps.containsKey(s.variable()))
+              .map(s -> new VariableShard(s.variable(), s.shard(), s.value(), Map.of())
+                  .withBatchSums(s.batchLossSum(), s.batchWeightSum()))
+              .collect();
       Map<Integer, Tensor> values = new HashMap<>();
       double lossSum = 0;
       double weightSum = 0;
@@ -273,7 +279,12 @@ public final class AdagradAggregator implements Serializable {
         }
       }
       byVariable.forEach((v, shards) -> values.put(v, assemble(idx.shape(v), idx.dtype(v), shards)));
-      return new Result(next, values, lossSum, weightSum);
+      JavaRDD<VariableShard> newState = next;
+      if (fromDriver) {
+        newState = restartFrom(JavaSparkContext.fromSparkContext(next.context()), collected, description);
+        next.unpersist(false);
+      }
+      return new Result(newState, values, lossSum, weightSum);
     } catch (RuntimeException | Error e) {
       if (next != null) {
         next.unpersist(false);
@@ -284,6 +295,16 @@ public final class AdagradAggregator implements Serializable {
         finished.unpersist(false);
       }
     }
+  }
+
+  /** A state RDD without lineage: one partition per collected shard (in partition order), recomputable from the driver. */
+  private JavaRDD<VariableShard> restartFrom(JavaSparkContext jsc, List<VariableShard> shards, String description) {
+    if (shards.size() != index.numPartitions()) {
+      throw new IllegalStateException("expected " + index.numPartitions() + " state shards, collected " + shards.size());
+    }
+    JavaRDD<VariableShard> rdd = jsc.parallelize(shards, shards.size()).persist(StorageLevel.MEMORY_AND_DISK());
+    rdd.setName(description + ": variable shards (lineage restarts from the driver's copy)");
+    return rdd;
   }
 
   /** The whole tensor from its shards. */

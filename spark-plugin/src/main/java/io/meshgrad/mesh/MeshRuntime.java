@@ -48,11 +48,13 @@ import org.slf4j.LoggerFactory;
  * mesh.close();                            // unpersists the state, destroys the broadcasts
  * }</pre>
  *
- * <p>Lineage: every {@code checkpointInterval} updates the new state is checkpointed (reliably
- * when the SparkContext has a checkpoint directory, the previous checkpoint's files then
- * deleted; {@code localCheckpoint} otherwise), so long runs neither slow down nor overflow the
- * stack. The weight broadcasts of the steps since the last checkpoint stay alive (executors'
- * copies are dropped at once) so that a lost state partition can be recomputed.
+ * <p>Lineage: every {@code checkpointInterval} updates the state's lineage is cut, so long runs
+ * neither slow down nor overflow the stack: when the SparkContext has a checkpoint directory the
+ * new state is checkpointed there (the previous checkpoint's files then deleted); otherwise that
+ * step brings every shard with its slots to the driver and the state restarts from that copy (a
+ * {@code localCheckpoint} would not survive a lost executor). Either way a lost state partition
+ * is recomputed from the last cut; the weight broadcasts of the steps since then stay alive
+ * (executors' copies are dropped at once) for that.
  */
 public final class MeshRuntime implements VariableHome, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MeshRuntime.class);
