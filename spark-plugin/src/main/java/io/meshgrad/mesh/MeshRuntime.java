@@ -296,16 +296,21 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     if (!file.isPresent()) {
       return;
     }
-    if (lastCheckpointFile != null) {
-      try {
-        Path p = new Path(lastCheckpointFile);
-        FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
-        fs.delete(p, true);
-      } catch (IOException e) {
-        LOG.warn("could not delete the previous state checkpoint {}: {}", lastCheckpointFile, e.getMessage());
-      }
-    }
+    deleteCheckpoint(lastCheckpointFile);
     lastCheckpointFile = file.get();
+  }
+
+  private void deleteCheckpoint(String file) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Path p = new Path(file);
+      FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
+      fs.delete(p, true);
+    } catch (IOException e) {
+      LOG.warn("could not delete the state checkpoint {}: {}", file, e.getMessage());
+    }
   }
 
   private void replaceState(JavaRDD<VariableShard> next, String what) {
@@ -388,7 +393,10 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
   }
 
-  /** Unpersists the state and destroys the remaining broadcasts; the variables become unusable. */
+  /**
+   * Unpersists the state, destroys the remaining broadcasts and deletes the last state checkpoint;
+   * the variables become unusable.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -400,6 +408,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     broadcastsSinceCheckpoint.forEach(b -> b.destroy());
     broadcastsSinceCheckpoint.clear();
+    deleteCheckpoint(lastCheckpointFile);
+    lastCheckpointFile = null;
   }
 
   @Override
