@@ -223,10 +223,18 @@ public final class AdagradAggregator implements Serializable {
   /**
    * Clips and applies the shards' gradients where the shards live.
    *
+   * <p>Lineage truncation ({@code truncateLineage}): with a checkpoint directory on the
+   * SparkContext the new state is checkpointed reliably. Without one, the step collects every
+   * shard with its slots (instead of only the new values) and the returned state is a fresh RDD of
+   * that driver-side copy, so a lost state partition is recomputed from the driver and the steps
+   * since. ({@code localCheckpoint} would be cheaper but cannot recover from a lost executor or a
+   * dropped block: Spark fails the job with {@code CHECKPOINT_RDD_BLOCK_ID_NOT_FOUND}.)
+   *
+   * <p>If a job fails, the RDDs this call persisted are unpersisted before the exception propagates.
+   *
    * @param steps per runtime variable index: what {@link Optimizer#applyToVariable} needs; a
    *     variable without an entry is not updated
-   * @param truncateLineage checkpoint the new state (reliably if the SparkContext has a
-   *     checkpoint directory, locally otherwise)
+   * @param truncateLineage cut the new state's lineage (see above)
    */
   public Result update(Optimizer optimizer, JavaRDD<VariableShard> state, JavaRDD<ShardInput> inputs,
       Map<Integer, Optimizer.VariableStep> steps, boolean truncateLineage, String description) {
@@ -245,60 +253,84 @@ public final class AdagradAggregator implements Serializable {
     for (int i = 0; i < vars.size(); i++) {
       dtypes[i] = idx.dtype(vars.get(i));
     }
-    if (clipping.needsNorms()) {
-      finished = finished.persist(StorageLevel.MEMORY_AND_DISK());
-      finished.setName(description + ": gradients");
-      List<Double> sums = finished.map(f -> f.stats.gradientSumOfSquares).collect();
-      for (int i = 0; i < vars.size(); i++) {
-        int v = vars.get(i);
-        for (int s = 0; s < idx.shape(v).numShards(); s++) {
-          perVariable[i] += sums.get(idx.partitionOf(v, s));
+    JavaRDD<VariableShard> next = null;
+    try {
+      if (clipping.needsNorms()) {
+        finished = finished.persist(StorageLevel.MEMORY_AND_DISK());
+        finished.setName(description + ": gradients");
+        List<Double> sums = finished.map(f -> f.stats.gradientSumOfSquares).collect();
+        for (int i = 0; i < vars.size(); i++) {
+          int v = vars.get(i);
+          for (int s = 0; s < idx.shape(v).numShards(); s++) {
+            perVariable[i] += sums.get(idx.partitionOf(v, s));
+          }
         }
       }
-    }
-    GradientClipping.Transform[] t = clipping.transforms(dtypes, perVariable);
-    Map<Integer, GradientClipping.Transform> transforms = new HashMap<>();
-    for (int i = 0; i < vars.size(); i++) {
-      transforms.put(vars.get(i), t[i]);
-    }
-    JavaRDD<Finished> clipped = finished;
-    JavaRDD<VariableShard> next = clipped.zipPartitions(state, (in, st) -> {
-      VariableShard shard = st.next();
-      Finished f = in.next();
-      Optimizer.VariableStep step = steps.get(shard.variable());
-      if (f.gradient == null || step == null) {
-        return List.of(shard).iterator();
+      GradientClipping.Transform[] t = clipping.transforms(dtypes, perVariable);
+      Map<Integer, GradientClipping.Transform> transforms = new HashMap<>();
+      for (int i = 0; i < vars.size(); i++) {
+        transforms.put(vars.get(i), t[i]);
       }
-      VariableShard updated = shard.copy();
-      Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
-          .apply(f.gradient);
-      optimizer.applyToVariable(step, g, updated.value(), updated.slotView());
-      return List.of(updated.withStats(f.stats)).iterator();
-    }).persist(StorageLevel.MEMORY_AND_DISK());
-    next.setName(description + ": variable shards");
-    if (truncateLineage) {
-      if (next.context().getCheckpointDir().isDefined()) {
+      next = finished.zipPartitions(state, (in, st) -> {
+        VariableShard shard = st.next();
+        Finished f = in.next();
+        Optimizer.VariableStep step = steps.get(shard.variable());
+        if (f.gradient == null || step == null) {
+          return List.of(shard).iterator();
+        }
+        VariableShard updated = shard.copy();
+        Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
+            .apply(f.gradient);
+        optimizer.applyToVariable(step, g, updated.value(), updated.slotView());
+        return List.of(updated.withStats(f.stats)).iterator();
+      }).persist(StorageLevel.MEMORY_AND_DISK());
+      next.setName(description + ": variable shards");
+      boolean reliable = truncateLineage && next.context().getCheckpointDir().isDefined();
+      boolean fromDriver = truncateLineage && !reliable;
+      if (reliable) {
         next.checkpoint();
-      } else {
-        next.rdd().localCheckpoint();
+      }
+      List<VariableShard> collected = fromDriver
+          ? next.collect()
+          : next.filter(s -> steps.containsKey(s.variable())).map(VariableShard::valueOnly).collect();
+      Map<Integer, Tensor> values = new HashMap<>();
+      Map<Integer, List<VariableShard>> byVariable = new HashMap<>();
+      ShardStepStats stats = new ShardStepStats(0, 0, 0, 0, 0, 0);
+      Map<Integer, Double> sumsOfSquares = new HashMap<>();
+      for (VariableShard s : collected) {
+        if (steps.containsKey(s.variable()) && s.lastStep() != null) {
+          byVariable.computeIfAbsent(s.variable(), k -> new ArrayList<>()).add(s);
+          stats = stats.plus(s.lastStep());
+          sumsOfSquares.merge(s.variable(), s.lastStep().gradientSumOfSquares, Double::sum);
+        }
+      }
+      byVariable.forEach((v, shards) -> values.put(v, assemble(idx.shape(v), idx.dtype(v), shards)));
+      JavaRDD<VariableShard> newState = next;
+      if (fromDriver) {
+        newState = restartFrom(JavaSparkContext.fromSparkContext(next.context()), collected, description);
+        next.unpersist(false);
+      }
+      return new Result(newState, values, stats, sumsOfSquares);
+    } catch (RuntimeException | Error e) {
+      if (next != null) {
+        next.unpersist(false);
+      }
+      throw e;
+    } finally {
+      if (clipping.needsNorms()) {
+        finished.unpersist(false);
       }
     }
-    Map<Integer, Tensor> values = new HashMap<>();
-    List<VariableShard> updatedShards = next.filter(s -> steps.containsKey(s.variable()))
-        .map(VariableShard::valueOnly).collect();
-    Map<Integer, List<VariableShard>> byVariable = new HashMap<>();
-    ShardStepStats stats = new ShardStepStats(0, 0, 0, 0, 0, 0);
-    Map<Integer, Double> sumsOfSquares = new HashMap<>();
-    for (VariableShard s : updatedShards) {
-      byVariable.computeIfAbsent(s.variable(), k -> new ArrayList<>()).add(s);
-      stats = stats.plus(s.lastStep());
-      sumsOfSquares.merge(s.variable(), s.lastStep().gradientSumOfSquares, Double::sum);
+  }
+
+  /** A state RDD without lineage: one partition per collected shard (in partition order), recomputable from the driver. */
+  private JavaRDD<VariableShard> restartFrom(JavaSparkContext jsc, List<VariableShard> shards, String description) {
+    if (shards.size() != index.numPartitions()) {
+      throw new IllegalStateException("expected " + index.numPartitions() + " state shards, collected " + shards.size());
     }
-    byVariable.forEach((v, shards) -> values.put(v, assemble(idx.shape(v), idx.dtype(v), shards)));
-    if (clipping.needsNorms()) {
-      finished.unpersist(false);
-    }
-    return new Result(next, values, stats, sumsOfSquares);
+    JavaRDD<VariableShard> rdd = jsc.parallelize(shards, shards.size()).persist(StorageLevel.MEMORY_AND_DISK());
+    rdd.setName(description + ": variable shards (lineage restarts from the driver's copy)");
+    return rdd;
   }
 
   /** The whole tensor from its shards. */

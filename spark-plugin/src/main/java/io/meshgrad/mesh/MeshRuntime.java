@@ -48,11 +48,13 @@ import org.slf4j.LoggerFactory;
  * mesh.close();                            // unpersists the state, destroys the broadcasts
  * }</pre>
  *
- * <p>Lineage: every {@code checkpointInterval} updates the new state is checkpointed (reliably
- * when the SparkContext has a checkpoint directory, the previous checkpoint's files then
- * deleted; {@code localCheckpoint} otherwise), so long runs neither slow down nor overflow the
- * stack. The weight broadcasts of the steps since the last checkpoint stay alive (executors'
- * copies are dropped at once) so that a lost state partition can be recomputed.
+ * <p>Lineage: every {@code checkpointInterval} updates the state's lineage is cut, so long runs
+ * neither slow down nor overflow the stack: when the SparkContext has a checkpoint directory the
+ * new state is checkpointed there (the previous checkpoint's files then deleted); otherwise that
+ * step brings every shard with its slots to the driver and the state restarts from that copy (a
+ * {@code localCheckpoint} would not survive a lost executor). Either way a lost state partition
+ * is recomputed from the last cut; the weight broadcasts of the steps since then stay alive
+ * (executors' copies are dropped at once) for that.
  */
 public final class MeshRuntime implements VariableHome, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MeshRuntime.class);
@@ -300,16 +302,21 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     if (!file.isPresent()) {
       return;
     }
-    if (lastCheckpointFile != null) {
-      try {
-        Path p = new Path(lastCheckpointFile);
-        FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
-        fs.delete(p, true);
-      } catch (IOException e) {
-        LOG.warn("could not delete the previous state checkpoint {}: {}", lastCheckpointFile, e.getMessage());
-      }
-    }
+    deleteCheckpoint(lastCheckpointFile);
     lastCheckpointFile = file.get();
+  }
+
+  private void deleteCheckpoint(String file) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Path p = new Path(file);
+      FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
+      fs.delete(p, true);
+    } catch (IOException e) {
+      LOG.warn("could not delete the state checkpoint {}: {}", file, e.getMessage());
+    }
   }
 
   private void replaceState(JavaRDD<VariableShard> next, String what) {
@@ -381,7 +388,10 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
   }
 
-  /** Unpersists the state and destroys the remaining broadcasts; the variables become unusable. */
+  /**
+   * Unpersists the state, destroys the remaining broadcasts and deletes the last state checkpoint;
+   * the variables become unusable.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -393,6 +403,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     broadcastsSinceCheckpoint.forEach(b -> b.destroy());
     broadcastsSinceCheckpoint.clear();
+    deleteCheckpoint(lastCheckpointFile);
+    lastCheckpointFile = null;
   }
 
   @Override

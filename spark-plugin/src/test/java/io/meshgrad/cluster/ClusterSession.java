@@ -1,0 +1,58 @@
+package io.meshgrad.cluster;
+
+import io.meshgrad.SparkTestSession;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageStatus;
+
+/**
+ * A driver in the test JVM for a {@link StandaloneCluster}. One SparkContext per JVM: the suite's
+ * shared {@code local[2,4]} session is stopped first; the next {@link SparkTestSession#get()}
+ * starts it again.
+ */
+final class ClusterSession {
+  private ClusterSession() {}
+
+  /** A session on {@code cluster} with {@code executors} executors registered (waits up to 90 s). */
+  static SparkSession start(StandaloneCluster cluster, String appName, int executors, Map<String, String> conf) {
+    SparkTestSession.stop();
+    SparkSession.Builder b = SparkSession.builder().appName(appName);
+    cluster.driverConf().forEach(b::config);
+    b.config("spark.cores.max", Integer.toString(executors));
+    conf.forEach(b::config);
+    SparkSession spark = b.getOrCreate();
+    try {
+      awaitExecutors(cluster, spark, executors, Duration.ofSeconds(90));
+    } catch (RuntimeException e) {
+      stop(spark);
+      throw new IllegalStateException(e.getMessage() + "\n" + cluster.logTails(), e);
+    }
+    return spark;
+  }
+
+  /** Waits until {@code n} executors are registered with the driver. */
+  static void awaitExecutors(StandaloneCluster cluster, SparkSession spark, int n, Duration timeout) {
+    cluster.await(n + " executors registered with the driver", timeout,
+        () -> spark.sparkContext().statusTracker().getExecutorInfos().length - 1 >= n);
+  }
+
+  /** Stops the session and forgets it as active/default, so that the next builder makes a new one. */
+  static void stop(SparkSession spark) {
+    if (spark != null) {
+      spark.stop();
+    }
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
+  /** Number of cached RDD blocks each executor holds now, by executor id (test-only use of Spark internals). */
+  static Map<String, Integer> rddBlocksByExecutor() {
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    for (StorageStatus s : SparkEnv.get().blockManager().master().getStorageStatus()) {
+      out.put(s.blockManagerId().executorId(), s.rddBlocks().size());
+    }
+    return out;
+  }
+}
