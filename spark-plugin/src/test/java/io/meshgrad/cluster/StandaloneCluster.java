@@ -41,8 +41,9 @@ import java.util.stream.Stream;
  * </ul>
  * Every process started is stopped by its pid (and its descendants, the executors, too) in
  * {@link #close()} and, should the test JVM exit first, by a shutdown hook. Every wait is bounded.
+ * Public, in the test jar, for the examples module's spark-submit test.
  */
-final class StandaloneCluster implements AutoCloseable {
+public final class StandaloneCluster implements AutoCloseable {
   static final String HOST = "127.0.0.1";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
@@ -86,7 +87,7 @@ final class StandaloneCluster implements AutoCloseable {
    * @param daemonEnv environment variables for them (e.g. {@code _SPARK_AUTH_SECRET}, which keeps
    *     a secret off the command lines)
    */
-  static StandaloneCluster start(int workers, int coresPerWorker, Map<String, String> daemonConf,
+  public static StandaloneCluster start(int workers, int coresPerWorker, Map<String, String> daemonConf,
       Map<String, String> daemonEnv) {
     StandaloneCluster c = null;
     try {
@@ -110,12 +111,12 @@ final class StandaloneCluster implements AutoCloseable {
   }
 
   /** {@code spark://127.0.0.1:port}. */
-  String masterUrl() {
+  public String masterUrl() {
     return "spark://" + HOST + ":" + masterPort;
   }
 
   /** This JVM's classes directories as a jar, for the executors. */
-  Path appJar() {
+  public Path appJar() {
     return appJar;
   }
 
@@ -124,7 +125,7 @@ final class StandaloneCluster implements AutoCloseable {
    * addresses, one core per executor, the app jar on the executors' classpath, this JVM's log
    * configuration for the executors.
    */
-  Map<String, String> driverConf() {
+  public Map<String, String> driverConf() {
     Map<String, String> conf = new LinkedHashMap<>();
     conf.put("spark.master", masterUrl());
     conf.put("spark.driver.host", HOST);
