@@ -24,6 +24,10 @@ final class ClusterSession {
     conf.forEach(b::config);
     SparkSession spark = b.getOrCreate();
     try {
+      if (!spark.sparkContext().master().equals(cluster.masterUrl())) {
+        throw new IllegalStateException("getOrCreate() returned a session on " + spark.sparkContext().master()
+            + ": another session is still running");
+      }
       awaitExecutors(cluster, spark, executors, Duration.ofSeconds(90));
     } catch (RuntimeException e) {
       stop(spark);

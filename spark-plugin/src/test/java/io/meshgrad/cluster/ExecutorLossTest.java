@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * leaves no executor at all until the Workers start replacements, so every cached block (the
  * training data, the state shards, the shuffle files) is gone and must be recomputed.
  */
+@Tag("cluster")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExecutorLossTest {
   private static final BlockLoss LOSS = new BinaryLogisticLoss();

@@ -26,6 +26,7 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * ({@code spark.io.encryption.enabled}), with one executor killed along the way: the weights are
  * bit-identical to those of the same fit in local mode.
  */
+@Tag("cluster")
 class SecuredClusterTest {
   private static final BlockLoss LOSS = new BinaryLogisticLoss();
   private static final Mesh MESH = Mesh.parse("batch=2,model=2");

@@ -40,12 +40,18 @@ import java.util.stream.Stream;
  *   <li>free ports, readiness checked by polling the Master's {@code /json/} page.</li>
  * </ul>
  * Every process started is stopped by its pid (and its descendants, the executors, too) in
- * {@link #close()} and, should the test JVM exit first, by a shutdown hook. Every wait is bounded.
- * Public, in the test jar, for the examples module's spark-submit test.
+ * {@link #close()} and, should the test JVM exit first, by a shutdown hook; should it be killed,
+ * the daemons exit by themselves ({@link ParentWatch}). Every wait is bounded.
  */
 public final class StandaloneCluster implements AutoCloseable {
   static final String HOST = "127.0.0.1";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  /**
+   * JVM flags for the daemons and executors: on a 2-core machine running the driver too, the
+   * C2 compiler threads of five fresh JVMs compete with the work; C1 and the serial GC start
+   * faster and use less CPU for the short lives these processes have.
+   */
+  static final List<String> SMALL_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
   private final Path root;
   private final Path sparkHome;
@@ -135,9 +141,8 @@ public final class StandaloneCluster implements AutoCloseable {
     conf.put("spark.executor.memory", "512m");
     conf.put("spark.executor.extraClassPath", appJar.toString());
     String log4j = System.getProperty("log4j2.configurationFile");
-    if (log4j != null) {
-      conf.put("spark.executor.extraJavaOptions", "-Dlog4j2.configurationFile=" + log4j);
-    }
+    conf.put("spark.executor.extraJavaOptions", String.join(" ", SMALL_JVM)
+        + (log4j == null ? "" : " -Dlog4j2.configurationFile=" + log4j));
     conf.put("spark.sql.shuffle.partitions", "4");
     return conf;
   }
@@ -332,10 +337,13 @@ public final class StandaloneCluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaCommand);
     cmd.add("-Xmx256m");
+    cmd.addAll(SMALL_JVM);
     cmd.addAll(jvmOptions);
     daemonConf.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.add("-cp");
-    cmd.add(sparkHome.resolve("jars") + File.separator + "*");
+    cmd.add(sparkHome.resolve("jars") + File.separator + "*" + File.pathSeparator + appJar);
+    cmd.add(ParentWatch.class.getName());
+    cmd.add(Long.toString(ProcessHandle.current().pid()));
     cmd.addAll(mainAndArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
