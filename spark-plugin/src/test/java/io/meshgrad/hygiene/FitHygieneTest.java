@@ -14,10 +14,14 @@ import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.train.CheckpointPolicy;
+import io.meshgrad.train.EarlyStopping;
 import io.meshgrad.train.MeshTrainer;
+import io.meshgrad.train.NonFiniteGradient;
 import io.meshgrad.train.StepListener;
 import io.meshgrad.train.TrainingData;
 import io.meshgrad.train.TrainingResult;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,30 +46,53 @@ import org.junit.jupiter.api.Test;
  */
 class FitHygieneTest {
 
-  /** One kind of fit: a mesh, a loss, an optimizer and the settings that go with them. */
+  /**
+   * One kind of fit: a mesh, a loss, an optimizer and the settings that go with them; with
+   * {@code safeguards}, also SKIP of non-finite steps (slots read back every step), early stopping
+   * on validation rows and optimizer-state checkpoints (a temporary directory, deleted after).
+   */
   private record Variant(String name, String mesh, BlockLoss loss, int classes, int batchSize,
-      Supplier<Optimizer> optimizer, int checkpointInterval, long seed) {
+      Supplier<Optimizer> optimizer, int checkpointInterval, long seed, boolean safeguards) {
 
-    TrainingResult fit(SparkSession spark, StepListener listener) {
+    TrainingResult fit(SparkSession spark, StepListener listener) throws IOException {
       Mesh m = Mesh.parse(mesh);
       try (TrainingData data = TrainingData.from(SmallData.frame(spark, 300, 12, classes, seed), "features", "label",
           null, m.batchSize(), loss::validateLabel)) {
         MeshTrainer.Settings s = new MeshTrainer.Settings(m, DType.FLOAT32, 12, 0, batchSize, seed, true, 1e-3, 0.0, 2,
             checkpointInterval);
-        return MeshTrainer.fit(spark, data, loss, optimizer.get(), s, listener);
+        if (!safeguards) {
+          return MeshTrainer.fit(spark, data, loss, optimizer.get(), s, listener);
+        }
+        Path dir = Files.createTempDirectory("meshgrad-hygiene-state-");
+        try (TrainingData validation = TrainingData.from(SmallData.frame(spark, 120, 12, classes, seed + 100),
+            "features", "label", null, m.batchSize(), loss::validateLabel)) {
+          MeshTrainer.Controls controls = new MeshTrainer.Controls(NonFiniteGradient.SKIP,
+              new EarlyStopping(validation, 3, 0.0), new CheckpointPolicy(dir.toString(), 3, 2, false));
+          return MeshTrainer.fit(spark, data, loss, optimizer.get(), s, controls, listener);
+        } finally {
+          try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+          }
+        }
       }
     }
   }
 
   private static final List<Variant> VARIANTS = List.of(
       new Variant("driver-held, full batch", "batch=1", new BinaryLogisticLoss(), 2, 0,
-          () -> Adagrad.builder().learningRate(0.5).build(), 10, 1L),
+          () -> Adagrad.builder().learningRate(0.5).build(), 10, 1L, false),
       new Variant("2x2 mini-batch, EMA", "batch=2,model=2", new BinaryLogisticLoss(), 2, 32,
-          () -> Adagrad.builder().learningRate(0.3).useEma(true).emaMomentum(0.9).build(), 3, 2L),
+          () -> Adagrad.builder().learningRate(0.3).useEma(true).emaMomentum(0.9).build(), 3, 2L, false),
       new Variant("2x3 multinomial, clipnorm", "batch=2,model=3", new MultinomialLogisticLoss(3), 3, 0,
-          () -> Adagrad.builder().learningRate(0.3).clipnorm(0.5).build(), 4, 3L),
+          () -> Adagrad.builder().learningRate(0.3).clipnorm(0.5).build(), 4, 3L, false),
       new Variant("3x2 least squares, global_clipnorm, weight decay", "batch=3,model=2", new LeastSquaresLoss(), 2, 40,
-          () -> Adagrad.builder().learningRate(0.1).globalClipnorm(1.0).weightDecay(0.01).build(), 5, 4L));
+          () -> Adagrad.builder().learningRate(0.1).globalClipnorm(1.0).weightDecay(0.01).build(), 5, 4L, false),
+      new Variant("2x2 mini-batch, EMA, SKIP, early stopping, state checkpoints", "batch=2,model=2",
+          new BinaryLogisticLoss(), 2, 48,
+          () -> Adagrad.builder().learningRate(0.3).useEma(true).emaMomentum(0.9).build(), 4, 5L, true));
+
+  /** The fits of the 20 that fail half way (from their listener): of three different variants. */
+  private static final Set<Integer> FAILING = Set.of(6, 13, 19);
 
   private static void assertSame(TrainingResult expected, TrainingResult actual, String what) {
     assertEquals(expected.coefficients(), actual.coefficients(), what + ": coefficients");
@@ -76,8 +103,8 @@ class FitHygieneTest {
   @Test
   void twentyFitsLeaveNoCachedRddNoBroadcastNoThreadBehind() throws Exception {
     SparkSession spark = SparkTestSession.get();
-    for (Variant v : VARIANTS) {
-      v.fit(spark, null); // warm up: Spark starts some of its thread pools on first use
+    for (Variant v : VARIANTS.subList(0, 2)) {
+      v.fit(spark, null); // warm up (driver-held and sharded): Spark starts some thread pools on first use
     }
     Set<Integer> rddsBefore = Leftovers.cachedRdds(spark);
     int broadcastsBefore = Leftovers.broadcastBlocksAfterGc(0, Duration.ofSeconds(10));
@@ -86,7 +113,7 @@ class FitHygieneTest {
     for (int i = 0; i < 20; i++) {
       Variant v = VARIANTS.get(i % VARIANTS.size());
       String what = "fit " + i + " (" + v.name() + ")";
-      if (i % 5 == 4) {
+      if (FAILING.contains(i)) {
         // a fit that fails half way must release what it holds too
         RuntimeException e = assertThrows(RuntimeException.class, () -> v.fit(spark, (step, total, epoch, loss) -> {
           if (step == 5) {
