@@ -4,6 +4,7 @@ import io.meshgrad.conformance.InProcessScenarioRunner;
 import io.meshgrad.conformance.Replay;
 import io.meshgrad.conformance.ScenarioRunner;
 import io.meshgrad.conformance.ShardedScenarioRunner;
+import io.meshgrad.examples.bench.BenchCommand;
 import io.meshgrad.mesh.Mesh;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,6 +27,7 @@ public final class MeshgradCli {
                                           (exit 1 if any failed). Scenarios that carry a mesh run sharded
                                           on Spark (--master, default local[*]); --mesh shards the others
                                           too; --in-process runs everything in this JVM without Spark
+      """ + BenchCommand.usage() + """
         help, --help                      this text
       """;
 
@@ -45,6 +47,7 @@ public final class MeshgradCli {
     try {
       return switch (args[0]) {
         case "replay" -> replay(rest, out);
+        case "bench" -> BenchCommand.run(rest, out, err);
         default -> {
           err.println("meshgrad: unknown command '" + args[0] + "'");
           err.print(USAGE);
