@@ -24,7 +24,7 @@ public final class BenchCommand {
   /** The usage line(s) for {@code bin/meshgrad --help}. */
   public static final String USAGE = """
         bench --suite NAME [--quick] [--json FILE] [--master URL] [--data-dir DIR]
-              [--partitions N] [--reps N] [--steps N]
+              [--partitions N] [--reps N] [--steps N] [--only meshgrad|peer]
                                           benchmark meshgrad against its peer (MLlib, a streaming
                                           triad, a bare Spark job) in this process, print a table;
                                           --quick finishes in minutes; BENCHMARKS.md has the details.
@@ -82,7 +82,8 @@ public final class BenchCommand {
     Suite suite = SUITES.get(o.suite).get();
     boolean owned = session == null;
     Supplier<SparkSession> factory = owned ? () -> startSession(o.master) : session;
-    BenchContext ctx = new BenchContext(o.mode, o.master, o.partitions, o.reps, o.steps, o.dataDir, err, factory);
+    BenchContext ctx = new BenchContext(o.mode, o.master, o.partitions, o.reps, o.steps, o.only, o.dataDir, err,
+        factory);
     long t0 = System.nanoTime();
     try {
       ctx.log("meshgrad bench: suite %s (%s), %s", suite.name(), o.mode.name().toLowerCase(), machine());
@@ -146,10 +147,13 @@ public final class BenchCommand {
       n.put("ratioMeaning", c.higherIsBetter() ? "meshgrad/peer (rates: higher is better)"
           : "peer/meshgrad (times: higher is better)");
       if (c.hasTarget()) {
-        n.put("target", c.targetRatio());
-        n.put("met", c.met());
+        n.put("target", Measure.round4(c.targetRatio()));
       } else {
         n.putNull("target");
+      }
+      if (c.met() != null) {
+        n.put("met", c.met());
+      } else {
         n.putNull("met");
       }
       c.extra().forEach((k, v) -> n.set(k, mapper.valueToTree(v)));
@@ -197,6 +201,7 @@ public final class BenchCommand {
     Integer partitions;
     Integer reps;
     Integer steps;
+    String only;
     Path jfrSummary;
     int top = 25;
 
@@ -214,6 +219,12 @@ public final class BenchCommand {
           case "--partitions" -> o.partitions = positive(args, ++i, a);
           case "--reps" -> o.reps = positive(args, ++i, a);
           case "--steps" -> o.steps = positive(args, ++i, a);
+          case "--only" -> {
+            o.only = value(args, ++i, a);
+            if (!o.only.equals("meshgrad") && !o.only.equals("peer")) {
+              throw new IllegalArgumentException("--only takes meshgrad or peer, got '" + o.only + "'");
+            }
+          }
           case "--jfr-summary" -> o.jfrSummary = Path.of(value(args, ++i, a));
           case "--top" -> o.top = positive(args, ++i, a);
           default -> throw new IllegalArgumentException("unknown option '" + a + "'");

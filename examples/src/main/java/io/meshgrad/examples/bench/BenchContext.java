@@ -35,14 +35,16 @@ final class BenchContext {
   private final Integer partitionsOption;
   private final Integer repsOption;
   private final Integer stepsOption;
+  private final String only;
   private final Path dataDirOption;
   private final PrintStream log;
   private final Supplier<SparkSession> sessionFactory;
   private SparkSession spark;
   private SparkBytes bytes;
 
-  BenchContext(Mode mode, String master, Integer partitions, Integer reps, Integer steps, Path dataDir,
+  BenchContext(Mode mode, String master, Integer partitions, Integer reps, Integer steps, String only, Path dataDir,
       PrintStream log, Supplier<SparkSession> sessionFactory) {
+    this.only = only;
     this.mode = mode;
     this.master = master;
     this.partitionsOption = partitions;
@@ -102,6 +104,11 @@ final class BenchContext {
   /** Steps per repetition: {@code --steps}, else the suite's default for the mode. */
   int steps(int smoke, int quick, int full) {
     return stepsOption != null ? stepsOption : mode.pick(smoke, quick, full);
+  }
+
+  /** Whether to run this side ({@code "meshgrad"} or {@code "peer"}): {@code --only} runs one, for profiling. */
+  boolean runs(String side) {
+    return only == null || only.equals(side);
   }
 
   Path dataDir() {

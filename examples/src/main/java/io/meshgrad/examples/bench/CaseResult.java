@@ -87,7 +87,29 @@ final class CaseResult {
 
   /** Whether the target is met; {@code null} when there is none. */
   Boolean met() {
-    return hasTarget() ? missReason == null && ratio() >= targetRatio : null;
+    if (!hasTarget() || (missReason == null && Double.isNaN(ratio()))) {
+      return null; // no target, or a side not measured (--only)
+    }
+    return missReason == null && ratio() >= targetRatio;
+  }
+
+  /**
+   * Adds what Spark saw during one side's last timed repetition, per step: {@code <side>JobsPerStep},
+   * {@code <side>JobMsPerStep} (wall time inside jobs; the rest of a step is driver time between
+   * jobs), {@code <side>TaskRunMsPerStep} (summed over the tasks, which run in parallel), and the
+   * bytes broadcast, returned to the driver and shuffled.
+   */
+  CaseResult withSpark(String side, SparkBytes.Snapshot s, double steps) {
+    if (s == null || steps <= 0) {
+      return this;
+    }
+    with(side + "JobsPerStep", Measure.round4(s.jobs() / steps));
+    with(side + "JobMsPerStep", Measure.round4(s.jobMillis() / steps));
+    with(side + "TaskRunMsPerStep", Measure.round4(s.taskRunMillis() / steps));
+    with(side + "BroadcastBytesPerStep", Math.round(s.broadcastBytes() / steps));
+    with(side + "ResultBytesPerStep", Math.round(s.resultBytes() / steps));
+    with(side + "ShuffleBytesPerStep", Math.round(s.shuffleBytes() / steps));
+    return this;
   }
 
   /** Marks the target missed whatever the ratio (e.g. meshgrad never reached the accuracy). */

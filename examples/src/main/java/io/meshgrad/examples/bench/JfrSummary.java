@@ -3,63 +3,104 @@ package io.meshgrad.examples.bench;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
-import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Summarises the {@code jdk.ExecutionSample} events of a JFR recording: the methods most often on
- * top of the stack (self), the meshgrad/MLlib methods most often anywhere on it (total), and the
- * threads sampled. Enough to say where a benchmark's time goes without a GUI. Record with {@code
- * MESHGRAD_JAVA_OPTS="-Xmx4g -XX:StartFlightRecording=filename=run.jfr,settings=profile"}.
+ * Summarises the {@code jdk.ExecutionSample} events of a JFR recording: per side (the samples
+ * taken inside that side's {@link BenchRegion}s, all threads; or the whole recording when it has
+ * no regions), the methods most often on top of the stack (self), the methods most often anywhere
+ * on it (total, generic frames left out) and the threads sampled. Enough to say where a
+ * benchmark's CPU time goes without a GUI. Record with {@code
+ * MESHGRAD_JAVA_OPTS="-Xmx4g -XX:StartFlightRecording=filename=run.jfr,settings=profile"}, e.g.
+ * with {@code --only meshgrad}.
  */
 final class JfrSummary {
   private JfrSummary() {}
 
+  private record Region(Instant start, Instant end, String side, String caseName) {}
+
+  private static final class Counts {
+    final Map<String, Integer> self = new HashMap<>();
+    final Map<String, Integer> total = new HashMap<>();
+    final Map<String, Integer> threads = new HashMap<>();
+    int samples;
+  }
+
   static void print(Path file, int top, PrintStream out) throws IOException {
-    Map<String, Integer> self = new HashMap<>();
-    Map<String, Integer> total = new HashMap<>();
-    Map<String, Integer> threads = new HashMap<>();
-    int samples = 0;
-    for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
-      if (!e.getEventType().getName().equals("jdk.ExecutionSample")) {
+    List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+    List<Region> regions = new ArrayList<>();
+    double regionSeconds = 0;
+    Map<String, Double> secondsBySide = new HashMap<>();
+    for (RecordedEvent e : events) {
+      if (e.getEventType().getName().equals("io.meshgrad.bench.Region")) {
+        Region r = new Region(e.getStartTime(), e.getEndTime(), e.getString("side"), e.getString("caseName"));
+        regions.add(r);
+        double s = e.getDuration().toNanos() / 1e9;
+        secondsBySide.merge(r.side(), s, Double::sum);
+        regionSeconds += s;
+      }
+    }
+    Map<String, Counts> bySide = new LinkedHashMap<>();
+    for (RecordedEvent e : events) {
+      if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null
+          || e.getStackTrace().getFrames().isEmpty()) {
         continue;
       }
-      RecordedStackTrace st = e.getStackTrace();
-      if (st == null || st.getFrames().isEmpty()) {
+      String side = regions.isEmpty() ? "whole recording" : sideAt(regions, e.getStartTime());
+      if (side == null) {
         continue;
       }
-      samples++;
-      List<RecordedFrame> frames = st.getFrames();
-      self.merge(name(frames.get(0)), 1, Integer::sum);
+      Counts c = bySide.computeIfAbsent(side, k -> new Counts());
+      c.samples++;
+      List<RecordedFrame> frames = e.getStackTrace().getFrames();
+      c.self.merge(name(frames.get(0)), 1, Integer::sum);
       Set<String> seen = new HashSet<>();
       for (RecordedFrame f : frames) {
         String n = name(f);
-        if (isOurs(n) && seen.add(n)) {
-          total.merge(n, 1, Integer::sum);
+        if (!isGeneric(n) && seen.add(n)) {
+          c.total.merge(n, 1, Integer::sum);
         }
       }
       var thread = e.getThread("sampledThread");
-      String tn = thread == null ? "?" : thread.getJavaName();
-      threads.merge(tn == null ? "?" : tn.replaceAll("\\d+", "N"), 1, Integer::sum);
+      String tn = thread == null || thread.getJavaName() == null ? "?" : thread.getJavaName();
+      c.threads.merge(tn.replaceAll("\\d+", "N"), 1, Integer::sum);
     }
-    out.printf("%d execution samples in %s%n", samples, file);
-    section(out, "self (top of stack)", self, samples, top);
-    section(out, "total (meshgrad, MLlib, Spark aggregation frames anywhere on the stack)", total, samples, top);
-    section(out, "threads", threads, samples, top);
+    out.printf("%s: %d bench regions (%.1f s)%n", file, regions.size(), regionSeconds);
+    secondsBySide.forEach((side, s) -> out.printf("  %s: %.1f s in regions%n", side, s));
+    bySide.forEach((side, c) -> {
+      out.printf("%n=== %s: %d execution samples ===%n", side, c.samples);
+      section(out, "self (top of stack)", c.self, c.samples, top);
+      section(out, "total (anywhere on the stack; generic frames left out)", c.total, c.samples, top);
+      section(out, "threads", c.threads, c.samples, top);
+    });
   }
 
-  private static boolean isOurs(String method) {
-    return method.startsWith("io.meshgrad.") || method.startsWith("org.apache.spark.mllib.")
-        || method.startsWith("org.apache.spark.ml.") || method.contains("treeAggregate")
-        || method.startsWith("org.apache.spark.broadcast.") || method.startsWith("org.apache.spark.serializer.")
-        || method.startsWith("org.apache.spark.scheduler.DAGScheduler.runJob");
+  private static String sideAt(List<Region> regions, Instant t) {
+    for (Region r : regions) {
+      if (!t.isBefore(r.start()) && !t.isAfter(r.end())) {
+        return r.side();
+      }
+    }
+    return null;
+  }
+
+  private static boolean isGeneric(String method) {
+    return method.startsWith("java.lang.Thread.") || method.startsWith("java.util.concurrent.ThreadPoolExecutor")
+        || method.startsWith("scala.runtime.") || method.startsWith("scala.Function")
+        || method.startsWith("io.meshgrad.examples.") || method.startsWith("jdk.internal.reflect.")
+        || method.startsWith("java.lang.reflect.") || method.contains("$$Lambda")
+        || method.startsWith("org.apache.spark.util.Utils$.tryWithSafeFinally")
+        || method.startsWith("org.apache.spark.util.Utils$.logUncaughtExceptions");
   }
 
   private static String name(RecordedFrame f) {
@@ -68,7 +109,7 @@ final class JfrSummary {
   }
 
   private static void section(PrintStream out, String title, Map<String, Integer> counts, int samples, int top) {
-    out.printf("%n%s:%n", title);
+    out.printf("%s:%n", title);
     counts.entrySet().stream()
         .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
         .limit(top)

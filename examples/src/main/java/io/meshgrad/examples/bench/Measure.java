@@ -28,10 +28,12 @@ final class Measure {
   /**
    * Runs {@code warmup + reps} rounds; each round runs both sides, the peer first in even rounds
    * and meshgrad first in odd ones (so neither always runs right after the other's garbage). Warm-up
-   * rounds are not recorded.
+   * rounds are not recorded. A side left out by {@code --only} records NaN.
    */
-  static Samples alternate(BenchContext ctx, String label, int warmup, int reps, Rep peer, Rep meshgrad)
+  static Samples alternate(BenchContext ctx, String label, int warmup, int reps, Rep peerRep, Rep meshgradRep)
       throws Exception {
+    Rep peer = ctx.runs("peer") ? () -> BenchRegion.time("peer", label, peerRep) : () -> Double.NaN;
+    Rep meshgrad = ctx.runs("meshgrad") ? () -> BenchRegion.time("meshgrad", label, meshgradRep) : () -> Double.NaN;
     List<Double> m = new ArrayList<>();
     List<Double> p = new ArrayList<>();
     for (int round = 0; round < warmup + reps; round++) {

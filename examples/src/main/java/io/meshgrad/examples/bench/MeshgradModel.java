@@ -42,10 +42,19 @@ final class MeshgradModel implements AutoCloseable {
    */
   static MeshgradModel create(SparkSession spark, TrainingData data, BlockLoss blockLoss, BatchPlan plan, int model,
       DType dtype, double learningRate, double regParam) {
+    return create(spark, data, blockLoss, plan, model, Tensor.zeros(dtype, data.numFeatures()), learningRate, regParam);
+  }
+
+  /**
+   * As above, from the given initial coefficients (their dtype is the model's). The optimizer is
+   * built (its slots created) here, so that the first timed step is a step like the others.
+   */
+  static MeshgradModel create(SparkSession spark, TrainingData data, BlockLoss blockLoss, BatchPlan plan, int model,
+      Tensor initialCoefficients, double learningRate, double regParam) {
+    DType dtype = initialCoefficients.dtype();
     Adagrad opt = Adagrad.builder().learningRate(learningRate).build();
     LinearModelLoss loss = new LinearModelLoss(data, blockLoss, plan, true, regParam);
     loss.bindSteps(opt);
-    int d = data.numFeatures();
     String spec = "batch=" + data.numPartitions() + (model > 1 ? ",model=" + model : "");
     MeshRuntime runtime = null;
     try {
@@ -53,13 +62,15 @@ final class MeshgradModel implements AutoCloseable {
         Mesh mesh = Mesh.parse(spec);
         runtime = MeshRuntime.create(spark, mesh);
         MeshgradModel m = new MeshgradModel(loss, opt, runtime, spec);
-        m.variables.add(runtime.variable("coefficients", Tensor.zeros(dtype, d)));
+        m.variables.add(runtime.variable("coefficients", initialCoefficients));
         m.variables.add(runtime.variable("intercept", Tensor.zeros(dtype, 1), Layout.replicated(mesh, 1)));
+        opt.build(m.variables);
         return m;
       }
       MeshgradModel m = new MeshgradModel(loss, opt, null, spec);
-      m.variables.add(new Variable("coefficients", Tensor.zeros(dtype, d)));
+      m.variables.add(new Variable("coefficients", initialCoefficients));
       m.variables.add(new Variable("intercept", Tensor.zeros(dtype, 1)));
+      opt.build(m.variables);
       return m;
     } catch (RuntimeException e) {
       if (runtime != null) {

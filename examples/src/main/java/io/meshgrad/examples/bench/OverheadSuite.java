@@ -74,7 +74,7 @@ final class OverheadSuite implements Suite {
     JavaRDD<PartitionRows> rdd = data.rdd();
     String name = model > 1 ? "sharded model=" + model + " (shuffle + update stage)" : "driver-held (one job)";
     String[] mesh = new String[1];
-    double[] jobsPerStep = new double[2];
+    SparkBytes.Snapshot[] spark = new SparkBytes.Snapshot[2];
     Measure.Samples s = Measure.alternate(ctx, name, warmup, reps,
         () -> {
           SparkBytes.Snapshot before = ctx.bytes().snapshot();
@@ -83,7 +83,7 @@ final class OverheadSuite implements Suite {
             floor(ctx, rdd);
           }
           double ms = Measure.millisSince(t0) / steps;
-          jobsPerStep[1] = ctx.bytes().snapshot().minus(before).jobs() / (double) steps;
+          spark[1] = ctx.bytes().snapshot().minus(before);
           return ms;
         },
         () -> {
@@ -92,7 +92,7 @@ final class OverheadSuite implements Suite {
             mesh[0] = m.meshSpec();
             SparkBytes.Snapshot before = ctx.bytes().snapshot();
             double ms = m.timeSteps(steps) / steps;
-            jobsPerStep[0] = ctx.bytes().snapshot().minus(before).jobs() / (double) steps;
+            spark[0] = ctx.bytes().snapshot().minus(before);
             return ms;
           }
         });
@@ -101,8 +101,8 @@ final class OverheadSuite implements Suite {
         .with("meshgradMesh", mesh[0])
         .with("rows", data.numRows())
         .with("features", FEATURES)
-        .with("meshgradJobsPerStep", jobsPerStep[0])
-        .with("peerJobsPerStep", jobsPerStep[1])
+        .withSpark("meshgrad", spark[0], steps)
+        .withSpark("peer", spark[1], steps)
         .with("stepsPerRep", steps)
         .with("reps", reps)
         .with("overheadMsPerStep", Measure.round4(s.meshgradMedian() - s.peerMedian()))

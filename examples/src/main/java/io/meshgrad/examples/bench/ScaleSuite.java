@@ -1,7 +1,7 @@
 package io.meshgrad.examples.bench;
 
 import io.meshgrad.loss.LeastSquaresLoss;
-import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.Tensor;
 import io.meshgrad.train.BatchPlan;
 import io.meshgrad.train.TrainingData;
 import java.util.ArrayList;
@@ -19,8 +19,9 @@ import org.apache.spark.sql.RowFactory;
  * float32 models of growing size on meshes {@code model=1} (driver-held variables, as {@code
  * MeshTrainer} does it), 2 and 4 (sharded {@code DVariable}s): time per step, peak heap and bytes
  * moved. The data is small so that the model dominates: 2000 rows of 10 random non-zeros spread
- * over the dimension, least squares, full batch, with L2 ({@code regParam 1e-4}) so that every
- * coefficient's gradient is non-zero and every step is a dense update of all parameters.
+ * over the dimension, least squares, full batch, from small random coefficients and with L2
+ * ({@code regParam 1e-4}), so that every coefficient's gradient is non-zero, every step is a dense
+ * update of all parameters and the broadcast weights do not compress away.
  *
  * <p>The peer of a case is linear scaling from the smallest model on the same mesh: {@code
  * t(smallest) * params / smallest}. The target, step time growing at most linearly ({@code 10x}
@@ -96,7 +97,7 @@ final class ScaleSuite implements Suite {
   }
 
   private static CaseResult runCase(BenchContext ctx, HeapWatcher heap, TrainingData data, int size, int model,
-      Map<Integer, Double> smallest) {
+      Map<Integer, Double> smallest) throws Exception {
     int steps = ctx.steps(1, 2, 3);
     int reps = ctx.reps(1, 2, 3);
     heap.reset();
@@ -106,13 +107,13 @@ final class ScaleSuite implements Suite {
     String slots;
     String mesh;
     try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, LOSS, BatchPlan.fullBatch(data.rowsPerPartition()),
-        model, DType.FLOAT32, 0.1, REG_PARAM)) {
+        model, randomCoefficients(size), 0.1, REG_PARAM)) {
       mesh = m.meshSpec();
       double warm = m.timeSteps(1);
       ctx.log("scale %s %s: warm-up step %s ms", label(size), mesh, Measure.fmt(warm));
       SparkBytes.Snapshot before = ctx.bytes().snapshot();
       for (int rep = 0; rep < reps; rep++) {
-        double ms = m.timeSteps(steps) / steps;
+        double ms = BenchRegion.time("meshgrad", label(size) + " " + mesh, () -> m.timeSteps(steps)) / steps;
         samples.add(ms);
         ctx.log("scale %s %s: rep %d/%d %s ms/step", label(size), mesh, rep + 1, reps, Measure.fmt(ms));
       }
@@ -134,16 +135,26 @@ final class ScaleSuite implements Suite {
         .with("peakHeapUsedBytes", heap.peakUsed())
         .with("peakHeapAfterGcBytes", heap.peakAfterGc())
         .with("liveHeapBeforeBytes", liveBefore)
-        .with("broadcastBytesPerStep", moved.broadcastBytes() / totalSteps)
+        .withSpark("meshgrad", moved, totalSteps)
         .with("broadcastEstimateBytes", 8L * (size + 1))
-        .with("resultBytesPerStep", moved.resultBytes() / totalSteps)
-        .with("shuffleBytesPerStep", moved.shuffleBytes() / totalSteps)
-        .with("jobsPerStep", moved.jobs() / (double) totalSteps)
         .with("stepsPerRep", steps)
         .with("reps", reps)
         .with("meshgradSamples", Measure.rounded(samples))
         .with("heapNote", "local mode: executors share this JVM, so the peaks include task memory and cached"
             + " blocks (state RDD, broadcast pieces), not only the driver's");
+  }
+
+  /**
+   * Small random float32 coefficients (seeded): a dense model, so that what is broadcast does not
+   * compress to nothing as all-zero weights would.
+   */
+  static Tensor randomCoefficients(int size) {
+    SplittableRandom r = new SplittableRandom(3);
+    float[] w = new float[size];
+    for (int i = 0; i < size; i++) {
+      w[i] = (float) ((r.nextDouble() * 2 - 1) * 0.01);
+    }
+    return Tensor.of(w, size);
   }
 
   private static CaseResult skipped(int size, double predicted, long maxHeap) {

@@ -181,7 +181,6 @@ final class SparseHighDimSuite implements Suite {
             return ms / steps;
           }
         });
-    double peerSteps = peerIterations[0];
     long denseDoubles = 8L * dim;
     return CaseResult.time(name, s.meshgradMedian(), s.peerMedian(), "MLlib GradientDescent.runMiniBatchSGD",
             "ms/step", 10.0)
@@ -190,13 +189,6 @@ final class SparseHighDimSuite implements Suite {
         .with("meshgradRowsPerStep", plan.rowsInStep(0))
         .with("coordinatesTouchedByStep0", touched)
         .with("meshgradMesh", mesh[0])
-        .with("meshgradBroadcastBytesPerStep", meshBytes[0].broadcastBytes() / steps)
-        .with("meshgradResultBytesPerStep", meshBytes[0].resultBytes() / steps)
-        .with("meshgradShuffleBytesPerStep", meshBytes[0].shuffleBytes() / steps)
-        .with("meshgradJobsPerStep", meshBytes[0].jobs() / (double) steps)
-        .with("peerBroadcastBytesPerStep", Math.round(peerBytes[0].broadcastBytes() / peerSteps))
-        .with("peerResultBytesPerStep", Math.round(peerBytes[0].resultBytes() / peerSteps))
-        .with("peerJobsPerStep", Measure.round4(peerBytes[0].jobs() / peerSteps))
         .with("meshgradBroadcastEstimateBytes", denseDoubles)
         .with("meshgradResultEstimateBytes", model > 1 ? 4L * dim : denseDoubles * partitions)
         .with("peerBroadcastEstimateBytes", denseDoubles)
@@ -207,6 +199,8 @@ final class SparseHighDimSuite implements Suite {
             + " vector of d+1 is 8(d+1) bytes (broadcast weights, MLlib's per-task gradient, meshgrad's driver-held"
             + " per-partition gradient sums), a sharded step collects the new float32 values (4(d+1)); shipping only"
             + " changed coordinates would be ~12 bytes (int index + double) per touched coordinate")
+        .withSpark("meshgrad", meshBytes[0], steps)
+        .withSpark("peer", peerBytes[0], peerIterations[0])
         .with("stepsPerRep", steps)
         .with("reps", reps)
         .with("peerIterationsRun", peerIterations[0])

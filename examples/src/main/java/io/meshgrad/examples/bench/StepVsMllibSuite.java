@@ -69,18 +69,25 @@ final class StepVsMllibSuite implements Suite {
     int warmup = ctx.warmup(0, 3, 5);
     int dim = data.numFeatures() + 1;
     long[] mllibIterations = new long[1];
+    SparkBytes.Snapshot[] peerSpark = new SparkBytes.Snapshot[1];
+    SparkBytes.Snapshot[] meshSpark = new SparkBytes.Snapshot[1];
     Measure.Samples s = Measure.alternate(ctx, name, warmup, reps,
         () -> {
+          SparkBytes.Snapshot before = ctx.bytes().snapshot();
           long t0 = System.nanoTime();
           Tuple2<Vector, double[]> r = GradientDescent.runMiniBatchSGD(mllib.rdd(), new LogisticGradient(),
               new SimpleUpdater(), 1.0, steps - 1, 0.0, fraction, Vectors.zeros(dim), 0.0);
           double ms = Measure.millisSince(t0);
           mllibIterations[0] = r._2().length;
+          peerSpark[0] = ctx.bytes().snapshot().minus(before);
           return ms / r._2().length;
         },
         () -> {
           try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, LOSS, plan, 1, DType.FLOAT32, 0.5, 0.0)) {
-            return m.timeSteps(steps) / steps;
+            SparkBytes.Snapshot before = ctx.bytes().snapshot();
+            double ms = m.timeSteps(steps) / steps;
+            meshSpark[0] = ctx.bytes().snapshot().minus(before);
+            return ms;
           }
         });
     return CaseResult.time(name, s.meshgradMedian(), s.peerMedian(), "MLlib GradientDescent.runMiniBatchSGD",
@@ -96,6 +103,8 @@ final class StepVsMllibSuite implements Suite {
             + "), " + plan)
         .with("peerTiming", "total runMiniBatchSGD time / iterations run (numIterations + 1 in Spark 4.0.1),"
             + " nothing subtracted (includes its count() job)")
+        .withSpark("meshgrad", meshSpark[0], steps)
+        .withSpark("peer", peerSpark[0], mllibIterations[0])
         .with("meshgradSamples", Measure.rounded(s.meshgrad()))
         .with("peerSamples", Measure.rounded(s.peer()));
   }

@@ -18,7 +18,7 @@ final class Table {
           c.unit(),
           Measure.fmt(c.ratio()),
           c.hasTarget() ? ">= " + Measure.fmt(c.targetRatio()) : "-",
-          c.hasTarget() ? (c.met() ? "yes" : "NO") : "-",
+          c.met() == null ? "-" : c.met() ? "yes" : "NO",
           c.peerName()});
     }
     int[] width = new int[rows.get(0).length];
