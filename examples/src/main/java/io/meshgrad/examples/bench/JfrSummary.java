@@ -16,9 +16,9 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Summarises the {@code jdk.ExecutionSample} events of a JFR recording: per side (the samples
- * taken inside that side's {@link BenchRegion}s, all threads; or the whole recording when it has
- * no regions), the methods most often on top of the stack (self), the methods most often anywhere
+ * Summarises the {@code jdk.ExecutionSample} events of a JFR recording: per side and case (the
+ * samples taken inside that side's {@link BenchRegion}s of the case, all threads; or the whole
+ * recording when it has no regions), the methods most often on top of the stack (self), the methods most often anywhere
  * on it (total, generic frames left out) and the threads sampled. Enough to say where a
  * benchmark's CPU time goes without a GUI. Record with {@code
  * MESHGRAD_JAVA_OPTS="-Xmx4g -XX:StartFlightRecording=filename=run.jfr,settings=profile"}, e.g.
@@ -34,6 +34,8 @@ final class JfrSummary {
     final Map<String, Integer> total = new HashMap<>();
     final Map<String, Integer> threads = new HashMap<>();
     int samples;
+    int gcs;
+    double gcPauseSeconds;
   }
 
   static void print(Path file, int top, PrintStream out) throws IOException {
@@ -52,6 +54,15 @@ final class JfrSummary {
     }
     Map<String, Counts> bySide = new LinkedHashMap<>();
     for (RecordedEvent e : events) {
+      if (e.getEventType().getName().equals("jdk.GarbageCollection")) {
+        String side = regions.isEmpty() ? "whole recording" : sideAt(regions, e.getStartTime());
+        if (side != null) {
+          Counts c = bySide.computeIfAbsent(side, k -> new Counts());
+          c.gcs++;
+          c.gcPauseSeconds += e.getDuration("sumOfPauses").toNanos() / 1e9;
+        }
+        continue;
+      }
       if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null
           || e.getStackTrace().getFrames().isEmpty()) {
         continue;
@@ -77,8 +88,13 @@ final class JfrSummary {
     }
     out.printf("%s: %d bench regions (%.1f s)%n", file, regions.size(), regionSeconds);
     secondsBySide.forEach((side, s) -> out.printf("  %s: %.1f s in regions%n", side, s));
+    Map<String, Double> byCase = new LinkedHashMap<>();
+    regions.forEach(r -> byCase.merge(r.side() + " / " + r.caseName(),
+        java.time.Duration.between(r.start(), r.end()).toNanos() / 1e9, Double::sum));
+    byCase.forEach((k, s) -> out.printf("    %s: %.1f s%n", k, s));
     bySide.forEach((side, c) -> {
-      out.printf("%n=== %s: %d execution samples ===%n", side, c.samples);
+      out.printf("%n=== %s: %d execution samples; %d GCs, %.2f s of GC pauses ===%n", side, c.samples, c.gcs,
+          c.gcPauseSeconds);
       section(out, "self (top of stack)", c.self, c.samples, top);
       section(out, "total (anywhere on the stack; generic frames left out)", c.total, c.samples, top);
       section(out, "threads", c.threads, c.samples, top);
@@ -88,7 +104,7 @@ final class JfrSummary {
   private static String sideAt(List<Region> regions, Instant t) {
     for (Region r : regions) {
       if (!t.isBefore(r.start()) && !t.isAfter(r.end())) {
-        return r.side();
+        return r.side() + " / " + r.caseName();
       }
     }
     return null;

@@ -23,16 +23,31 @@ import org.apache.spark.sql.RowFactory;
  * ({@code regParam 1e-4}), so that every coefficient's gradient is non-zero, every step is a dense
  * update of all parameters and the broadcast weights do not compress away.
  *
+ * <p>Each case first runs 10 untimed steps (MeshRuntime's checkpoint interval: until then a
+ * sharded state's lineage still holds its initial values, which every task ships; their time is
+ * reported as {@code firstStepsMsPerStep}), then times repetitions of a few steps.
+ *
  * <p>The peer of a case is linear scaling from the smallest model on the same mesh: {@code
  * t(smallest) * params / smallest}. The target, step time growing at most linearly ({@code 10x}
  * parameters in at most {@code 12x} the time), is a ratio of at least {@code 1/1.2}. Sizes whose
- * predicted peak heap (from the bytes per parameter measured so far) exceeds 90 % of the max heap
+ * predicted peak heap ({@link #BYTES_PER_PARAM} per parameter) exceeds 90 % of the max heap
  * are skipped and reported as such.
  */
 final class ScaleSuite implements Suite {
   static final int NON_ZEROS = 10;
   static final double REG_PARAM = 1e-4;
   static final LeastSquaresLoss LOSS = new LeastSquaresLoss();
+  /**
+   * Heap a driver-held step needs per parameter in local mode, above the peaks measured at 10M
+   * (double weights and their broadcast, two double gradient sums and their copies per data task,
+   * serialized results): used to skip sizes that cannot fit instead of dying of OutOfMemoryError.
+   */
+  static final double BYTES_PER_PARAM = 150;
+  /**
+   * The same on a model mesh, where the driver also keeps the double weight broadcasts (value and
+   * serialized pieces, ~14 B/param each) of up to 10 steps, until the next checkpoint.
+   */
+  static final double BYTES_PER_PARAM_SHARDED = 300;
 
   @Override
   public String name() {
@@ -53,12 +68,12 @@ final class ScaleSuite implements Suite {
     int rows = mode.pick(200, 2000, 2000);
     List<CaseResult> out = new ArrayList<>();
     Map<Integer, Double> smallest = new HashMap<>();
-    double bytesPerParam = 0;
     long maxHeap = Runtime.getRuntime().maxMemory();
     try (HeapWatcher heap = new HeapWatcher()) {
       for (int size : sizes) {
-        double predicted = 1.3 * bytesPerParam * size + HeapWatcher.liveNow();
-        if (bytesPerParam > 0 && predicted > 0.9 * maxHeap) {
+        double predicted = (models.length > 1 ? BYTES_PER_PARAM_SHARDED : BYTES_PER_PARAM) * size
+            + HeapWatcher.liveNow();
+        if (predicted > 0.9 * maxHeap) {
           ctx.log("scale: skipping %s parameters: predicted peak heap %.1f GiB > 90%% of max heap %.1f GiB"
               + " (set MESHGRAD_JAVA_OPTS=-Xmx...)", label(size), predicted / (1L << 30), maxHeap / (double) (1L << 30));
           out.add(skipped(size, predicted, maxHeap));
@@ -67,11 +82,7 @@ final class ScaleSuite implements Suite {
         try (TrainingData data = TrainingData.from(synthetic(ctx, rows, size), "features", "label", null,
             ctx.partitions(), LOSS::validateLabel)) {
           for (int model : models) {
-            CaseResult c = runCase(ctx, heap, data, size, model, smallest);
-            out.add(c);
-            long peak = (Long) c.extra().get("peakHeapAfterGcBytes");
-            long base = (Long) c.extra().get("liveHeapBeforeBytes");
-            bytesPerParam = Math.max(bytesPerParam, (double) (peak - base) / size);
+            out.add(runCase(ctx, heap, data, size, model, smallest));
           }
         }
       }
@@ -96,29 +107,51 @@ final class ScaleSuite implements Suite {
     return ctx.spark().createDataFrame(ctx.jsc().parallelize(out, ctx.partitions()), Fixtures.SCHEMA);
   }
 
+  /**
+   * Where memory is at one moment (local mode: one JVM): heap in use after a full collection, the
+   * block manager's storage memory (cached RDD blocks and broadcast blocks) and, of that, the
+   * cached RDD blocks.
+   */
+  record Memory(long live, long storage, long rddBlocks) {
+    static Memory now(BenchContext ctx) {
+      long live = HeapWatcher.liveNow();
+      long storage = org.apache.spark.SparkEnv.get().memoryManager().storageMemoryUsed();
+      long rdd = 0;
+      for (org.apache.spark.storage.RDDInfo info : ctx.spark().sparkContext().getRDDStorageInfo()) {
+        rdd += info.memSize();
+      }
+      return new Memory(live, storage, rdd);
+    }
+  }
+
   private static CaseResult runCase(BenchContext ctx, HeapWatcher heap, TrainingData data, int size, int model,
       Map<Integer, Double> smallest) throws Exception {
     int steps = ctx.steps(1, 2, 3);
     int reps = ctx.reps(1, 2, 3);
+    Memory before = Memory.now(ctx);
+    Memory after;
     heap.reset();
     long liveBefore = heap.peakAfterGc();
     List<Double> samples = new ArrayList<>();
     SparkBytes.Snapshot moved;
     String slots;
     String mesh;
+    double firstSteps;
     try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, LOSS, BatchPlan.fullBatch(data.rowsPerPartition()),
         model, randomCoefficients(size), 0.1, REG_PARAM)) {
       mesh = m.meshSpec();
-      double warm = m.timeSteps(1);
-      ctx.log("scale %s %s: warm-up step %s ms", label(size), mesh, Measure.fmt(warm));
-      SparkBytes.Snapshot before = ctx.bytes().snapshot();
+      int first = ctx.mode() == BenchContext.Mode.SMOKE ? 1 : SparseHighDimSuite.FIRST_STEPS;
+      firstSteps = m.timeSteps(first) / first;
+      ctx.log("scale %s %s: first %d steps %s ms/step", label(size), mesh, first, Measure.fmt(firstSteps));
+      SparkBytes.Snapshot snapshotBefore = ctx.bytes().snapshot();
       for (int rep = 0; rep < reps; rep++) {
         double ms = BenchRegion.time("meshgrad", label(size) + " " + mesh, () -> m.timeSteps(steps)) / steps;
         samples.add(ms);
         ctx.log("scale %s %s: rep %d/%d %s ms/step", label(size), mesh, rep + 1, reps, Measure.fmt(ms));
       }
-      moved = ctx.bytes().snapshot().minus(before);
+      moved = ctx.bytes().snapshot().minus(snapshotBefore);
       slots = m.slotsLocation();
+      after = Memory.now(ctx);
     }
     double t = Measure.median(samples);
     smallest.putIfAbsent(model, t * 1.0 / size);
@@ -129,9 +162,18 @@ final class ScaleSuite implements Suite {
             linear, "linear scaling from the smallest model on the same mesh", "ms/step", 1 / 1.2)
         .with("parameters", size)
         .with("meshgradMesh", mesh)
+        .with("firstStepsMsPerStep", Measure.round4(firstSteps))
         .with("slotsOn", slots)
         .with("driverHoldsSlots", !shardedSlots)
         .with("driverHeldStateBytes", (model > 1 ? 4L : 8L) * size)
+        .with("retainedHeapBytes", after.live() - before.live())
+        .with("retainedRddBlockBytes", after.rddBlocks() - before.rddBlocks())
+        .with("retainedBroadcastBlockBytes", (after.storage() - after.rddBlocks()) - (before.storage() - before.rddBlocks()))
+        .with("retainedDriverObjectBytes", (after.live() - before.live()) - (after.storage() - before.storage()))
+        .with("retainedNote", "between steps, after a full GC, against before the model existed: RDD blocks ="
+            + " the state RDD (shards and slots, executor side); broadcast blocks = weight broadcasts kept for"
+            + " lineage recovery until the next checkpoint (value and pieces); driver objects = the rest (weights"
+            + " copy, and the optimizer slots when the variables are driver-held)")
         .with("peakHeapUsedBytes", heap.peakUsed())
         .with("peakHeapAfterGcBytes", heap.peakAfterGc())
         .with("liveHeapBeforeBytes", liveBefore)

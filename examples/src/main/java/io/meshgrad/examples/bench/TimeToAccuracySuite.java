@@ -43,7 +43,7 @@ final class TimeToAccuracySuite implements Suite {
   public List<CaseResult> run(BenchContext ctx) throws Exception {
     boolean smoke = ctx.mode() == BenchContext.Mode.SMOKE;
     double targetAccuracy = smoke ? 0.80 : TARGET_ACCURACY;
-    int maxSteps = smoke ? 30 : 1000;
+    int maxSteps = smoke ? 10 : 1000;
     Fixtures.TestSet test = new Fixtures.TestSet(Fixtures.a9a(ctx, "a9a.t").collectAsList());
     List<CaseResult> out = new ArrayList<>();
     try (TrainingData source = TrainingData.from(Fixtures.a9a(ctx, "a9a"), "features", "label",
