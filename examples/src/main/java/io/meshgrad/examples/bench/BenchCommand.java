@@ -31,6 +31,7 @@ public final class BenchCommand {
                                           suites: %s
         bench --jfr-summary FILE.jfr [--top N]
                                           hottest methods of a JFR recording (jdk.ExecutionSample)
+        bench --report FILE.json...       one Markdown table of the cases of several --json files
       """;
 
   static final Map<String, Supplier<Suite>> SUITES = new LinkedHashMap<>();
@@ -69,6 +70,15 @@ public final class BenchCommand {
       err.println("meshgrad bench: " + e.getMessage());
       err.print(usage());
       return 2;
+    }
+    if (!o.reports.isEmpty()) {
+      try {
+        out.print(Table.report(o.reports));
+        return 0;
+      } catch (IOException e) {
+        err.println("meshgrad bench: cannot read a report: " + e.getMessage());
+        return 1;
+      }
     }
     if (o.jfrSummary != null) {
       try {
@@ -204,6 +214,7 @@ public final class BenchCommand {
     String only;
     Path jfrSummary;
     int top = 25;
+    final java.util.List<Path> reports = new java.util.ArrayList<>();
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -227,10 +238,18 @@ public final class BenchCommand {
           }
           case "--jfr-summary" -> o.jfrSummary = Path.of(value(args, ++i, a));
           case "--top" -> o.top = positive(args, ++i, a);
+          case "--report" -> {
+            while (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+              o.reports.add(Path.of(args[++i]));
+            }
+            if (o.reports.isEmpty()) {
+              throw new IllegalArgumentException("--report needs at least one JSON file");
+            }
+          }
           default -> throw new IllegalArgumentException("unknown option '" + a + "'");
         }
       }
-      if (o.jfrSummary != null) {
+      if (o.jfrSummary != null || !o.reports.isEmpty()) {
         return o;
       }
       if (o.suite == null) {

@@ -126,8 +126,9 @@ final class ScaleSuite implements Suite {
 
   private static CaseResult runCase(BenchContext ctx, HeapWatcher heap, TrainingData data, int size, int model,
       Map<Integer, Double> smallest) throws Exception {
-    int steps = ctx.steps(1, 2, 3);
-    int reps = ctx.reps(1, 2, 3);
+    boolean small = size <= 2_000_000;
+    int steps = ctx.steps(1, small ? 3 : 2, small ? 5 : 3);
+    int reps = ctx.reps(1, small ? 3 : 2, small ? 5 : 3);
     Memory before = Memory.now(ctx);
     Memory after;
     heap.reset();
