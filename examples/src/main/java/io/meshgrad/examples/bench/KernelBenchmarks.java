@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.State;
  * update: meshgrad's dense Adagrad update through {@link Optimizer#applyToVariable} (the same call
  * a shard makes on an executor, ending in {@code Adagrad.updateStep}) on a variable of {@code
  * size} elements, the streaming triad {@code a[i] = b[i] + s*c[i]} over arrays of the same size
- * and type (the memory-bandwidth limit), and the sparse update of {@code rows} random distinct
+ * and type (the memory-bandwidth limit), an in-place {@code b[i] += s*c[i]} (the same limit for an
+ * access pattern like the update's: read and write back, no write-allocate), and the sparse update of {@code rows} random distinct
  * rows ({@link IndexedSlices}) against a bare loop doing the same arithmetic on the same rows.
  * Throughput in operations per second; {@link KernelSuite} turns that into bytes and rows.
  */
@@ -202,6 +203,27 @@ public class KernelBenchmarks {
     double s = t.s;
     for (int i = 0; i < a.length; i++) {
       a[i] = b[i] + s * c[i];
+    }
+  }
+
+  /** In-place {@code b[i] += s*c[i]} on the triad's arrays: the update's own access pattern, no write-allocate. */
+  @Benchmark
+  public void axpyInPlaceFloat32(Triad32 t) {
+    float[] b = t.b;
+    float[] c = t.c;
+    float s = t.s * 1e-9f;
+    for (int i = 0; i < b.length; i++) {
+      b[i] = b[i] + s * c[i];
+    }
+  }
+
+  @Benchmark
+  public void axpyInPlaceFloat64(Triad64 t) {
+    double[] b = t.b;
+    double[] c = t.c;
+    double s = t.s * 1e-9;
+    for (int i = 0; i < b.length; i++) {
+      b[i] = b[i] + s * c[i];
     }
   }
 

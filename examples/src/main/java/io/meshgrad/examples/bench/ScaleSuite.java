@@ -113,6 +113,23 @@ final class ScaleSuite implements Suite {
    * cached RDD blocks.
    */
   record Memory(long live, long storage, long rddBlocks) {
+    /**
+     * As {@link #now}, once the block manager has finished the removals a previous case started
+     * (unpersist and broadcast destroy are asynchronous): storage stable for 300 ms, at most ~5 s.
+     */
+    static Memory settled(BenchContext ctx) throws InterruptedException {
+      Memory m = now(ctx);
+      for (int i = 0; i < 15; i++) {
+        Thread.sleep(300);
+        Memory next = now(ctx);
+        if (Math.abs(next.storage - m.storage) < (1 << 20) && Math.abs(next.live - m.live) < (16 << 20)) {
+          return next;
+        }
+        m = next;
+      }
+      return m;
+    }
+
     static Memory now(BenchContext ctx) {
       long live = HeapWatcher.liveNow();
       long storage = org.apache.spark.SparkEnv.get().memoryManager().storageMemoryUsed();
@@ -129,7 +146,7 @@ final class ScaleSuite implements Suite {
     boolean small = size <= 2_000_000;
     int steps = ctx.steps(1, small ? 3 : 2, small ? 5 : 3);
     int reps = ctx.reps(1, small ? 3 : 2, small ? 5 : 3);
-    Memory before = Memory.now(ctx);
+    Memory before = Memory.settled(ctx);
     Memory after;
     heap.reset();
     long liveBefore = heap.peakAfterGc();
@@ -152,7 +169,7 @@ final class ScaleSuite implements Suite {
       }
       moved = ctx.bytes().snapshot().minus(snapshotBefore);
       slots = m.slotsLocation();
-      after = Memory.now(ctx);
+      after = Memory.settled(ctx);
     }
     double t = Measure.median(samples);
     smallest.putIfAbsent(model, t * 1.0 / size);
