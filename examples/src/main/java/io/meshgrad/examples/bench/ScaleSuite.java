@@ -146,7 +146,8 @@ final class ScaleSuite implements Suite {
     boolean small = size <= 2_000_000;
     int steps = ctx.steps(1, small ? 3 : 2, small ? 5 : 3);
     int reps = ctx.reps(1, small ? 3 : 2, small ? 5 : 3);
-    Memory before = Memory.settled(ctx);
+    boolean smoke = ctx.mode() == BenchContext.Mode.SMOKE;
+    Memory before = smoke ? Memory.now(ctx) : Memory.settled(ctx);
     Memory after;
     heap.reset();
     long liveBefore = heap.peakAfterGc();
@@ -169,7 +170,7 @@ final class ScaleSuite implements Suite {
       }
       moved = ctx.bytes().snapshot().minus(snapshotBefore);
       slots = m.slotsLocation();
-      after = Memory.settled(ctx);
+      after = smoke ? Memory.now(ctx) : Memory.settled(ctx);
     }
     double t = Measure.median(samples);
     smallest.putIfAbsent(model, t * 1.0 / size);

@@ -43,14 +43,15 @@ final class TimeToAccuracySuite implements Suite {
   public List<CaseResult> run(BenchContext ctx) throws Exception {
     boolean smoke = ctx.mode() == BenchContext.Mode.SMOKE;
     double targetAccuracy = smoke ? 0.80 : TARGET_ACCURACY;
-    int maxSteps = smoke ? 10 : 1000;
+    int maxSteps = smoke ? 5 : 1000;
     Fixtures.TestSet test = new Fixtures.TestSet(Fixtures.a9a(ctx, "a9a.t").collectAsList());
     List<CaseResult> out = new ArrayList<>();
     try (TrainingData source = TrainingData.from(Fixtures.a9a(ctx, "a9a"), "features", "label",
         null, ctx.partitions(), StepVsMllibSuite.LOSS::validateLabel)) {
       Dataset<Row> train = Fixtures.frame(ctx.spark(), source);
       try {
-        for (Setting s : SETTINGS) {
+        // smoke (tests) checks the plumbing with the first setting only
+        for (Setting s : smoke ? SETTINGS.subList(0, 1) : SETTINGS) {
           out.add(runCase(ctx, train, test, s, targetAccuracy, maxSteps, smoke));
         }
       } finally {
@@ -74,7 +75,7 @@ final class TimeToAccuracySuite implements Suite {
         () -> {
           LogisticRegression lr = new LogisticRegression();
           if (smoke) {
-            lr.setMaxIter(5);
+            lr.setMaxIter(2);
           }
           long t0 = System.nanoTime();
           LogisticRegressionModel model = lr.fit(train);
@@ -94,7 +95,7 @@ final class TimeToAccuracySuite implements Suite {
     MeshgradRun last = lastMesh[0] != null ? lastMesh[0] : new MeshgradRun(0, 0, 0, Double.NaN);
     int from = warmup;
     CaseResult c = CaseResult.time(s.name(), samples.meshgradMedian(), samples.peerMedian(),
-            "MLlib LogisticRegression.fit (defaults" + (smoke ? ", smoke: maxIter 5" : "") + ")", "s", 2.0)
+            "MLlib LogisticRegression.fit (defaults" + (smoke ? ", smoke: maxIter 2" : "") + ")", "s", 2.0)
         .with("targetAccuracy", targetAccuracy)
         .with("meshgradReached", last.accuracy >= targetAccuracy)
         .with("meshgradAccuracy", Measure.round4(last.accuracy))

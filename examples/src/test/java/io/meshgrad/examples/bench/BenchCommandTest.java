@@ -60,7 +60,7 @@ class BenchCommandTest {
     JsonNode root = new ObjectMapper().readTree(json.toFile());
     assertEquals(suite, root.get("suite").asText());
     JsonNode cases = root.get("cases");
-    assertTrue(cases.isArray() && cases.size() >= 2, "cases: " + cases);
+    assertTrue(cases.isArray() && cases.size() >= 1, "cases: " + cases);
     for (JsonNode c : cases) {
       for (String key : List.of("name", "meshgrad", "peer", "peerName", "unit", "ratio")) {
         assertTrue(c.has(key), key + " missing in " + c);
