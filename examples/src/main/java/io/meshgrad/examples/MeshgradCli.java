@@ -4,6 +4,7 @@ import io.meshgrad.conformance.InProcessScenarioRunner;
 import io.meshgrad.conformance.Replay;
 import io.meshgrad.conformance.ScenarioRunner;
 import io.meshgrad.conformance.ShardedScenarioRunner;
+import io.meshgrad.examples.bench.BenchCommand;
 import io.meshgrad.mesh.Mesh;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,6 +30,7 @@ public final class MeshgradCli {
         demo                              train a logistic model on the bundled a9a data (UCI Adult) and
                                           print its test accuracy and where the outputs went
         train --data PATH --output DIR [...]  the spark-submit TrainApp run locally (train --help: flags)
+      """ + BenchCommand.usage() + """
         help, --help                      this text
       """;
 
@@ -50,6 +52,7 @@ public final class MeshgradCli {
         case "replay" -> replay(rest, out);
         case "train" -> train(rest, out, err);
         case "demo" -> demo(rest, out);
+        case "bench" -> BenchCommand.run(rest, out, err);
         default -> {
           err.println("meshgrad: unknown command '" + args[0] + "'");
           err.print(USAGE);

@@ -1,0 +1,227 @@
+package io.meshgrad.examples.bench;
+
+import io.meshgrad.loss.LeastSquaresLoss;
+import io.meshgrad.tensor.Tensor;
+import io.meshgrad.train.BatchPlan;
+import io.meshgrad.train.TrainingData;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+
+/**
+ * float32 models of growing size on meshes {@code model=1} (driver-held variables, as {@code
+ * MeshTrainer} does it), 2 and 4 (sharded {@code DVariable}s): time per step, peak heap and bytes
+ * moved. The data is small so that the model dominates: 2000 rows of 10 random non-zeros spread
+ * over the dimension, least squares, full batch, from small random coefficients and with L2
+ * ({@code regParam 1e-4}), so that every coefficient's gradient is non-zero, every step is a dense
+ * update of all parameters and the broadcast weights do not compress away.
+ *
+ * <p>Each case first runs 10 untimed steps (MeshRuntime's checkpoint interval: until then a
+ * sharded state's lineage still holds its initial values, which every task ships; their time is
+ * reported as {@code firstStepsMsPerStep}), then times repetitions of a few steps.
+ *
+ * <p>The peer of a case is linear scaling from the smallest model on the same mesh: {@code
+ * t(smallest) * params / smallest}. The target, step time growing at most linearly ({@code 10x}
+ * parameters in at most {@code 12x} the time), is a ratio of at least {@code 1/1.2}. Sizes whose
+ * predicted peak heap ({@link #BYTES_PER_PARAM} per parameter) exceeds 90 % of the max heap
+ * are skipped and reported as such.
+ */
+final class ScaleSuite implements Suite {
+  static final int NON_ZEROS = 10;
+  static final double REG_PARAM = 1e-4;
+  static final LeastSquaresLoss LOSS = new LeastSquaresLoss();
+  /**
+   * Heap a driver-held step needs per parameter in local mode, above the peaks measured at 10M
+   * (double weights and their broadcast, two double gradient sums and their copies per data task,
+   * serialized results): used to skip sizes that cannot fit instead of dying of OutOfMemoryError.
+   */
+  static final double BYTES_PER_PARAM = 150;
+  /**
+   * The same on a model mesh, where the driver also keeps the double weight broadcasts (value and
+   * serialized pieces, ~14 B/param each) of up to 10 steps, until the next checkpoint.
+   */
+  static final double BYTES_PER_PARAM_SHARDED = 300;
+
+  @Override
+  public String name() {
+    return "scale";
+  }
+
+  @Override
+  public String description() {
+    return "float32 models of 1M-100M parameters on model=1,2,4: ms per step, peak heap, bytes broadcast";
+  }
+
+  @Override
+  public List<CaseResult> run(BenchContext ctx) throws Exception {
+    BenchContext.Mode mode = ctx.mode();
+    int[] sizes = mode.pick(new int[] {1 << 14, 1 << 17}, new int[] {1_000_000, 10_000_000},
+        new int[] {1_000_000, 10_000_000, 50_000_000, 100_000_000});
+    int[] models = mode.pick(new int[] {1, 2}, new int[] {1, 2, 4}, new int[] {1, 2, 4});
+    int rows = mode.pick(200, 2000, 2000);
+    List<CaseResult> out = new ArrayList<>();
+    Map<Integer, Double> smallest = new HashMap<>();
+    long maxHeap = Runtime.getRuntime().maxMemory();
+    try (HeapWatcher heap = new HeapWatcher()) {
+      for (int size : sizes) {
+        double predicted = (models.length > 1 ? BYTES_PER_PARAM_SHARDED : BYTES_PER_PARAM) * size
+            + HeapWatcher.liveNow();
+        if (predicted > 0.9 * maxHeap) {
+          ctx.log("scale: skipping %s parameters: predicted peak heap %.1f GiB > 90%% of max heap %.1f GiB"
+              + " (set MESHGRAD_JAVA_OPTS=-Xmx...)", label(size), predicted / (1L << 30), maxHeap / (double) (1L << 30));
+          out.add(skipped(size, predicted, maxHeap));
+          continue;
+        }
+        try (TrainingData data = TrainingData.from(synthetic(ctx, rows, size), "features", "label", null,
+            ctx.partitions(), LOSS::validateLabel)) {
+          for (int model : models) {
+            out.add(runCase(ctx, heap, data, size, model, smallest));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String label(int size) {
+    return size >= 1_000_000 && size % 1_000_000 == 0 ? size / 1_000_000 + "M" : String.valueOf(size);
+  }
+
+  /** {@code rows} rows of {@link #NON_ZEROS} random non-zeros in {@code [0, size)}, random labels, seeded. */
+  static Dataset<Row> synthetic(BenchContext ctx, int rows, int size) {
+    SplittableRandom r = new SplittableRandom(size);
+    List<Row> out = new ArrayList<>(rows);
+    for (int i = 0; i < rows; i++) {
+      int[] idx = r.ints(0, size).distinct().limit(NON_ZEROS).sorted().toArray();
+      double[] val = new double[idx.length];
+      Arrays.setAll(val, j -> r.nextDouble() * 2 - 1);
+      out.add(RowFactory.create(Vectors.sparse(size, idx, val), r.nextDouble() * 2 - 1));
+    }
+    return ctx.spark().createDataFrame(ctx.jsc().parallelize(out, ctx.partitions()), Fixtures.SCHEMA);
+  }
+
+  /**
+   * Where memory is at one moment (local mode: one JVM): heap in use after a full collection, the
+   * block manager's storage memory (cached RDD blocks and broadcast blocks) and, of that, the
+   * cached RDD blocks.
+   */
+  record Memory(long live, long storage, long rddBlocks) {
+    /**
+     * As {@link #now}, once the block manager has finished the removals a previous case started
+     * (unpersist and broadcast destroy are asynchronous): storage stable for 300 ms, at most ~5 s.
+     */
+    static Memory settled(BenchContext ctx) throws InterruptedException {
+      Memory m = now(ctx);
+      for (int i = 0; i < 15; i++) {
+        Thread.sleep(300);
+        Memory next = now(ctx);
+        if (Math.abs(next.storage - m.storage) < (1 << 20) && Math.abs(next.live - m.live) < (16 << 20)) {
+          return next;
+        }
+        m = next;
+      }
+      return m;
+    }
+
+    static Memory now(BenchContext ctx) {
+      long live = HeapWatcher.liveNow();
+      long storage = org.apache.spark.SparkEnv.get().memoryManager().storageMemoryUsed();
+      long rdd = 0;
+      for (org.apache.spark.storage.RDDInfo info : ctx.spark().sparkContext().getRDDStorageInfo()) {
+        rdd += info.memSize();
+      }
+      return new Memory(live, storage, rdd);
+    }
+  }
+
+  private static CaseResult runCase(BenchContext ctx, HeapWatcher heap, TrainingData data, int size, int model,
+      Map<Integer, Double> smallest) throws Exception {
+    boolean small = size <= 2_000_000;
+    int steps = ctx.steps(1, small ? 3 : 2, small ? 5 : 3);
+    int reps = ctx.reps(1, small ? 3 : 2, small ? 5 : 3);
+    boolean smoke = ctx.mode() == BenchContext.Mode.SMOKE;
+    Memory before = smoke ? Memory.now(ctx) : Memory.settled(ctx);
+    Memory after;
+    heap.reset();
+    long liveBefore = heap.peakAfterGc();
+    List<Double> samples = new ArrayList<>();
+    SparkBytes.Snapshot moved;
+    String slots;
+    String mesh;
+    double firstSteps;
+    try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, LOSS, BatchPlan.fullBatch(data.rowsPerPartition()),
+        model, randomCoefficients(size), 0.1, REG_PARAM)) {
+      mesh = m.meshSpec();
+      int first = ctx.mode() == BenchContext.Mode.SMOKE ? 1 : SparseHighDimSuite.FIRST_STEPS;
+      firstSteps = m.timeSteps(first) / first;
+      ctx.log("scale %s %s: first %d steps %s ms/step", label(size), mesh, first, Measure.fmt(firstSteps));
+      SparkBytes.Snapshot snapshotBefore = ctx.bytes().snapshot();
+      for (int rep = 0; rep < reps; rep++) {
+        double ms = BenchRegion.time("meshgrad", label(size) + " " + mesh, () -> m.timeSteps(steps)) / steps;
+        samples.add(ms);
+        ctx.log("scale %s %s: rep %d/%d %s ms/step", label(size), mesh, rep + 1, reps, Measure.fmt(ms));
+      }
+      moved = ctx.bytes().snapshot().minus(snapshotBefore);
+      slots = m.slotsLocation();
+      after = smoke ? Memory.now(ctx) : Memory.settled(ctx);
+    }
+    double t = Measure.median(samples);
+    smallest.putIfAbsent(model, t * 1.0 / size);
+    double linear = smallest.get(model) * size;
+    int totalSteps = steps * reps;
+    boolean shardedSlots = slots.equals("state RDD");
+    return CaseResult.time(label(size) + " params, " + (model > 1 ? "model=" + model : "model=1 (driver-held)"), t,
+            linear, "linear scaling from the smallest model on the same mesh", "ms/step", 1 / 1.2)
+        .with("parameters", size)
+        .with("meshgradMesh", mesh)
+        .with("firstStepsMsPerStep", Measure.round4(firstSteps))
+        .with("slotsOn", slots)
+        .with("driverHoldsSlots", !shardedSlots)
+        .with("driverHeldStateBytes", (model > 1 ? 4L : 8L) * size)
+        .with("retainedHeapBytes", after.live() - before.live())
+        .with("retainedRddBlockBytes", after.rddBlocks() - before.rddBlocks())
+        .with("retainedBroadcastBlockBytes", (after.storage() - after.rddBlocks()) - (before.storage() - before.rddBlocks()))
+        .with("retainedDriverObjectBytes", (after.live() - before.live()) - (after.storage() - before.storage()))
+        .with("retainedNote", "between steps, after a full GC, against before the model existed: RDD blocks ="
+            + " the state RDD (shards and slots, executor side); broadcast blocks = weight broadcasts kept for"
+            + " lineage recovery until the next checkpoint (value and pieces); driver objects = the rest (weights"
+            + " copy, and the optimizer slots when the variables are driver-held)")
+        .with("peakHeapUsedBytes", heap.peakUsed())
+        .with("peakHeapAfterGcBytes", heap.peakAfterGc())
+        .with("liveHeapBeforeBytes", liveBefore)
+        .withSpark("meshgrad", moved, totalSteps)
+        .with("broadcastEstimateBytes", 8L * (size + 1))
+        .with("stepsPerRep", steps)
+        .with("reps", reps)
+        .with("meshgradSamples", Measure.rounded(samples))
+        .with("heapNote", "local mode: executors share this JVM, so the peaks include task memory and cached"
+            + " blocks (state RDD, broadcast pieces), not only the driver's");
+  }
+
+  /**
+   * Small random float32 coefficients (seeded): a dense model, so that what is broadcast does not
+   * compress to nothing as all-zero weights would.
+   */
+  static Tensor randomCoefficients(int size) {
+    SplittableRandom r = new SplittableRandom(3);
+    float[] w = new float[size];
+    for (int i = 0; i < size; i++) {
+      w[i] = (float) ((r.nextDouble() * 2 - 1) * 0.01);
+    }
+    return Tensor.of(w, size);
+  }
+
+  private static CaseResult skipped(int size, double predicted, long maxHeap) {
+    return CaseResult.time(label(size) + " params (skipped)", Double.NaN, Double.NaN, "-", "ms/step", Double.NaN)
+        .with("parameters", size)
+        .with("skipped", "predicted peak heap " + Math.round(predicted / (1 << 20)) + " MiB > 90% of max heap "
+            + (maxHeap >> 20) + " MiB; run with MESHGRAD_JAVA_OPTS=-Xmx<more>");
+  }
+}

@@ -1,0 +1,222 @@
+package io.meshgrad.examples.bench;
+
+import io.meshgrad.loss.Instance;
+import io.meshgrad.tensor.DType;
+import io.meshgrad.train.BatchPlan;
+import io.meshgrad.train.PartitionRows;
+import io.meshgrad.train.TrainingData;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.linalg.SparseVector;
+import org.apache.spark.mllib.linalg.Vector;
+import org.apache.spark.mllib.linalg.Vectors;
+import org.apache.spark.mllib.optimization.GradientDescent;
+import org.apache.spark.mllib.optimization.LogisticGradient;
+import org.apache.spark.mllib.optimization.SimpleUpdater;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * a9a with hashed pairwise feature crosses in {@code 2^22} dimensions (each row: its ~14 features
+ * and their ~91 pairwise products, hashed; ~100 non-zeros), logistic, 1 % of the rows per step:
+ * meshgrad's Adagrad step (driver-held, and sharded on {@code model=2}) against MLlib's {@code
+ * runMiniBatchSGD} on the same cached partitions. Besides time, the bytes each side broadcasts and
+ * brings to the driver per step, measured from Spark's events ({@link SparkBytes}) and estimated
+ * from sizes.
+ */
+final class SparseHighDimSuite implements Suite {
+  static final int BITS = 22;
+  /** MeshRuntime's default checkpoint interval: steps before a sharded state's first lineage truncation. */
+  static final int FIRST_STEPS = 10;
+
+  @Override
+  public String name() {
+    return "sparse-highdim";
+  }
+
+  @Override
+  public String description() {
+    return "a9a with hashed pairwise crosses in 2^22 dims, 1 % batches: ms per step and bytes moved vs MLlib";
+  }
+
+  @Override
+  public List<CaseResult> run(BenchContext ctx) throws Exception {
+    boolean smoke = ctx.mode() == BenchContext.Mode.SMOKE;
+    int bits = smoke ? 16 : BITS;
+    Dataset<Row> a9a = Fixtures.a9a(ctx, "a9a");
+    Dataset<Row> crossed = crossed(ctx, a9a, bits);
+    List<CaseResult> out = new ArrayList<>();
+    long t0 = System.nanoTime();
+    try (TrainingData data = TrainingData.from(crossed, "features", "label", null, ctx.partitions(),
+        StepVsMllibSuite.LOSS::validateLabel)) {
+      crossed.unpersist(false);
+      JavaRDD<Tuple2<Object, Vector>> mllib = Fixtures.mllibRows(data);
+      long nnz = mllib.map(t -> (long) t._2().numNonzeros()).reduce(Long::sum);
+      ctx.log("sparse-highdim: %d rows, 2^%d features, %.1f non-zeros a row (bias included), built in %.1f s",
+          data.numRows(), bits, nnz / (double) data.numRows(), Measure.millisSince(t0) / 1000);
+      try {
+        int batch = (int) Math.round(0.01 * data.numRows());
+        BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), batch, 42L);
+        long touched = touchedCoordinates(data, plan);
+        out.add(runCase(ctx, data, mllib, plan, 1, touched, nnz));
+        out.add(runCase(ctx, data, mllib, plan, 2, touched, nnz));
+      } finally {
+        mllib.unpersist(false);
+      }
+    }
+    return out;
+  }
+
+  /** The crossed rows as a cached DataFrame (deterministic: hashing only). */
+  static Dataset<Row> crossed(BenchContext ctx, Dataset<Row> a9a, int bits) {
+    int dim = 1 << bits;
+    JavaRDD<Row> rows = a9a.javaRDD().map(r -> RowFactory.create(
+        cross(((org.apache.spark.ml.linalg.Vector) r.get(0)).toSparse(), dim), r.getDouble(1)));
+    Dataset<Row> df = ctx.spark().createDataFrame(rows, Fixtures.SCHEMA);
+    df.persist(StorageLevel.MEMORY_AND_DISK());
+    return df;
+  }
+
+  /**
+   * The row's features and all pairwise products {@code x_i x_j (i < j)}, each at a hashed index
+   * in {@code [0, dim)} ({@code dim} a power of two); colliding entries are summed.
+   */
+  static SparseVector cross(SparseVector x, int dim) {
+    int[] idx = x.indices();
+    double[] val = x.values();
+    int k = idx.length;
+    int n = k + k * (k - 1) / 2;
+    long[] packed = new long[n];
+    double[] values = new double[n];
+    int m = 0;
+    for (int i = 0; i < k; i++) {
+      packed[m] = ((long) hash(idx[i], -1, dim) << 32) | m;
+      values[m++] = val[i];
+      for (int j = i + 1; j < k; j++) {
+        packed[m] = ((long) hash(idx[i], idx[j], dim) << 32) | m;
+        values[m++] = val[i] * val[j];
+      }
+    }
+    Arrays.sort(packed);
+    int[] outIdx = new int[n];
+    double[] outVal = new double[n];
+    int u = -1;
+    for (long p : packed) {
+      int index = (int) (p >>> 32);
+      double v = values[(int) p];
+      if (u >= 0 && outIdx[u] == index) {
+        outVal[u] += v;
+      } else {
+        outIdx[++u] = index;
+        outVal[u] = v;
+      }
+    }
+    return new SparseVector(dim, Arrays.copyOf(outIdx, u + 1), Arrays.copyOf(outVal, u + 1));
+  }
+
+  /** SplitMix64's finalizer of the pair, reduced to {@code [0, dim)}. */
+  static int hash(int a, int b, int dim) {
+    long z = ((long) a << 32) ^ (b & 0xffffffffL);
+    z += 0x9e3779b97f4a7c15L;
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    z ^= z >>> 31;
+    return (int) (z & (dim - 1));
+  }
+
+  /** Distinct coefficients that step 0's batch touches: what an update of changed coordinates ships. */
+  private static long touchedCoordinates(TrainingData data, BatchPlan plan) {
+    List<int[]> perPartition = data.rdd().map(pr -> indicesOfStep(pr, plan)).collect();
+    Set<Integer> all = new HashSet<>();
+    perPartition.forEach(a -> Arrays.stream(a).forEach(all::add));
+    return all.size();
+  }
+
+  private static int[] indicesOfStep(PartitionRows pr, BatchPlan plan) {
+    Set<Integer> s = new HashSet<>();
+    for (int position : plan.rowsFor(0, pr.partition())) {
+      Instance r = pr.row(position);
+      for (int i : r.features().toSparse().indices()) {
+        s.add(i);
+      }
+    }
+    return s.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static CaseResult runCase(BenchContext ctx, TrainingData data, JavaRDD<Tuple2<Object, Vector>> mllib,
+      BatchPlan plan, int model, long touched, long nnz) throws Exception {
+    int steps = ctx.steps(1, 3, 10);
+    int reps = ctx.reps(1, 3, 5);
+    int warmup = ctx.warmup(0, 1, 2);
+    int dim = data.numFeatures() + 1;
+    int partitions = data.numPartitions();
+    SparkBytes.Snapshot[] peerBytes = new SparkBytes.Snapshot[1];
+    SparkBytes.Snapshot[] meshBytes = new SparkBytes.Snapshot[1];
+    int[] peerIterations = new int[1];
+    String[] mesh = new String[1];
+    String name = model > 1 ? "1% batch, sharded model=" + model : "1% batch, driver-held";
+    Measure.Samples s;
+    double firstSteps;
+    // One model for the case: a sharded state's lineage holds its initial values until the first
+    // checkpoint (every 10 steps), so the first steps are reported apart from the steady state.
+    try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, StepVsMllibSuite.LOSS, plan, model,
+        DType.FLOAT32, 0.5, 0.0)) {
+      mesh[0] = m.meshSpec();
+      firstSteps = ctx.runs("meshgrad") ? m.timeSteps(FIRST_STEPS) / FIRST_STEPS : Double.NaN;
+      ctx.log("%s: first %d steps (until the first lineage truncation) %s ms/step", name, FIRST_STEPS,
+          Measure.fmt(firstSteps));
+      s = Measure.alternate(ctx, name, warmup, reps,
+          () -> {
+            SparkBytes.Snapshot before = ctx.bytes().snapshot();
+            long t0 = System.nanoTime();
+            Tuple2<Vector, double[]> r = GradientDescent.runMiniBatchSGD(mllib.rdd(), new LogisticGradient(),
+                new SimpleUpdater(), 1.0, steps - 1, 0.0, 0.01, Vectors.zeros(dim), 0.0);
+            double ms = Measure.millisSince(t0);
+            peerIterations[0] = r._2().length;
+            peerBytes[0] = ctx.bytes().snapshot().minus(before);
+            return ms / r._2().length;
+          },
+          () -> {
+            SparkBytes.Snapshot before = ctx.bytes().snapshot();
+            double ms = m.timeSteps(steps);
+            meshBytes[0] = ctx.bytes().snapshot().minus(before);
+            return ms / steps;
+          });
+    }
+    long denseDoubles = 8L * dim;
+    return CaseResult.time(name, s.meshgradMedian(), s.peerMedian(), "MLlib GradientDescent.runMiniBatchSGD",
+            "ms/step", 10.0)
+        .with("dimensions", dim - 1)
+        .with("nonZerosPerRow", Measure.round4(nnz / (double) data.numRows()))
+        .with("meshgradRowsPerStep", plan.rowsInStep(0))
+        .with("coordinatesTouchedByStep0", touched)
+        .with("meshgradMesh", mesh[0])
+        .with("meshgradFirstStepsMsPerStep", Measure.round4(firstSteps))
+        .with("meshgradTiming", "one model per case; steps 1-" + FIRST_STEPS + " run first (reported as"
+            + " meshgradFirstStepsMsPerStep), then each repetition times the next " + steps + " steps")
+        .with("meshgradBroadcastEstimateBytes", denseDoubles)
+        .with("meshgradResultEstimateBytes", model > 1 ? 4L * dim : denseDoubles * partitions)
+        .with("peerBroadcastEstimateBytes", denseDoubles)
+        .with("peerResultEstimateBytes", denseDoubles * partitions)
+        .with("changedCoordinatesEstimateBytes", 12L * touched)
+        .with("bytesNote", "measured: broadcast = serialized+lz4-compressed broadcast pieces written, result ="
+            + " taskMetrics.resultSize, shuffle = shuffle bytes written; estimates from sizes: a dense double"
+            + " vector of d+1 is 8(d+1) bytes (broadcast weights, MLlib's per-task gradient, meshgrad's driver-held"
+            + " per-partition gradient sums), a sharded step collects the new float32 values (4(d+1)); shipping only"
+            + " changed coordinates would be ~12 bytes (int index + double) per touched coordinate")
+        .withSpark("meshgrad", meshBytes[0], steps)
+        .withSpark("peer", peerBytes[0], peerIterations[0])
+        .with("stepsPerRep", steps)
+        .with("reps", reps)
+        .with("peerIterationsRun", peerIterations[0])
+        .with("meshgradSamples", Measure.rounded(s.meshgrad()))
+        .with("peerSamples", Measure.rounded(s.peer()));
+  }
+}
