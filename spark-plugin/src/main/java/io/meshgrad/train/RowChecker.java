@@ -17,7 +17,6 @@ import scala.Tuple2;
 final class RowChecker
     implements Function2<Integer, Iterator<Row>, Iterator<Tuple2<Long, CheckedRow>>> {
   private static final long serialVersionUID = 1L;
-  private static final int MAX_VALUE_CHARS = 100;
 
   private final Columns columns;
   private final int numFeatures;
@@ -82,7 +81,7 @@ final class RowChecker
     if (features.size() != numFeatures) {
       throw error(index, ip, position, columns.features(),
           "must hold a vector of size " + numFeatures + " (the size in row 0), got size "
-              + features.size() + ": " + render(features));
+              + features.size());
     }
     checkFinite(features, index, ip, position);
     if (row.isNullAt(1)) {
@@ -123,7 +122,7 @@ final class RowChecker
       if (!Double.isFinite(values[p])) {
         throw error(index, ip, position, columns.features(),
             "must hold finite values, got " + values[p] + " at index "
-                + (indices == null ? p : indices[p]) + " of " + render(features));
+                + (indices == null ? p : indices[p]));
       }
     }
   }
@@ -138,10 +137,5 @@ final class RowChecker
       long index, int inputPartition, long position, String column, String problem) {
     return new IllegalArgumentException(
         where(index, inputPartition, position) + ": column '" + column + "' " + problem);
-  }
-
-  private static String render(Vector v) {
-    String s = v.toString();
-    return s.length() <= MAX_VALUE_CHARS ? s : s.substring(0, MAX_VALUE_CHARS) + "...";
   }
 }

@@ -173,16 +173,16 @@ class TrainingDataTest {
         withRow(4, RowFactory.create(new DenseVector(new double[] {1, Double.NaN, 0, 0, 0}), 1.0,
             1.0)),
         "training row 4 (input partition 1, position 0): column 'features' must hold finite"
-            + " values, got NaN at index 1 of [1.0,NaN,0.0,0.0,0.0]");
+            + " values, got NaN at index 1");
     assertRowError(
         withRow(7, RowFactory.create(new DenseVector(new double[] {1, 2}), 1.0, 1.0)),
         "training row 7 (input partition 1, position 3): column 'features' must hold a vector"
-            + " of size 5 (the size in row 0), got size 2: [1.0,2.0]");
+            + " of size 5 (the size in row 0), got size 2");
     assertRowError(
         withRow(2, RowFactory.create(Rows.sparse(D, new int[] {3}, new double[] {
             Double.POSITIVE_INFINITY}), 1.0, 1.0)),
         "training row 2 (input partition 0, position 2): column 'features' must hold finite"
-            + " values, got Infinity at index 3 of (5,[3],[Infinity])");
+            + " values, got Infinity at index 3");
     assertRowError(
         withRow(5, RowFactory.create(new DenseVector(new double[D]), null, 1.0)),
         "training row 5 (input partition 1, position 1): column 'label' must hold a finite"
