@@ -115,6 +115,9 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
 
   /** The L2 term's sum of squares over the regularised variables. */
   public final double regularisedSquares(double[][] weights) {
+    if (regParam == 0) {
+      return 0;
+    }
     double s = 0;
     for (int i = 0; i < weights.length; i++) {
       if (isRegularized(i)) {

@@ -85,12 +85,12 @@ public final class IndexedSlices implements Gradient, Serializable {
    * zero and adding the duplicates in order). Returns {@code this} when no index repeats.
    */
   public IndexedSlices deduplicate() {
+    if (indicesAreUnique()) {
+      return this;
+    }
     Map<Integer, Integer> slot = new LinkedHashMap<>();
     for (int index : indices) {
       slot.putIfAbsent(index, slot.size());
-    }
-    if (slot.size() == indices.length) {
-      return this;
     }
     int[] unique = slot.keySet().stream().mapToInt(Integer::intValue).toArray();
     int row = values.rowLength();
@@ -116,6 +116,18 @@ public final class IndexedSlices implements Gradient, Serializable {
       }
     }
     return new IndexedSlices(unique, Tensor.of(out, shape), denseShape);
+  }
+
+  /** Whether no index repeats (a sorted copy of primitives: cheaper than the map of the general case). */
+  private boolean indicesAreUnique() {
+    int[] sorted = indices.clone();
+    java.util.Arrays.sort(sorted);
+    for (int i = 1; i < sorted.length; i++) {
+      if (sorted[i] == sorted[i - 1]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
