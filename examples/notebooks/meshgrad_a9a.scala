@@ -67,3 +67,9 @@ val reloaded = PipelineModel.load(modelDir)
 val same = reloaded.transform(test).select("prediction").collect().sameElements(predictions.select("prediction").collect())
 assert(same, "the reloaded pipeline must predict exactly as the fitted one")
 println(s"saved to $modelDir and reloaded: identical predictions")
+
+// COMMAND ----------
+
+// Release the cached data sets.
+train.unpersist()
+test.unpersist()

@@ -31,7 +31,9 @@ class NotebookTest {
         runner.run(cells.get(i), "cell " + (i + 1) + " of " + notebook.getFileName());
       }
       assertEquals(2, runner.displayCount(), "the notebook displays the data and the loss curve");
+      assertEquals(0, spark.sparkContext().getPersistentRDDs().size(), "the notebook releases what it cached");
     } finally {
+      spark.catalog().clearCache();
       runner.close();
       System.clearProperty("notebook.widget.data_dir");
       System.clearProperty("notebook.widget.model_dir");
