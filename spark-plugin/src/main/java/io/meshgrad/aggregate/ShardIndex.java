@@ -53,14 +53,8 @@ public final class ShardIndex implements Serializable {
 
   /** The variable whose shard partition {@code partition} holds. */
   public int variableOf(int partition) {
-    int i = Arrays.binarySearch(first, partition);
-    if (i >= 0) {
-      while (i + 1 < first.length && first[i + 1] == partition) {
-        i++;
-      }
-      return i;
-    }
-    return -i - 2;
+    int i = Arrays.binarySearch(first, partition); // first[] strictly increases: every variable has a shard
+    return i >= 0 ? i : -i - 2;
   }
 
   /** The shard id that partition {@code partition} holds. */

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -159,19 +158,5 @@ public record Scenario(
   public String toString() {
     return "Scenario(" + name + ", " + dtype + ", " + variables.size() + " variables, " + steps.size() + " steps"
         + (mesh != null && !mesh.isNull() ? ", mesh " + mesh : "") + ")";
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return this == o;
-  }
-
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(this);
-  }
-
-  static String shape(int[] s) {
-    return Arrays.toString(s);
   }
 }

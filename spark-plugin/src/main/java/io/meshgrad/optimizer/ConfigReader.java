@@ -23,7 +23,7 @@ public final class ConfigReader {
     this.config = config;
   }
 
-  /** The whole config (for keys that need custom parsing). */
+  /** The raw value of a key that needs custom parsing, or {@code null} if absent or JSON null. */
   public JsonNode raw(String key) {
     known.add(key);
     JsonNode n = config.get(key);
