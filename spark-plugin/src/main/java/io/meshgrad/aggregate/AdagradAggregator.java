@@ -56,8 +56,24 @@ public final class AdagradAggregator implements Serializable {
   }
 
   /** The outcome of a step: the new state (persisted, materialised) and what came to the driver. */
-  public record Result(JavaRDD<VariableShard> state, Map<Integer, Tensor> newValues, ShardStepStats stats,
+  public record Result(JavaRDD<VariableShard> state, List<ShardUpdate> updates, ShardIndex index, ShardStepStats stats,
       Map<Integer, Double> gradientSumsOfSquares) {
+    /** Writes the updated shards' new values into {@code values} (whole variables, by runtime index). */
+    public void applyNewValues(List<Tensor> values) {
+      for (ShardUpdate u : updates) {
+        u.applyTo(values.get(u.variable()), index.shape(u.variable()));
+      }
+    }
+
+    /** Bytes of new values (and their positions) that reached the driver. */
+    public long bytesToDriver() {
+      long n = 0;
+      for (ShardUpdate u : updates) {
+        n += u.byteSize();
+      }
+      return n;
+    }
+
     /** The batch's {@code sum_i a_i loss_i}. */
     public double lossSum() {
       return stats.lossSum;
@@ -132,7 +148,7 @@ public final class AdagradAggregator implements Serializable {
       }
       List<ShardPartial> parts = new ArrayList<>();
       it.forEachRemaining(t -> parts.add(t._2()));
-      ShardPartial.Sum sum = ShardPartial.sumInSourceOrder(parts, idx.shape(idx.variableOf(p)).shardLength(idx.shardOf(p)));
+      ShardPartial.Sum sum = ShardPartial.sumInSourceOrder(parts, idx.shape(idx.variableOf(p)).shardShape(idx.shardOf(p)));
       return List.<ShardInput>of(new ShardInput.Summed(sum, regByPartition.get(p))).iterator();
     }, true);
   }
@@ -147,8 +163,8 @@ public final class AdagradAggregator implements Serializable {
           int p = t._1()._1();
           List<ShardPartial> parts = new ArrayList<>();
           t._2().forEach(parts::add);
-          int len = idx.shape(idx.variableOf(p)).shardLength(idx.shardOf(p));
-          return new Tuple2<>(p, ShardPartial.ofSum(t._1()._2(), ShardPartial.sumInSourceOrder(parts, len)));
+          int[] shardShape = idx.shape(idx.variableOf(p)).shardShape(idx.shardOf(p));
+          return new Tuple2<>(p, ShardPartial.ofSum(t._1()._2(), ShardPartial.sumInSourceOrder(parts, shardShape)));
         });
   }
 
@@ -282,7 +298,7 @@ public final class AdagradAggregator implements Serializable {
         Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
             .apply(f.gradient);
         optimizer.applyToVariable(step, g, updated.value(), updated.slotView());
-        return List.of(updated.withStats(f.stats)).iterator();
+        return List.of(updated.afterStep(f.stats, shard.value())).iterator();
       }).persist(StorageLevel.MEMORY_AND_DISK());
       next.setName(description + ": variable shards");
       boolean reliable = truncateLineage && next.context().getCheckpointDir().isDefined();
@@ -290,27 +306,27 @@ public final class AdagradAggregator implements Serializable {
       if (reliable) {
         next.checkpoint();
       }
-      List<VariableShard> collected = fromDriver
-          ? next.collect()
-          : next.filter(s -> steps.containsKey(s.variable())).map(VariableShard::valueOnly).collect();
-      Map<Integer, Tensor> values = new HashMap<>();
-      Map<Integer, List<VariableShard>> byVariable = new HashMap<>();
-      ShardStepStats stats = new ShardStepStats(0, 0, 0, 0, 0, 0);
-      Map<Integer, Double> sumsOfSquares = new HashMap<>();
-      for (VariableShard s : collected) {
-        if (steps.containsKey(s.variable()) && s.lastStep() != null) {
-          byVariable.computeIfAbsent(s.variable(), k -> new ArrayList<>()).add(s);
-          stats = stats.plus(s.lastStep());
-          sumsOfSquares.merge(s.variable(), s.lastStep().gradientSumOfSquares, Double::sum);
+      List<VariableShard> collected = fromDriver ? next.collect() : null;
+      List<ShardUpdate> updates = new ArrayList<>();
+      for (ShardUpdate u : fromDriver
+          ? collected.stream().map(VariableShard::update).toList()
+          : next.filter(s -> steps.containsKey(s.variable())).map(VariableShard::update).collect()) {
+        if (steps.containsKey(u.variable()) && u.stats() != null) {
+          updates.add(u);
         }
       }
-      byVariable.forEach((v, shards) -> values.put(v, assemble(idx.shape(v), idx.dtype(v), shards)));
+      ShardStepStats stats = new ShardStepStats(0, 0, 0, 0, 0, 0);
+      Map<Integer, Double> sumsOfSquares = new HashMap<>();
+      for (ShardUpdate u : updates) {
+        stats = stats.plus(u.stats());
+        sumsOfSquares.merge(u.variable(), u.stats().gradientSumOfSquares, Double::sum);
+      }
       JavaRDD<VariableShard> newState = next;
       if (fromDriver) {
         newState = restartFrom(JavaSparkContext.fromSparkContext(next.context()), collected, description);
         next.unpersist(false);
       }
-      return new Result(newState, values, stats, sumsOfSquares);
+      return new Result(newState, updates, idx, stats, sumsOfSquares);
     } catch (RuntimeException | Error e) {
       if (next != null) {
         next.unpersist(false);

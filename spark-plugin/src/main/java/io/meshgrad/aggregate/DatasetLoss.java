@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import scala.Tuple2;
 
 /**
  * A loss over a Spark dataset: the weighted mean of per-row losses plus L2,
@@ -30,7 +28,7 @@ import scala.Tuple2;
  * <p>The batch of a step is chosen from the step number: the bound optimizer's iteration count
  * ({@link #bindSteps}), or the number of evaluations so far.
  */
-public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
+public abstract class DatasetLoss implements DifferentiableLoss, Serializable, AutoCloseable {
   private static final long serialVersionUID = 1L;
 
   private final double regParam;
@@ -38,6 +36,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
   private transient Optimizer stepClock;
   private transient long evaluations;
   private transient StepStats lastStepStats;
+  private transient WeightShipper shipper;
 
   /** @param regParam L2 strength, {@code >= 0} */
   protected DatasetLoss(double regParam) {
@@ -49,11 +48,11 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
 
   /**
    * One {@link PartialSums} per data partition (with its partition index as source) at the
-   * broadcast weights, over that partition's share of step {@code step}'s batch.
+   * shipped weights, over that partition's share of step {@code step}'s batch.
    *
    * @param weights the whole value of each variable, in the order of the variables list
    */
-  public abstract JavaRDD<PartialSums> partialSums(Broadcast<double[][]> weights, long step);
+  public abstract JavaRDD<PartialSums> partialSums(ShippedWeights weights, long step);
 
   /** Number of data partitions ({@link #partialSums} has one element per partition). */
   public abstract int numPartitions();
@@ -104,24 +103,17 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
         && optimizer.clipping().wouldClip(stats.variableGradientNorms(), stats.gradientMaxAbs()));
   }
 
-  /** The variables' values as the broadcast form. */
-  public static double[][] weightsOf(List<? extends Variable> variables) {
-    double[][] w = new double[variables.size()][];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = variables.get(i).read().toDoubleArray();
-    }
-    return w;
-  }
-
   /** The L2 term's sum of squares over the regularised variables. */
-  public final double regularisedSquares(double[][] weights) {
+  public final double regularisedSquares(List<Tensor> values) {
     if (regParam == 0) {
       return 0;
     }
     double s = 0;
-    for (int i = 0; i < weights.length; i++) {
+    for (int i = 0; i < values.size(); i++) {
       if (isRegularized(i)) {
-        for (double x : weights[i]) {
+        Tensor t = values.get(i);
+        for (int j = 0; j < t.size(); j++) {
+          double x = t.get(j);
           s += x * x;
         }
       }
@@ -129,41 +121,57 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable {
     return s;
   }
 
+  /** What ships this loss's weights to the data partitions in {@link #evaluate} (created on first use). */
+  private WeightShipper shipper() {
+    if (shipper == null) {
+      shipper = new WeightShipper(sparkContext());
+    }
+    return shipper;
+  }
+
+  /** Destroys the weight broadcasts of {@link #evaluate}; the loss can still be evaluated (it ships anew). */
+  @Override
+  public void close() {
+    if (shipper != null) {
+      shipper.close();
+      shipper = null;
+    }
+  }
+
   @Override
   public LossAndGradients evaluate(List<Variable> variables) {
     long start = System.nanoTime();
     long step = currentStep();
-    double[][] weights = weightsOf(variables);
-    Broadcast<double[][]> bc = sparkContext().broadcast(weights);
+    List<Tensor> values = new ArrayList<>();
+    for (Variable v : variables) {
+      values.add(v.read());
+    }
+    WeightShipper ship = shipper();
     PartialSums total;
     try {
-      total = OrderedTreeSum.sum(partialSums(bc, step).mapToPair(p -> new Tuple2<>(p.source(), p)),
-          numPartitions(), aggregationDepth, PartialSums::plus);
+      total = OrderedTreeSum.sum(partialSums(ship.ship(values), step), PartialSums::source, numPartitions(),
+          aggregationDepth, PartialSums::plus);
     } finally {
-      bc.destroy();
+      ship.releaseRetired();
     }
     List<Gradient> gradients = new ArrayList<>();
     double[] norms = new double[variables.size()];
     double maxAbs = 0;
-    long weightBytes = 0;
     for (int i = 0; i < variables.size(); i++) {
       Variable v = variables.get(i);
-      double[] sum = total.gradients()[i] != null ? total.gradients()[i] : new double[weights[i].length];
-      Tensor value = Tensor.of(weights[i], v.shape());
-      Gradient g = ObjectiveGradient.of(sum, total.weightSum(), isRegularized(i) ? regParam : 0, value,
-          v.shape(), v.dtype());
+      Gradient g = ObjectiveGradient.of(total.gradient(i), total.weightSum(), isRegularized(i) ? regParam : 0,
+          values.get(i), v.shape(), v.dtype());
       gradients.add(g);
       norms[i] = Math.sqrt(GradientClipping.sumOfSquares(g));
       for (int j = 0; j < g.values().size(); j++) {
         maxAbs = Math.max(maxAbs, Math.abs(g.values().get(j)));
       }
-      weightBytes += 8L * weights[i].length;
     }
     evaluations++;
-    double loss = ObjectiveGradient.value(total.lossSum(), total.weightSum(), regParam, regularisedSquares(weights));
-    long partialBytes = (long) numPartitions() * total.byteSize();
+    double loss = ObjectiveGradient.value(total.lossSum(), total.weightSum(), regParam, regularisedSquares(values));
     recordStepStats(new StepStats(loss, total.count(), total.weightSum(), norms, maxAbs,
-        weightBytes, partialBytes, partialBytes, (System.nanoTime() - start) / 1e9), stepClock);
+        ship.lastShippedBytes(), total.bytesShipped(), total.bytesShipped(), (System.nanoTime() - start) / 1e9),
+        stepClock);
     return new LossAndGradients(loss, gradients);
   }
 }

@@ -20,33 +20,52 @@ public final class ObjectiveGradient {
   private ObjectiveGradient() {}
 
   /**
-   * @param sum dense sums, row-major, of the variable (or shard) of shape {@code shape}
+   * @param sum the sums over the variable (or shard) of shape {@code shape}, rows along axis 0
    * @param weightSum {@code sum_i a_i} over the whole batch
    * @param regParam L2 strength, 0 for none or for an unregularised variable
    * @param value the variable's (shard's) current value; read only when {@code regParam > 0}
    */
-  public static Gradient of(double[] sum, double weightSum, double regParam, Tensor value, int[] shape, DType dtype) {
+  public static Gradient of(RowSums sum, double weightSum, double regParam, Tensor value, int[] shape, DType dtype) {
     requirePositiveWeight(weightSum);
     if (regParam == 0 && shape.length > 0 && shape[0] > 0) {
-      int rowLength = sum.length / shape[0];
-      int[] rows = nonZeroRows(sum, shape[0], rowLength);
-      if (rows.length <= SPARSE_ROW_FRACTION * shape[0]) {
-        double[] values = new double[rows.length * rowLength];
-        for (int r = 0; r < rows.length; r++) {
-          for (int j = 0; j < rowLength; j++) {
-            values[r * rowLength + j] = sum[rows[r] * rowLength + j] / weightSum;
-          }
-        }
-        int[] valuesShape = shape.clone();
-        valuesShape[0] = rows.length;
-        return new IndexedSlices(rows, Tensor.fromDoubles(dtype, values, valuesShape), shape);
+      Gradient sparse = sum.isDense()
+          ? sparseOf(sum.denseValues(), nonZeroRows(sum.denseValues(), shape[0], sum.rowLength()), null, weightSum, shape, dtype)
+          : sparseOf(sum.rowValues(), nonZeroRows(sum.rowValues(), sum.rows().length, sum.rowLength()), sum.rows(),
+              weightSum, shape, dtype);
+      if (sparse != null) {
+        return sparse;
       }
     }
-    double[] g = new double[sum.length];
+    double[] dense = sum.toDense();
+    double[] g = new double[dense.length];
     for (int i = 0; i < g.length; i++) {
-      g[i] = sum[i] / weightSum + (regParam == 0 ? 0 : regParam * value.get(i));
+      g[i] = dense[i] / weightSum + (regParam == 0 ? 0 : regParam * value.get(i));
     }
     return Tensor.fromDoubles(dtype, g, shape);
+  }
+
+  /**
+   * The rows {@code positions} of {@code values} (row {@code p} of {@code values} is variable row
+   * {@code rowIds[p]}, or {@code p} when {@code rowIds} is null) as {@link IndexedSlices} divided
+   * by the weight sum; {@code null} when they are too many for a sparse gradient.
+   */
+  private static Gradient sparseOf(double[] values, int[] positions, int[] rowIds, double weightSum, int[] shape,
+      DType dtype) {
+    if (positions.length > SPARSE_ROW_FRACTION * shape[0]) {
+      return null;
+    }
+    int rowLength = Math.toIntExact(Tensor.numElements(shape) / shape[0]);
+    int[] rows = new int[positions.length];
+    double[] out = new double[positions.length * rowLength];
+    for (int r = 0; r < positions.length; r++) {
+      rows[r] = rowIds == null ? positions[r] : rowIds[positions[r]];
+      for (int j = 0; j < rowLength; j++) {
+        out[r * rowLength + j] = values[positions[r] * rowLength + j] / weightSum;
+      }
+    }
+    int[] valuesShape = shape.clone();
+    valuesShape[0] = rows.length;
+    return new IndexedSlices(rows, Tensor.fromDoubles(dtype, out, valuesShape), shape);
   }
 
   /** The objective's value: {@code lossSum / weightSum + (regParam/2) * sum of squares of the regularised weights}. */
@@ -62,6 +81,7 @@ public final class ObjectiveGradient {
     }
   }
 
+  /** Positions of the rows of a row-major array that hold a non-zero. */
   private static int[] nonZeroRows(double[] sum, int numRows, int rowLength) {
     int[] rows = new int[numRows];
     int n = 0;

@@ -5,6 +5,8 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function;
 import org.apache.spark.api.java.function.Function2;
 import scala.Tuple2;
 
@@ -29,10 +31,42 @@ public final class OrderedTreeSum {
    * @param merge adds its second argument into its first and returns the first
    */
   public static <T> T sum(JavaPairRDD<Integer, T> partials, int numPartials, int depth, Function2<T, T, T> merge) {
+    int fanIn = fanIn(numPartials, depth);
+    return sumLevels(partials, numPartials, fanIn, merge);
+  }
+
+  /**
+   * As {@link #sum(JavaPairRDD, int, int, Function2)} for partials that carry their own index:
+   * with few partials (no intermediate level) the partials are collected as they are, so the step
+   * costs one transformation less.
+   *
+   * @param indexOf the index {@code 0 .. numPartials-1} of a partial
+   */
+  public static <T> T sum(JavaRDD<T> partials, Function<T, Integer> indexOf, int numPartials, int depth,
+      Function2<T, T, T> merge) {
+    int fanIn = fanIn(numPartials, depth);
+    if (numPartials > fanIn + (numPartials + fanIn - 1) / fanIn) {
+      return sumLevels(partials.mapToPair(t -> new Tuple2<>(indexOf.call(t), t)), numPartials, fanIn, merge);
+    }
+    try {
+      List<Tuple2<Integer, T>> tagged = new ArrayList<>();
+      for (T t : partials.collect()) {
+        tagged.add(new Tuple2<>(indexOf.call(t), t));
+      }
+      return sumInOrder(tagged, merge);
+    } catch (Exception e) {
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+  }
+
+  private static int fanIn(int numPartials, int depth) {
     if (depth < 1) {
       throw new IllegalArgumentException("depth must be >= 1, got " + depth);
     }
-    int fanIn = Math.max(2, (int) Math.ceil(Math.pow(numPartials, 1.0 / depth)));
+    return Math.max(2, (int) Math.ceil(Math.pow(numPartials, 1.0 / depth)));
+  }
+
+  private static <T> T sumLevels(JavaPairRDD<Integer, T> partials, int numPartials, int fanIn, Function2<T, T, T> merge) {
     JavaPairRDD<Integer, T> level = partials;
     int count = numPartials;
     while (count > fanIn + (count + fanIn - 1) / fanIn) {

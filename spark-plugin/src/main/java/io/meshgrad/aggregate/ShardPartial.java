@@ -1,6 +1,7 @@
 package io.meshgrad.aggregate;
 
 import io.meshgrad.mesh.ShardedShape;
+import io.meshgrad.tensor.Tensor;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,9 +9,8 @@ import java.util.List;
 
 /**
  * The part of one data partition's {@link PartialSums} that one variable shard needs: the
- * partition's loss and weight sums and the shard's slice of the gradient sum, dense or, when the
- * partition touched few rows, as rows (shard-local row index and values) so that a sparse
- * gradient travels as indices and values.
+ * partition's loss and weight sums and the shard's slice of the gradient sums, in shard-local
+ * coordinates, as {@link RowSums}: only the touched rows when the partition touched few.
  */
 public final class ShardPartial implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -19,19 +19,14 @@ public final class ShardPartial implements Serializable {
   private final double lossSum;
   private final double weightSum;
   private final long count;
-  private final double[] dense;
-  private final int[] rows;
-  private final double[] rowValues;
+  private final RowSums sums;
 
-  private ShardPartial(int source, double lossSum, double weightSum, long count, double[] dense, int[] rows,
-      double[] rowValues) {
+  private ShardPartial(int source, double lossSum, double weightSum, long count, RowSums sums) {
     this.source = source;
     this.lossSum = lossSum;
     this.weightSum = weightSum;
     this.count = count;
-    this.dense = dense;
-    this.rows = rows;
-    this.rowValues = rowValues;
+    this.sums = sums;
   }
 
   public int source() {
@@ -40,71 +35,100 @@ public final class ShardPartial implements Serializable {
 
   /** Bytes of gradient data this partial carries (dense values, or row indices and values). */
   public long byteSize() {
-    return dense != null ? 8L * dense.length : 4L * rows.length + 8L * rowValues.length;
+    return sums.byteSize();
   }
 
   /**
-   * Cuts a data partition's sums of variable {@code variable} into one partial per shard.
+   * Cuts a data partition's sums of the variable at {@code position} into one partial per shard.
+   * Sums held as rows are routed row by row; dense sums are sent as the rows that hold a non-zero
+   * when few do, else as dense slices.
    *
    * @return partials indexed by shard id; every shard gets one, possibly empty, so that each
    *     shard sees every partition's loss and weight sums
    */
-  public static ShardPartial[] split(PartialSums sums, int variable, ShardedShape shape) {
-    ShardPartial[] out = new ShardPartial[shape.numShards()];
-    double[] g = sums.gradients()[variable];
-    if (g == null) {
-      for (int s = 0; s < out.length; s++) {
-        out[s] = new ShardPartial(sums.source(), sums.lossSum(), sums.weightSum(), sums.count(), null, new int[0], new double[0]);
-      }
-      return out;
+  public static ShardPartial[] split(PartialSums partials, int position, ShardedShape shape) {
+    RowSums g = partials.gradient(position);
+    RowSums[] pieces;
+    if (shape.rank() == 0) {
+      pieces = new RowSums[] {g};
+    } else if (g.isDense()) {
+      int[] touched = nonZeroRows(g);
+      pieces = touched.length > ObjectiveGradient.SPARSE_ROW_FRACTION * shape.numRows()
+          ? denseSlices(g.denseValues(), shape)
+          : routeRows(shape, touched, g.denseValues(), touched);
+    } else {
+      pieces = routeRows(shape, g.rows(), g.rowValues(), null);
     }
-    int numRows = shape.rank() == 0 ? 1 : shape.numRows();
-    int rowLength = shape.rank() == 0 ? 1 : shape.rowLength();
-    List<Integer> touched = new ArrayList<>();
-    for (int r = 0; r < numRows; r++) {
-      for (int j = 0; j < rowLength; j++) {
-        if (g[r * rowLength + j] != 0) {
-          touched.add(r);
-          break;
-        }
-      }
-    }
-    if (shape.rank() == 0 || touched.size() > ObjectiveGradient.SPARSE_ROW_FRACTION * numRows) {
-      for (int s = 0; s < out.length; s++) {
-        out[s] = new ShardPartial(sums.source(), sums.lossSum(), sums.weightSum(), sums.count(), shape.sliceShard(g, s), null, null);
-      }
-      return out;
-    }
-    List<List<Integer>> rowsOf = new ArrayList<>();
-    List<List<double[]>> valuesOf = new ArrayList<>();
+    ShardPartial[] out = new ShardPartial[pieces.length];
     for (int s = 0; s < out.length; s++) {
-      rowsOf.add(new ArrayList<>());
-      valuesOf.add(new ArrayList<>());
-    }
-    double[] row = new double[rowLength];
-    for (int r : touched) {
-      System.arraycopy(g, r * rowLength, row, 0, rowLength);
-      for (int s : shape.shardsOfRow(r)) {
-        rowsOf.get(s).add(shape.localRow(s, r));
-        valuesOf.get(s).add(shape.sliceRow(row, s));
-      }
-    }
-    for (int s = 0; s < out.length; s++) {
-      int len = shape.shardRowLength(s);
-      List<double[]> vals = valuesOf.get(s);
-      double[] flat = new double[vals.size() * len];
-      for (int i = 0; i < vals.size(); i++) {
-        System.arraycopy(vals.get(i), 0, flat, i * len, len);
-      }
-      out[s] = new ShardPartial(sums.source(), sums.lossSum(), sums.weightSum(), sums.count(), null,
-          rowsOf.get(s).stream().mapToInt(Integer::intValue).toArray(), flat);
+      out[s] = new ShardPartial(partials.source(), partials.lossSum(), partials.weightSum(), partials.count(), pieces[s]);
     }
     return out;
   }
 
-  /** A dense partial standing for the sum of a group of sources (an intermediate aggregation level). */
+  private static RowSums[] denseSlices(double[] g, ShardedShape shape) {
+    RowSums[] out = new RowSums[shape.numShards()];
+    for (int s = 0; s < out.length; s++) {
+      int rowLength = shape.shardRowLength(s);
+      out[s] = rowLength == 0 ? RowSums.zeros(shape.shardShape(s)[0], 0)
+          : RowSums.dense(shape.sliceShard(g, s), rowLength);
+    }
+    return out;
+  }
+
+  /**
+   * Each shard's part of the given rows.
+   *
+   * @param valueRows where row {@code rows[i]}'s values start in {@code values}, in rows: {@code i}
+   *     when null
+   */
+  private static RowSums[] routeRows(ShardedShape shape, int[] rows, double[] values, int[] valueRows) {
+    int numShards = shape.numShards();
+    int rowLength = shape.rowLength();
+    int[][] localRows = new int[numShards][rows.length];
+    double[][] localValues = new double[numShards][];
+    int[] counts = new int[numShards];
+    for (int s = 0; s < numShards; s++) {
+      localValues[s] = new double[rows.length * shape.shardRowLength(s)];
+    }
+    double[] row = new double[rowLength];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(values, (valueRows == null ? i : valueRows[i]) * rowLength, row, 0, rowLength);
+      for (int s : shape.shardsOfRow(rows[i])) {
+        double[] slice = shape.sliceRow(row, s);
+        System.arraycopy(slice, 0, localValues[s], counts[s] * slice.length, slice.length);
+        localRows[s][counts[s]++] = shape.localRow(s, rows[i]);
+      }
+    }
+    RowSums[] out = new RowSums[numShards];
+    for (int s = 0; s < numShards; s++) {
+      int len = shape.shardRowLength(s);
+      out[s] = len == 0 ? RowSums.zeros(shape.shardShape(s)[0], 0)
+          : RowSums.ofRows(shape.shardShape(s)[0], len, java.util.Arrays.copyOf(localRows[s], counts[s]),
+              java.util.Arrays.copyOf(localValues[s], counts[s] * len));
+    }
+    return out;
+  }
+
+  private static int[] nonZeroRows(RowSums g) {
+    double[] values = g.denseValues();
+    int rowLength = g.rowLength();
+    int[] rows = new int[g.numRows()];
+    int n = 0;
+    for (int r = 0; r < g.numRows(); r++) {
+      for (int j = 0; j < rowLength; j++) {
+        if (values[r * rowLength + j] != 0) {
+          rows[n++] = r;
+          break;
+        }
+      }
+    }
+    return java.util.Arrays.copyOf(rows, n);
+  }
+
+  /** A partial standing for the sum of a group of sources (an intermediate aggregation level). */
   static ShardPartial ofSum(int group, Sum sum) {
-    return new ShardPartial(group, sum.lossSum(), sum.weightSum(), sum.count(), sum.gradient(), null, null);
+    return new ShardPartial(group, sum.lossSum(), sum.weightSum(), sum.count(), sum.gradient());
   }
 
   /** The summed partials of one shard, added in source-partition order. */
@@ -114,9 +138,9 @@ public final class ShardPartial implements Serializable {
     private final double weightSum;
     private final long count;
     private final long bytesReceived;
-    private final double[] gradient;
+    private final RowSums gradient;
 
-    Sum(double lossSum, double weightSum, long count, long bytesReceived, double[] gradient) {
+    Sum(double lossSum, double weightSum, long count, long bytesReceived, RowSums gradient) {
       this.lossSum = lossSum;
       this.weightSum = weightSum;
       this.count = count;
@@ -142,8 +166,8 @@ public final class ShardPartial implements Serializable {
       return weightSum;
     }
 
-    /** Dense sums over the shard's elements (live array). */
-    public double[] gradient() {
+    /** The shard's gradient sums. */
+    public RowSums gradient() {
       return gradient;
     }
   }
@@ -152,35 +176,25 @@ public final class ShardPartial implements Serializable {
    * Sums a shard's partials in order of their source partition, whatever order they arrived in,
    * so the result does not depend on task timing or retries.
    *
-   * @param shardLength number of elements of the shard
+   * @param shardShape the shard's shape (rows along axis 0)
    */
-  public static Sum sumInSourceOrder(List<ShardPartial> partials, int shardLength) {
+  public static Sum sumInSourceOrder(List<ShardPartial> partials, int[] shardShape) {
     List<ShardPartial> sorted = new ArrayList<>(partials);
     sorted.sort(Comparator.comparingInt(ShardPartial::source));
-    double[] g = new double[shardLength];
+    int numRows = shardShape.length == 0 ? 1 : shardShape[0];
+    int rowLength = shardShape.length <= 1 ? 1
+        : Math.toIntExact(Tensor.numElements(java.util.Arrays.copyOfRange(shardShape, 1, shardShape.length)));
+    RowSums g = RowSums.zeros(numRows, rowLength);
     double loss = 0;
     double weight = 0;
     long count = 0;
     long bytes = 0;
-    int rowLength = 0;
     for (ShardPartial p : sorted) {
       loss += p.lossSum;
       weight += p.weightSum;
       count += p.count;
       bytes += p.byteSize();
-      if (p.dense != null) {
-        for (int i = 0; i < g.length; i++) {
-          g[i] += p.dense[i];
-        }
-      } else if (p.rows.length > 0) {
-        rowLength = p.rowValues.length / p.rows.length;
-        for (int r = 0; r < p.rows.length; r++) {
-          int base = p.rows[r] * rowLength;
-          for (int j = 0; j < rowLength; j++) {
-            g[base + j] += p.rowValues[r * rowLength + j];
-          }
-        }
-      }
+      g = g.plus(p.sums);
     }
     return new Sum(loss, weight, count, bytes, g);
   }

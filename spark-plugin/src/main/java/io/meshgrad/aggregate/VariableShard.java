@@ -1,7 +1,9 @@
 package io.meshgrad.aggregate;
 
 import io.meshgrad.optimizer.Slots;
+import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
+import io.meshgrad.tensor.TensorDiff;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,21 +22,24 @@ public final class VariableShard implements Serializable {
   private final Tensor value;
   private final Map<String, Tensor> slots;
   private final ShardStepStats lastStep;
+  private final int[] changed;
 
   /**
    * @param variable index of the variable in its runtime
    * @param shard shard id within the variable (see {@code ShardedShape})
    */
   public VariableShard(int variable, int shard, Tensor value, Map<String, Tensor> slots) {
-    this(variable, shard, value, slots, null);
+    this(variable, shard, value, slots, null, null);
   }
 
-  private VariableShard(int variable, int shard, Tensor value, Map<String, Tensor> slots, ShardStepStats lastStep) {
+  private VariableShard(int variable, int shard, Tensor value, Map<String, Tensor> slots, ShardStepStats lastStep,
+      int[] changed) {
     this.variable = variable;
     this.shard = shard;
     this.value = value;
     this.slots = new LinkedHashMap<>(slots);
     this.lastStep = lastStep;
+    this.changed = changed;
   }
 
   /** What the step that produced this version did on this shard, or {@code null}. */
@@ -42,15 +47,36 @@ public final class VariableShard implements Serializable {
     return lastStep;
   }
 
-  /** This shard (same arrays) recording the step that produced it. */
-  VariableShard withStats(ShardStepStats stats) {
-    return new VariableShard(variable, shard, value, slots, stats);
+  /**
+   * This shard (same arrays) recording the step that produced it from {@code before}, and which
+   * elements of the value that step changed when they are at most half of them.
+   */
+  VariableShard afterStep(ShardStepStats stats, Tensor before) {
+    return new VariableShard(variable, shard, value, slots, stats, TensorDiff.changedPositions(before, value, value.size() / 2));
   }
 
-  /** The value alone, with the step's stats: what travels back to the driver after a step. */
-  VariableShard valueOnly() {
-    return new VariableShard(variable, shard, value, Map.of(), lastStep);
+  /** What travels back to the driver after a step: the changed values when known, else the whole value. */
+  ShardUpdate update() {
+    if (changed == null) {
+      return new ShardUpdate(variable, shard, null, value, lastStep);
+    }
+    Tensor values;
+    if (value.dtype() == DType.FLOAT32) {
+      float[] v = new float[changed.length];
+      for (int k = 0; k < v.length; k++) {
+        v[k] = value.floats()[changed[k]];
+      }
+      values = Tensor.of(v, v.length);
+    } else {
+      double[] v = new double[changed.length];
+      for (int k = 0; k < v.length; k++) {
+        v[k] = value.doubles()[changed[k]];
+      }
+      values = Tensor.of(v, v.length);
+    }
+    return new ShardUpdate(variable, shard, changed, values, lastStep);
   }
+
 
   public int variable() {
     return variable;

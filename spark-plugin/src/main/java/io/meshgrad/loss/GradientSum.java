@@ -16,6 +16,8 @@ public final class GradientSum implements Serializable {
   private final int numOutputs;
   private final double[] coefGrad;
   private final double[] interceptGrad;
+  private long[] touchedFeatures;
+  private boolean allTouched;
   private double lossSum;
   private double weightSum;
   private long count;
@@ -25,11 +27,23 @@ public final class GradientSum implements Serializable {
    * gradient of length {@code numOutputs} when {@code fitIntercept}.
    */
   public GradientSum(int numFeatures, int numOutputs, boolean fitIntercept) {
+    this(numFeatures, numOutputs, fitIntercept, null);
+  }
+
+  /**
+   * As {@link #GradientSum(int, int, boolean)}, accumulating the coefficient gradient into {@code
+   * coefBuffer} (all zeros, length {@code numFeatures * numOutputs}) instead of a new array, so a
+   * task can reuse one large array across steps (see {@link #takeRows}).
+   */
+  public GradientSum(int numFeatures, int numOutputs, boolean fitIntercept, double[] coefBuffer) {
     Requires.require(numFeatures >= 0, "numFeatures must be >= 0, got " + numFeatures);
     Requires.require(numOutputs >= 1, "numOutputs must be >= 1, got " + numOutputs);
+    int length = Math.multiplyExact(numFeatures, numOutputs);
+    Requires.require(coefBuffer == null || coefBuffer.length == length,
+        "coefBuffer must have length " + length + ", got " + (coefBuffer == null ? 0 : coefBuffer.length));
     this.numFeatures = numFeatures;
     this.numOutputs = numOutputs;
-    this.coefGrad = new double[Math.multiplyExact(numFeatures, numOutputs)];
+    this.coefGrad = coefBuffer != null ? coefBuffer : new double[length];
     this.interceptGrad = fitIntercept ? new double[numOutputs] : null;
   }
 
@@ -56,6 +70,7 @@ public final class GradientSum implements Serializable {
             ? "intercept must be an array of length " + numOutputs + " (fitIntercept), got null"
             : "intercept must be null (no fitIntercept), got an array");
     lossSum += loss.accumulate(block, coefficients, intercept, coefGrad, interceptGrad);
+    markTouched(block);
     weightSum += block.weightSum();
     count += block.numRows();
     return this;
@@ -78,6 +93,14 @@ public final class GradientSum implements Serializable {
     count += other.count;
     for (int j = 0; j < coefGrad.length; j++) {
       coefGrad[j] += other.coefGrad[j];
+    }
+    if (other.allTouched) {
+      allTouched = true;
+    } else if (other.touchedFeatures != null) {
+      long[] bits = touchedBits();
+      for (int w = 0; w < bits.length; w++) {
+        bits[w] |= other.touchedFeatures[w];
+      }
     }
     if (interceptGrad != null) {
       for (int k = 0; k < numOutputs; k++) {
@@ -124,8 +147,73 @@ public final class GradientSum implements Serializable {
     return interceptGrad == null ? null : interceptGrad.clone();
   }
 
-  double[] coefGradView() {
+  /**
+   * The features (rows of the coefficient gradient) that the added blocks can have made non-zero,
+   * increasing: the columns of their stored non-zeros; {@code null} when a dense block was added
+   * (every row may be non-zero). Rows not listed are exactly zero.
+   */
+  public int[] touchedRows() {
+    if (allTouched) {
+      return null;
+    }
+    if (touchedFeatures == null) {
+      return new int[0];
+    }
+    int n = 0;
+    for (long w : touchedFeatures) {
+      n += Long.bitCount(w);
+    }
+    int[] rows = new int[n];
+    int k = 0;
+    for (int w = 0; w < touchedFeatures.length; w++) {
+      for (long bits = touchedFeatures[w]; bits != 0; bits &= bits - 1) {
+        rows[k++] = (w << 6) + Long.numberOfTrailingZeros(bits);
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Copies the coefficient gradient's rows {@code rows} out (row-major, {@code numOutputs} values a
+   * row) and sets them to zero here: with rows from {@link #touchedRows()} this leaves the
+   * coefficient array all zeros again, ready for reuse as another sum's buffer.
+   */
+  public double[] takeRows(int[] rows) {
+    double[] out = new double[rows.length * numOutputs];
+    for (int i = 0; i < rows.length; i++) {
+      int base = rows[i] * numOutputs;
+      System.arraycopy(coefGrad, base, out, i * numOutputs, numOutputs);
+      java.util.Arrays.fill(coefGrad, base, base + numOutputs, 0.0);
+    }
+    return out;
+  }
+
+  /** The live coefficient gradient sums, row-major {@code [numFeatures, numOutputs]}. */
+  public double[] coefGradView() {
     return coefGrad;
+  }
+
+  private void markTouched(InstanceBlock block) {
+    if (allTouched) {
+      return;
+    }
+    if (!block.isSparse()) {
+      allTouched = block.numRows() > 0 && numFeatures > 0;
+      return;
+    }
+    long[] bits = touchedBits();
+    int[] cols = block.colIndices();
+    int end = block.rowPtr()[block.numRows()];
+    for (int p = 0; p < end; p++) {
+      bits[cols[p] >>> 6] |= 1L << cols[p];
+    }
+  }
+
+  private long[] touchedBits() {
+    if (touchedFeatures == null) {
+      touchedFeatures = new long[(numFeatures + 63) >>> 6];
+    }
+    return touchedFeatures;
   }
 
   double[] interceptGradView() {

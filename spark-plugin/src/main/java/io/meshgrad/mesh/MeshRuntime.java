@@ -8,6 +8,8 @@ import io.meshgrad.aggregate.ShardIndex;
 import io.meshgrad.aggregate.ShardInput;
 import io.meshgrad.aggregate.StepStats;
 import io.meshgrad.aggregate.VariableShard;
+import io.meshgrad.aggregate.WeightShipper;
+import io.meshgrad.aggregate.ShippedWeights;
 import io.meshgrad.optimizer.DifferentiableLoss;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
@@ -71,7 +73,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   private final List<Tensor> values = new ArrayList<>();
   private ShardIndex index;
   private JavaRDD<VariableShard> state;
-  private final List<Broadcast<?>> broadcastsSinceCheckpoint = new ArrayList<>();
+  private final WeightShipper shipper;
   private long updates;
   private String lastCheckpointFile;
   private boolean closed;
@@ -79,6 +81,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   private MeshRuntime(JavaSparkContext jsc, Mesh mesh) {
     this.jsc = jsc;
     this.mesh = mesh;
+    this.shipper = new WeightShipper(jsc);
   }
 
   /** A runtime for {@code mesh} on the session's SparkContext. */
@@ -199,7 +202,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     describeStep(optimizer);
     JavaRDD<ShardInput> inputs = aggregator().scatter(jsc, byIndex);
-    commit(aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(), stepName(optimizer)), null);
+    commit(aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(), stepName(optimizer)));
   }
 
   @Override
@@ -228,36 +231,29 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     int[] indices = new int[vars.size()];
     double[] regParams = new double[vars.size()];
     Map<Integer, Optimizer.VariableStep> stepByIndex = new HashMap<>();
-    double[][] weights = new double[vars.size()][];
+    List<Tensor> weights = new ArrayList<>();
     for (int i = 0; i < vars.size(); i++) {
       indices[i] = own(vars.get(i)).index();
       regParams[i] = data.isRegularized(i) ? data.regParam() : 0;
       stepByIndex.put(indices[i], steps.get(i));
-      weights[i] = values.get(indices[i]).toDoubleArray();
+      weights.add(values.get(indices[i]));
     }
     describeStep(optimizer);
-    Broadcast<double[][]> bc = jsc.broadcast(weights);
-    broadcastsSinceCheckpoint.add(bc);
-    JavaRDD<PartialSums> partials = data.partialSums(bc, optimizer.iterations());
+    ShippedWeights shipped = shipper.ship(weights);
+    double squares = data.regularisedSquares(weights);
+    JavaRDD<PartialSums> partials = data.partialSums(shipped, optimizer.iterations());
     JavaRDD<ShardInput> inputs = aggregator().reduceScatter(partials, indices, regParams, data.numPartitions());
     AdagradAggregator.Result r = aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(),
         stepName(optimizer));
-    commit(r, bc);
-    double value = ObjectiveGradient.value(r.lossSum(), r.weightSum(), data.regParam(), data.regularisedSquares(weights));
-    long broadcastBytes = 0;
-    for (double[] w : weights) {
-      broadcastBytes += 8L * w.length;
-    }
-    long toDriver = 0;
-    for (Tensor t : r.newValues().values()) {
-      toDriver += (long) t.size() * (t.dtype() == DType.FLOAT32 ? 4 : 8);
-    }
+    commit(r);
+    double value = ObjectiveGradient.value(r.lossSum(), r.weightSum(), data.regParam(), squares);
     double[] norms = new double[indices.length];
     for (int i = 0; i < indices.length; i++) {
       norms[i] = r.gradientNorm(indices[i]);
     }
     data.recordStepStats(new StepStats(value, r.count(), r.weightSum(), norms, r.gradientMaxAbs(),
-        broadcastBytes, r.bytesAggregated(), toDriver, (System.nanoTime() - start) / 1e9), optimizer);
+        shipper.lastShippedBytes(), r.bytesAggregated(), r.bytesToDriver(), (System.nanoTime() - start) / 1e9),
+        optimizer);
     return value;
   }
 
@@ -280,18 +276,14 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   }
 
   /** Takes a step's new state and values; releases what the truncated lineage no longer needs. */
-  private void commit(AdagradAggregator.Result r, Broadcast<?> stepBroadcast) {
+  private void commit(AdagradAggregator.Result r) {
     JavaRDD<VariableShard> old = state;
     state = r.state();
-    r.newValues().forEach(values::set);
-    if (stepBroadcast != null) {
-      stepBroadcast.unpersist(false);
-    }
+    r.applyNewValues(values);
     boolean truncated = truncateNow();
     updates++;
     if (truncated) {
-      broadcastsSinceCheckpoint.forEach(b -> b.destroy());
-      broadcastsSinceCheckpoint.clear();
+      shipper.releaseRetired();
       deletePreviousCheckpoint();
     }
     old.unpersist(false);
@@ -401,8 +393,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     if (state != null) {
       state.unpersist(false);
     }
-    broadcastsSinceCheckpoint.forEach(b -> b.destroy());
-    broadcastsSinceCheckpoint.clear();
+    shipper.close();
     deleteCheckpoint(lastCheckpointFile);
     lastCheckpointFile = null;
   }

@@ -327,6 +327,32 @@ public final class ShardedShape implements Serializable {
   }
 
   /**
+   * The positions in the whole tensor (row-major) of elements of shard {@code shardId} given by
+   * their positions in the shard (row-major in the shard's shape).
+   *
+   * @throws IllegalArgumentException if {@code shardId} or a local position is out of range
+   */
+  public int[] globalIndices(int shardId, int[] localIndices) {
+    int[] extent = shardShape(shardId);
+    int[] offset = shardOffset(shardId);
+    int length = volume(extent, 0);
+    int[] out = new int[localIndices.length];
+    for (int k = 0; k < localIndices.length; k++) {
+      int local = Checks.index("local position " + k, localIndices[k], length);
+      long global = 0;
+      long stride = 1;
+      for (int axis = shape.length - 1; axis >= 0; axis--) {
+        int coordinate = local % extent[axis];
+        local /= extent[axis];
+        global += (coordinate + offset[axis]) * stride;
+        stride *= shape[axis];
+      }
+      out[k] = (int) global;
+    }
+    return out;
+  }
+
+  /**
    * The number of rows: the length of axis 0.
    *
    * @throws IllegalArgumentException if the tensor has rank 0

@@ -2,7 +2,10 @@ package io.meshgrad.train;
 
 import io.meshgrad.aggregate.DatasetLoss;
 import io.meshgrad.aggregate.PartialSums;
+import io.meshgrad.aggregate.RowSums;
+import io.meshgrad.aggregate.ShippedWeights;
 import io.meshgrad.loss.BlockLoss;
+import io.meshgrad.loss.GradientBuffers;
 import io.meshgrad.loss.GradientSum;
 import io.meshgrad.plugin.ExecutorMetrics;
 import org.apache.spark.api.java.JavaRDD;
@@ -19,6 +22,8 @@ import org.apache.spark.broadcast.Broadcast;
  */
 public final class LinearModelLoss extends DatasetLoss implements AutoCloseable {
   private static final long serialVersionUID = 1L;
+  /** A partition whose rows touch at most this fraction of the features ships only those rows. */
+  private static final double ROWS_FRACTION_SHIPPED_SPARSE = 0.5;
 
   private final transient TrainingData data;
   private final BlockLoss loss;
@@ -71,19 +76,38 @@ public final class LinearModelLoss extends DatasetLoss implements AutoCloseable 
     return loss.numOutputs() == 1 ? new int[] {data.numFeatures()} : new int[] {data.numFeatures(), loss.numOutputs()};
   }
 
+  /**
+   * Each partition sums its rows of the step's batch into a reused buffer ({@link
+   * GradientBuffers}); when the rows are sparse and touch at most half the features, only the
+   * touched rows of the coefficient gradient are shipped.
+   */
   @Override
-  public JavaRDD<PartialSums> partialSums(Broadcast<double[][]> weights, long step) {
+  public JavaRDD<PartialSums> partialSums(ShippedWeights weights, long step) {
     BlockLoss l = loss;
     Broadcast<BatchPlan> p = planBroadcast;
     boolean fi = fitIntercept;
+    int numOutputs = loss.numOutputs();
     return data.rdd().map(rows -> {
       double[][] w = weights.value();
-      GradientSum gs = rows.gradientSum(l, p.value(), step, w[0], fi ? w[1] : null, fi);
-      double[][] grads = fi ? new double[][] {gs.coefGrad(), gs.interceptGrad()} : new double[][] {gs.coefGrad()};
+      double[] buffer = GradientBuffers.take(w[0].length);
+      GradientSum gs = rows.gradientSum(l, p.value(), step, w[0], fi ? w[1] : null, fi, buffer);
+      RowSums coef = coefficientSums(gs, numOutputs, buffer);
+      RowSums[] grads = fi ? new RowSums[] {coef, RowSums.dense(gs.interceptGrad(), 1)} : new RowSums[] {coef};
       PartialSums sums = new PartialSums(rows.partition(), gs.lossSum(), gs.weightSum(), gs.count(), grads);
       ExecutorMetrics.onPartial(gs.count(), sums.byteSize());
       return sums;
     });
+  }
+
+  /** The touched rows when few, the buffer gone back zeroed; else the dense buffer itself (kept by the sums). */
+  private static RowSums coefficientSums(GradientSum gs, int numOutputs, double[] buffer) {
+    int[] touched = gs.touchedRows();
+    if (touched == null || touched.length > ROWS_FRACTION_SHIPPED_SPARSE * gs.numFeatures()) {
+      return RowSums.dense(gs.coefGradView(), numOutputs);
+    }
+    RowSums sparse = RowSums.ofRows(gs.numFeatures(), numOutputs, touched, gs.takeRows(touched));
+    GradientBuffers.giveBack(buffer);
+    return sparse;
   }
 
   @Override
@@ -101,9 +125,10 @@ public final class LinearModelLoss extends DatasetLoss implements AutoCloseable 
     return JavaSparkContext.fromSparkContext(data.rdd().context());
   }
 
-  /** Destroys the broadcast batch plan; a second call does nothing. */
+  /** Destroys the broadcast batch plan and weights; a second call does nothing. */
   @Override
   public void close() {
+    super.close();
     if (!closed) {
       closed = true;
       planBroadcast.destroy();

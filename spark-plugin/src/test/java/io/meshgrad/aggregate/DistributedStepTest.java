@@ -24,7 +24,6 @@ import java.util.List;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +42,7 @@ class DistributedStepTest {
     }
 
     @Override
-    public JavaRDD<PartialSums> partialSums(Broadcast<double[][]> weights, long step) {
+    public JavaRDD<PartialSums> partialSums(ShippedWeights weights, long step) {
       return inner.partialSums(weights, step).map(p -> {
         TaskContext task = TaskContext.get();
         if (task.attemptNumber() == 0 && task.partitionId() % 2 == 0) {
@@ -161,6 +160,77 @@ class DistributedStepTest {
       assertEquals(8 * 124, local.bytesBroadcast());
       assertEquals(local.bytesBroadcast(), sharded.bytesBroadcast());
       assertTrue(sharded.bytesAggregated() > 0 && sharded.bytesToDriver() == 8 * 124, sharded.toString());
+    }
+  }
+
+  /** a9a's first rows with their 123 features spread over {@code 2^20} dimensions (sorted, distinct). */
+  private TrainingData spreadA9a(int rows) {
+    int dim = 1 << 20;
+    List<org.apache.spark.sql.Row> out = new ArrayList<>();
+    for (org.apache.spark.sql.Row r : Datasets.a9a(spark, "a9a").limit(rows).collectAsList()) {
+      org.apache.spark.ml.linalg.SparseVector x = ((org.apache.spark.ml.linalg.Vector) r.getAs("features")).toSparse();
+      int[] idx = new int[x.indices().length];
+      for (int k = 0; k < idx.length; k++) {
+        idx[k] = x.indices()[k] * 8191;
+      }
+      out.add(org.apache.spark.sql.RowFactory.create(r.<Double>getAs("label"),
+          org.apache.spark.ml.linalg.Vectors.sparse(dim, idx, x.values())));
+    }
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+        .add("label", org.apache.spark.sql.types.DataTypes.DoubleType)
+        .add("features", new org.apache.spark.ml.linalg.VectorUDT());
+    return TrainingData.from(spark.createDataFrame(out, schema), "features", "label", null, 2, LOSS::validateLabel);
+  }
+
+  @Test
+  void aSparseHighDimensionalModelShipsOnlyWhatChangesAndBothPathsAgree() {
+    int dim = 1 << 20;
+    int steps = 12;
+    try (TrainingData data = spreadA9a(3000)) {
+      BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 100, 11);
+      List<StepStats> local = new ArrayList<>();
+      List<StepStats> sharded = new ArrayList<>();
+      List<Tensor> localWeights;
+      List<Tensor> shardedWeights;
+      try (LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 0.0)) {
+        Adagrad opt = Adagrad.builder().learningRate(0.3).build();
+        loss.bindSteps(opt);
+        List<Variable> vars = List.of(new Variable("c", Tensor.zeros(DType.FLOAT32, dim)),
+            new Variable("b", Tensor.zeros(DType.FLOAT32, 1)));
+        for (int i = 0; i < steps; i++) {
+          opt.minimize(loss, vars);
+          local.add(loss.lastStepStats());
+        }
+        localWeights = List.of(vars.get(0).read(), vars.get(1).read());
+      }
+      Mesh mesh = Mesh.parse("batch=2,model=2");
+      try (MeshRuntime rt = MeshRuntime.create(spark, mesh).setCheckpointInterval(5);
+          LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 0.0)) {
+        Adagrad opt = Adagrad.builder().learningRate(0.3).build();
+        loss.bindSteps(opt);
+        List<Variable> vars = List.of(rt.variable("c", Tensor.zeros(DType.FLOAT32, dim)),
+            rt.variable("b", Tensor.zeros(DType.FLOAT32, 1), Layout.replicated(mesh, 1)));
+        for (int i = 0; i < steps; i++) {
+          opt.minimize(loss, vars);
+          sharded.add(loss.lastStepStats());
+        }
+        shardedWeights = List.of(vars.get(0).read(), vars.get(1).read());
+      }
+      assertEquals(localWeights, shardedWeights, "driver-held and sharded steps give the same weights");
+      long full = 4L * (dim + 1);
+      for (int i = 0; i < steps; i++) {
+        StepStats l = local.get(i);
+        StepStats m = sharded.get(i);
+        // 100 rows of ~14 features touch at most ~1,400 coefficients: a few kB, not the 4 MB model
+        long small = 12L * 1500 + 16;
+        assertTrue(l.bytesAggregated() < small && m.bytesAggregated() < small, "step " + i + " partials: " + l + " / " + m);
+        assertTrue(m.bytesToDriver() < small, "step " + i + " new values to the driver: " + m);
+        if (i > 0) {
+          assertTrue(l.bytesBroadcast() < small && m.bytesBroadcast() < small, "step " + i + " weights shipped: " + l + " / " + m);
+        } else {
+          assertEquals(full, l.bytesBroadcast(), "the first step ships the whole (float32) model");
+        }
+      }
     }
   }
 }

@@ -4,16 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.meshgrad.aggregate.OrderedTreeSum;
 import io.meshgrad.aggregate.PartialSums;
+import io.meshgrad.aggregate.ShippedWeights;
+import io.meshgrad.aggregate.WeightShipper;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientSum;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
 import io.meshgrad.loss.MultinomialLogisticLoss;
+import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,17 +66,18 @@ class KryoTrainingDataTest {
       double[] coef = rnd.doubles(d * 3, -1, 1).toArray();
       double[] intercept = rnd.doubles(3, -1, 1).toArray();
       BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 50, 3);
-      Broadcast<double[][]> weights = jsc.broadcast(new double[][] {coef, intercept});
       double[] coefSum = new double[d * 3];
       double weightSum = 0;
-      try (LinearModelLoss objective = new LinearModelLoss(data, loss, plan, true, 0.0)) {
+      try (LinearModelLoss objective = new LinearModelLoss(data, loss, plan, true, 0.0);
+          WeightShipper shipper = new WeightShipper(jsc)) {
+        ShippedWeights weights = shipper.ship(List.of(Tensor.of(coef.clone(), d * 3), Tensor.of(intercept.clone(), 3)));
         for (long step = 0; step < plan.stepsPerEpoch(); step++) {
           PartialSums sums = OrderedTreeSum.sum(
               objective.partialSums(weights, step).mapToPair(p -> new Tuple2<>(p.source(), p)),
               data.numPartitions(), 2, PartialSums::plus);
           weightSum += sums.weightSum();
           for (int i = 0; i < coefSum.length; i++) {
-            coefSum[i] += sums.gradients()[0][i];
+            coefSum[i] += sums.gradient(0).toDense()[i];
           }
         }
       }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.aggregate.OrderedTreeSum;
 import io.meshgrad.aggregate.PartialSums;
+import io.meshgrad.aggregate.ShippedWeights;
+import io.meshgrad.aggregate.WeightShipper;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientSum;
 import io.meshgrad.loss.Instance;
@@ -27,7 +29,6 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -292,22 +293,26 @@ class LinearModelLossTest {
   /** The partitions' sums at {@code weights} for {@code step}, keyed by partition. */
   private static PartialSums treeSum(
       LinearModelLoss objective, double[][] weights, long step, int depth) {
-    Broadcast<double[][]> bc = jsc.broadcast(weights);
-    try {
+    try (WeightShipper shipper = new WeightShipper(jsc)) {
       return OrderedTreeSum.sum(
-          objective.partialSums(bc, step).mapToPair(p -> new Tuple2<>(p.source(), p)),
+          objective.partialSums(ship(shipper, weights), step).mapToPair(p -> new Tuple2<>(p.source(), p)),
           objective.numPartitions(), depth, PartialSums::plus);
-    } finally {
-      bc.destroy();
     }
+  }
+
+  private static ShippedWeights ship(WeightShipper shipper, double[][] weights) {
+    List<Tensor> values = new ArrayList<>();
+    for (double[] w : weights) {
+      values.add(Tensor.of(w.clone(), w.length));
+    }
+    return shipper.ship(values);
   }
 
   /** The partitions' sums collected and added on the driver, partition 0 first. */
   private static PartialSums inPartitionOrder(
       LinearModelLoss objective, double[][] weights, long step) {
-    Broadcast<double[][]> bc = jsc.broadcast(weights);
-    try {
-      JavaRDD<PartialSums> partials = objective.partialSums(bc, step);
+    try (WeightShipper shipper = new WeightShipper(jsc)) {
+      JavaRDD<PartialSums> partials = objective.partialSums(ship(shipper, weights), step);
       List<PartialSums> collected = partials.collect();
       assertEquals(PARTITIONS, collected.size());
       PartialSums total = collected.get(0);
@@ -316,8 +321,6 @@ class LinearModelLossTest {
         total = total.plus(collected.get(p));
       }
       return total;
-    } finally {
-      bc.destroy();
     }
   }
 
@@ -344,10 +347,10 @@ class LinearModelLossTest {
   private static void assertMatches(GradientSum expected, PartialSums actual) {
     assertClose(expected.weightSum(), actual.weightSum(), "weightSum");
     assertClose(expected.lossSum(), actual.lossSum(), "lossSum");
-    assertEquals(expected.fitIntercept() ? 2 : 1, actual.gradients().length, "variables");
-    assertArrayClose(expected.coefGrad(), actual.gradients()[0], "coefficient gradient sums");
+    assertEquals(expected.fitIntercept() ? 2 : 1, actual.numVariables(), "variables");
+    assertArrayClose(expected.coefGrad(), actual.gradient(0).toDense(), "coefficient gradient sums");
     if (expected.fitIntercept()) {
-      assertArrayClose(expected.interceptGrad(), actual.gradients()[1], "intercept gradient sums");
+      assertArrayClose(expected.interceptGrad(), actual.gradient(1).toDense(), "intercept gradient sums");
     }
   }
 
@@ -359,9 +362,9 @@ class LinearModelLossTest {
   private static void assertBitIdentical(PartialSums expected, PartialSums actual) {
     assertEquals(bits(expected.weightSum()), bits(actual.weightSum()), "weightSum bits");
     assertEquals(bits(expected.lossSum()), bits(actual.lossSum()), "lossSum bits");
-    assertEquals(expected.gradients().length, actual.gradients().length, "variables");
-    for (int v = 0; v < expected.gradients().length; v++) {
-      assertArrayEquals(bits(expected.gradients()[v]), bits(actual.gradients()[v]),
+    assertEquals(expected.numVariables(), actual.numVariables(), "variables");
+    for (int v = 0; v < expected.numVariables(); v++) {
+      assertArrayEquals(bits(expected.gradient(v).toDense()), bits(actual.gradient(v).toDense()),
           "gradient bits of variable " + v);
     }
   }

@@ -1,0 +1,79 @@
+package io.meshgrad.aggregate;
+
+import io.meshgrad.mesh.ShardedShape;
+import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.Tensor;
+import java.io.Serializable;
+
+/**
+ * What a step's update of one variable shard sends back to the driver: the elements that changed
+ * (shard-local positions and new values) when few did, else the shard's whole new value, and the
+ * step's stats on the shard. (A class, not a record: Spark's Kryo serializer cannot rebuild
+ * records.)
+ */
+public final class ShardUpdate implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int variable;
+  private final int shard;
+  private final int[] positions;
+  private final Tensor values;
+  private final ShardStepStats stats;
+
+  /**
+   * @param positions shard-local positions of {@code values}, or {@code null} when {@code values}
+   *     is the whole shard
+   */
+  ShardUpdate(int variable, int shard, int[] positions, Tensor values, ShardStepStats stats) {
+    this.variable = variable;
+    this.shard = shard;
+    this.positions = positions;
+    this.values = values;
+    this.stats = stats;
+  }
+
+  public int variable() {
+    return variable;
+  }
+
+  public int shard() {
+    return shard;
+  }
+
+  /** What the step did on this shard, or {@code null} if the shard was not updated. */
+  public ShardStepStats stats() {
+    return stats;
+  }
+
+  /** Bytes of values (and positions) this update carries. */
+  public long byteSize() {
+    long valueBytes = (long) values.size() * (values.dtype() == DType.FLOAT32 ? 4 : 8);
+    return valueBytes + (positions == null ? 0 : 4L * positions.length);
+  }
+
+  /** Writes the shard's new values into {@code whole}, the whole variable of shape {@code shape}. */
+  public void applyTo(Tensor whole, ShardedShape shape) {
+    if (positions == null) {
+      if (whole.dtype() == DType.FLOAT32) {
+        shape.assembleShard(values.floats(), shard, whole.floats());
+      } else {
+        shape.assembleShard(values.doubles(), shard, whole.doubles());
+      }
+      return;
+    }
+    int[] global = shape.globalIndices(shard, positions);
+    if (whole.dtype() == DType.FLOAT32) {
+      float[] w = whole.floats();
+      float[] v = values.floats();
+      for (int k = 0; k < global.length; k++) {
+        w[global[k]] = v[k];
+      }
+    } else {
+      double[] w = whole.doubles();
+      double[] v = values.doubles();
+      for (int k = 0; k < global.length; k++) {
+        w[global[k]] = v[k];
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package io.meshgrad.aggregate;
+
+import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.Tensor;
+import io.meshgrad.tensor.TensorDiff;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * Ships the variables' values to the data partitions every step, sending only what changed. The
+ * first call broadcasts a full <em>base</em> (in the variables' dtype, so float32 weights cost 4
+ * bytes a coefficient); later calls compare the values with the last version shipped and
+ * broadcast only the changed coordinates (index and new value, 12 bytes each), which executors
+ * apply to their cached copy ({@link ShippedWeights#value()}). When the deltas since the base
+ * would together outweigh a full copy, or after {@value #MAX_DELTAS} of them, the next version is a
+ * new base. Values that did not change at all are not shipped again: the same version is reused.
+ *
+ * <p>Broadcasts that no new version needs any more are <em>retired</em>, not destroyed, because an
+ * RDD lineage may still read them: whoever knows they are no longer needed (after a step's job for
+ * weights held on the driver, after a lineage cut for a mesh runtime) calls {@link
+ * #releaseRetired()}. Driver side only; not thread-safe.
+ */
+public final class WeightShipper implements AutoCloseable {
+  /** Most deltas on top of one base. */
+  static final int MAX_DELTAS = 32;
+  private static final long DELTA_BYTES_PER_CHANGE = 12;
+
+  private final JavaSparkContext jsc;
+  private final long id = ThreadLocalRandom.current().nextLong();
+  private Tensor[] shipped;
+  private long version = -1;
+  private long baseVersion;
+  private long baseBytes;
+  private long deltaBytes;
+  private Broadcast<Tensor[]> base;
+  private final List<Broadcast<WeightDelta>> deltas = new ArrayList<>();
+  private final List<Broadcast<?>> retired = new ArrayList<>();
+  private long lastShippedBytes;
+  private ShippedWeights current;
+
+  public WeightShipper(JavaSparkContext jsc) {
+    this.jsc = jsc;
+  }
+
+  /**
+   * Ships {@code values} (one tensor per variable, in the order the tasks expect) as the next
+   * version and returns what the step's tasks read them from.
+   */
+  public ShippedWeights ship(List<Tensor> values) {
+    if (shipped == null || !sameLayout(values)) {
+      return shipBase(values);
+    }
+    long budget = Math.min(baseBytes - deltaBytes, baseBytes) / DELTA_BYTES_PER_CHANGE;
+    int[][] indices = new int[values.size()][];
+    long changes = 0;
+    for (int v = 0; v < indices.length; v++) {
+      indices[v] = TensorDiff.changedPositions(shipped[v], values.get(v), budget - changes);
+      if (indices[v] == null) {
+        return shipBase(values);
+      }
+      changes += indices[v].length;
+    }
+    lastShippedBytes = 0;
+    if (changes == 0) {
+      return current;
+    }
+    if (deltas.size() >= MAX_DELTAS) {
+      return shipBase(values);
+    }
+    double[][] newValues = new double[indices.length][];
+    for (int v = 0; v < indices.length; v++) {
+      Tensor now = values.get(v);
+      newValues[v] = new double[indices[v].length];
+      for (int k = 0; k < indices[v].length; k++) {
+        newValues[v][k] = now.get(indices[v][k]);
+      }
+      copyChanged(now, shipped[v], indices[v]);
+    }
+    deltas.add(jsc.broadcast(new WeightDelta(indices, newValues)));
+    lastShippedBytes = DELTA_BYTES_PER_CHANGE * changes;
+    deltaBytes += lastShippedBytes;
+    version++;
+    current = handle();
+    return current;
+  }
+
+  /** Bytes of weight values the last {@link #ship} broadcast (0 if nothing changed). */
+  public long lastShippedBytes() {
+    return lastShippedBytes;
+  }
+
+  /** Destroys the broadcasts of earlier bases and their deltas. */
+  public void releaseRetired() {
+    retired.forEach(b -> b.destroy());
+    retired.clear();
+  }
+
+  /** Destroys every broadcast; a later {@link #ship} starts again from a base. */
+  @Override
+  public void close() {
+    retire();
+    releaseRetired();
+    shipped = null;
+    current = null;
+  }
+
+  private ShippedWeights shipBase(List<Tensor> values) {
+    retire();
+    shipped = new Tensor[values.size()];
+    baseBytes = 0;
+    for (int v = 0; v < shipped.length; v++) {
+      shipped[v] = values.get(v).copy();
+      baseBytes += (long) shipped[v].size() * (shipped[v].dtype() == DType.FLOAT32 ? 4 : 8);
+    }
+    Tensor[] copy = new Tensor[shipped.length];
+    for (int v = 0; v < copy.length; v++) {
+      copy[v] = shipped[v].copy();
+    }
+    base = jsc.broadcast(copy);
+    version++;
+    baseVersion = version;
+    deltaBytes = 0;
+    lastShippedBytes = baseBytes;
+    current = handle();
+    return current;
+  }
+
+  private void retire() {
+    if (base != null) {
+      retired.add(base);
+      base = null;
+    }
+    retired.addAll(deltas);
+    deltas.clear();
+  }
+
+  @SuppressWarnings("unchecked")
+  private ShippedWeights handle() {
+    return new ShippedWeights(id, version, baseVersion, base, deltas.toArray(new Broadcast[0]));
+  }
+
+  private boolean sameLayout(List<Tensor> values) {
+    if (values.size() != shipped.length) {
+      return false;
+    }
+    for (int v = 0; v < shipped.length; v++) {
+      if (!shipped[v].sameLayout(values.get(v))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+
+  private static void copyChanged(Tensor from, Tensor to, int[] indices) {
+    if (from.dtype() == DType.FLOAT32) {
+      for (int i : indices) {
+        to.floats()[i] = from.floats()[i];
+      }
+    } else {
+      for (int i : indices) {
+        to.doubles()[i] = from.doubles()[i];
+      }
+    }
+  }
+}
