@@ -55,9 +55,13 @@ public final class AdagradAggregator implements Serializable {
     this.aggregationDepth = aggregationDepth;
   }
 
-  /** The outcome of a step: the new state (persisted, materialised) and what came to the driver. */
+  /**
+   * The outcome of a step: the new state (persisted, materialised), what came to the driver, and,
+   * when the lineage was cut without a checkpoint directory, the driver-held shards the new state
+   * starts from (to destroy once a later cut makes them unneeded; otherwise null).
+   */
   public record Result(JavaRDD<VariableShard> state, List<ShardUpdate> updates, ShardIndex index, ShardStepStats stats,
-      Map<Integer, Double> gradientSumsOfSquares) {
+      Map<Integer, Double> gradientSumsOfSquares, DriverHeldShards<VariableShard> restartedFrom) {
     /** Writes the updated shards' new values into {@code values} (whole variables, by runtime index). */
     public void applyNewValues(List<Tensor> values) {
       for (ShardUpdate u : updates) {
@@ -120,16 +124,20 @@ public final class AdagradAggregator implements Serializable {
   public JavaRDD<ShardInput> reduceScatter(JavaRDD<PartialSums> partials, int[] variables, double[] regParams,
       int numSources) {
     ShardIndex idx = index;
-    JavaPairRDD<Integer, ShardPartial> routed = partials.flatMapToPair(sums -> {
-      List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>();
-      for (int pos = 0; pos < variables.length; pos++) {
-        ShardPartial[] pieces = ShardPartial.split(sums, pos, idx.shape(variables[pos]));
-        for (int s = 0; s < pieces.length; s++) {
-          out.add(new Tuple2<>(idx.partitionOf(variables[pos], s), pieces[s]));
-        }
-      }
-      return out.iterator();
-    });
+    JavaPairRDD<Integer, ShardPartial> routed = JavaPairRDD.fromJavaRDD(StepJobs.mapPartitionsWithIndex(partials,
+        (source, it) -> {
+          List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>();
+          while (it.hasNext()) {
+            PartialSums sums = it.next();
+            for (int pos = 0; pos < variables.length; pos++) {
+              ShardPartial[] pieces = ShardPartial.split(sums, pos, idx.shape(variables[pos]));
+              for (int s = 0; s < pieces.length; s++) {
+                out.add(new Tuple2<>(idx.partitionOf(variables[pos], s), pieces[s]));
+              }
+            }
+          }
+          return out.iterator();
+        }, false));
     int sources = numSources;
     int scale = Math.max((int) Math.ceil(Math.pow(sources, 1.0 / aggregationDepth)), 2);
     while (aggregationDepth > 1 && sources > scale + (sources + scale - 1) / scale) {
@@ -142,7 +150,8 @@ public final class AdagradAggregator implements Serializable {
         regByPartition.put(idx.partitionOf(variables[pos], s), regParams[pos]);
       }
     }
-    return routed.partitionBy(new ShardPartitioner(idx.numPartitions())).mapPartitionsWithIndex((p, it) -> {
+    JavaPairRDD<Integer, ShardPartial> atShards = routed.partitionBy(new ShardPartitioner(idx.numPartitions()));
+    return StepJobs.mapPartitionsWithIndex(JavaRDD.fromRDD(atShards.rdd(), atShards.classTag()), (p, it) -> {
       if (!regByPartition.containsKey(p)) {
         return List.<ShardInput>of(new ShardInput.None()).iterator();
       }
@@ -256,7 +265,7 @@ public final class AdagradAggregator implements Serializable {
       Map<Integer, Optimizer.VariableStep> steps, boolean truncateLineage, String description) {
     ShardIndex idx = index;
     GradientClipping clipping = optimizer.clipping();
-    JavaRDD<Finished> finished = inputs.zipPartitions(state, (in, st) -> {
+    JavaRDD<Finished> finished = StepJobs.zipPartitions(inputs, state, (in, st) -> {
       VariableShard shard = st.next();
       ShardInput input = in.next();
       Gradient g = input.gradient(shard);
@@ -287,7 +296,7 @@ public final class AdagradAggregator implements Serializable {
       for (int i = 0; i < vars.size(); i++) {
         transforms.put(vars.get(i), t[i]);
       }
-      next = finished.zipPartitions(state, (in, st) -> {
+      next = StepJobs.zipPartitions(finished, state, (in, st) -> {
         VariableShard shard = st.next();
         Finished f = in.next();
         Optimizer.VariableStep step = steps.get(shard.variable());
@@ -306,11 +315,19 @@ public final class AdagradAggregator implements Serializable {
       if (reliable) {
         next.checkpoint();
       }
-      List<VariableShard> collected = fromDriver ? next.collect() : null;
+      List<VariableShard> collected = fromDriver ? StepJobs.collect(next) : null;
       List<ShardUpdate> updates = new ArrayList<>();
       for (ShardUpdate u : fromDriver
           ? collected.stream().map(VariableShard::update).toList()
-          : next.filter(s -> steps.containsKey(s.variable())).map(VariableShard::update).collect()) {
+          : StepJobs.collect(StepJobs.mapPartitionsWithIndex(next, (p, it) -> {
+            List<ShardUpdate> out = new ArrayList<>();
+            it.forEachRemaining(s -> {
+              if (steps.containsKey(s.variable())) {
+                out.add(s.update());
+              }
+            });
+            return out.iterator();
+          }, true))) {
         if (steps.containsKey(u.variable()) && u.stats() != null) {
           updates.add(u);
         }
@@ -322,11 +339,14 @@ public final class AdagradAggregator implements Serializable {
         sumsOfSquares.merge(u.variable(), u.stats().gradientSumOfSquares, Double::sum);
       }
       JavaRDD<VariableShard> newState = next;
+      DriverHeldShards<VariableShard> restart = null;
       if (fromDriver) {
-        newState = restartFrom(JavaSparkContext.fromSparkContext(next.context()), collected, description);
+        restart = restartFrom(JavaSparkContext.fromSparkContext(next.context()), collected);
+        newState = restart.rdd().persist(StorageLevel.MEMORY_AND_DISK());
+        newState.setName(description + ": variable shards (lineage restarts from the driver's copy)");
         next.unpersist(false);
       }
-      return new Result(newState, updates, idx, stats, sumsOfSquares);
+      return new Result(newState, updates, idx, stats, sumsOfSquares, restart);
     } catch (RuntimeException | Error e) {
       if (next != null) {
         next.unpersist(false);
@@ -340,13 +360,11 @@ public final class AdagradAggregator implements Serializable {
   }
 
   /** A state RDD without lineage: one partition per collected shard (in partition order), recomputable from the driver. */
-  private JavaRDD<VariableShard> restartFrom(JavaSparkContext jsc, List<VariableShard> shards, String description) {
+  private DriverHeldShards<VariableShard> restartFrom(JavaSparkContext jsc, List<VariableShard> shards) {
     if (shards.size() != index.numPartitions()) {
       throw new IllegalStateException("expected " + index.numPartitions() + " state shards, collected " + shards.size());
     }
-    JavaRDD<VariableShard> rdd = jsc.parallelize(shards, shards.size()).persist(StorageLevel.MEMORY_AND_DISK());
-    rdd.setName(description + ": variable shards (lineage restarts from the driver's copy)");
-    return rdd;
+    return DriverHeldShards.of(jsc, shards);
   }
 
   /** The whole tensor from its shards. */

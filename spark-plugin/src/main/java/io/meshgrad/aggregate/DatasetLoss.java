@@ -144,12 +144,13 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
     long step = currentStep();
     List<Tensor> values = new ArrayList<>();
     for (Variable v : variables) {
-      values.add(v.read());
+      values.add(v.value());
     }
     WeightShipper ship = shipper();
+    ShippedWeights shipped = ship.ship(values);
     PartialSums total;
     try {
-      total = OrderedTreeSum.sum(partialSums(ship.ship(values), step), PartialSums::source, numPartitions(),
+      total = OrderedTreeSum.sum(partialSums(shipped, step), PartialSums::source, numPartitions(),
           aggregationDepth, PartialSums::plus);
     } finally {
       ship.releaseRetired();

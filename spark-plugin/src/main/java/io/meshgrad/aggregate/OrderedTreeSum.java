@@ -50,7 +50,7 @@ public final class OrderedTreeSum {
     }
     try {
       List<Tuple2<Integer, T>> tagged = new ArrayList<>();
-      for (T t : partials.collect()) {
+      for (T t : StepJobs.collect(partials)) {
         tagged.add(new Tuple2<>(indexOf.call(t), t));
       }
       return sumInOrder(tagged, merge);

@@ -9,8 +9,8 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * One version of the weights of a step, as the data partitions' tasks receive it: a full base
- * version (broadcast once) and the deltas since (broadcast per step, only the changed
- * coordinates). {@link #value()} on an executor brings that executor's cached copy up to this
+ * version (broadcast once) and the deltas since (only the changed coordinates; small ones inline,
+ * larger ones broadcast). {@link #value()} on an executor brings that executor's cached copy up to this
  * version by applying the missing deltas in place, so in the steady state an executor receives a
  * few changed coordinates per step instead of the whole model; an executor without a usable copy
  * (new, or its copy reclaimed by the GC) rebuilds it from the base and all deltas. Made by a
@@ -32,10 +32,9 @@ public final class ShippedWeights implements Serializable {
   private final long version;
   private final long baseVersion;
   private final Broadcast<Tensor[]> base;
-  private final Broadcast<WeightDelta>[] deltas;
+  private final Delta[] deltas;
 
-  ShippedWeights(long shipper, long version, long baseVersion, Broadcast<Tensor[]> base,
-      Broadcast<WeightDelta>[] deltas) {
+  ShippedWeights(long shipper, long version, long baseVersion, Broadcast<Tensor[]> base, Delta[] deltas) {
     if (deltas.length != version - baseVersion) {
       throw new IllegalArgumentException("version " + version + " of base " + baseVersion + " needs "
           + (version - baseVersion) + " deltas, got " + deltas.length);
@@ -65,7 +64,7 @@ public final class ShippedWeights implements Serializable {
         }
         if (cached.version >= baseVersion && cached.version < version) {
           for (long v = cached.version + 1; v <= version; v++) {
-            deltas[(int) (v - baseVersion - 1)].value().applyTo(cached.weights);
+            deltas[(int) (v - baseVersion - 1)].get().applyTo(cached.weights);
           }
           cached.version = version;
           return cached.weights;
@@ -96,8 +95,8 @@ public final class ShippedWeights implements Serializable {
     for (int i = 0; i < values.length; i++) {
       weights[i] = values[i].toDoubleArray();
     }
-    for (Broadcast<WeightDelta> d : deltas) {
-      d.value().applyTo(weights);
+    for (Delta d : deltas) {
+      d.get().applyTo(weights);
     }
     return weights;
   }
@@ -106,6 +105,35 @@ public final class ShippedWeights implements Serializable {
     synchronized (CACHE) {
       SoftReference<Cached> ref = CACHE.get(shipper);
       return ref == null ? null : ref.get();
+    }
+  }
+
+  /** One version's changes: carried inline (in the step's closure), or broadcast. */
+  static final class Delta implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final WeightDelta inline;
+    private final Broadcast<WeightDelta> broadcast;
+
+    private Delta(WeightDelta inline, Broadcast<WeightDelta> broadcast) {
+      this.inline = inline;
+      this.broadcast = broadcast;
+    }
+
+    static Delta inline(WeightDelta delta) {
+      return new Delta(delta, null);
+    }
+
+    static Delta shared(Broadcast<WeightDelta> delta) {
+      return new Delta(null, delta);
+    }
+
+    /** The broadcast, or {@code null} for a delta carried inline. */
+    Broadcast<WeightDelta> broadcast() {
+      return broadcast;
+    }
+
+    WeightDelta get() {
+      return inline != null ? inline : broadcast.value();
     }
   }
 

@@ -13,9 +13,11 @@ import org.apache.spark.broadcast.Broadcast;
 /**
  * Ships the variables' values to the data partitions every step, sending only what changed. The
  * first call broadcasts a full <em>base</em> (in the variables' dtype, so float32 weights cost 4
- * bytes a coefficient); later calls compare the values with the last version shipped and
- * broadcast only the changed coordinates (index and new value, 12 bytes each), which executors
- * apply to their cached copy ({@link ShippedWeights#value()}). When the deltas since the base
+ * bytes a coefficient); later calls compare the values with the last version shipped and send
+ * only the changed coordinates (index and new value, 12 bytes each), inside the step's closure
+ * while they are small and as a broadcast otherwise (a broadcast costs a few milliseconds to make,
+ * however small), which executors apply to their cached copy ({@link
+ * ShippedWeights#value()}). When the deltas since the base
  * would together outweigh a full copy, or after {@value #MAX_DELTAS} of them, the next version is a
  * new base. Values that did not change at all are not shipped again: the same version is reused.
  *
@@ -27,6 +29,11 @@ import org.apache.spark.broadcast.Broadcast;
 public final class WeightShipper implements AutoCloseable {
   /** Most deltas on top of one base. */
   static final int MAX_DELTAS = 32;
+  /**
+   * Most bytes of deltas carried inline, in the step's closure (which Spark serializes once per
+   * stage into the task binary it broadcasts); later deltas on the same base are broadcast.
+   */
+  static final long INLINE_BYTES = 256L << 10;
   private static final long DELTA_BYTES_PER_CHANGE = 12;
 
   private final JavaSparkContext jsc;
@@ -37,7 +44,8 @@ public final class WeightShipper implements AutoCloseable {
   private long baseBytes;
   private long deltaBytes;
   private Broadcast<Tensor[]> base;
-  private final List<Broadcast<WeightDelta>> deltas = new ArrayList<>();
+  private final List<ShippedWeights.Delta> deltas = new ArrayList<>();
+  private long inlineBytes;
   private final List<Broadcast<?>> retired = new ArrayList<>();
   private long lastShippedBytes;
   private ShippedWeights current;
@@ -80,8 +88,15 @@ public final class WeightShipper implements AutoCloseable {
       }
       copyChanged(now, shipped[v], indices[v]);
     }
-    deltas.add(jsc.broadcast(new WeightDelta(indices, newValues)));
-    lastShippedBytes = DELTA_BYTES_PER_CHANGE * changes;
+    WeightDelta delta = new WeightDelta(indices, newValues);
+    long bytes = DELTA_BYTES_PER_CHANGE * changes;
+    if (inlineBytes + bytes <= INLINE_BYTES) {
+      deltas.add(ShippedWeights.Delta.inline(delta));
+      inlineBytes += bytes;
+    } else {
+      deltas.add(ShippedWeights.Delta.shared(jsc.broadcast(delta)));
+    }
+    lastShippedBytes = bytes;
     deltaBytes += lastShippedBytes;
     version++;
     current = handle();
@@ -134,13 +149,17 @@ public final class WeightShipper implements AutoCloseable {
       retired.add(base);
       base = null;
     }
-    retired.addAll(deltas);
+    for (ShippedWeights.Delta d : deltas) {
+      if (d.broadcast() != null) {
+        retired.add(d.broadcast());
+      }
+    }
     deltas.clear();
+    inlineBytes = 0;
   }
 
-  @SuppressWarnings("unchecked")
   private ShippedWeights handle() {
-    return new ShippedWeights(id, version, baseVersion, base, deltas.toArray(new Broadcast[0]));
+    return new ShippedWeights(id, version, baseVersion, base, deltas.toArray(new ShippedWeights.Delta[0]));
   }
 
   private boolean sameLayout(List<Tensor> values) {

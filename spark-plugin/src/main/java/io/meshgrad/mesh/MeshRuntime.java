@@ -2,6 +2,7 @@ package io.meshgrad.mesh;
 
 import io.meshgrad.aggregate.AdagradAggregator;
 import io.meshgrad.aggregate.DatasetLoss;
+import io.meshgrad.aggregate.DriverHeldShards;
 import io.meshgrad.aggregate.ObjectiveGradient;
 import io.meshgrad.aggregate.PartialSums;
 import io.meshgrad.aggregate.ShardIndex;
@@ -55,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * new state is checkpointed there (the previous checkpoint's files then deleted); otherwise that
  * step brings every shard with its slots to the driver and the state restarts from that copy (a
  * {@code localCheckpoint} would not survive a lost executor). Either way a lost state partition
- * is recomputed from the last cut; the weight broadcasts of the steps since then stay alive
- * (executors' copies are dropped at once) for that.
+ * is recomputed from the last cut; what that needs stays alive until the next cut: the weights
+ * shipped since (a base and per-step deltas, see {@link WeightShipper}) and the driver-held shards
+ * the lineage starts from (one broadcast per shard, so that tasks do not carry shard data).
  */
 public final class MeshRuntime implements VariableHome, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MeshRuntime.class);
@@ -74,6 +76,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   private ShardIndex index;
   private JavaRDD<VariableShard> state;
   private final WeightShipper shipper;
+  /** Releases what the state's lineage since the last cut starts from (driver-held shards, broadcasts). */
+  private final List<Runnable> untilLineageCut = new ArrayList<>();
   private long updates;
   private String lastCheckpointFile;
   private boolean closed;
@@ -154,7 +158,9 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       shards.add(new VariableShard(idx, s, (Tensor) AdagradAggregator.shardOf(initialValue, shape, s), Map.of()));
     }
     DVariable v = new DVariable(this, name, idx, null, shape, initialValue.dtype());
-    JavaRDD<VariableShard> fresh = jsc.parallelize(shards, shape.numShards());
+    DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, shards);
+    untilLineageCut.add(held::destroy);
+    JavaRDD<VariableShard> fresh = held.rdd();
     variables.add(v);
     shapes.add(shape);
     dtypes.add(initialValue.dtype());
@@ -284,7 +290,12 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     updates++;
     if (truncated) {
       shipper.releaseRetired();
+      untilLineageCut.forEach(Runnable::run);
+      untilLineageCut.clear();
       deletePreviousCheckpoint();
+    }
+    if (r.restartedFrom() != null) {
+      untilLineageCut.add(r.restartedFrom()::destroy);
     }
     old.unpersist(false);
   }
@@ -362,11 +373,13 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     String slot = v.slotName();
     ShardedShape shape = v.shardedShape();
     Tensor whole = newValue.copy();
+    Broadcast<Tensor> assigned = jsc.broadcast(whole);
+    untilLineageCut.add(() -> assigned.destroy());
     replaceState(state.map(s -> {
       if (s.variable() != idx) {
         return s;
       }
-      Tensor part = (Tensor) AdagradAggregator.shardOf(whole, shape, s.shard());
+      Tensor part = (Tensor) AdagradAggregator.shardOf(assigned.value(), shape, s.shard());
       return slot == null ? s.withValue(part) : s.withSlotValue(slot, part);
     }), "assign " + v.name());
     if (slot == null) {
@@ -394,6 +407,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       state.unpersist(false);
     }
     shipper.close();
+    untilLineageCut.forEach(Runnable::run);
+    untilLineageCut.clear();
     deleteCheckpoint(lastCheckpointFile);
     lastCheckpointFile = null;
   }

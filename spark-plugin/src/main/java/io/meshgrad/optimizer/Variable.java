@@ -59,6 +59,15 @@ public class Variable {
     return value.copy();
   }
 
+  /**
+   * The current value without a copy, for reading at once: never modify it, and do not keep it (it
+   * changes when the variable is updated). A variable held elsewhere returns a copy, as {@link
+   * #read()}.
+   */
+  public Tensor value() {
+    return value != null ? value : read();
+  }
+
   /** Sets the value ({@code variable.assign}); dtype and shape must match. */
   public void assign(Tensor newValue) {
     value.copyFrom(newValue);

@@ -4,6 +4,7 @@ import io.meshgrad.aggregate.DatasetLoss;
 import io.meshgrad.aggregate.PartialSums;
 import io.meshgrad.aggregate.RowSums;
 import io.meshgrad.aggregate.ShippedWeights;
+import io.meshgrad.aggregate.StepJobs;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientBuffers;
 import io.meshgrad.loss.GradientSum;
@@ -87,7 +88,7 @@ public final class LinearModelLoss extends DatasetLoss implements AutoCloseable 
     Broadcast<BatchPlan> p = planBroadcast;
     boolean fi = fitIntercept;
     int numOutputs = loss.numOutputs();
-    return data.rdd().map(rows -> {
+    return StepJobs.map(data.rdd(), rows -> {
       double[][] w = weights.value();
       double[] buffer = GradientBuffers.take(w[0].length);
       GradientSum gs = rows.gradientSum(l, p.value(), step, w[0], fi ? w[1] : null, fi, buffer);
