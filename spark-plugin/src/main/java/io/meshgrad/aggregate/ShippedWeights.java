@@ -9,7 +9,7 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * One version of the weights of a step, as the data partitions' tasks receive it: a full base
- * version (broadcast once) and the deltas since (only the changed coordinates; small ones inline,
+ * version (broadcast once, or inline for a small model) and the deltas since (only the changed coordinates; small ones inline,
  * larger ones broadcast). {@link #value()} on an executor brings that executor's cached copy up to this
  * version by applying the missing deltas in place, so in the steady state an executor receives a
  * few changed coordinates per step instead of the whole model; an executor without a usable copy
@@ -31,10 +31,13 @@ public final class ShippedWeights implements Serializable {
   private final long shipper;
   private final long version;
   private final long baseVersion;
+  private final Tensor[] inlineBase;
   private final Broadcast<Tensor[]> base;
   private final Delta[] deltas;
 
-  ShippedWeights(long shipper, long version, long baseVersion, Broadcast<Tensor[]> base, Delta[] deltas) {
+  /** @param inlineBase the base when small enough to travel inline, else {@code null} and {@code base} is its broadcast */
+  ShippedWeights(long shipper, long version, long baseVersion, Tensor[] inlineBase, Broadcast<Tensor[]> base,
+      Delta[] deltas) {
     if (deltas.length != version - baseVersion) {
       throw new IllegalArgumentException("version " + version + " of base " + baseVersion + " needs "
           + (version - baseVersion) + " deltas, got " + deltas.length);
@@ -42,6 +45,7 @@ public final class ShippedWeights implements Serializable {
     this.shipper = shipper;
     this.version = version;
     this.baseVersion = baseVersion;
+    this.inlineBase = inlineBase;
     this.base = base;
     this.deltas = deltas;
   }
@@ -90,7 +94,7 @@ public final class ShippedWeights implements Serializable {
 
   /** A new copy from the base and every delta since (never an alias of a broadcast value). */
   double[][] rebuild() {
-    Tensor[] values = base.value();
+    Tensor[] values = inlineBase != null ? inlineBase : base.value();
     double[][] weights = new double[values.length][];
     for (int i = 0; i < values.length; i++) {
       weights[i] = values[i].toDoubleArray();

@@ -12,8 +12,8 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Ships the variables' values to the data partitions every step, sending only what changed. The
- * first call broadcasts a full <em>base</em> (in the variables' dtype, so float32 weights cost 4
- * bytes a coefficient); later calls compare the values with the last version shipped and send
+ * first call ships a full <em>base</em> (in the variables' dtype, so float32 weights cost 4
+ * bytes a coefficient; broadcast, or inline in the step's closure for a small model); later calls compare the values with the last version shipped and send
  * only the changed coordinates (index and new value, 12 bytes each), inside the step's closure
  * while they are small and as a broadcast otherwise (a broadcast costs a few milliseconds to make,
  * however small), which executors apply to their cached copy ({@link
@@ -44,6 +44,7 @@ public final class WeightShipper implements AutoCloseable {
   private long baseBytes;
   private long deltaBytes;
   private Broadcast<Tensor[]> base;
+  private Tensor[] inlineBase;
   private final List<ShippedWeights.Delta> deltas = new ArrayList<>();
   private long inlineBytes;
   private final List<Broadcast<?>> retired = new ArrayList<>();
@@ -135,7 +136,12 @@ public final class WeightShipper implements AutoCloseable {
     for (int v = 0; v < copy.length; v++) {
       copy[v] = shipped[v].copy();
     }
-    base = jsc.broadcast(copy);
+    if (baseBytes <= INLINE_BYTES) {
+      inlineBase = copy;
+      inlineBytes = baseBytes;
+    } else {
+      base = jsc.broadcast(copy);
+    }
     version++;
     baseVersion = version;
     deltaBytes = 0;
@@ -149,6 +155,7 @@ public final class WeightShipper implements AutoCloseable {
       retired.add(base);
       base = null;
     }
+    inlineBase = null;
     for (ShippedWeights.Delta d : deltas) {
       if (d.broadcast() != null) {
         retired.add(d.broadcast());
@@ -159,7 +166,7 @@ public final class WeightShipper implements AutoCloseable {
   }
 
   private ShippedWeights handle() {
-    return new ShippedWeights(id, version, baseVersion, base, deltas.toArray(new ShippedWeights.Delta[0]));
+    return new ShippedWeights(id, version, baseVersion, inlineBase, base, deltas.toArray(new ShippedWeights.Delta[0]));
   }
 
   private boolean sameLayout(List<Tensor> values) {

@@ -104,7 +104,7 @@ class WeightShipperTest {
 
   @Test
   void aLongRunOfDeltasStartsANewBaseAndReleasedBroadcastsAreGone() {
-    Tensor coef = Tensor.zeros(DType.FLOAT32, 10_000);
+    Tensor coef = Tensor.zeros(DType.FLOAT32, 100_000); // larger than what travels inline: a broadcast base
     try (WeightShipper shipper = new WeightShipper(jsc)) {
       ShippedWeights base = shipper.ship(List.of(coef));
       long[] bytes = new long[WeightShipper.MAX_DELTAS + 1];
@@ -115,7 +115,7 @@ class WeightShipperTest {
         bytes[step] = shipper.lastShippedBytes();
       }
       assertEquals(12, bytes[0]);
-      assertEquals(4L * 10_000, bytes[WeightShipper.MAX_DELTAS], "after " + WeightShipper.MAX_DELTAS + " deltas: "
+      assertEquals(4L * 100_000, bytes[WeightShipper.MAX_DELTAS], "after " + WeightShipper.MAX_DELTAS + " deltas: "
           + Arrays.toString(bytes));
       assertShipped(List.of(coef), readOnExecutors(last), "after the new base");
       shipper.releaseRetired();
