@@ -95,6 +95,11 @@ final class MeshgradModel implements AutoCloseable {
     return Measure.millisSince(t0);
   }
 
+  /** What the last step did (loss, bytes shipped and aggregated), as meshgrad records it. */
+  io.meshgrad.aggregate.StepStats lastStepStats() {
+    return loss.lastStepStats();
+  }
+
   double[] coefficients() {
     return variables.get(0).read().toDoubleArray();
   }

@@ -39,13 +39,14 @@ final class ScaleSuite implements Suite {
   static final LeastSquaresLoss LOSS = new LeastSquaresLoss();
   /**
    * Heap a driver-held step needs per parameter in local mode, above the peaks measured at 10M
-   * (double weights and their broadcast, two double gradient sums and their copies per data task,
-   * serialized results): used to skip sizes that cannot fit instead of dying of OutOfMemoryError.
+   * (weights, the shipped copy and its broadcast, the executors' double copy, dense gradient sums
+   * per data task, serialized results): used to skip sizes that cannot fit instead of dying of
+   * OutOfMemoryError.
    */
   static final double BYTES_PER_PARAM = 150;
   /**
-   * The same on a model mesh, where the driver also keeps the double weight broadcasts (value and
-   * serialized pieces, ~14 B/param each) of up to 10 steps, until the next checkpoint.
+   * The same on a model mesh, where the driver also keeps the weight bases shipped since the last
+   * lineage cut (every step ships a new float32 base when all weights change) for recovery.
    */
   static final double BYTES_PER_PARAM_SHARDED = 300;
 
@@ -197,7 +198,7 @@ final class ScaleSuite implements Suite {
         .with("peakHeapAfterGcBytes", heap.peakAfterGc())
         .with("liveHeapBeforeBytes", liveBefore)
         .withSpark("meshgrad", moved, totalSteps)
-        .with("broadcastEstimateBytes", 8L * (size + 1))
+        .with("broadcastEstimateBytes", 4L * (size + 1))
         .with("stepsPerRep", steps)
         .with("reps", reps)
         .with("meshgradSamples", Measure.rounded(samples))

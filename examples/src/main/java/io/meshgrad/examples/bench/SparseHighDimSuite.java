@@ -161,11 +161,12 @@ final class SparseHighDimSuite implements Suite {
     SparkBytes.Snapshot[] meshBytes = new SparkBytes.Snapshot[1];
     int[] peerIterations = new int[1];
     String[] mesh = new String[1];
+    io.meshgrad.aggregate.StepStats[] lastStep = new io.meshgrad.aggregate.StepStats[1];
     String name = model > 1 ? "1% batch, sharded model=" + model : "1% batch, driver-held";
     Measure.Samples s;
     double firstSteps;
-    // One model for the case: a sharded state's lineage holds its initial values until the first
-    // checkpoint (every 10 steps), so the first steps are reported apart from the steady state.
+    // One model for the case; its first steps (the first weight base shipped, a sharded state's
+    // first lineage cut) are reported apart from the steady state.
     try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, StepVsMllibSuite.LOSS, plan, model,
         DType.FLOAT32, 0.5, 0.0)) {
       mesh[0] = m.meshSpec();
@@ -187,6 +188,7 @@ final class SparseHighDimSuite implements Suite {
             SparkBytes.Snapshot before = ctx.bytes().snapshot();
             double ms = m.timeSteps(steps);
             meshBytes[0] = ctx.bytes().snapshot().minus(before);
+            lastStep[0] = m.lastStepStats();
             return ms / steps;
           });
     }
@@ -201,16 +203,18 @@ final class SparseHighDimSuite implements Suite {
         .with("meshgradFirstStepsMsPerStep", Measure.round4(firstSteps))
         .with("meshgradTiming", "one model per case; steps 1-" + FIRST_STEPS + " run first (reported as"
             + " meshgradFirstStepsMsPerStep), then each repetition times the next " + steps + " steps")
-        .with("meshgradBroadcastEstimateBytes", denseDoubles)
-        .with("meshgradResultEstimateBytes", model > 1 ? 4L * dim : denseDoubles * partitions)
+        .with("meshgradWeightBytesShippedLastStep", lastStep[0] == null ? -1 : lastStep[0].bytesBroadcast())
+        .with("meshgradPartialBytesLastStep", lastStep[0] == null ? -1 : lastStep[0].bytesAggregated())
+        .with("meshgradBytesToDriverLastStep", lastStep[0] == null ? -1 : lastStep[0].bytesToDriver())
         .with("peerBroadcastEstimateBytes", denseDoubles)
         .with("peerResultEstimateBytes", denseDoubles * partitions)
         .with("changedCoordinatesEstimateBytes", 12L * touched)
-        .with("bytesNote", "measured: broadcast = serialized+lz4-compressed broadcast pieces written, result ="
-            + " taskMetrics.resultSize, shuffle = shuffle bytes written; estimates from sizes: a dense double"
-            + " vector of d+1 is 8(d+1) bytes (broadcast weights, MLlib's per-task gradient, meshgrad's driver-held"
-            + " per-partition gradient sums), a sharded step collects the new float32 values (4(d+1)); shipping only"
-            + " changed coordinates would be ~12 bytes (int index + double) per touched coordinate")
+        .with("bytesNote", "measured by Spark: broadcast = serialized+lz4-compressed broadcast pieces written (the"
+            + " task binary of every job included), result = taskMetrics.resultSize, shuffle = shuffle bytes"
+            + " written; meshgrad's own StepStats of its last step (array bytes): weights shipped (changed"
+            + " coordinates, 12 bytes each, inline in the step's closure while small), gradient partials (touched"
+            + " rows, 12 bytes each), new values to the driver; MLlib's estimates from sizes: a dense double vector"
+            + " of d+1 is 8(d+1) bytes (its broadcast weights, its per-task gradient)")
         .withSpark("meshgrad", meshBytes[0], steps)
         .withSpark("peer", peerBytes[0], peerIterations[0])
         .with("stepsPerRep", steps)
