@@ -8,7 +8,8 @@ import java.io.Serializable;
  * clipping and the largest gradient element, the bytes that moved (estimated from array sizes),
  * and the step's wall time.
  *
- * @param bytesBroadcast weights sent to the data partitions
+ * @param bytesBroadcast weights shipped to the data partitions this step (a whole base, the changed
+ *     coordinates at 12 bytes each, or 0 when nothing changed), whether broadcast or inline
  * @param bytesAggregated partial gradient sums sent by the data partitions (to the driver, or to
  *     the variable shards)
  * @param bytesToDriver what reached the driver (partials or new weights)

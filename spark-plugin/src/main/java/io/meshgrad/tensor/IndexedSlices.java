@@ -118,8 +118,18 @@ public final class IndexedSlices implements Gradient, Serializable {
     return new IndexedSlices(unique, Tensor.of(out, shape), denseShape);
   }
 
-  /** Whether no index repeats (a sorted copy of primitives: cheaper than the map of the general case). */
+  /**
+   * Whether no index repeats: at once when the indices are increasing (as the gradients meshgrad
+   * builds are), else from a sorted copy of primitives (cheaper than the map of the general case).
+   */
   private boolean indicesAreUnique() {
+    boolean increasing = true;
+    for (int i = 1; i < indices.length && increasing; i++) {
+      increasing = indices[i] > indices[i - 1];
+    }
+    if (increasing) {
+      return true;
+    }
     int[] sorted = indices.clone();
     java.util.Arrays.sort(sorted);
     for (int i = 1; i < sorted.length; i++) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -526,5 +527,30 @@ class ShardedShapeTest {
     shape[0] = 1;
     fromArray.shape()[1] = 1;
     assertArrayEquals(new int[] {9, 4}, fromArray.shape());
+  }
+
+  @Test
+  void globalIndicesNameWhereEachShardElementLivesInTheWholeTensor() {
+    for (ShardedShape s : List.of(ShardedShape.of(Layout.of(MESH_2X2, "model", "batch"), 9, 4),
+        ShardedShape.of(Layout.of(MESH_2X2, U, "model"), 3, 5), ShardedShape.of(Layout.of(MESH_2X2, "batch"), 7),
+        ShardedShape.of(Layout.of(Mesh.parse("a=2,b=3"), "b", U, "a"), 4, 2, 5))) {
+      double[] whole = new double[(int) s.numElements()];
+      for (int i = 0; i < whole.length; i++) {
+        whole[i] = i;
+      }
+      for (int shard = 0; shard < s.numShards(); shard++) {
+        double[] local = s.sliceShard(whole, shard);
+        int[] positions = new int[local.length];
+        for (int k = 0; k < positions.length; k++) {
+          positions[k] = k;
+        }
+        int[] global = s.globalIndices(shard, positions);
+        for (int k = 0; k < local.length; k++) {
+          assertEquals((int) local[k], global[k], s + " shard " + shard + " element " + k);
+        }
+      }
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> ShardedShape.of(Layout.of(MESH_2X2, "batch"), 7).globalIndices(0, new int[] {4}));
   }
 }

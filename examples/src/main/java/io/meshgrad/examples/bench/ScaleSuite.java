@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.apache.spark.SparkContext;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -70,6 +71,15 @@ final class ScaleSuite implements Suite {
     List<CaseResult> out = new ArrayList<>();
     Map<Integer, Double> smallest = new HashMap<>();
     long maxHeap = Runtime.getRuntime().maxMemory();
+    // Sharded runs cut the state's lineage every 10 steps; with a checkpoint directory (as a
+    // production job on a cluster should set) the cut writes the state to it, without one it
+    // would keep a copy of every shard and slot on the driver.
+    SparkContext sc = ctx.spark().sparkContext();
+    java.nio.file.Path checkpoints = sc.getCheckpointDir().isDefined() ? null
+        : java.nio.file.Files.createTempDirectory("meshgrad-bench-checkpoints");
+    if (checkpoints != null) {
+      sc.setCheckpointDir(checkpoints.toString());
+    }
     try (HeapWatcher heap = new HeapWatcher()) {
       for (int size : sizes) {
         double predicted = (models.length > 1 ? BYTES_PER_PARAM_SHARDED : BYTES_PER_PARAM) * size
@@ -85,6 +95,12 @@ final class ScaleSuite implements Suite {
           for (int model : models) {
             out.add(runCase(ctx, heap, data, size, model, smallest));
           }
+        }
+      }
+    } finally {
+      if (checkpoints != null) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(checkpoints)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
       }
     }
@@ -184,6 +200,7 @@ final class ScaleSuite implements Suite {
         .with("meshgradMesh", mesh)
         .with("firstStepsMsPerStep", Measure.round4(firstSteps))
         .with("slotsOn", slots)
+        .with("stateLineageCuts", "every 10 steps, checkpointed to " + ctx.spark().sparkContext().getCheckpointDir().get())
         .with("driverHoldsSlots", !shardedSlots)
         .with("driverHeldStateBytes", (model > 1 ? 4L : 8L) * size)
         .with("retainedHeapBytes", after.live() - before.live())
