@@ -12,14 +12,14 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Ships the variables' values to the data partitions every step, sending only what changed. The
- * first call ships a full <em>base</em> (in the variables' dtype, so float32 weights cost 4
- * bytes a coefficient; broadcast, or inline in the step's closure for a small model); later calls compare the values with the last version shipped and send
- * only the changed coordinates (index and new value, 12 bytes each), inside the step's closure
- * while they are small and as a broadcast otherwise (a broadcast costs a few milliseconds to make,
- * however small), which executors apply to their cached copy ({@link
- * ShippedWeights#value()}). When the deltas since the base
- * would together outweigh a full copy, or after {@value #MAX_DELTAS} of them, the next version is a
- * new base. Values that did not change at all are not shipped again: the same version is reused.
+ * first call ships a full <em>base</em> in the variables' dtype (float32 weights cost 4 bytes a
+ * coefficient): broadcast, or inline in the step's closure for a small model. Later calls compare
+ * the values with the last version shipped and send only the changed coordinates (index and new
+ * value, 12 bytes each): inline while they are small, else as a broadcast (a broadcast costs a few
+ * milliseconds to make, however small). Executors apply them to their cached copy ({@link
+ * ShippedWeights#value()}). When the deltas since the base would together outweigh a full copy,
+ * or after {@value #MAX_DELTAS} of them, the next version is a new base. Values that did not
+ * change at all are not shipped again: the same version is reused.
  *
  * <p>Broadcasts that no new version needs any more are <em>retired</em>, not destroyed, because an
  * RDD lineage may still read them: whoever knows they are no longer needed (after a step's job for
@@ -104,7 +104,7 @@ public final class WeightShipper implements AutoCloseable {
     return current;
   }
 
-  /** Bytes of weight values the last {@link #ship} broadcast (0 if nothing changed). */
+  /** Bytes of weight values the last {@link #ship} sent (0 if nothing changed), inline or broadcast. */
   public long lastShippedBytes() {
     return lastShippedBytes;
   }
