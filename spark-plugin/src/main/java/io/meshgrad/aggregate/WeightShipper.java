@@ -4,7 +4,6 @@ import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import io.meshgrad.tensor.TensorDiff;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.spark.api.java.JavaSparkContext;
