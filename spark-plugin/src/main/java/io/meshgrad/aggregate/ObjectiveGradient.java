@@ -82,7 +82,7 @@ public final class ObjectiveGradient {
   }
 
   /** Positions of the rows of a row-major array that hold a non-zero. */
-  private static int[] nonZeroRows(double[] sum, int numRows, int rowLength) {
+  static int[] nonZeroRows(double[] sum, int numRows, int rowLength) {
     int[] rows = new int[numRows];
     int n = 0;
     for (int r = 0; r < numRows; r++) {

@@ -45,7 +45,7 @@ public final class OrderedTreeSum {
   public static <T> T sum(JavaRDD<T> partials, Function<T, Integer> indexOf, int numPartials, int depth,
       Function2<T, T, T> merge) {
     int fanIn = fanIn(numPartials, depth);
-    if (numPartials > fanIn + (numPartials + fanIn - 1) / fanIn) {
+    if (needsLevel(numPartials, fanIn)) {
       return sumLevels(partials.mapToPair(t -> new Tuple2<>(indexOf.call(t), t)), numPartials, fanIn, merge);
     }
     try {
@@ -59,6 +59,11 @@ public final class OrderedTreeSum {
     }
   }
 
+  /** Whether another level of groups reduces {@code count} partials markedly (Spark's treeAggregate rule). */
+  private static boolean needsLevel(int count, int fanIn) {
+    return count > fanIn + (count + fanIn - 1) / fanIn;
+  }
+
   private static int fanIn(int numPartials, int depth) {
     if (depth < 1) {
       throw new IllegalArgumentException("depth must be >= 1, got " + depth);
@@ -69,7 +74,7 @@ public final class OrderedTreeSum {
   private static <T> T sumLevels(JavaPairRDD<Integer, T> partials, int numPartials, int fanIn, Function2<T, T, T> merge) {
     JavaPairRDD<Integer, T> level = partials;
     int count = numPartials;
-    while (count > fanIn + (count + fanIn - 1) / fanIn) {
+    while (needsLevel(count, fanIn)) {
       int groups = (count + fanIn - 1) / fanIn;
       level = level
           .mapToPair(t -> new Tuple2<>(t._1() / fanIn, t))

@@ -16,8 +16,6 @@ import java.util.Arrays;
 public final class RowSums implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** A sum of sparse sums touching more than this fraction of the rows is kept dense. */
-  static final double DENSE_ABOVE = 0.5;
 
   private final int numRows;
   private final int rowLength;
@@ -76,6 +74,14 @@ public final class RowSums implements Serializable {
 
   public int rowLength() {
     return rowLength;
+  }
+
+  /**
+   * Whether sums touching {@code held} of {@code numRows} rows are worth holding as rows: at most
+   * half of them (beyond that, indices and values outweigh the dense array).
+   */
+  public static boolean worthHoldingAsRows(int held, int numRows) {
+    return held <= 0.5 * numRows;
   }
 
   /** Whether the sums are held dense ({@link #denseValues()}) rather than as rows. */
@@ -172,7 +178,7 @@ public final class RowSums implements Serializable {
         j++;
       }
     }
-    if (n > DENSE_ABOVE * numRows) {
+    if (!worthHoldingAsRows(n, numRows)) {
       double[] sum = toDense();
       other.addInto(sum);
       return new RowSums(numRows, rowLength, sum, null, null);

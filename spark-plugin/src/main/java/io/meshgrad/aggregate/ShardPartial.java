@@ -52,7 +52,7 @@ public final class ShardPartial implements Serializable {
     if (shape.rank() == 0) {
       pieces = new RowSums[] {g};
     } else if (g.isDense()) {
-      int[] touched = nonZeroRows(g);
+      int[] touched = ObjectiveGradient.nonZeroRows(g.denseValues(), g.numRows(), g.rowLength());
       pieces = touched.length > ObjectiveGradient.SPARSE_ROW_FRACTION * shape.numRows()
           ? denseSlices(g.denseValues(), shape)
           : routeRows(shape, touched, g.denseValues(), touched);
@@ -108,22 +108,6 @@ public final class ShardPartial implements Serializable {
               java.util.Arrays.copyOf(localValues[s], counts[s] * len));
     }
     return out;
-  }
-
-  private static int[] nonZeroRows(RowSums g) {
-    double[] values = g.denseValues();
-    int rowLength = g.rowLength();
-    int[] rows = new int[g.numRows()];
-    int n = 0;
-    for (int r = 0; r < g.numRows(); r++) {
-      for (int j = 0; j < rowLength; j++) {
-        if (values[r * rowLength + j] != 0) {
-          rows[n++] = r;
-          break;
-        }
-      }
-    }
-    return java.util.Arrays.copyOf(rows, n);
   }
 
   /** A partial standing for the sum of a group of sources (an intermediate aggregation level). */

@@ -50,11 +50,6 @@ public final class ShippedWeights implements Serializable {
     this.deltas = deltas;
   }
 
-  /** The version number (one per shipped change of the weights). */
-  public long version() {
-    return version;
-  }
-
   /**
    * The whole value of each variable, widened to double, in the order they were shipped. The
    * arrays are shared by the tasks of this executor: read them, never write.

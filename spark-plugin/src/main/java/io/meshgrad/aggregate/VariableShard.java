@@ -42,11 +42,6 @@ public final class VariableShard implements Serializable {
     this.changed = changed;
   }
 
-  /** What the step that produced this version did on this shard, or {@code null}. */
-  ShardStepStats lastStep() {
-    return lastStep;
-  }
-
   /**
    * This shard (same arrays) recording the step that produced it from {@code before}, and which
    * elements of the value that step changed when they are at most half of them.

@@ -23,8 +23,6 @@ import org.apache.spark.broadcast.Broadcast;
  */
 public final class LinearModelLoss extends DatasetLoss implements AutoCloseable {
   private static final long serialVersionUID = 1L;
-  /** A partition whose rows touch at most this fraction of the features ships only those rows. */
-  private static final double ROWS_FRACTION_SHIPPED_SPARSE = 0.5;
 
   private final transient TrainingData data;
   private final BlockLoss loss;
@@ -103,7 +101,7 @@ public final class LinearModelLoss extends DatasetLoss implements AutoCloseable 
   /** The touched rows when few, the buffer gone back zeroed; else the dense buffer itself (kept by the sums). */
   private static RowSums coefficientSums(GradientSum gs, int numOutputs, double[] buffer) {
     int[] touched = gs.touchedRows();
-    if (touched == null || touched.length > ROWS_FRACTION_SHIPPED_SPARSE * gs.numFeatures()) {
+    if (touched == null || !RowSums.worthHoldingAsRows(touched.length, gs.numFeatures())) {
       return RowSums.dense(gs.coefGradView(), numOutputs);
     }
     RowSums sparse = RowSums.ofRows(gs.numFeatures(), numOutputs, touched, gs.takeRows(touched));
