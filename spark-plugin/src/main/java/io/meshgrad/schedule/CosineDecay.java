@@ -39,7 +39,9 @@ public final class CosineDecay extends LearningRateSchedule {
 
   /**
    * @param initialLearningRate finite, {@code >= 0}
-   * @param decaySteps finite, {@code > 0}
+   * @param decaySteps finite, {@code >= 0}; 0 (Keras accepts it, e.g. in its own {@code testWarmup})
+   *     means the decay is over at once: after any warm-up the rate is {@code alpha} times its
+   *     start, where Keras would compute {@code 0/0 = NaN}
    * @param alpha the final learning rate as a fraction of the decay's start, in [0, 1]
    * @param name Keras' op name, or null; kept for the config only
    * @param warmupTarget null for no warm-up, else the learning rate reached at the end of the
@@ -56,7 +58,7 @@ public final class CosineDecay extends LearningRateSchedule {
       Double warmupTarget,
       double warmupSteps) {
     this.initialLearningRate = Check.nonNegative(NAME, "initial_learning_rate", initialLearningRate);
-    this.decaySteps = Check.positive(NAME, "decay_steps", decaySteps);
+    this.decaySteps = Check.nonNegative(NAME, "decay_steps", decaySteps);
     this.alpha = Check.fraction(NAME, "alpha", alpha);
     this.name = name;
     this.warmupTarget = warmupTarget == null ? null : Check.nonNegative(NAME, "warmup_target", warmupTarget);
@@ -105,6 +107,9 @@ public final class CosineDecay extends LearningRateSchedule {
   }
 
   private float decay(float s, float d, float from) {
+    if (d == 0f) {
+      return from * (float) alpha; // Keras computes 0/0 = NaN here; a zero-length decay is complete
+    }
     float cosineDecayed = 0.5f * (1f + F32.cos(F32.PI * (s / d)));
     return from * ((float) (1 - alpha) * cosineDecayed + (float) alpha);
   }

@@ -153,6 +153,19 @@ class ScheduleValuesTest {
     assertEquals(0f, schedule.valueAt(99));
   }
 
+  /** Keras 2.13's own {@code testWarmup}: {@code CosineDecay(0.0, 0, warmup_target=10.0, warmup_steps=1500)}. */
+  @Test
+  void cosineDecayAcceptsZeroDecayStepsWithWarmupAsKerasDoes() {
+    CosineDecay schedule = new CosineDecay(0.0, 0, 0.0, null, 10.0, 1500);
+    for (int step = 0; step < 1500; step += 250) {
+      assertClose(10.0 * step / 1500, schedule.valueAt(step), step);
+    }
+    // after the warm-up the zero-length decay is complete: alpha * target, where Keras gives 0/0 = NaN
+    assertEquals(0f, schedule.valueAt(1500));
+    assertEquals(2f, new CosineDecay(0.0, 0, 0.2, null, 10.0, 1500).valueAt(4000));
+    assertEquals(0.5f, new CosineDecay(5.0, 0, 0.1, null, null, 0).valueAt(3));
+  }
+
   @Test
   void cosineDecayWithTargetButNoWarmupStepsDecaysFromTheTarget() {
     CosineDecay schedule = new CosineDecay(0.5, 10, 0.0, null, 0.01, 0);
