@@ -101,7 +101,12 @@ public final class MeshgradCli {
       Replay replay = new Replay(runner);
       List<Path> files = Replay.scenarioFiles(paths);
       if (!check) {
-        replay.print(files, out);
+        int failed = replay.print(files, out);
+        if (failed > 0) {
+          System.err.println("meshgrad replay: " + failed + " of " + files.size() + " scenarios could not be run"
+              + " (their lines carry \"error\")");
+          return 1;
+        }
         return 0;
       }
       return replay.check(files, out).allPassed() ? 0 : 1;

@@ -1,5 +1,7 @@
 package io.meshgrad.conformance;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -38,11 +40,26 @@ public final class Replay {
     return out;
   }
 
-  /** Prints each scenario's result as one JSON line. */
-  public void print(List<Path> files, PrintStream out) throws IOException {
+  /**
+   * Prints each scenario's result as one JSON line. A scenario that cannot be read or run gets the
+   * line {@code {"scenario": FILE, "error": MESSAGE}} instead, and the others still run.
+   *
+   * @return the number of scenarios that could not be run
+   */
+  public int print(List<Path> files, PrintStream out) {
+    int failed = 0;
     for (Path f : files) {
-      out.println(runner.run(Scenario.read(f)).toJsonLine());
+      try {
+        out.println(runner.run(Scenario.read(f)).toJsonLine());
+      } catch (IOException | RuntimeException e) {
+        failed++;
+        ObjectNode error = JsonNodeFactory.instance.objectNode();
+        error.put("scenario", f.toString());
+        error.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        out.println(error.toString());
+      }
     }
+    return failed;
   }
 
   /** Outcome of {@link #check}. */
