@@ -10,11 +10,16 @@
 // MAGIC Install new > Maven `io.meshgrad:meshgrad-spark:<version>`, or upload the jar built by
 // MAGIC `mvn -DskipTests package`), and copy `data/a9a/a9a` and `data/a9a/a9a.t` to the folder named
 // MAGIC in the `data_dir` widget.
+// MAGIC
+// MAGIC **Paths:** both widgets are read and written through Spark (`spark.read`, `save`/`load`), which
+// MAGIC want the DBFS URI form `dbfs:/FileStore/...`. The FUSE form `/dbfs/FileStore/...` is for
+// MAGIC local-file APIs only (`%sh`, `java.io.File`, Python's `open`); `spark.read` would look for it
+// MAGIC on the cluster's local disk.
 
 // COMMAND ----------
 
-dbutils.widgets.text("data_dir", "/dbfs/FileStore/meshgrad/a9a", "Folder holding a9a and a9a.t")
-dbutils.widgets.text("model_dir", "/dbfs/FileStore/meshgrad/a9a-pipeline", "Where to save the fitted pipeline")
+dbutils.widgets.text("data_dir", "dbfs:/FileStore/meshgrad/a9a", "Folder holding a9a and a9a.t")
+dbutils.widgets.text("model_dir", "dbfs:/FileStore/meshgrad/a9a-pipeline", "Where to save the fitted pipeline")
 val dataDir = dbutils.widgets.get("data_dir")
 val modelDir = dbutils.widgets.get("model_dir")
 

@@ -218,7 +218,8 @@ final class Fitting {
       trainRows = df.filter(not(marked));
       validationRows = df.filter(marked);
     }
-    LOG.info("{}: fitting {} with {} on mesh {}, {}", p.uid(), loss, optimizer, mesh, settings);
+    LOG.info("{}: fitting {} on mesh {}, {} steps", p.uid(), loss, mesh, settings.maxSteps());
+    LOG.debug("{}: optimizer {}, {}", p.uid(), optimizer, settings);
     try (TrainingData data = TrainingData.from(trainRows, featuresCol, labelCol, weightCol, mesh.batchSize(),
         loss::validateLabel)) {
       TrainingData validation = null;
