@@ -135,8 +135,13 @@ public final class TrainApp {
     summary.put("trainSeconds", training.wallSeconds());
     summary.put("wallSeconds", (System.nanoTime() - start) / 1e9);
     Files.write(outDir.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-    LossChart.writePng(training.lossHistory(), training.validationLossHistory(),
-        "meshgrad " + o.model() + " on " + new File(o.data()).getName(), outDir.resolve("loss-curve.png").toFile());
+    try {
+      LossChart.writePng(training.lossHistory(), training.validationLossHistory(),
+          "meshgrad " + o.model() + " on " + new File(o.data()).getName(), outDir.resolve("loss-curve.png").toFile());
+    } catch (IOException | RuntimeException | LinkageError e) {
+      // the chart is a convenience: a missing JFreeChart jar or an unwritable file must not fail the run
+      System.err.println("meshgrad: no loss-curve.png (" + e + "); the model and summary.json are written");
+    }
     out.printf(Locale.ROOT, "meshgrad: %d steps, final loss %.6f%n", training.steps(),
         training.lossHistory().length == 0 ? Double.NaN : training.lossHistory()[training.lossHistory().length - 1]);
     if (summary.has("testAccuracy")) {

@@ -74,8 +74,11 @@ class TrainAppTest {
     TrainOptions o = TrainOptions.parse(new String[] {"--data", csv.toString(), "--test", csv.toString(),
         "--format", "csv", "--label-col", "y", "--features-cols", "x1,x2", "--model", "linear", "--steps", "300",
         "--mesh", "batch=2", "--optimizer", "{\"learning_rate\": 0.5}", "--output", out.resolve("lin").toString()});
+    // a chart that cannot be written (here a folder in its place) must not fail the run
+    Files.createDirectories(out.resolve("lin").resolve("loss-curve.png"));
     ObjectNode summary = TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true,
         StandardCharsets.UTF_8));
+    assertTrue(Files.isRegularFile(out.resolve("lin").resolve("summary.json")));
     assertEquals(3.0, summary.get("coefficients").get(0).asDouble(), 0.05);
     assertEquals(-2.0, summary.get("coefficients").get(1).asDouble(), 0.05);
     assertTrue(summary.get("testRmse").asDouble() < 0.1, summary.toString());
