@@ -194,32 +194,35 @@ public final class InstanceBlock implements Serializable {
         + ", weightSum=" + weightSum + ")";
   }
 
-  // ---- raw storage, for the losses in this package (never modified) ----
+  // ---- raw storage, for the kernels of losses and models: read only, never modify ----
 
-  double[] labels() {
+  /** The labels, one per row (the block's own array: read only). */
+  public double[] labels() {
     return labels;
   }
 
-  /** Weights, or {@code null} when all are 1. */
-  double[] weights() {
+  /** The weights, one per row, or {@code null} when all are 1 (the block's own array: read only). */
+  public double[] weights() {
     return weights;
   }
 
-  /** Row-major {@code numRows x numFeatures} values, or {@code null} when sparse. */
-  double[] denseValues() {
+  /** Row-major {@code numRows x numFeatures} values, or {@code null} when sparse (read only). */
+  public double[] denseValues() {
     return denseValues;
   }
 
-  /** CSR row pointers (length {@code numRows + 1}), or {@code null} when dense. */
-  int[] rowPtr() {
+  /** CSR row pointers (length {@code numRows + 1}), or {@code null} when dense (read only). */
+  public int[] rowPtr() {
     return rowPtr;
   }
 
-  int[] colIndices() {
+  /** CSR column indices of each row's stored values, or {@code null} when dense (read only). */
+  public int[] colIndices() {
     return colIndices;
   }
 
-  double[] csrValues() {
+  /** CSR values, or {@code null} when dense (read only). */
+  public double[] csrValues() {
     return csrValues;
   }
 
