@@ -31,8 +31,8 @@ import scala.Tuple2;
  *       its sum of squares (one scalar per shard) goes to the driver, which computes the clipping
  *       transforms (job 1);</li>
  *   <li>each shard applies {@link Optimizer#applyToVariable} (weight decay, Adagrad, EMA) where it
- *       lives, on a copy of its arrays, and the new values come back to the driver for the next
- *       broadcast (the last job).</li>
+ *       lives, into new chunks for what it changes ({@link VariableShard#afterStep}), and the
+ *       new values come back to the driver for the next broadcast (the last job).</li>
  * </ol>
  * So a step is one Spark job, two with norm clipping. Everything is summed in a fixed order, so
  * results are bit-identical whatever the task timing and after retries.
