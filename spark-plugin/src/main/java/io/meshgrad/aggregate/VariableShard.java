@@ -159,7 +159,7 @@ public final class VariableShard implements Serializable {
   }
 
   /** The shard's values as they are stored. */
-  public ChunkedTensor chunkedValue() {
+  ChunkedTensor chunkedValue() {
     return value;
   }
 
@@ -170,7 +170,7 @@ public final class VariableShard implements Serializable {
   }
 
   /** The shards of the slots as they are stored, by name. */
-  public Map<String, ChunkedTensor> chunkedSlots() {
+  Map<String, ChunkedTensor> chunkedSlots() {
     return Collections.unmodifiableMap(slots);
   }
 
