@@ -30,7 +30,8 @@ PROBABILISTIC_CLASSIFIER = PREDICTOR + ("rawPredictionCol", "probabilityCol", "t
 #: Params holding JSON, which also take a Python dict.
 JSON_PARAMS = ("optimizerConfig", "learningRateSchedule")
 
-#: (mixin, Java class whose params it takes, base mixin, params PySpark's base classes declare)
+#: (mixin, Java class whose params it takes, base mixin, params whose getters and setters
+#: PySpark's base classes have). A stage class lists its params mixin before PySpark's classes.
 MIXINS = [
     ("_MeshAdagradParams", "io.meshgrad.ml.MeshAdagradRegressor", None, PREDICTOR),
     ("_MeshAdagradClassifierParams", "io.meshgrad.ml.MeshAdagradClassifier", "_MeshAdagradParams",
@@ -79,9 +80,11 @@ def generate(jvm) -> str:
         for part in java_class.split("."):
             obj = getattr(obj, part)
         stage = obj()
-        inherited = set(provided) | set(declared.get(base, ()))
-        params = [p for p in stage.params() if p.name() not in inherited]
-        declared[mixin] = inherited | {p.name() for p in params}
+        # Every Java param is declared here (PySpark's own declarations of featuresCol etc. carry
+        # other docs); getters and setters only where PySpark's base classes have none.
+        params = [p for p in stage.params() if p.name() not in declared.get(base, ())]
+        declared[mixin] = set(declared.get(base, ())) | {p.name() for p in params}
+        accessed = [p for p in params if p.name() not in provided]
         bases = base or "Params"
         out += ["", "class %s(%s):" % (mixin, bases)]
         out.append('    """Params of %s (and its model) beyond %s."""' % (
@@ -111,7 +114,7 @@ def generate(jvm) -> str:
         if seed_from_class:
             out.append("        # as the Java stages: the hash of the Java class name")
             out.append("        self._setDefault(seed=self._java_seed_default())")
-        for p in params:
+        for p in accessed:
             _, typ = converter_of(p)
             name = p.name()
             cap = name[0].upper() + name[1:]
@@ -123,7 +126,7 @@ def generate(jvm) -> str:
             ]
         out += ["", "", "class %sSetters:" % mixin[:-len("Params")],
                 '    """Setters of the %s params (estimators only)."""' % mixin]
-        for p in params:
+        for p in accessed:
             _, typ = converter_of(p)
             name = p.name()
             cap = name[0].upper() + name[1:]

@@ -78,6 +78,12 @@ class _MeshAdagradParams(Params):
         'Adagrad: constant added to the accumulator inside the square root (>= 0)',
         typeConverter=TypeConverters.toFloat,
     )
+    featuresCol: "Param[Any]" = Param(
+        Params._dummy(),
+        'featuresCol',
+        'features column name',
+        typeConverter=TypeConverters.toString,
+    )
     fitIntercept: "Param[Any]" = Param(
         Params._dummy(),
         'fitIntercept',
@@ -95,6 +101,12 @@ class _MeshAdagradParams(Params):
         'initialAccumulatorValue',
         'Adagrad: starting value of every accumulator (>= 0)',
         typeConverter=TypeConverters.toFloat,
+    )
+    labelCol: "Param[Any]" = Param(
+        Params._dummy(),
+        'labelCol',
+        'label column name',
+        typeConverter=TypeConverters.toString,
     )
     learningRate: "Param[Any]" = Param(
         Params._dummy(),
@@ -137,6 +149,12 @@ class _MeshAdagradParams(Params):
         'optimizerConfig',
         'a whole Keras Adagrad config as JSON (get_config() output or {"class_name": "Adagrad", "config": {...}}). When set it wins over learningRate, learningRateSchedule, initialAccumulatorValue, epsilon, weightDecay, clipNorm, clipValue, globalClipNorm, useEma, emaMomentum and emaOverwriteFrequency',
         typeConverter=to_json_string,
+    )
+    predictionCol: "Param[Any]" = Param(
+        Params._dummy(),
+        'predictionCol',
+        'prediction column name',
+        typeConverter=TypeConverters.toString,
     )
     regParam: "Param[Any]" = Param(
         Params._dummy(),
@@ -195,7 +213,7 @@ class _MeshAdagradParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, emaMomentum=0.99, epsilon=1e-07, fitIntercept=True, initialAccumulatorValue=0.1, learningRate=0.001, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', regParam=0.0, resume=False, tol=0.0, useEma=False, validationTol=0.0)
+        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.1, labelCol='label', learningRate=0.001, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, tol=0.0, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 
@@ -459,10 +477,28 @@ class _MeshAdagradClassifierParams(_MeshAdagradParams):
         'logistic (gives probabilities) or hinge (a linear SVM: labels 0 and 1 only, and no probability column)',
         typeConverter=TypeConverters.toString,
     )
+    probabilityCol: "Param[Any]" = Param(
+        Params._dummy(),
+        'probabilityCol',
+        'Column name for predicted class conditional probabilities. Note: Not all models output well-calibrated probability estimates! These probabilities should be treated as confidences, not precise probabilities',
+        typeConverter=TypeConverters.toString,
+    )
+    rawPredictionCol: "Param[Any]" = Param(
+        Params._dummy(),
+        'rawPredictionCol',
+        'raw prediction (a.k.a. confidence) column name',
+        typeConverter=TypeConverters.toString,
+    )
+    thresholds: "Param[Any]" = Param(
+        Params._dummy(),
+        'thresholds',
+        "Thresholds in multi-class classification to adjust the probability of predicting each class. Array must have length equal to the number of classes, with values > 0 excepting that at most one value may be 0. The class with largest value p/t is predicted, where p is the original probability of that class and t is the class's threshold",
+        typeConverter=TypeConverters.toListFloat,
+    )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(family='auto', loss='logistic')
+        self._setDefault(family='auto', loss='logistic', probabilityCol='probability', rawPredictionCol='rawPrediction')
 
     def getFamily(self) -> str:
         """The value (or default) of family."""

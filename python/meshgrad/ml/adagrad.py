@@ -1,6 +1,7 @@
 """The linear meshgrad stages: logistic regression / linear SVM and least squares, trained with
 Keras 2.13's Adagrad on a device mesh. Each class wraps the Java stage of the same name in
-``io.meshgrad.ml``; see the Java documentation and the README for the params.
+``io.meshgrad.ml``; see the Java documentation and the README for the params. The params mixin
+comes before PySpark's base classes, so that its declarations (the Java docs) win.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from meshgrad.ml._stage import MeshgradEstimator, MeshgradModel
 
 class MeshAdagradClassifier(
     MeshgradEstimator,
-    _JavaProbabilisticClassifier["MeshAdagradClassificationModel"],
     _MeshAdagradClassifierParams,
+    _JavaProbabilisticClassifier["MeshAdagradClassificationModel"],
     _MeshAdagradSetters,
     _MeshAdagradClassifierSetters,
     JavaMLWritable,
@@ -51,8 +52,8 @@ class MeshAdagradClassifier(
 
 class MeshAdagradClassificationModel(
     MeshgradModel,
-    _JavaProbabilisticClassificationModel[Vector],
     _MeshAdagradClassifierParams,
+    _JavaProbabilisticClassificationModel[Vector],
     JavaMLWritable,
     JavaMLReadable["MeshAdagradClassificationModel"],
 ):
@@ -93,8 +94,8 @@ class MeshAdagradClassificationModel(
 
 class MeshAdagradRegressor(
     MeshgradEstimator,
-    _JavaRegressor["MeshAdagradRegressionModel"],
     _MeshAdagradParams,
+    _JavaRegressor["MeshAdagradRegressionModel"],
     _MeshAdagradSetters,
     JavaMLWritable,
     JavaMLReadable["MeshAdagradRegressor"],
@@ -113,8 +114,8 @@ class MeshAdagradRegressor(
 
 class MeshAdagradRegressionModel(
     MeshgradModel,
-    _JavaRegressionModel,
     _MeshAdagradParams,
+    _JavaRegressionModel,
     JavaMLWritable,
     JavaMLReadable["MeshAdagradRegressionModel"],
 ):
