@@ -2,7 +2,8 @@
 
 Everything else is in pyproject.toml. When ``../spark-plugin/target/meshgrad-spark-<version>.jar``
 exists (``mvn -DskipTests package``), ``pip install ./python`` and ``pip wheel ./python`` copy it
-into ``meshgrad/jars/``, so the installed package finds its JVM side (``meshgrad.jar_path()``).
+into the built package's ``meshgrad/jars/`` (not into this source tree), so the installed package
+finds its JVM side (``meshgrad.jar_path()``).
 """
 
 import glob
@@ -22,14 +23,15 @@ class BuildPyWithJar(build_py):
             j for j in glob.glob(os.path.join(HERE, "..", "spark-plugin", "target", "meshgrad-spark-*.jar"))
             if not re.search(r"-(tests|sources|javadoc)\.jar$", j)
         ]
-        target = os.path.join(HERE, "meshgrad", "jars")
+        super().run()
         if jars:
+            target = os.path.join(self.build_lib, "meshgrad", "jars")
+            os.makedirs(target, exist_ok=True)
             for old in glob.glob(os.path.join(target, "*.jar")):
                 os.remove(old)
             newest = max(jars, key=os.path.getmtime)
             shutil.copy2(newest, target)
             print("bundling %s" % newest)
-        super().run()
 
 
 setup(cmdclass={"build_py": BuildPyWithJar})
