@@ -7,7 +7,7 @@ from pyspark.ml.common import _java2py
 from pyspark.ml.param import TypeConverters
 
 from meshgrad.ml import STAGES
-from meshgrad.ml._stage import to_json_string
+from meshgrad.ml._stage import SPECIAL_CONVERTERS
 
 CONVERTER_OF_JAVA_TYPE = {
     "IntParam": TypeConverters.toInt,
@@ -19,7 +19,6 @@ CONVERTER_OF_JAVA_TYPE = {
     "IntArrayParam": TypeConverters.toListInt,
     "Param": TypeConverters.toString,
 }
-JSON_PARAMS = {"optimizerConfig", "learningRateSchedule"}
 
 CLASSES = [cls for pair in STAGES for cls in pair]
 
@@ -60,7 +59,7 @@ def test_python_params_equal_java_params(spark, jvm, cls):
             assert py_default == java_default and type(py_default) is type(java_default), (
                 "default of %s: Python %r, Java %r" % (name, py_default, java_default))
         java_type = jp.getClass().getSimpleName()
-        expected = to_json_string if name in JSON_PARAMS else CONVERTER_OF_JAVA_TYPE[java_type]
+        expected = SPECIAL_CONVERTERS.get(name) or CONVERTER_OF_JAVA_TYPE[java_type]
         assert pp.typeConverter is expected, "type converter of %s (Java %s)" % (name, java_type)
 
 

@@ -27,8 +27,6 @@ OUTPUT = HERE.parent / "meshgrad" / "ml" / "_params.py"
 PREDICTOR = ("featuresCol", "labelCol", "predictionCol")
 PROBABILISTIC_CLASSIFIER = PREDICTOR + ("rawPredictionCol", "probabilityCol", "thresholds")
 
-#: Params holding JSON, which also take a Python dict.
-JSON_PARAMS = ("optimizerConfig", "learningRateSchedule")
 
 #: (mixin, Java class whose params it takes, base mixin, params whose getters and setters
 #: PySpark's base classes have). A stage class lists its params mixin before PySpark's classes.
@@ -51,10 +49,21 @@ CONVERTERS = {
 
 
 def converter_of(java_param) -> tuple:
-    """The Python type converter and value type for a Java param."""
-    if java_param.name() in JSON_PARAMS:
+    """The Python type converter (as source text) and value type for a Java param."""
+    from meshgrad.ml._stage import SPECIAL_CONVERTERS, to_json_string
+
+    special = SPECIAL_CONVERTERS.get(java_param.name())
+    if special is to_json_string:
         return "to_json_string", "str"
+    if special is not None:
+        return "TypeConverters.%s" % special.__name__, "Any"
     return CONVERTERS[java_param.getClass().getSimpleName()]
+
+
+def takes_a_dict(name) -> bool:
+    from meshgrad.ml._stage import SPECIAL_CONVERTERS, to_json_string
+
+    return SPECIAL_CONVERTERS.get(name) is to_json_string
 
 
 def generate(jvm) -> str:
@@ -130,11 +139,11 @@ def generate(jvm) -> str:
             _, typ = converter_of(p)
             name = p.name()
             cap = name[0].upper() + name[1:]
-            arg = "Any" if name in JSON_PARAMS else typ
+            arg = "Any" if takes_a_dict(name) else typ
             out += [
                 "",
                 "    def set%s(self, value: %s) -> Any:" % (cap, repr(arg) if "[" in arg else arg),
-                '        """Sets %s%s."""' % (name, " (a dict in Keras key names, or JSON)" if name in JSON_PARAMS else ""),
+                '        """Sets %s%s."""' % (name, " (a dict in Keras key names, or JSON)" if takes_a_dict(name) else ""),
                 "        return self._set(%s=value)" % name,
             ]
         out.append("")

@@ -9,7 +9,7 @@ import json
 from typing import Any, ClassVar, List
 
 from py4j.protocol import Py4JJavaError
-from pyspark.ml.param import Param, Params
+from pyspark.ml.param import Params, TypeConverters
 from pyspark.ml.util import JavaMLReadable, JavaMLReader, JavaMLWritable
 from pyspark.ml.wrapper import JavaWrapper
 from pyspark.sql import is_remote
@@ -35,6 +35,15 @@ def to_json_string(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, default=_json_scalar)
     raise TypeError("expected a dict (Keras key names) or a JSON string, got %s" % type(value).__name__)
+
+
+#: Type converters that the Java param's class does not tell: the JSON params also take a dict,
+#: and a generic Java ``Param`` whose value is not a string gets its converter here (by name).
+SPECIAL_CONVERTERS = {
+    "optimizerConfig": to_json_string,
+    "learningRateSchedule": to_json_string,
+    "initialWeights": TypeConverters.toVector,
+}
 
 
 def _json_scalar(value: Any) -> Any:
