@@ -99,9 +99,9 @@ def check_spark_versions(pyspark_version: str, jar_spark_version: str) -> None:
     if _major_minor(pyspark_version) != _major_minor(jar_spark_version):
         raise MeshgradJvmError(
             "PySpark %s cannot use %s, which was built for Spark %s: the Spark major.minor versions must"
-            " match. Install pyspark==%s (pip install 'pyspark==%s'), or use a meshgrad jar built for Spark"
+            " match. Install that PySpark (pip install 'pyspark==%s'), or use a meshgrad jar built for Spark"
             " %s.x" % (
-                pyspark_version, JAR_NAME, jar_spark_version, jar_spark_version, jar_spark_version,
+                pyspark_version, JAR_NAME, jar_spark_version, jar_spark_version,
                 ".".join(_major_minor(pyspark_version)),
             )
         )

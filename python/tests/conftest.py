@@ -1,7 +1,6 @@
 """One real local[2] SparkSession for the whole test run, with the meshgrad jar on its classpath
 (found by meshgrad.jar_path(): MESHGRAD_JAR, the bundled jar, or the clone's spark-plugin/target)."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -71,4 +70,9 @@ def mnist(spark):
 
 
 def pytest_report_header(config):
-    return "meshgrad jar: %s" % os.environ.get("MESHGRAD_JAR", "(meshgrad.jar_path())")
+    import meshgrad
+
+    try:
+        return "meshgrad package: %s; jar: %s" % (Path(meshgrad.__file__).parent, meshgrad.jar_path())
+    except meshgrad.MeshgradJvmError as e:
+        return "meshgrad jar: %s" % e

@@ -3,8 +3,10 @@
 identical predictions and params; also inside a PipelineModel."""
 
 import pytest
-from pyspark.ml import Pipeline, PipelineModel
+from pyspark.ml import Pipeline, PipelineModel, Transformer
 from pyspark.ml.feature import StandardScaler
+from pyspark.ml.param.shared import HasInputCol, HasOutputCol
+from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 
 from meshgrad.ml import (
@@ -96,9 +98,37 @@ def test_pipeline_model_saved_in_python_loads_in_python_and_java(jvm, a9a_train,
 
     in_java = jvm.org.apache.spark.ml.PipelineModel.load(path)
     assert predictions(java_transform(in_java, test)) == expected
+    in_java.write().overwrite().save(str(tmp_path / "pipeline-from-java"))
+    assert predictions(PipelineModel.load(str(tmp_path / "pipeline-from-java")).transform(test)) == expected
 
     pipeline.write().overwrite().save(str(tmp_path / "unfitted"))
     again = Pipeline.load(str(tmp_path / "unfitted"))
     assert isinstance(again.getStages()[-1], MeshAdagradClassifier)
     assert again.getStages()[-1].getLearningRate() == 0.2
+    test.unpersist()
+
+
+class CopyColumn(Transformer, HasInputCol, HasOutputCol, DefaultParamsReadable, DefaultParamsWritable):
+    """A pure-Python stage: a pipeline holding one is saved and loaded by PySpark's own code."""
+
+    def __init__(self, inputCol=None, outputCol=None):
+        super().__init__()
+        self._set(inputCol=inputCol, outputCol=outputCol)
+
+    def _transform(self, dataset):
+        return dataset.withColumn(self.getOutputCol(), dataset[self.getInputCol()])
+
+
+def test_pipeline_with_a_python_stage_saves_and_loads_in_python(a9a_train, a9a_test, tmp_path):
+    test = keyed(a9a_test).cache()
+    fitted = Pipeline(stages=[
+        CopyColumn(inputCol="features", outputCol="copied"),
+        MeshAdagradRegressor(featuresCol="copied", learningRate=0.1, maxIter=5),
+    ]).fit(a9a_train)
+    expected = predictions(fitted.transform(test))
+    fitted.write().overwrite().save(str(tmp_path / "mixed"))
+    reloaded = PipelineModel.load(str(tmp_path / "mixed"))
+    assert isinstance(reloaded.stages[0], CopyColumn)
+    assert isinstance(reloaded.stages[1], MeshAdagradRegressionModel)
+    assert predictions(reloaded.transform(test)) == expected
     test.unpersist()
