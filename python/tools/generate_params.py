@@ -96,12 +96,12 @@ def generate(jvm) -> str:
         accessed = [p for p in params if p.name() not in provided]
         bases = base or "Params"
         out += ["", "class %s(%s):" % (mixin, bases)]
-        out.append('    """Params of %s (and its model) beyond %s."""' % (
-            java_class.rsplit(".", 1)[1], base or "PySpark's predictor params"))
+        out.append('    """The params of %s and its model%s, with the Java docs and defaults."""' % (
+            java_class.rsplit(".", 1)[1], " beyond those of %s" % base if base else ""))
         out.append("")
         for p in params:
-            conv, _ = converter_of(p)
-            out.append("    %s: \"Param[Any]\" = Param(" % p.name())
+            conv, typ = converter_of(p)
+            out.append("    %s: \"Param[%s]\" = Param(" % (p.name(), typ))
             out.append("        Params._dummy(),")
             out.append("        %r," % p.name())
             out.append("        %r," % p.doc())

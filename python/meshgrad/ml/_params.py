@@ -10,201 +10,201 @@ from meshgrad.ml._stage import to_json_string
 
 
 class _MeshAdagradParams(Params):
-    """Params of MeshAdagradRegressor (and its model) beyond PySpark's predictor params."""
+    """The params of MeshAdagradRegressor and its model, with the Java docs and defaults."""
 
-    aggregationDepth: "Param[Any]" = Param(
+    aggregationDepth: "Param[int]" = Param(
         Params._dummy(),
         'aggregationDepth',
         'suggested depth for treeAggregate (>= 2)',
         typeConverter=TypeConverters.toInt,
     )
-    batchSize: "Param[Any]" = Param(
+    batchSize: "Param[int]" = Param(
         Params._dummy(),
         'batchSize',
         'rows per optimizer step (>= 0; 0 = full batch). Each epoch visits every row once',
         typeConverter=TypeConverters.toInt,
     )
-    checkpointDir: "Param[Any]" = Param(
+    checkpointDir: "Param[str]" = Param(
         Params._dummy(),
         'checkpointDir',
         'Hadoop path where the optimizer state (weights, Adagrad accumulators, EMA averages, step, loss history) is checkpointed every checkpointInterval steps, format meshgrad-checkpoint/1; the newest 3 are kept. Unset: no state checkpoints',
         typeConverter=TypeConverters.toString,
     )
-    checkpointInterval: "Param[Any]" = Param(
+    checkpointInterval: "Param[int]" = Param(
         Params._dummy(),
         'checkpointInterval',
         'set checkpoint interval (>= 1) or disable checkpoint (-1). E.g. 10 means that the sharded optimizer state (mesh with a model dimension > 1) is checkpointed every 10 steps; reliably when the SparkContext has a checkpoint directory, locally otherwise',
         typeConverter=TypeConverters.toInt,
     )
-    clipNorm: "Param[Any]" = Param(
+    clipNorm: "Param[float]" = Param(
         Params._dummy(),
         'clipNorm',
         "clip each variable's gradient to this L2 norm (> 0; unset = no clipping). At most one of clipNorm, clipValue and globalClipNorm may be set",
         typeConverter=TypeConverters.toFloat,
     )
-    clipValue: "Param[Any]" = Param(
+    clipValue: "Param[float]" = Param(
         Params._dummy(),
         'clipValue',
         'clip every gradient element to [-clipValue, clipValue] (> 0; unset = no clipping). At most one of clipNorm, clipValue and globalClipNorm may be set',
         typeConverter=TypeConverters.toFloat,
     )
-    dtype: "Param[Any]" = Param(
+    dtype: "Param[str]" = Param(
         Params._dummy(),
         'dtype',
         "floating-point type of the weights, gradients and optimizer state: float32 (Keras' default) or float64",
         typeConverter=TypeConverters.toString,
     )
-    earlyStoppingPatience: "Param[Any]" = Param(
+    earlyStoppingPatience: "Param[int]" = Param(
         Params._dummy(),
         'earlyStoppingPatience',
         'validation evaluations without improvement before training stops (>= 1)',
         typeConverter=TypeConverters.toInt,
     )
-    emaMomentum: "Param[Any]" = Param(
+    emaMomentum: "Param[float]" = Param(
         Params._dummy(),
         'emaMomentum',
         'EMA momentum m: average = m * average + (1 - m) * weights (in [0, 1])',
         typeConverter=TypeConverters.toFloat,
     )
-    emaOverwriteFrequency: "Param[Any]" = Param(
+    emaOverwriteFrequency: "Param[int]" = Param(
         Params._dummy(),
         'emaOverwriteFrequency',
         'every this many steps, overwrite the weights with their EMA (>= 1; unset = never)',
         typeConverter=TypeConverters.toInt,
     )
-    epsilon: "Param[Any]" = Param(
+    epsilon: "Param[float]" = Param(
         Params._dummy(),
         'epsilon',
         'Adagrad: constant added to the accumulator inside the square root (>= 0)',
         typeConverter=TypeConverters.toFloat,
     )
-    featuresCol: "Param[Any]" = Param(
+    featuresCol: "Param[str]" = Param(
         Params._dummy(),
         'featuresCol',
         'features column name',
         typeConverter=TypeConverters.toString,
     )
-    fitIntercept: "Param[Any]" = Param(
+    fitIntercept: "Param[bool]" = Param(
         Params._dummy(),
         'fitIntercept',
         'whether to fit an intercept term',
         typeConverter=TypeConverters.toBoolean,
     )
-    globalClipNorm: "Param[Any]" = Param(
+    globalClipNorm: "Param[float]" = Param(
         Params._dummy(),
         'globalClipNorm',
         'clip all gradients together to this global L2 norm (> 0; unset = no clipping). At most one of clipNorm, clipValue and globalClipNorm may be set',
         typeConverter=TypeConverters.toFloat,
     )
-    initialAccumulatorValue: "Param[Any]" = Param(
+    initialAccumulatorValue: "Param[float]" = Param(
         Params._dummy(),
         'initialAccumulatorValue',
         'Adagrad: starting value of every accumulator (>= 0)',
         typeConverter=TypeConverters.toFloat,
     )
-    labelCol: "Param[Any]" = Param(
+    labelCol: "Param[str]" = Param(
         Params._dummy(),
         'labelCol',
         'label column name',
         typeConverter=TypeConverters.toString,
     )
-    learningRate: "Param[Any]" = Param(
+    learningRate: "Param[float]" = Param(
         Params._dummy(),
         'learningRate',
         "Adagrad learning rate (> 0). The default is Keras' 0.001; linear models usually want 0.05 to 0.5. Ignored when learningRateSchedule or optimizerConfig is set",
         typeConverter=TypeConverters.toFloat,
     )
-    learningRateSchedule: "Param[Any]" = Param(
+    learningRateSchedule: "Param[str]" = Param(
         Params._dummy(),
         'learningRateSchedule',
         'Keras learning-rate schedule as JSON, e.g. {"class_name": "ExponentialDecay", "config": {"initial_learning_rate": 0.5, "decay_steps": 100, "decay_rate": 0.9}}; replaces learningRate. Ignored when optimizerConfig is set',
         typeConverter=to_json_string,
     )
-    maxEpochs: "Param[Any]" = Param(
+    maxEpochs: "Param[int]" = Param(
         Params._dummy(),
         'maxEpochs',
         'stop after this many passes over the training rows (>= 0; 0 = no limit besides maxIter)',
         typeConverter=TypeConverters.toInt,
     )
-    maxIter: "Param[Any]" = Param(
+    maxIter: "Param[int]" = Param(
         Params._dummy(),
         'maxIter',
         'maximum number of optimizer steps (>= 0); maxEpochs, tol and early stopping may end training sooner',
         typeConverter=TypeConverters.toInt,
     )
-    mesh: "Param[Any]" = Param(
+    mesh: "Param[str]" = Param(
         Params._dummy(),
         'mesh',
         "device mesh as name=size pairs, e.g. batch=4,model=2: the rows are split into as many partitions as the batch dimension's size, and a model dimension > 1 shards the coefficients across executors. Unset: batch=<the SparkContext's defaultParallelism>",
         typeConverter=TypeConverters.toString,
     )
-    onNonFiniteGradient: "Param[Any]" = Param(
+    onNonFiniteGradient: "Param[str]" = Param(
         Params._dummy(),
         'onNonFiniteGradient',
         'what to do with a step whose loss, gradient or updated weights hold NaN or infinity: error (fail, naming the step and the variable), skip (keep the weights from before the step, count it in the summary and go on) or propagate (let NaN through, as Keras)',
         typeConverter=TypeConverters.toString,
     )
-    optimizerConfig: "Param[Any]" = Param(
+    optimizerConfig: "Param[str]" = Param(
         Params._dummy(),
         'optimizerConfig',
         'a whole Keras Adagrad config as JSON (get_config() output or {"class_name": "Adagrad", "config": {...}}). When set it wins over learningRate, learningRateSchedule, initialAccumulatorValue, epsilon, weightDecay, clipNorm, clipValue, globalClipNorm, useEma, emaMomentum and emaOverwriteFrequency',
         typeConverter=to_json_string,
     )
-    predictionCol: "Param[Any]" = Param(
+    predictionCol: "Param[str]" = Param(
         Params._dummy(),
         'predictionCol',
         'prediction column name',
         typeConverter=TypeConverters.toString,
     )
-    regParam: "Param[Any]" = Param(
+    regParam: "Param[float]" = Param(
         Params._dummy(),
         'regParam',
         'L2 regularization strength (>= 0): the objective adds regParam/2 * ||coefficients||^2, never on the intercept',
         typeConverter=TypeConverters.toFloat,
     )
-    resume: "Param[Any]" = Param(
+    resume: "Param[bool]" = Param(
         Params._dummy(),
         'resume',
         'continue from the newest valid checkpoint in checkpointDir (a damaged newest one is skipped); the fit must have the same settings and data, and then ends exactly as an uninterrupted one',
         typeConverter=TypeConverters.toBoolean,
     )
-    seed: "Param[Any]" = Param(
+    seed: "Param[int]" = Param(
         Params._dummy(),
         'seed',
         'random seed of the mini-batch shuffle',
         typeConverter=TypeConverters.toInt,
     )
-    tol: "Param[Any]" = Param(
+    tol: "Param[float]" = Param(
         Params._dummy(),
         'tol',
         'stop when the training loss changes by at most tol * max(1, |loss|) between two steps (>= 0; 0 = never, training runs maxIter steps as in Keras)',
         typeConverter=TypeConverters.toFloat,
     )
-    useEma: "Param[Any]" = Param(
+    useEma: "Param[bool]" = Param(
         Params._dummy(),
         'useEma',
         'keep an exponential moving average (EMA) of the weights and use it as the fitted model',
         typeConverter=TypeConverters.toBoolean,
     )
-    validationIndicatorCol: "Param[Any]" = Param(
+    validationIndicatorCol: "Param[str]" = Param(
         Params._dummy(),
         'validationIndicatorCol',
         'name of a boolean column: rows where it is true are held out for validation (null counts as false). The validation loss is evaluated after every epoch (every step for full batch); training stops after earlyStoppingPatience evaluations without improvement, and the model keeps the weights of the best evaluation',
         typeConverter=TypeConverters.toString,
     )
-    validationTol: "Param[Any]" = Param(
+    validationTol: "Param[float]" = Param(
         Params._dummy(),
         'validationTol',
         'an evaluation improves on the best validation loss when best - loss > validationTol * max(loss, 0.01) (>= 0; 0 = any decrease)',
         typeConverter=TypeConverters.toFloat,
     )
-    weightCol: "Param[Any]" = Param(
+    weightCol: "Param[str]" = Param(
         Params._dummy(),
         'weightCol',
         'weight column name. If this is not set or empty, we treat all instance weights as 1.0',
         typeConverter=TypeConverters.toString,
     )
-    weightDecay: "Param[Any]" = Param(
+    weightDecay: "Param[float]" = Param(
         Params._dummy(),
         'weightDecay',
         'decoupled weight decay: w -= w * weightDecay * learningRate before each update, on the coefficients and the intercept, as Keras (>= 0; unset = none)',
@@ -463,33 +463,33 @@ class _MeshAdagradSetters:
 
 
 class _MeshAdagradClassifierParams(_MeshAdagradParams):
-    """Params of MeshAdagradClassifier (and its model) beyond _MeshAdagradParams."""
+    """The params of MeshAdagradClassifier and its model beyond those of _MeshAdagradParams, with the Java docs and defaults."""
 
-    family: "Param[Any]" = Param(
+    family: "Param[str]" = Param(
         Params._dummy(),
         'family',
         'auto, binomial or multinomial: binomial fits one coefficient vector (labels 0 and 1), multinomial one per class (softmax); auto chooses binomial for 2 classes, else multinomial',
         typeConverter=TypeConverters.toString,
     )
-    loss: "Param[Any]" = Param(
+    loss: "Param[str]" = Param(
         Params._dummy(),
         'loss',
         'logistic (gives probabilities) or hinge (a linear SVM: labels 0 and 1 only, and no probability column)',
         typeConverter=TypeConverters.toString,
     )
-    probabilityCol: "Param[Any]" = Param(
+    probabilityCol: "Param[str]" = Param(
         Params._dummy(),
         'probabilityCol',
         'Column name for predicted class conditional probabilities. Note: Not all models output well-calibrated probability estimates! These probabilities should be treated as confidences, not precise probabilities',
         typeConverter=TypeConverters.toString,
     )
-    rawPredictionCol: "Param[Any]" = Param(
+    rawPredictionCol: "Param[str]" = Param(
         Params._dummy(),
         'rawPredictionCol',
         'raw prediction (a.k.a. confidence) column name',
         typeConverter=TypeConverters.toString,
     )
-    thresholds: "Param[Any]" = Param(
+    thresholds: "Param[List[float]]" = Param(
         Params._dummy(),
         'thresholds',
         "Thresholds in multi-class classification to adjust the probability of predicting each class. Array must have length equal to the number of classes, with values > 0 excepting that at most one value may be 0. The class with largest value p/t is predicted, where p is the original probability of that class and t is the class's threshold",
