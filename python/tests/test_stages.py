@@ -144,3 +144,14 @@ def test_a_model_without_summary_says_so(a9a_train, tmp_path):
     assert not loaded.hasSummary
     with pytest.raises(RuntimeError, match="No training summary available for this MeshAdagradRegressionModel"):
         loaded.summary
+
+
+def test_spark_conf_defaults_apply_to_params_python_did_not_set(spark, a9a_train):
+    """Python passes its defaults to Java as defaults, not as set values, so the documented
+    spark.meshgrad.<param> conf keys still apply; a value set in Python still wins."""
+    spark.conf.set("spark.meshgrad.maxIter", "3")
+    try:
+        assert MeshAdagradRegressor().fit(a9a_train).summary.totalIterations == 3
+        assert MeshAdagradRegressor(maxIter=4).fit(a9a_train).summary.totalIterations == 4
+    finally:
+        spark.conf.unset("spark.meshgrad.maxIter")
