@@ -10,7 +10,7 @@ from typing import Any, ClassVar, List
 
 from py4j.protocol import Py4JJavaError
 from pyspark.ml.param import Params, TypeConverters
-from pyspark.ml.util import JavaMLReadable, JavaMLReader, JavaMLWritable
+from pyspark.ml.util import JavaMLReader
 from pyspark.ml.wrapper import JavaWrapper
 from pyspark.sql import is_remote
 
