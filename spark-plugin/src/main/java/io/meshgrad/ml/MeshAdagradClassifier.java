@@ -2,6 +2,7 @@ package io.meshgrad.ml;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
@@ -18,6 +19,7 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -148,11 +150,19 @@ public class MeshAdagradClassifier
     if (attribute instanceof NominalAttribute nominal && nominal.getNumValues().isDefined()) {
       return Math.max(2, (Integer) nominal.getNumValues().get());
     }
-    Row row = df.agg(max(col(Fitting.quote(labelCol)).cast("double"))).head();
+    // Checked here on the driver, before any row is read for training: one small aggregation.
+    Column label = col(Fitting.quote(labelCol)).cast("double");
+    Row row = df.agg(max(label), min(label)).head();
     if (row.isNullAt(0)) {
       return 2; // no (non-null) labels: the training data check reports it
     }
     double largest = row.getDouble(0);
+    double smallest = row.getDouble(1);
+    if (!(smallest >= 0)) {
+      throw new IllegalArgumentException("labels must be class indices 0, 1, ..., K-1, but the smallest value in"
+          + " label column '" + labelCol + "' is " + smallest
+          + (smallest == -1 ? " (LIBSVM's -1/+1 labels: map -1 to 0 first)" : ""));
+    }
     if (!(largest >= 0) || largest != Math.rint(largest) || Double.isInfinite(largest)) {
       throw new IllegalArgumentException("labels must be class indices 0, 1, ..., K-1, but the largest value in"
           + " label column '" + labelCol + "' is " + largest);
