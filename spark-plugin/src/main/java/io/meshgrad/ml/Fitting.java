@@ -152,10 +152,16 @@ final class Fitting {
     return b.build();
   }
 
+  /**
+   * The trainer's settings; {@code regParam} and {@code elasticNetParam} {@code a} become the L2
+   * strength {@code (1 - a) regParam} and the L1 strength {@code a regParam}, as MLlib splits them.
+   */
   static MeshTrainer.Settings settings(MeshAdagradParams p, Mesh mesh) {
+    double a = p.getElasticNetParam();
+    double l2 = a == 0 ? p.getRegParam() : (1 - a) * p.getRegParam();
     return new MeshTrainer.Settings(mesh, DType.parse(p.getDtype()), p.getMaxIter(), p.getMaxEpochs(),
-        p.getBatchSize(), p.getSeed(), p.getFitIntercept(), p.getRegParam(), p.getTol(), p.getAggregationDepth(),
-        p.getCheckpointInterval());
+        p.getBatchSize(), p.getSeed(), p.getFitIntercept(), l2, p.getTol(), p.getAggregationDepth(),
+        p.getCheckpointInterval(), a * p.getRegParam());
   }
 
   /** The weight column, or null when unset or empty. */

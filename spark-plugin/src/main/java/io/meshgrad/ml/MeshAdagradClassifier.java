@@ -101,6 +101,33 @@ public class MeshAdagradClassifier
   }
 
   /**
+   * Sets the binary prediction threshold on the probability of class 1 (in [0, 1], default 0.5),
+   * clearing {@code thresholds}, as MLlib's {@code LogisticRegression}.
+   */
+  public MeshAdagradClassifier setThreshold(double value) {
+    Thresholds.setThreshold(this, threshold(), thresholds(), value);
+    return this;
+  }
+
+  /** Sets one threshold per class (Spark's {@code thresholds}), clearing {@code threshold}. */
+  @Override
+  public MeshAdagradClassifier setThresholds(double[] value) {
+    Thresholds.setThresholds(this, threshold(), thresholds(), value);
+    return this;
+  }
+
+  /** The binary threshold: implied by {@code thresholds} when they are set, else {@code threshold}. */
+  public double getThreshold() {
+    return Thresholds.threshold(this, threshold(), thresholds());
+  }
+
+  /** {@code thresholds}, or {@code [1 - threshold, threshold]} when only {@code threshold} is set. */
+  @Override
+  public double[] getThresholds() {
+    return Thresholds.thresholds(this, threshold(), thresholds());
+  }
+
+  /**
    * Trains on {@code dataset} (Spark's {@code fit} calls this after checking the schema).
    *
    * @throws IllegalArgumentException for invalid params, columns or rows
@@ -124,6 +151,15 @@ public class MeshAdagradClassifier
           + p.getLabelCol() + "' has " + numClasses + "; use family=multinomial or auto");
     }
     boolean multinomial = !hinge && (family.equals("multinomial") || numClasses > 2);
+    if ((multinomial || hinge) && p.isSet(p.threshold())) {
+      throw new IllegalArgumentException("threshold (" + p.getOrDefault(p.threshold()) + ") applies to binomial"
+          + " logistic models, but this fit is " + (hinge ? "a hinge-loss (linear SVM) model" : "multinomial with "
+          + numClasses + " classes") + (hinge ? "; clear it" : "; use thresholds, one value per class"));
+    }
+    if (p.isDefined(p.thresholds()) && p.getOrDefault(p.thresholds()).length != numClasses) {
+      throw new IllegalArgumentException("thresholds must hold one value per class: " + numClasses + " classes in"
+          + " label column '" + p.getLabelCol() + "', got " + p.getOrDefault(p.thresholds()).length + " thresholds");
+    }
     BlockLoss loss = hinge ? new HingeLoss()
         : multinomial ? new MultinomialLogisticLoss(numClasses) : new BinaryLogisticLoss();
     TrainingResult r = Fitting.train(p, df, p.getFeaturesCol(), p.getLabelCol(), loss);
@@ -182,6 +218,7 @@ public class MeshAdagradClassifier
    */
   @Override
   public StructType transformSchema(StructType schema) {
+    Thresholds.checkConsistency(this, threshold(), thresholds());
     Fitting.checkColumns(this, schema);
     if (getLoss().equals("hinge") && !getProbabilityCol().isEmpty()) {
       return copy(new ParamMap().put(probabilityCol(), "")).transformSchema(schema);

@@ -49,9 +49,18 @@ public interface MeshAdagradParams extends Params {
     return meshgradParams().tol;
   }
 
-  /** L2 strength on the coefficients ({@code >= 0}, default 0). */
+  /** Regularization strength on the coefficients ({@code >= 0}, default 0); see {@link #elasticNetParam()}. */
   default DoubleParam regParam() {
     return meshgradParams().regParam;
+  }
+
+  /**
+   * The ElasticNet mixing parameter {@code a} in [0, 1] (default 0): the objective adds {@code
+   * regParam * (a ||w||_1 + (1 - a)/2 ||w||^2)}, as MLlib; the L1 part's gradient is {@code
+   * regParam * a * sign(w)}, as Keras' {@code L1L2} regularizer, so weights do not become exactly 0.
+   */
+  default DoubleParam elasticNetParam() {
+    return meshgradParams().elasticNetParam;
   }
 
   /** Whether to fit an intercept (default true). */
@@ -206,6 +215,11 @@ public interface MeshAdagradParams extends Params {
     return (Double) getOrDefault(regParam());
   }
 
+  /** The value (or default) of {@link #elasticNetParam()}. */
+  default double getElasticNetParam() {
+    return (Double) getOrDefault(elasticNetParam());
+  }
+
   /** The value (or default) of {@link #fitIntercept()}; throws if neither is defined. */
   default boolean getFitIntercept() {
     return (Boolean) getOrDefault(fitIntercept());
@@ -350,6 +364,7 @@ public interface MeshAdagradParams extends Params {
     final IntParam maxIter;
     final DoubleParam tol;
     final DoubleParam regParam;
+    final DoubleParam elasticNetParam;
     final BooleanParam fitIntercept;
     final IntParam aggregationDepth;
     final IntParam checkpointInterval;
@@ -380,6 +395,8 @@ public interface MeshAdagradParams extends Params {
     final Param<String> family;
     /** Classifier stages only, else null. */
     final Param<String> loss;
+    /** Classifier stages only, else null. */
+    final DoubleParam threshold;
 
     /**
      * Creates the params of {@code owner} and sets their defaults on it.
@@ -397,9 +414,15 @@ public interface MeshAdagradParams extends Params {
               + " 0 = never, training runs maxIter steps as in Keras)",
           Validators.finiteAtLeast("tol", 0));
       regParam = new DoubleParam(owner, "regParam",
-          "L2 regularization strength (>= 0): the objective adds regParam/2 * ||coefficients||^2, never"
-              + " on the intercept",
+          "regularization strength (>= 0): the objective adds regParam * (elasticNetParam * ||coefficients||_1"
+              + " + (1 - elasticNetParam)/2 * ||coefficients||^2), never on the intercept",
           Validators.finiteAtLeast("regParam", 0));
+      elasticNetParam = new DoubleParam(owner, "elasticNetParam",
+          "the ElasticNet mixing parameter, in range [0, 1]. For alpha = 0, the penalty is an L2 penalty. For"
+              + " alpha = 1, it is an L1 penalty. The L1 part's gradient is regParam * alpha * sign(w), as Keras'"
+              + " L1L2 regularizer adds it: Adagrad with this subgradient does not set weights exactly to 0"
+              + " (unlike MLlib's OWLQN)",
+          Validators.inUnitInterval("elasticNetParam"));
       fitIntercept = new BooleanParam(owner, "fitIntercept", "whether to fit an intercept term");
       aggregationDepth = new IntParam(owner, "aggregationDepth",
           "suggested depth for treeAggregate (>= 2)", Validators.intAtLeast("aggregationDepth", 2));
@@ -506,13 +529,20 @@ public interface MeshAdagradParams extends Params {
             "logistic (gives probabilities) or hinge (a linear SVM: labels 0 and 1 only, and no"
                 + " probability column)",
             Validators.oneOf("loss", List.of("logistic", "hinge")));
+        threshold = new DoubleParam(owner, "threshold",
+            "threshold in binary classification prediction, in range [0, 1]: prediction 1 when the probability"
+                + " of class 1 is > threshold. With thresholds set too, they must agree (threshold = 1 / (1 +"
+                + " thresholds(0) / thresholds(1))). Binomial logistic models only",
+            Validators.inUnitInterval("threshold"));
       } else {
         family = null;
         loss = null;
+        threshold = null;
       }
       owner.setDefault(maxIter, 100);
       owner.setDefault(tol, 0.0);
       owner.setDefault(regParam, 0.0);
+      owner.setDefault(elasticNetParam, 0.0);
       owner.setDefault(fitIntercept, true);
       owner.setDefault(aggregationDepth, 2);
       owner.setDefault(checkpointInterval, 10);
@@ -532,6 +562,7 @@ public interface MeshAdagradParams extends Params {
       if (classifier) {
         owner.setDefault(family, "auto");
         owner.setDefault(loss, "logistic");
+        owner.setDefault(threshold, 0.5);
       }
     }
 
@@ -540,7 +571,7 @@ public interface MeshAdagradParams extends Params {
      * hyperparameter, no column name.
      */
     List<Param<?>> configurable() {
-      List<Param<?>> out = new ArrayList<>(List.of(maxIter, tol, regParam, fitIntercept, aggregationDepth,
+      List<Param<?>> out = new ArrayList<>(List.of(maxIter, tol, regParam, elasticNetParam, fitIntercept, aggregationDepth,
           checkpointInterval, seed, learningRate, learningRateSchedule, initialAccumulatorValue, epsilon,
           weightDecay, clipNorm, clipValue, globalClipNorm, useEma, emaMomentum, emaOverwriteFrequency,
           optimizerConfig, mesh, batchSize, maxEpochs, dtype, earlyStoppingPatience, validationTol,
@@ -548,6 +579,7 @@ public interface MeshAdagradParams extends Params {
       if (family != null) {
         out.add(family);
         out.add(loss);
+        out.add(threshold);
       }
       return Collections.unmodifiableList(out);
     }

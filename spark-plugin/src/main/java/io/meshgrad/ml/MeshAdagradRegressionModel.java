@@ -8,6 +8,7 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
 
 /** A linear regression model fitted by {@link MeshAdagradRegressor}: {@code prediction = w.x + b}. */
 public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdagradRegressionModel>
@@ -69,6 +70,15 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
   @Override
   public double predict(Vector features) {
     return data.weights().margins(features)[0];
+  }
+
+  /**
+   * Evaluates the model on {@code dataset} (which needs the features and label columns, and the
+   * weight column when {@code weightCol} is set), with the metric names of MLlib's {@code
+   * LinearRegressionSummary}.
+   */
+  public MeshAdagradRegressionSummary evaluate(Dataset<?> dataset) {
+    return MeshAdagradRegressionSummary.of(this, dataset);
   }
 
   /** Whether this model has a training summary (a fitted one has; a loaded one has not). */

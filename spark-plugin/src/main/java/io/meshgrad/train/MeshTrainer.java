@@ -44,11 +44,17 @@ public final class MeshTrainer {
    * @param maxEpochs stop after this many passes over the data as well ({@code <= 0}: no limit)
    * @param batchSize rows per step, 0 for the full batch
    * @param tol stop when the relative change of the loss between steps is below this (0: never)
+   * @param regParam L2 strength on the coefficients: {@code (regParam/2) ||w||^2}
    * @param checkpointInterval truncate lineage every this many steps (-1 never)
+   * @param l1 L1 strength on the coefficients: {@code l1 ||w||_1}, gradient {@code l1 * sign(w)}
+   *     (see {@link io.meshgrad.aggregate.Penalty})
    */
   public record Settings(Mesh mesh, DType dtype, long maxSteps, long maxEpochs, int batchSize, long seed,
-      boolean fitIntercept, double regParam, double tol, int aggregationDepth, int checkpointInterval) {
+      boolean fitIntercept, double regParam, double tol, int aggregationDepth, int checkpointInterval, double l1) {
     public Settings {
+      if (!(Double.isFinite(l1) && l1 >= 0)) {
+        throw new IllegalArgumentException("l1 must be a finite number >= 0, got " + l1);
+      }
       if (maxSteps < 0) {
         throw new IllegalArgumentException("maxSteps must be >= 0, got " + maxSteps);
       }
@@ -58,6 +64,13 @@ public final class MeshTrainer {
       if (!(tol >= 0)) {
         throw new IllegalArgumentException("tol must be >= 0, got " + tol);
       }
+    }
+
+    /** Without L1. */
+    public Settings(Mesh mesh, DType dtype, long maxSteps, long maxEpochs, int batchSize, long seed,
+        boolean fitIntercept, double regParam, double tol, int aggregationDepth, int checkpointInterval) {
+      this(mesh, dtype, maxSteps, maxEpochs, batchSize, seed, fitIntercept, regParam, tol, aggregationDepth,
+          checkpointInterval, 0.0);
     }
 
     /** Full batch, float32, intercept, no regularisation, depth 2, checkpoint every 10 steps. */
@@ -154,6 +167,7 @@ public final class MeshTrainer {
     LinearModelLoss validation = null;
     objective.bindSteps(optimizer);
     objective.setAggregationDepth(s.aggregationDepth());
+    objective.setL1(s.l1());
     int[] shape = objective.coefficientShape();
     Tensor coef0 = Tensor.zeros(s.dtype(), shape);
     Tensor intercept0 = Tensor.zeros(s.dtype(), blockLoss.numOutputs());
@@ -166,6 +180,7 @@ public final class MeshTrainer {
         validation = new LinearModelLoss(es.validation(), blockLoss,
             BatchPlan.fullBatch(es.validation().rowsPerPartition()), s.fitIntercept(), s.regParam());
         validation.setAggregationDepth(s.aggregationDepth());
+        validation.setL1(s.l1());
       }
       if (sharded) {
         runtime = MeshRuntime.create(spark, s.mesh()).setAggregationDepth(s.aggregationDepth())
