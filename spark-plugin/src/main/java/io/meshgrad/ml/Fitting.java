@@ -52,6 +52,7 @@ final class Fitting {
    * @throws IllegalArgumentException naming the key when its value does not parse or is invalid
    */
   static <S extends MeshAdagradParams> S withConfDefaults(S stage, SparkSession spark) {
+    stage.meshgradParams().fromConf.clear();
     for (Param<?> p : stage.meshgradParams().configurable()) {
       if (stage.isSet(p)) {
         continue;
@@ -64,6 +65,7 @@ final class Fitting {
           @SuppressWarnings("unchecked")
           Param<Object> param = (Param<Object>) p;
           stage.set(param, value);
+          stage.meshgradParams().fromConf.add(p.name());
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("Spark conf " + key + "=" + raw.get() + " is invalid: " + e.getMessage(),
               e);
@@ -224,7 +226,9 @@ final class Fitting {
       trainRows = df.filter(not(marked));
       validationRows = df.filter(marked);
     }
-    LOG.info("{}: fitting {} on mesh {}, {} steps", p.uid(), loss, mesh, settings.maxSteps());
+    List<String> fromConf = ConfDefaults.describe(p);
+    LOG.info("{}: fitting {} on mesh {}, {} steps{}", p.uid(), loss, mesh, settings.maxSteps(),
+        fromConf.isEmpty() ? "" : "; from Spark conf: " + String.join(", ", fromConf));
     LOG.debug("{}: optimizer {}, {}", p.uid(), optimizer, settings);
     try (TrainingData data = TrainingData.from(trainRows, featuresCol, labelCol, weightCol, mesh.batchSize(),
         loss::validateLabel)) {
@@ -259,6 +263,16 @@ final class Fitting {
         }
       }
     }
+  }
+
+  /**
+   * Copies the fit's params (the estimator's, with the conf defaults applied) to its model, and
+   * which of them came from the conf.
+   */
+  static void copyParams(MeshAdagradParams fit, MeshAdagradParams model) {
+    fit.copyValues(model, org.apache.spark.ml.param.ParamMap.empty());
+    model.meshgradParams().fromConf.clear();
+    model.meshgradParams().fromConf.addAll(fit.meshgradParams().fromConf);
   }
 
   static String quote(String name) {

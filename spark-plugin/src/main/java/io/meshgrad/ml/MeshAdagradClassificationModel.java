@@ -330,10 +330,20 @@ public class MeshAdagradClassificationModel
     return super.findSummaryModel();
   }
 
+  /**
+   * Spark's explanation of the param, with its source when its value comes from a {@code
+   * spark.meshgrad.<name>} Spark conf key (see the package documentation).
+   */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
+  }
+
   @Override
   public MeshAdagradClassificationModel copy(ParamMap extra) {
     MeshAdagradClassificationModel copy = copyValues(new MeshAdagradClassificationModel(uid, data), extra);
     copy.setSummary(summary);
+    copy.meshgradParams().fromConf.addAll(params.fromConf);
     return copy.setParent(parent());
   }
 

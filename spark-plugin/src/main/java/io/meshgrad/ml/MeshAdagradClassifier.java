@@ -169,7 +169,7 @@ public class MeshAdagradClassifier
     LinearWeights weights = new LinearWeights(coefficients.length / numOutputs, numOutputs, coefficients, intercept);
     MeshAdagradClassificationModel model = new MeshAdagradClassificationModel(uid(),
         new ModelData(weights.numFeatures(), numClasses, hinge ? "hinge" : "logistic", weights));
-    p.copyValues(model, ParamMap.empty());
+    Fitting.copyParams(p, model);
     model.setSummary(new MeshAdagradTrainingSummary(r));
     return model;
   }
@@ -224,6 +224,15 @@ public class MeshAdagradClassifier
       return copy(new ParamMap().put(probabilityCol(), "")).transformSchema(schema);
     }
     return super.transformSchema(schema);
+  }
+
+  /**
+   * Spark's explanation of the param, with its source when its value comes from a {@code
+   * spark.meshgrad.<name>} Spark conf key (see the package documentation).
+   */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
   }
 
   @Override

@@ -397,6 +397,8 @@ public interface MeshAdagradParams extends Params {
     final Param<String> loss;
     /** Classifier stages only, else null. */
     final DoubleParam threshold;
+    /** Names of the params a fit set from {@code spark.meshgrad.*} (on the fit's copy and its model). */
+    final java.util.Set<String> fromConf = new java.util.TreeSet<>();
 
     /**
      * Creates the params of {@code owner} and sets their defaults on it.

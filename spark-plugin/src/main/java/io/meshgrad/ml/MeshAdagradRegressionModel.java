@@ -103,10 +103,20 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
     this.summary = summary;
   }
 
+  /**
+   * Spark's explanation of the param, with its source when its value comes from a {@code
+   * spark.meshgrad.<name>} Spark conf key (see the package documentation).
+   */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
+  }
+
   @Override
   public MeshAdagradRegressionModel copy(ParamMap extra) {
     MeshAdagradRegressionModel copy = copyValues(new MeshAdagradRegressionModel(uid, data), extra);
     copy.setSummary(summary);
+    copy.meshgradParams().fromConf.addAll(params.fromConf);
     return copy.setParent(parent());
   }
 
