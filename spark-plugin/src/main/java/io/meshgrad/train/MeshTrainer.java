@@ -213,6 +213,7 @@ public final class MeshTrainer {
       long bestStep = -1;
       int sinceBest = 0;
       boolean stoppedEarly = false;
+      boolean previousSkipped = false;
       while (taken < steps) {
         long step = optimizer.iterations();
         if (runtime == null) {
@@ -241,8 +242,11 @@ public final class MeshTrainer {
           }
           store.save(TrainingCheckpoint.capture(optimizer, vars, meta));
         }
-        boolean converged = s.tol() > 0 && taken > 1
+        // a skipped step did not move the weights (and may have an infinite loss): its loss and the next one
+        // say nothing about convergence
+        boolean converged = s.tol() > 0 && taken > 1 && !previousSkipped && outcome.problem() == null
             && Math.abs(history[taken - 2] - loss) <= s.tol() * Math.max(1.0, Math.abs(loss));
+        previousSkipped = outcome.problem() != null;
         boolean last = converged || taken == steps;
         if (validation != null && ((step + 1) % plan.stepsPerEpoch() == 0 || last)) {
           Tensor[] w = modelWeights(optimizer, vars);

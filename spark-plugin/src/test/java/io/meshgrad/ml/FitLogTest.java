@@ -66,7 +66,7 @@ class FitLogTest {
     try {
       MeshAdagradClassifier clf = new MeshAdagradClassifier().setMaxIter(3).setMesh("batch=2");
       String explained = clf.explainParam(clf.learningRate());
-      assertTrue(explained.endsWith("(default: 0.001, current: 0.3 from Spark conf spark.meshgrad.learningRate)"),
+      assertTrue(explained.endsWith("(default: 0.5, current: 0.3 from Spark conf spark.meshgrad.learningRate)"),
           explained);
       assertTrue(clf.explainParams().contains(explained));
       assertFalse(clf.explainParam(clf.maxIter()).contains("Spark conf"));
