@@ -18,7 +18,9 @@ import scala.Tuple3;
  * BinaryClassificationSummary}: areaUnderROC, roc, pr and the per-threshold F-measure, precision
  * and recall, from Spark's public {@link BinaryClassificationMetrics} over the score (the
  * probability of class 1; the margin for a hinge model) with 100 bins, as MLlib's {@code
- * BinaryLogisticRegressionSummary}.
+ * BinaryLogisticRegressionSummary}. {@code BinaryClassificationMetrics} caches an RDD of its
+ * cumulative counts when it first computes them; this summary uncaches it after each call, so that
+ * evaluating leaves no cached RDD behind (a later call computes the counts again).
  */
 public class MeshAdagradBinaryClassificationSummary extends MeshAdagradClassificationSummary {
   private static final long serialVersionUID = 1L;
@@ -42,7 +44,16 @@ public class MeshAdagradBinaryClassificationSummary extends MeshAdagradClassific
     return this;
   }
 
-  private synchronized BinaryClassificationMetrics binaryMetrics() {
+  /** {@code metric} of the metrics, which are uncached afterwards. */
+  private synchronized <T> T uncached(java.util.function.Function<BinaryClassificationMetrics, T> metric) {
+    try {
+      return metric.apply(binaryMetrics());
+    } finally {
+      binaryMetrics.unpersist();
+    }
+  }
+
+  private BinaryClassificationMetrics binaryMetrics() {
     if (binaryMetrics == null) {
       JavaRDD<Tuple3<Double, Double, Double>> rows = predictions()
           .select(col(Fitting.quote(scoreCol)), label(), weight()).javaRDD()
@@ -54,32 +65,32 @@ public class MeshAdagradBinaryClassificationSummary extends MeshAdagradClassific
 
   /** Area under the ROC curve. */
   public double areaUnderROC() {
-    return binaryMetrics().areaUnderROC();
+    return uncached(BinaryClassificationMetrics::areaUnderROC);
   }
 
   /** The ROC curve: columns FPR and TPR, starting at (0, 0) and ending at (1, 1). */
   public Dataset<Row> roc() {
-    return curve(binaryMetrics().roc().toJavaRDD(), "FPR", "TPR");
+    return curve(uncached(m -> m.roc().toJavaRDD()), "FPR", "TPR");
   }
 
   /** The precision-recall curve: columns recall and precision. */
   public Dataset<Row> pr() {
-    return curve(binaryMetrics().pr().toJavaRDD(), "recall", "precision");
+    return curve(uncached(m -> m.pr().toJavaRDD()), "recall", "precision");
   }
 
   /** Columns threshold and F-Measure (beta 1). */
   public Dataset<Row> fMeasureByThreshold() {
-    return curve(binaryMetrics().fMeasureByThreshold().toJavaRDD(), "threshold", "F-Measure");
+    return curve(uncached(m -> m.fMeasureByThreshold().toJavaRDD()), "threshold", "F-Measure");
   }
 
   /** Columns threshold and precision. */
   public Dataset<Row> precisionByThreshold() {
-    return curve(binaryMetrics().precisionByThreshold().toJavaRDD(), "threshold", "precision");
+    return curve(uncached(m -> m.precisionByThreshold().toJavaRDD()), "threshold", "precision");
   }
 
   /** Columns threshold and recall. */
   public Dataset<Row> recallByThreshold() {
-    return curve(binaryMetrics().recallByThreshold().toJavaRDD(), "threshold", "recall");
+    return curve(uncached(m -> m.recallByThreshold().toJavaRDD()), "threshold", "recall");
   }
 
   private Dataset<Row> curve(JavaRDD<Tuple2<Object, Object>> points, String x, String y) {

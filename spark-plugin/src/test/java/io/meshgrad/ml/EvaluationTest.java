@@ -50,6 +50,7 @@ class EvaluationTest {
   @Test
   void binarySummaryMatchesSparkEvaluators() {
     MeshAdagradClassificationModel model = binary().fit(data);
+    int cached = MlData.spark().sparkContext().getPersistentRDDs().size();
     MeshAdagradClassificationSummary summary = model.evaluate(data);
     MeshAdagradBinaryClassificationSummary b = assertInstanceOf(MeshAdagradBinaryClassificationSummary.class, summary);
     assertSame(b, summary.asBinary());
@@ -82,6 +83,7 @@ class EvaluationTest {
     assertEquals(List.of("threshold", "F-Measure"), List.of(b.fMeasureByThreshold().columns()));
     assertTrue(b.precisionByThreshold().count() > 1);
     assertEquals(b.precisionByThreshold().count(), b.recallByThreshold().count());
+    assertEquals(cached, MlData.spark().sparkContext().getPersistentRDDs().size(), "evaluating caches nothing");
   }
 
   @Test
