@@ -98,6 +98,17 @@
  * its {@code explainParams()} names the conf key ({@code ... at fit}), and the fit's INFO log line
  * lists them.
  *
+ * <p><b>Evaluation.</b> {@code model.evaluate(df)} returns a summary with the names of MLlib's
+ * summaries ({@link io.meshgrad.ml.MeshAdagradClassificationSummary}, {@link
+ * io.meshgrad.ml.MeshAdagradBinaryClassificationSummary} for two classes, {@link
+ * io.meshgrad.ml.MeshAdagradRegressionSummary}), computed by Spark's public {@code
+ * org.apache.spark.mllib.evaluation} metrics.
+ *
+ * <p><b>Bad rows</b> are found by the pass that counts the training rows, which returns the first
+ * bad row instead of failing a task: the fit fails with one message naming the row, column and
+ * value, and Spark logs no executor error. A classifier checks its smallest and largest label on
+ * the driver first.
+ *
  * <p><b>No implicit standardization.</b> Unlike Spark's {@code LogisticRegression} and {@code
  * LinearRegression}, features (and labels) reach the optimizer exactly as given, as in Keras.
  * Compose a {@code StandardScaler} when feature scales differ. With least squares, the intercept

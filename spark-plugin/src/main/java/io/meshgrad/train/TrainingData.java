@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -162,10 +161,9 @@ public final class TrainingData implements AutoCloseable {
 
   /**
    * What the counting job found: rows per input partition, the global number of each input
-   * partition's first row, and the features size of row 0 (-1 when null) and its input partition.
+   * partition's first row, and the features size of row 0 (-1 when null).
    */
-  private record InputScan(
-      long[] counts, long[] starts, long numRows, int firstSize, int firstPartition) {
+  private record InputScan(long[] counts, long[] starts, long numRows, int firstSize) {
 
     /** From the scan of each input partition. */
     static InputScan of(List<RowScan.Result> counted) {
@@ -173,18 +171,18 @@ public final class TrainingData implements AutoCloseable {
       long[] starts = new long[counted.size()];
       long total = 0;
       int firstSize = -1;
-      int firstPartition = -1;
+      boolean found = false;
       for (int ip = 0; ip < counts.length; ip++) {
         starts[ip] = total;
         RowScan.Result scan = counted.get(ip);
         counts[ip] = scan.count;
         total += counts[ip];
-        if (firstPartition < 0 && counts[ip] > 0) {
-          firstPartition = ip;
+        if (!found && counts[ip] > 0) {
+          found = true;
           firstSize = scan.referencePosition == 0 ? scan.referenceSize : -1;
         }
       }
-      return new InputScan(counts, starts, total, firstSize, firstPartition);
+      return new InputScan(counts, starts, total, firstSize);
     }
   }
 
