@@ -232,7 +232,7 @@ public class MeshAdagradClassificationModel
    * MeshAdagradClassificationSummary}.
    */
   public MeshAdagradClassificationSummary evaluate(Dataset<?> dataset) {
-    return MeshAdagradClassificationSummary.of(this, dataset);
+    return MeshAdagradClassificationSummary.of(this, dataset, !isHinge());
   }
 
   /** The raw prediction of one row (see the class comment). */

@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.lit;
 
 import java.io.Serializable;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.mllib.evaluation.MulticlassMetrics;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -45,19 +47,23 @@ public class MeshAdagradClassificationSummary implements Serializable {
   }
 
   /**
-   * The summary of {@code model} on {@code dataset}: its predictions, then MLlib's metrics; binary
-   * (roc, pr, areaUnderROC) when the model has 2 classes. The score of the binary metrics is the
-   * probability of class 1, or for a model without probabilities (hinge) its rawPrediction of class 1.
+   * The summary of {@code model} (any meshgrad classification model) on {@code dataset}: its
+   * predictions, then MLlib's metrics; binary (roc, pr, areaUnderROC) when the model has 2 classes.
+   * The score of the binary metrics is the probability of class 1, or for a model without
+   * probabilities its rawPrediction of class 1.
    *
+   * @param model a classification model that implements {@link MeshAdagradParams}
+   * @param givesProbabilities whether the model fills a probability column (false for hinge)
    * @throws IllegalArgumentException naming the column when the label or weight column is missing
    */
-  static MeshAdagradClassificationSummary of(MeshAdagradClassificationModel model, Dataset<?> dataset) {
-    String weightCol = Fitting.weightCol(model);
+  static MeshAdagradClassificationSummary of(ProbabilisticClassificationModel<Vector, ?> model, Dataset<?> dataset,
+      boolean givesProbabilities) {
+    String weightCol = Fitting.weightCol((MeshAdagradParams) model);
     requireColumns(dataset, model.getLabelCol(), weightCol);
     Dataset<Row> predictions = model.transform(dataset);
     String w = weightCol == null ? "" : weightCol;
     if (model.numClasses() == 2) {
-      boolean probability = !model.isHinge() && !model.getProbabilityCol().isEmpty();
+      boolean probability = givesProbabilities && !model.getProbabilityCol().isEmpty();
       String scoreCol = probability ? model.getProbabilityCol() : model.getRawPredictionCol();
       return new MeshAdagradBinaryClassificationSummary(predictions, model.getPredictionCol(), model.getLabelCol(),
           w, scoreCol);

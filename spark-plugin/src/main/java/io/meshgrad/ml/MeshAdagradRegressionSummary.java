@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.lit;
 
 import java.io.Serializable;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.regression.RegressionModel;
 import org.apache.spark.mllib.evaluation.RegressionMetrics;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -42,15 +44,17 @@ public class MeshAdagradRegressionSummary implements Serializable {
   }
 
   /**
-   * The summary of {@code model} on {@code dataset}.
+   * The summary of {@code model} (any meshgrad regression model) on {@code dataset}.
    *
+   * @param model a regression model that implements {@link MeshAdagradParams}
    * @throws IllegalArgumentException naming the column when the label or weight column is missing
    */
-  static MeshAdagradRegressionSummary of(MeshAdagradRegressionModel model, Dataset<?> dataset) {
-    String weightCol = Fitting.weightCol(model);
+  static MeshAdagradRegressionSummary of(RegressionModel<Vector, ?> model, Dataset<?> dataset) {
+    MeshAdagradParams params = (MeshAdagradParams) model;
+    String weightCol = Fitting.weightCol(params);
     MeshAdagradClassificationSummary.requireColumns(dataset, model.getLabelCol(), weightCol);
     return new MeshAdagradRegressionSummary(model.transform(dataset), model.getPredictionCol(), model.getLabelCol(),
-        weightCol == null ? "" : weightCol, model.numFeatures(), model.getFitIntercept());
+        weightCol == null ? "" : weightCol, model.numFeatures(), params.getFitIntercept());
   }
 
   private Column label() {
