@@ -16,8 +16,7 @@ public final class GradientSum implements Serializable {
   private final int numOutputs;
   private final double[] coefGrad;
   private final double[] interceptGrad;
-  private long[] touchedFeatures;
-  private boolean allTouched;
+  private final TouchedFeatures touched;
   private double lossSum;
   private double weightSum;
   private long count;
@@ -45,6 +44,7 @@ public final class GradientSum implements Serializable {
     this.numOutputs = numOutputs;
     this.coefGrad = coefBuffer != null ? coefBuffer : new double[length];
     this.interceptGrad = fitIntercept ? new double[numOutputs] : null;
+    this.touched = new TouchedFeatures(numFeatures);
   }
 
   /**
@@ -70,7 +70,7 @@ public final class GradientSum implements Serializable {
             ? "intercept must be an array of length " + numOutputs + " (fitIntercept), got null"
             : "intercept must be null (no fitIntercept), got an array");
     lossSum += loss.accumulate(block, coefficients, intercept, coefGrad, interceptGrad);
-    markTouched(block);
+    touched.mark(block);
     weightSum += block.weightSum();
     count += block.numRows();
     return this;
@@ -94,14 +94,7 @@ public final class GradientSum implements Serializable {
     for (int j = 0; j < coefGrad.length; j++) {
       coefGrad[j] += other.coefGrad[j];
     }
-    if (other.allTouched) {
-      allTouched = true;
-    } else if (other.touchedFeatures != null) {
-      long[] bits = touchedBits();
-      for (int w = 0; w < bits.length; w++) {
-        bits[w] |= other.touchedFeatures[w];
-      }
-    }
+    touched.merge(other.touched);
     if (interceptGrad != null) {
       for (int k = 0; k < numOutputs; k++) {
         interceptGrad[k] += other.interceptGrad[k];
@@ -153,24 +146,7 @@ public final class GradientSum implements Serializable {
    * (every row may be non-zero). Rows not listed are exactly zero.
    */
   public int[] touchedRows() {
-    if (allTouched) {
-      return null;
-    }
-    if (touchedFeatures == null) {
-      return new int[0];
-    }
-    int n = 0;
-    for (long w : touchedFeatures) {
-      n += Long.bitCount(w);
-    }
-    int[] rows = new int[n];
-    int k = 0;
-    for (int w = 0; w < touchedFeatures.length; w++) {
-      for (long bits = touchedFeatures[w]; bits != 0; bits &= bits - 1) {
-        rows[k++] = (w << 6) + Long.numberOfTrailingZeros(bits);
-      }
-    }
-    return rows;
+    return touched.rows();
   }
 
   /**
@@ -191,29 +167,6 @@ public final class GradientSum implements Serializable {
   /** The live coefficient gradient sums, row-major {@code [numFeatures, numOutputs]}. */
   public double[] coefGradView() {
     return coefGrad;
-  }
-
-  private void markTouched(InstanceBlock block) {
-    if (allTouched) {
-      return;
-    }
-    if (!block.isSparse()) {
-      allTouched = block.numRows() > 0 && numFeatures > 0;
-      return;
-    }
-    long[] bits = touchedBits();
-    int[] cols = block.colIndices();
-    int end = block.rowPtr()[block.numRows()];
-    for (int p = 0; p < end; p++) {
-      bits[cols[p] >>> 6] |= 1L << cols[p];
-    }
-  }
-
-  private long[] touchedBits() {
-    if (touchedFeatures == null) {
-      touchedFeatures = new long[(numFeatures + 63) >>> 6];
-    }
-    return touchedFeatures;
   }
 
   double[] interceptGradView() {

@@ -7,17 +7,21 @@ import static org.apache.spark.sql.functions.not;
 
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
+import io.meshgrad.model.BlockModel;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.schedule.Schedules;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.CheckpointPolicy;
 import io.meshgrad.train.EarlyStopping;
+import io.meshgrad.train.LabelValidator;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.NonFiniteGradient;
+import io.meshgrad.train.StepListener;
 import io.meshgrad.train.TrainingData;
 import io.meshgrad.train.TrainingResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -203,6 +207,34 @@ final class Fitting {
    */
   static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       BlockLoss loss) {
+    return train(p, df, featuresCol, labelCol, loss::validateLabel, loss.toString(),
+        (spark, data, optimizer, settings, controls, listener) ->
+            MeshTrainer.fit(spark, data, loss, optimizer, settings, controls, listener));
+  }
+
+  /**
+   * As {@link #train(MeshAdagradParams, Dataset, String, String, BlockLoss)}, for a {@link
+   * BlockModel} built once the number of features is known.
+   *
+   * @param labelValidator checks each label (the model's {@link BlockModel#validateLabel} rule)
+   * @param modelForFeatures the model for the data's number of features
+   */
+  static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
+      LabelValidator labelValidator, IntFunction<BlockModel> modelForFeatures) {
+    return train(p, df, featuresCol, labelCol, labelValidator, "a block model",
+        (spark, data, optimizer, settings, controls, listener) -> MeshTrainer.fit(spark, data,
+            modelForFeatures.apply(data.numFeatures()), optimizer, settings, controls, listener));
+  }
+
+  /** One fit of whichever model: {@link MeshTrainer}'s linear or block-model entry. */
+  @FunctionalInterface
+  private interface Trainer {
+    TrainingResult fit(SparkSession spark, TrainingData data, Adagrad optimizer, MeshTrainer.Settings settings,
+        MeshTrainer.Controls controls, StepListener listener);
+  }
+
+  private static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
+      LabelValidator labelValidator, String what, Trainer trainer) {
     SparkSession spark = df.sparkSession();
     checkColumns(p, df.schema());
     Mesh mesh = mesh(p, spark);
@@ -218,10 +250,10 @@ final class Fitting {
       trainRows = df.filter(not(marked));
       validationRows = df.filter(marked);
     }
-    LOG.info("{}: fitting {} on mesh {}, {} steps", p.uid(), loss, mesh, settings.maxSteps());
+    LOG.info("{}: fitting {} on mesh {}, {} steps", p.uid(), what, mesh, settings.maxSteps());
     LOG.debug("{}: optimizer {}, {}", p.uid(), optimizer, settings);
     try (TrainingData data = TrainingData.from(trainRows, featuresCol, labelCol, weightCol, mesh.batchSize(),
-        loss::validateLabel)) {
+        labelValidator)) {
       TrainingData validation = null;
       try {
         EarlyStopping es = null;
@@ -232,7 +264,7 @@ final class Fitting {
                 + " mark some rows true to validate on them, or unset validationIndicatorCol");
           }
           validation = TrainingData.from(validationRows, featuresCol, labelCol, weightCol,
-              (int) Math.min(mesh.batchSize(), n), loss::validateLabel);
+              (int) Math.min(mesh.batchSize(), n), labelValidator);
           es = new EarlyStopping(validation, p.getEarlyStoppingPatience(), p.getValidationTol());
         }
         String uid = p.uid();
@@ -243,8 +275,7 @@ final class Fitting {
           throw new IllegalArgumentException("resume is true but checkpointDir is not set: set checkpointDir to the "
               + "path of the checkpoints to continue from");
         }
-        return MeshTrainer.fit(spark, data, loss, optimizer, settings,
-            new MeshTrainer.Controls(onNonFinite, es, checkpoints),
+        return trainer.fit(spark, data, optimizer, settings, new MeshTrainer.Controls(onNonFinite, es, checkpoints),
             (step, total, epoch, value) -> LOG.debug("{}: step {}/{} (epoch {}) loss {}", uid, step, total, epoch,
                 value));
       } finally {

@@ -300,4 +300,24 @@ public final class BatchPlan implements Serializable {
     return "BatchPlan[" + kind + ", " + stepsPerEpoch + " steps/epoch, " + totalRows
         + " rows in " + rowsPerPartition.length + " partitions]";
   }
+
+  /**
+   * Checks that this plan was made for exactly these partition sizes: the number of partitions
+   * alone is not enough, as each executor would then fail on its own partition in the middle of a
+   * step.
+   *
+   * @throws IllegalArgumentException naming the first partition that differs
+   */
+  public void requireMadeFor(long[] rowsPerPartition) {
+    if (numPartitions() != rowsPerPartition.length) {
+      throw new IllegalArgumentException("batch plan is for " + numPartitions() + " partitions, the data has "
+          + rowsPerPartition.length);
+    }
+    for (int p = 0; p < rowsPerPartition.length; p++) {
+      if (rowsInPartition(p) != rowsPerPartition[p]) {
+        throw new IllegalArgumentException("batch plan is for " + rowsInPartition(p) + " rows in partition " + p
+            + ", the data has " + rowsPerPartition[p] + " (make the plan from TrainingData.rowsPerPartition())");
+      }
+    }
+  }
 }

@@ -33,29 +33,12 @@ public final class LinearModelLoss extends DatasetLoss implements AutoCloseable 
 
   public LinearModelLoss(TrainingData data, BlockLoss loss, BatchPlan plan, boolean fitIntercept, double regParam) {
     super(regParam);
-    checkPlan(plan, data.rowsPerPartition());
+    plan.requireMadeFor(data.rowsPerPartition());
     this.data = data;
     this.loss = loss;
     this.plan = plan;
     this.planBroadcast = sparkContext().broadcast(plan);
     this.fitIntercept = fitIntercept;
-  }
-
-  /**
-   * The plan must be made for exactly these partition sizes: the number of partitions alone is not
-   * enough, as each executor would then fail on its own partition in the middle of a step.
-   */
-  private static void checkPlan(BatchPlan plan, long[] rowsPerPartition) {
-    if (plan.numPartitions() != rowsPerPartition.length) {
-      throw new IllegalArgumentException("batch plan is for " + plan.numPartitions() + " partitions, the data has "
-          + rowsPerPartition.length);
-    }
-    for (int p = 0; p < rowsPerPartition.length; p++) {
-      if (plan.rowsInPartition(p) != rowsPerPartition[p]) {
-        throw new IllegalArgumentException("batch plan is for " + plan.rowsInPartition(p) + " rows in partition " + p
-            + ", the data has " + rowsPerPartition[p] + " (make the plan from TrainingData.rowsPerPartition())");
-      }
-    }
   }
 
   public BlockLoss blockLoss() {

@@ -7,6 +7,9 @@ import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.mesh.MeshRuntime;
+import io.meshgrad.model.BlockModel;
+import io.meshgrad.model.VariableSpec;
+import io.meshgrad.aggregate.DatasetLoss;
 import io.meshgrad.optimizer.GradientAndVariable;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
@@ -16,13 +19,14 @@ import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a linear model with an optimizer on a mesh. The data is split over the mesh's batch
+ * Trains a linear model or any {@link BlockModel} with an optimizer on a mesh. The data is split over the mesh's batch
  * dimension ({@link TrainingData} with {@code mesh.batchSize()} partitions). When the
  * coefficients' default layout gives a single shard (no model dimension, or one of size 1) the
  * variables are held on the driver and a step is one Spark job with no shuffle; otherwise they
@@ -137,6 +141,71 @@ public final class MeshTrainer {
    */
   public static TrainingResult fit(SparkSession spark, TrainingData data, BlockLoss blockLoss,
       Optimizer optimizer, Settings s, Controls controls, StepListener listener) {
+    int[] shape = blockLoss.numOutputs() == 1 ? new int[] {data.numFeatures()}
+        : new int[] {data.numFeatures(), blockLoss.numOutputs()};
+    List<VariableStart> starts = new ArrayList<>();
+    starts.add(new VariableStart("coefficients", Tensor.zeros(s.dtype(), shape), Layout.defaultFor(s.mesh(), shape.length)));
+    if (s.fitIntercept()) {
+      starts.add(new VariableStart("intercept", Tensor.zeros(s.dtype(), blockLoss.numOutputs()),
+          Layout.replicated(s.mesh(), 1)));
+    }
+    return run(spark, data, optimizer, s, controls, listener, starts, null,
+        (rows, plan) -> new LinearModelLoss(rows, blockLoss, plan, s.fitIntercept(), s.regParam()));
+  }
+
+  /**
+   * Fits {@code model} from its variables' initial values, as {@link #fit(SparkSession,
+   * TrainingData, BlockLoss, Optimizer, Settings, Controls, StepListener)} fits a linear model (same
+   * steps, controls and guarantees). Variable {@code v} starts at its {@linkplain
+   * VariableSpec#initializer() initializer}'s values for the seed {@code SplitMix64(settings.seed +
+   * v)}, rounded to the dtype. On a mesh with a dimension besides the batch one, each variable is
+   * laid out by its {@link VariableSpec#layout()} (or {@link Layout#defaultFor} when it names none)
+   * and the variables live on a {@link MeshRuntime} if any of them has more than one shard;
+   * otherwise (a mesh of the batch dimension alone, whatever the layouts say) they are held on the
+   * driver. {@link Settings#fitIntercept()} does not apply: the
+   * model declares its own variables. The result's {@link TrainingResult#weights()} follow {@link
+   * BlockModel#variables()}.
+   *
+   * @throws IllegalArgumentException naming the variable when a layout does not fit the mesh or
+   *     its variable's shape
+   */
+  public static TrainingResult fit(SparkSession spark, TrainingData data, BlockModel model,
+      Optimizer optimizer, Settings s, Controls controls, StepListener listener) {
+    List<VariableStart> starts = new ArrayList<>();
+    List<VariableSpec> specs = model.variables();
+    for (int v = 0; v < specs.size(); v++) {
+      VariableSpec spec = specs.get(v);
+      int[] shape = spec.shape();
+      Tensor initial = Tensor.fromDoubles(s.dtype(), spec.initializer().values(shape, SplitMix64.mix64(s.seed() + v)),
+          shape);
+      starts.add(new VariableStart(spec.name(), initial, layoutOf(spec, s.mesh())));
+    }
+    return run(spark, data, optimizer, s, controls, listener, starts, model.toString(),
+        (rows, plan) -> new ModelLoss(rows, model, plan, s.regParam()));
+  }
+
+  /** A variable to create: its name, first value and layout on the mesh. */
+  private record VariableStart(String name, Tensor initial, Layout layout) {}
+
+  private static Layout layoutOf(VariableSpec spec, Mesh mesh) {
+    int rank = spec.shape().length;
+    if (spec.layout() == null || mesh.firstNonBatchDimension().isEmpty()) {
+      return Layout.defaultFor(mesh, rank);
+    }
+    try {
+      Layout layout = Layout.of(mesh, spec.layout());
+      layout.checkShape(spec.shape());
+      return layout;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("layout " + spec.layout() + " of variable '" + spec.name() + "' does not fit"
+          + " mesh " + mesh + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The training loop shared by linear and block models. */
+  private static TrainingResult run(SparkSession spark, TrainingData data, Optimizer optimizer, Settings s,
+      Controls controls, StepListener listener, List<VariableStart> starts, String modelDescription,
+      BiFunction<TrainingData, BatchPlan, DatasetLoss> objectives) {
     long start = System.nanoTime();
     BatchPlan plan = s.batchSize() == 0
         ? BatchPlan.fullBatch(data.rowsPerPartition())
@@ -150,34 +219,28 @@ public final class MeshTrainer {
       throw new IllegalArgumentException("the validation rows have " + es.validation().numFeatures()
           + " features, the training rows " + data.numFeatures() + ": they must match");
     }
-    LinearModelLoss objective = new LinearModelLoss(data, blockLoss, plan, s.fitIntercept(), s.regParam());
-    LinearModelLoss validation = null;
+    DatasetLoss objective = objectives.apply(data, plan);
+    DatasetLoss validation = null;
     objective.bindSteps(optimizer);
     objective.setAggregationDepth(s.aggregationDepth());
-    int[] shape = objective.coefficientShape();
-    Tensor coef0 = Tensor.zeros(s.dtype(), shape);
-    Tensor intercept0 = Tensor.zeros(s.dtype(), blockLoss.numOutputs());
-    boolean sharded = Layout.defaultFor(s.mesh(), shape.length).numShards() > 1;
+    boolean sharded = starts.stream().anyMatch(v -> v.layout().numShards() > 1);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<Variable> vars = new ArrayList<>();
     MeshRuntime runtime = null;
     try {
       if (es != null) {
-        validation = new LinearModelLoss(es.validation(), blockLoss,
-            BatchPlan.fullBatch(es.validation().rowsPerPartition()), s.fitIntercept(), s.regParam());
+        validation = objectives.apply(es.validation(), BatchPlan.fullBatch(es.validation().rowsPerPartition()));
         validation.setAggregationDepth(s.aggregationDepth());
       }
       if (sharded) {
         runtime = MeshRuntime.create(spark, s.mesh()).setAggregationDepth(s.aggregationDepth())
             .setCheckpointInterval(s.checkpointInterval()).setTotalSteps(optimizer.iterations() + steps);
-        vars.add(runtime.variable("coefficients", coef0));
-        if (s.fitIntercept()) {
-          vars.add(runtime.variable("intercept", intercept0, Layout.replicated(s.mesh(), 1)));
+        for (VariableStart v : starts) {
+          vars.add(runtime.variable(v.name(), v.initial(), v.layout()));
         }
       } else {
-        vars.add(new Variable("coefficients", coef0));
-        if (s.fitIntercept()) {
-          vars.add(new Variable("intercept", intercept0));
+        for (VariableStart v : starts) {
+          vars.add(new Variable(v.name(), v.initial()));
         }
       }
       NonFiniteGradient mode = controls.onNonFinite();
@@ -189,7 +252,7 @@ public final class MeshTrainer {
       CheckpointPolicy policy = controls.checkpoints();
       CheckpointStore store = policy == null ? null
           : new CheckpointStore(policy.directory(), spark.sparkContext().hadoopConfiguration(), policy.keep());
-      ObjectNode identity = fitIdentity(s, data, optimizer, steps);
+      ObjectNode identity = fitIdentity(s, data, optimizer, steps, modelDescription);
       int taken = policy != null && policy.resume() ? resume(store, identity, optimizer, vars, history) : 0;
       long first = optimizer.iterations() - taken;
       long skipped = 0;
@@ -210,7 +273,7 @@ public final class MeshTrainer {
         history[taken++] = loss;
         if (outcome.problem() != null) {
           if (mode == NonFiniteGradient.ERROR) {
-            throw nonFinite(step + 1, outcome, java.util.Arrays.copyOf(history, taken - 1), first, plan, s,
+            throw nonFinite(step + 1, outcome, java.util.Arrays.copyOf(history, taken - 1), first, plan,
                 skipped, start);
           }
           skipped++;
@@ -248,19 +311,16 @@ public final class MeshTrainer {
           break;
         }
       }
-      Tensor coef;
-      Tensor intercept;
+      Tensor[] weights;
       if (bestWeights != null) {
-        coef = bestWeights[0];
-        intercept = s.fitIntercept() ? bestWeights[1] : null;
+        weights = bestWeights;
       } else {
         optimizer.finalizeVariableValues(vars);
-        coef = vars.get(0).read();
-        intercept = s.fitIntercept() ? vars.get(1).read() : null;
+        weights = readAll(vars);
         bestStep = -1;
       }
       long epochs = taken == 0 ? 0 : plan.epochOf(first + taken - 1) + 1;
-      return new TrainingResult(coef, intercept, java.util.Arrays.copyOf(history, taken), taken, epochs,
+      return new TrainingResult(List.of(weights), java.util.Arrays.copyOf(history, taken), taken, epochs,
           (System.nanoTime() - start) / 1e9, skipped,
           validationHistory.stream().mapToDouble(Double::doubleValue).toArray(), bestStep, stoppedEarly);
     } finally {
@@ -278,8 +338,12 @@ public final class MeshTrainer {
   // ------------------------------------------------------------------ checkpoints
 
   /** What must be the same for a checkpoint to be continued: settings, data shape and optimizer. */
-  private static ObjectNode fitIdentity(Settings s, TrainingData data, Optimizer optimizer, long steps) {
+  private static ObjectNode fitIdentity(Settings s, TrainingData data, Optimizer optimizer, long steps,
+      String modelDescription) {
     ObjectNode id = JsonNodeFactory.instance.objectNode();
+    if (modelDescription != null) {
+      id.put("model", modelDescription);
+    }
     id.put("settings", s.toString());
     id.put("plannedSteps", steps);
     id.put("rows", data.numRows());
@@ -300,8 +364,13 @@ public final class MeshTrainer {
       return 0;
     }
     ObjectNode meta = c.metadata();
-    for (String key : List.of("settings", "plannedSteps", "rows", "features", "rowsPerPartition", "optimizer")) {
-      if (meta.get(key) == null || !identity.get(key).toString().equals(meta.get(key).toString())) {
+    for (String key : List.of("model", "settings", "plannedSteps", "rows", "features", "rowsPerPartition",
+        "optimizer")) {
+      if (identity.get(key) == null && meta.get(key) == null) {
+        continue; // a linear fit's identity names no model
+      }
+      if (meta.get(key) == null || identity.get(key) == null
+          || !identity.get(key).toString().equals(meta.get(key).toString())) {
         throw new IllegalArgumentException("cannot resume from the checkpoint in " + store + ": it was written by a "
             + "fit with " + key + " " + meta.get(key) + ", this fit has " + identity.get(key));
       }
@@ -327,7 +396,7 @@ public final class MeshTrainer {
   private record Finding(String variable, String reason) {}
 
   /** Checks the loss and gradients before the update and the weights after it; restores on failure. */
-  private static StepOutcome guardedDriverStep(Optimizer optimizer, LinearModelLoss objective, List<Variable> vars) {
+  private static StepOutcome guardedDriverStep(Optimizer optimizer, DatasetLoss objective, List<Variable> vars) {
     long step = optimizer.iterations();
     Tensor[] before = readAll(vars);
     LossAndGradients lg = objective.evaluate(vars);
@@ -358,7 +427,7 @@ public final class MeshTrainer {
   }
 
   /** Checks the loss and the updated weights (the gradient stays on the executors); restores under SKIP. */
-  private static StepOutcome guardedShardedStep(Optimizer optimizer, LinearModelLoss objective, List<Variable> vars,
+  private static StepOutcome guardedShardedStep(Optimizer optimizer, DatasetLoss objective, List<Variable> vars,
       NonFiniteGradient mode) {
     Tensor[] before = readAll(vars);
     List<Variable> slots = optimizer.variables();
@@ -412,12 +481,11 @@ public final class MeshTrainer {
   }
 
   private static NonFiniteGradientException nonFinite(long step, StepOutcome outcome, double[] historyBefore,
-      long first, BatchPlan plan, Settings s, long skipped, long start) {
+      long first, BatchPlan plan, long skipped, long start) {
     Problem p = outcome.problem();
     long epochs = historyBefore.length == 0 ? 0 : plan.epochOf(first + historyBefore.length - 1) + 1;
-    TrainingResult lastGood = new TrainingResult(p.before()[0], s.fitIntercept() ? p.before()[1] : null,
-        historyBefore, historyBefore.length, epochs, (System.nanoTime() - start) / 1e9, skipped, new double[0], -1,
-        false);
+    TrainingResult lastGood = new TrainingResult(List.of(p.before()), historyBefore, historyBefore.length, epochs,
+        (System.nanoTime() - start) / 1e9, skipped, new double[0], -1, false);
     String message = "training step " + step + " is not finite: " + p.reason()
         + ". onNonFiniteGradient=error stopped training and kept the weights from before step " + step
         + " (NonFiniteGradientException.lastGood()). Lower the learning rate, clip the gradients (clipnorm,"

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The training rows of one data partition, packed as {@link InstanceBlock}s: the element type of
@@ -175,18 +176,31 @@ public final class PartitionRows implements Serializable {
     checkPlan(plan);
     checkParameters(loss.numOutputs(), coefficients, intercept, fitIntercept);
     GradientSum sums = new GradientSum(numFeatures, loss.numOutputs(), fitIntercept, coefBuffer);
+    forEachBatchBlock(plan, step, block -> sums.add(loss, block, coefficients, intercept));
+    return sums;
+  }
+
+  /**
+   * Passes {@code action} the rows this partition contributes to step {@code step} of {@code
+   * plan}, as blocks in order: the stored blocks for the full batch; for a mini-batch, its rows
+   * gathered into blocks of at most as many rows as this partition's largest block. An empty slice
+   * passes nothing.
+   *
+   * @throws IllegalArgumentException if the plan was not made for this partition's row count
+   */
+  public void forEachBatchBlock(BatchPlan plan, long step, Consumer<InstanceBlock> action) {
+    checkPlan(plan);
     if (plan.isFullBatch()) {
       for (InstanceBlock block : blocks) {
-        sums.add(loss, block, coefficients, intercept);
+        action.accept(block);
       }
-      return sums;
+      return;
     }
     int[] positions = plan.rowsFor(step, partition);
     for (int from = 0; from < positions.length; from += maxBlockRows) {
       int to = Math.min(positions.length, from + maxBlockRows);
-      sums.add(loss, gather(positions, from, to), coefficients, intercept);
+      action.accept(gather(positions, from, to));
     }
-    return sums;
   }
 
   private InstanceBlock gather(int[] positions, int from, int to) {

@@ -1,13 +1,15 @@
 package io.meshgrad.train;
 
 import io.meshgrad.tensor.Tensor;
+import java.util.List;
 
 /**
  * What a {@link MeshTrainer#fit} returns: the final weights (EMA averages when EMA is on, as
  * Keras' {@code fit} finalizes them; the best validation weights with {@link EarlyStopping}), the
  * objective of each step's batch at the weights before that step's update, and counts.
  *
- * @param intercept {@code null} when no intercept was fitted
+ * @param weights one tensor per variable, in the order of the model's variables; for a linear fit
+ *     the coefficients and then, when fitted, the intercept
  * @param steps steps taken, skipped ones included
  * @param stepsSkipped steps left out under {@link NonFiniteGradient#SKIP}
  * @param validationLossHistory the validation loss of each evaluation (empty without early
@@ -17,8 +19,7 @@ import io.meshgrad.tensor.Tensor;
  * @param stoppedEarly whether early stopping ended training before {@code maxSteps}
  */
 public record TrainingResult(
-    Tensor coefficients,
-    Tensor intercept,
+    List<Tensor> weights,
     double[] lossHistory,
     long steps,
     long epochs,
@@ -28,9 +29,30 @@ public record TrainingResult(
     long bestStep,
     boolean stoppedEarly) {
 
-  /** A result without skipped steps or validation. */
+  public TrainingResult {
+    weights = List.copyOf(weights);
+  }
+
+  /** A linear fit's result: the coefficients and the intercept ({@code null} when none was fitted). */
+  public TrainingResult(Tensor coefficients, Tensor intercept, double[] lossHistory, long steps, long epochs,
+      double wallSeconds, long stepsSkipped, double[] validationLossHistory, long bestStep, boolean stoppedEarly) {
+    this(intercept == null ? List.of(coefficients) : List.of(coefficients, intercept), lossHistory, steps, epochs,
+        wallSeconds, stepsSkipped, validationLossHistory, bestStep, stoppedEarly);
+  }
+
+  /** A linear fit's result without skipped steps or validation. */
   public TrainingResult(
       Tensor coefficients, Tensor intercept, double[] lossHistory, long steps, long epochs, double wallSeconds) {
     this(coefficients, intercept, lossHistory, steps, epochs, wallSeconds, 0, new double[0], -1, false);
+  }
+
+  /** A linear fit's coefficients: the first variable. */
+  public Tensor coefficients() {
+    return weights.get(0);
+  }
+
+  /** A linear fit's intercept (the second variable), or {@code null} when none was fitted. */
+  public Tensor intercept() {
+    return weights.size() > 1 ? weights.get(1) : null;
   }
 }

@@ -1,0 +1,137 @@
+package io.meshgrad.train;
+
+import io.meshgrad.aggregate.DatasetLoss;
+import io.meshgrad.aggregate.PartialSums;
+import io.meshgrad.aggregate.RowSums;
+import io.meshgrad.aggregate.ShippedWeights;
+import io.meshgrad.aggregate.StepJobs;
+import io.meshgrad.loss.GradientBuffers;
+import io.meshgrad.loss.TouchedFeatures;
+import io.meshgrad.model.BlockModel;
+import io.meshgrad.model.VariableSpec;
+import io.meshgrad.plugin.ExecutorMetrics;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * The objective of any {@link BlockModel} over {@link TrainingData}: the model's per-row losses
+ * averaged with the row weights, plus L2 on its {@linkplain VariableSpec#regularized() regularised}
+ * variables. Each data partition runs {@link BlockModel#accumulate} over its share of the step's
+ * batch ({@link BatchPlan}, broadcast once); the gradient of a {@linkplain
+ * VariableSpec#featureIndexed() feature-indexed} variable ships only the rows of the features the
+ * batch touched when the rows are sparse and touch few of them. Call {@link #close()} to release
+ * the plan's broadcast.
+ */
+public final class ModelLoss extends DatasetLoss implements AutoCloseable {
+  private static final long serialVersionUID = 1L;
+
+  private final transient TrainingData data;
+  private final BlockModel model;
+  private final transient Broadcast<BatchPlan> planBroadcast;
+  private transient boolean closed;
+
+  /**
+   * @throws IllegalArgumentException if the model's number of features differs from the data's, or
+   *     the plan was not made for the data's partitions
+   */
+  public ModelLoss(TrainingData data, BlockModel model, BatchPlan plan, double regParam) {
+    super(regParam);
+    if (model.numFeatures() != data.numFeatures()) {
+      throw new IllegalArgumentException("the model takes " + model.numFeatures() + " features, the rows have "
+          + data.numFeatures());
+    }
+    plan.requireMadeFor(data.rowsPerPartition());
+    this.data = data;
+    this.model = model;
+    this.planBroadcast = sparkContext().broadcast(plan);
+  }
+
+  public BlockModel model() {
+    return model;
+  }
+
+  @Override
+  public JavaRDD<PartialSums> partialSums(ShippedWeights weights, long step) {
+    BlockModel m = model;
+    Broadcast<BatchPlan> p = planBroadcast;
+    return StepJobs.map(data.rdd(), rows -> {
+      PartialSums sums = partitionSums(m, rows, p.value(), step, weights.value());
+      ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
+      return sums;
+    });
+  }
+
+  /**
+   * What one partition contributes to step {@code step}: the same code in every task and in tests.
+   * Feature-indexed gradients accumulate into reused per-thread buffers ({@link GradientBuffers});
+   * when only their touched rows are shipped, the buffers go back zeroed.
+   */
+  static PartialSums partitionSums(BlockModel m, PartitionRows rows, BatchPlan plan, long step, double[][] w) {
+    List<VariableSpec> specs = m.variables();
+    double[][] grads = new double[specs.size()][];
+    for (int v = 0; v < grads.length; v++) {
+      grads[v] = specs.get(v).featureIndexed() ? GradientBuffers.take(w[v].length) : new double[w[v].length];
+    }
+    TouchedFeatures touched = new TouchedFeatures(rows.numFeatures());
+    double[] totals = new double[2];
+    long[] count = new long[1];
+    rows.forEachBatchBlock(plan, step, block -> {
+      totals[0] += m.accumulate(block, w, grads);
+      totals[1] += block.weightSum();
+      count[0] += block.numRows();
+      touched.mark(block);
+    });
+    int[] touchedRows = touched.rows();
+    RowSums[] out = new RowSums[grads.length];
+    for (int v = 0; v < grads.length; v++) {
+      VariableSpec spec = specs.get(v);
+      int numRows = spec.shape().length == 0 ? 1 : spec.shape()[0];
+      int rowLength = Math.max(1, spec.size() / numRows);
+      if (spec.featureIndexed() && touchedRows != null && RowSums.worthHoldingAsRows(touchedRows.length, numRows)) {
+        out[v] = RowSums.ofRows(numRows, rowLength, touchedRows, takeRows(grads[v], touchedRows, rowLength));
+        GradientBuffers.giveBack(grads[v]);
+      } else {
+        out[v] = RowSums.dense(grads[v], rowLength);
+      }
+    }
+    return new PartialSums(rows.partition(), totals[0], totals[1], count[0], out);
+  }
+
+  /** Copies rows {@code rows} of {@code buffer} out and zeroes them there. */
+  private static double[] takeRows(double[] buffer, int[] rows, int rowLength) {
+    double[] out = new double[rows.length * rowLength];
+    for (int i = 0; i < rows.length; i++) {
+      int base = rows[i] * rowLength;
+      System.arraycopy(buffer, base, out, i * rowLength, rowLength);
+      java.util.Arrays.fill(buffer, base, base + rowLength, 0.0);
+    }
+    return out;
+  }
+
+  @Override
+  public int numPartitions() {
+    return data.numPartitions();
+  }
+
+  @Override
+  public boolean isRegularized(int position) {
+    return model.variables().get(position).regularized();
+  }
+
+  @Override
+  public JavaSparkContext sparkContext() {
+    return JavaSparkContext.fromSparkContext(data.rdd().context());
+  }
+
+  /** Destroys the broadcast batch plan and weights; a second call does nothing. */
+  @Override
+  public void close() {
+    super.close();
+    if (!closed) {
+      closed = true;
+      planBroadcast.destroy();
+    }
+  }
+}
