@@ -56,7 +56,11 @@ final class Fitting {
    * @throws IllegalArgumentException naming the key when its value does not parse or is invalid
    */
   static <S extends MeshAdagradParams> S withConfDefaults(S stage, SparkSession spark) {
-    for (Param<?> p : stage.meshgradParams().configurable()) {
+    List<Param<?>> configurable = new ArrayList<>(stage.meshgradParams().configurable());
+    if (stage instanceof MeshFMParams fm) {
+      configurable.addAll(fm.fmParams().configurable());
+    }
+    for (Param<?> p : configurable) {
       if (stage.isSet(p)) {
         continue;
       }
