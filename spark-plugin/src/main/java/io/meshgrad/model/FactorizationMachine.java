@@ -56,7 +56,8 @@ public final class FactorizationMachine implements BlockModel {
   private final boolean fitLinear;
   private final double initStd;
   private final ScalarMarginLoss loss;
-  private final List<VariableSpec> variables;
+  /** Rebuilt from the fields after deserialization: a task's closure then carries no records. */
+  private transient List<VariableSpec> variables;
   private final int interceptIndex;
   private final int linearIndex;
   private final int factorsIndex;
@@ -99,6 +100,21 @@ public final class FactorizationMachine implements BlockModel {
     this.fitLinear = fitLinear;
     this.initStd = initStd;
     this.loss = loss;
+    this.variables = specs();
+    this.interceptIndex = fitIntercept ? 0 : -1;
+    this.linearIndex = fitLinear ? (fitIntercept ? 1 : 0) : -1;
+    this.factorsIndex = variables.size() - 1;
+  }
+
+  @Override
+  public List<VariableSpec> variables() {
+    if (variables == null) {
+      variables = specs();
+    }
+    return variables;
+  }
+
+  private List<VariableSpec> specs() {
     List<VariableSpec> specs = new ArrayList<>(3);
     if (fitIntercept) {
       specs.add(new VariableSpec(INTERCEPT, new int[] {1}, Initializers.zeros(), false, false,
@@ -109,15 +125,7 @@ public final class FactorizationMachine implements BlockModel {
     }
     specs.add(new VariableSpec(FACTORS, new int[] {numFeatures, factorSize}, Initializers.normal(initStd), true,
         true, null));
-    this.variables = Collections.unmodifiableList(specs);
-    this.interceptIndex = fitIntercept ? 0 : -1;
-    this.linearIndex = fitLinear ? (fitIntercept ? 1 : 0) : -1;
-    this.factorsIndex = specs.size() - 1;
-  }
-
-  @Override
-  public List<VariableSpec> variables() {
-    return variables;
+    return Collections.unmodifiableList(specs);
   }
 
   @Override
@@ -389,21 +397,21 @@ public final class FactorizationMachine implements BlockModel {
   }
 
   private void checkLengths(double[][] arrays, String what) {
-    if (arrays == null || arrays.length != variables.size()) {
-      throw new IllegalArgumentException(what + " must hold " + variables.size() + " arrays (one per variable "
+    if (arrays == null || arrays.length != variables().size()) {
+      throw new IllegalArgumentException(what + " must hold " + variables().size() + " arrays (one per variable "
           + names() + "), got " + (arrays == null ? "null" : arrays.length));
     }
     for (int i = 0; i < arrays.length; i++) {
-      int size = variables.get(i).size();
+      int size = variables().get(i).size();
       if (arrays[i] == null || arrays[i].length != size) {
-        throw new IllegalArgumentException(what + " of " + variables.get(i).name() + " must have length " + size
+        throw new IllegalArgumentException(what + " of " + variables().get(i).name() + " must have length " + size
             + ", got " + (arrays[i] == null ? "null" : arrays[i].length));
       }
     }
   }
 
   private List<String> names() {
-    return variables.stream().map(VariableSpec::name).toList();
+    return variables().stream().map(VariableSpec::name).toList();
   }
 
   private double[] scratchMargins(int n) {
