@@ -12,6 +12,11 @@ import io.meshgrad.ml.MeshAdagradClassifier;
 import io.meshgrad.ml.MeshAdagradRegressionModel;
 import io.meshgrad.ml.MeshAdagradRegressor;
 import io.meshgrad.ml.MeshAdagradTrainingSummary;
+import io.meshgrad.ml.MeshFMClassificationModel;
+import io.meshgrad.ml.MeshFMClassifier;
+import io.meshgrad.ml.MeshFMRegressionModel;
+import io.meshgrad.ml.MeshFMRegressor;
+import io.meshgrad.ml.MeshFMSetters;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -90,7 +95,29 @@ public final class TrainApp {
     String mesh;
     out.printf("meshgrad: training a %s model on %s%n", o.model(), o.data());
     try (Progress progress = new Progress(out, o.steps(), 3000)) {
-      if (o.model().equals("linear")) {
+      if (o.model().equals("fm")) {
+        MeshFMClassificationModel model = configureFm(new MeshFMClassifier(), o, spark).fit(train);
+        model.write().overwrite().save(outDir.resolve("model").toString());
+        coefficients = model.linear().toArray();
+        intercept = new double[] {model.intercept()};
+        putFactors(summary, model.factors());
+        training = model.summary();
+        mesh = model.getOrDefault(model.mesh());
+        if (test != null) {
+          addClassificationMetrics(summary, model.transform(test), true, true);
+        }
+      } else if (o.model().equals("fm-regression")) {
+        MeshFMRegressionModel model = configureFm(new MeshFMRegressor(), o, spark).fit(train);
+        model.write().overwrite().save(outDir.resolve("model").toString());
+        coefficients = model.linear().toArray();
+        intercept = new double[] {model.intercept()};
+        putFactors(summary, model.factors());
+        training = model.summary();
+        mesh = model.getOrDefault(model.mesh());
+        if (test != null) {
+          addRegressionMetrics(summary, model.transform(test));
+        }
+      } else if (o.model().equals("linear")) {
         MeshAdagradRegressor est = configure(new MeshAdagradRegressor(), o, spark);
         MeshAdagradRegressionModel model = est.fit(train);
         model.write().overwrite().save(outDir.resolve("model").toString());
@@ -99,10 +126,7 @@ public final class TrainApp {
         training = model.summary();
         mesh = model.getOrDefault(model.mesh());
         if (test != null) {
-          Dataset<Row> predicted = model.transform(test);
-          RegressionEvaluator ev = new RegressionEvaluator().setLabelCol("label").setPredictionCol("prediction");
-          summary.put("testRmse", ev.setMetricName("rmse").evaluate(predicted));
-          summary.put("testR2", ev.setMetricName("r2").evaluate(predicted));
+          addRegressionMetrics(summary, model.transform(test));
         }
       } else {
         MeshAdagradClassifier est = configure(new MeshAdagradClassifier(), o, spark)
@@ -120,7 +144,7 @@ public final class TrainApp {
         training = model.summary();
         mesh = model.getOrDefault(model.mesh());
         if (test != null) {
-          addClassificationMetrics(summary, model, test);
+          addClassificationMetrics(summary, model.transform(test), !model.isHinge(), model.numClasses() == 2);
         }
       }
     }
@@ -130,7 +154,7 @@ public final class TrainApp {
     summary.put("epochs", training.epochs());
     summary.put("stepsSkipped", training.stepsSkipped());
     summary.set("lossHistory", array(training.lossHistory()));
-    summary.set("coefficients", array(coefficients));
+    summary.set(o.factorizationMachine() ? "linear" : "coefficients", array(coefficients));
     summary.set("intercept", array(intercept));
     summary.put("trainSeconds", training.wallSeconds());
     summary.put("wallSeconds", (System.nanoTime() - start) / 1e9);
@@ -166,14 +190,34 @@ public final class TrainApp {
     return est;
   }
 
-  private static void addClassificationMetrics(ObjectNode summary, MeshAdagradClassificationModel model,
-      Dataset<Row> test) {
-    Dataset<Row> predicted = model.transform(test).cache();
+  private static <T extends MeshFMSetters<T>> T configureFm(T est, TrainOptions o, SparkSession spark) {
+    return configure(est, o, spark).setFactorSize(o.factorSize()).setInitStd(o.initStd()).setFitLinear(o.fitLinear());
+  }
+
+  /** The factors {@code V} as {@code factorSize} and {@code factors} (row-major {@code [numFeatures, factorSize]}). */
+  private static void putFactors(ObjectNode summary, Matrix factors) {
+    summary.put("factorSize", factors.numCols());
+    summary.set("factors", array(rowMajor(factors)));
+  }
+
+  private static void addRegressionMetrics(ObjectNode summary, Dataset<Row> predicted) {
+    RegressionEvaluator ev = new RegressionEvaluator().setLabelCol("label").setPredictionCol("prediction");
+    summary.put("testRmse", ev.setMetricName("rmse").evaluate(predicted));
+    summary.put("testR2", ev.setMetricName("r2").evaluate(predicted));
+  }
+
+  /**
+   * Accuracy, and log loss when the model gives probabilities, and AUC when it is binary, of its
+   * predictions of {@code test}.
+   */
+  private static void addClassificationMetrics(ObjectNode summary, Dataset<Row> predictions,
+      boolean probabilities, boolean binary) {
+    Dataset<Row> predicted = predictions.cache();
     try {
       long n = predicted.count();
       long correct = predicted.filter(col("prediction").equalTo(col("label"))).count();
       summary.put("testAccuracy", (double) correct / n);
-      if (!model.isHinge()) {
+      if (probabilities) {
         double logLoss = 0;
         for (Row r : predicted.select("probability", "label").collectAsList()) {
           double p = ((Vector) r.get(0)).apply((int) r.getDouble(1));
@@ -181,7 +225,7 @@ public final class TrainApp {
         }
         summary.put("testLogLoss", logLoss / n);
       }
-      if (model.numClasses() == 2) {
+      if (binary) {
         summary.put("testAuc", new BinaryClassificationEvaluator().setRawPredictionCol("rawPrediction")
             .setLabelCol("label").setMetricName("areaUnderROC").evaluate(predicted));
       }

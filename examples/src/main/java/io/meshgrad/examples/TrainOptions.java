@@ -30,7 +30,10 @@ record TrainOptions(
     String master,
     String checkpointDir,
     boolean resume,
-    String output) {
+    String output,
+    int factorSize,
+    double initStd,
+    boolean fitLinear) {
 
   static final String USAGE = """
       usage: TrainApp --data PATH_OR_TABLE --output DIR [options]
@@ -41,7 +44,11 @@ record TrainOptions(
         --label-col NAME       label column of parquet/csv/table data (default label)
         --features-cols A,B    numeric columns assembled into the features vector (csv/parquet/table);
                                without it a vector column named 'features' is expected
-        --model M              logistic (default) | multinomial | linear | hinge
+        --model M              logistic (default) | multinomial | linear | hinge | fm (factorization machine
+                               classifier, labels 0/1 or -1/+1) | fm-regression (factorization machine, squared loss)
+        --factor-size K        fm: length of each feature's factor vector (default 8)
+        --init-std S           fm: standard deviation of the factors' normal initialization (default 0.01)
+        --no-linear            fm: leave out the linear term (MLlib's fitLinear=false)
         --mesh batch=B,model=M mesh of the fit (default batch=<default parallelism>)
         --steps N              optimizer steps (default 100)
         --epochs N             stop after N passes over the data as well (default 0: no limit)
@@ -58,7 +65,7 @@ record TrainOptions(
       """;
 
   static final List<String> FORMATS = List.of("libsvm", "parquet", "csv", "table");
-  static final List<String> MODELS = List.of("logistic", "multinomial", "linear", "hinge");
+  static final List<String> MODELS = List.of("logistic", "multinomial", "linear", "hinge", "fm", "fm-regression");
 
   static TrainOptions parse(String[] args) {
     String data = null;
@@ -80,10 +87,17 @@ record TrainOptions(
     String checkpointDir = null;
     boolean resume = false;
     String output = null;
+    int factorSize = 8;
+    double initStd = 0.01;
+    boolean fitLinear = true;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--resume")) {
         resume = true;
+        continue;
+      }
+      if (flag.equals("--no-linear")) {
+        fitLinear = false;
         continue;
       }
       if (!flag.startsWith("--")) {
@@ -112,6 +126,8 @@ record TrainOptions(
         case "--master" -> master = v;
         case "--checkpoint-dir" -> checkpointDir = v;
         case "--output" -> output = v;
+        case "--factor-size" -> factorSize = positiveInt(flag, v);
+        case "--init-std" -> initStd = nonNegativeDouble(flag, v);
         default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
       }
     }
@@ -122,11 +138,17 @@ record TrainOptions(
       throw new IllegalArgumentException("--resume needs --checkpoint-dir (where the checkpoints are)");
     }
     return new TrainOptions(data, test, format, numFeatures, labelCol, List.copyOf(featuresCols), model, mesh, steps,
-        epochs, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output);
+        epochs, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, factorSize, initStd,
+        fitLinear);
   }
 
   boolean binary() {
-    return model.equals("logistic") || model.equals("hinge");
+    return model.equals("logistic") || model.equals("hinge") || model.equals("fm");
+  }
+
+  /** Whether the model is a factorization machine. */
+  boolean factorizationMachine() {
+    return model.startsWith("fm");
   }
 
   private static String oneOf(String flag, String v, List<String> allowed) {

@@ -20,7 +20,8 @@ import org.apache.spark.sql.types.StructType;
  *       defaultParamMap} (the defaults), each value as the param's own {@code jsonEncode}, plus
  *       {@code meshgradFormat} (1). The JSON is written here rather than through Spark's
  *       {@code DefaultParamsWriter}, which is not public API.
- *   <li>{@code path/data} (models only): Parquet, one row of {@link ModelData}; never Java
+ *   <li>{@code path/data} (models only): Parquet, one row of the model's data ({@link ModelData}
+ *       for the linear models, {@link FMModelData} for factorization machines); never Java
  *       serialization.
  * </ul>
  */
@@ -29,11 +30,18 @@ final class StageWriter extends MLWriter {
   static final int FORMAT = 1;
 
   private final Params stage;
-  private final ModelData data;
+  private final StructType dataSchema;
+  private final Row data;
 
   /** @param data the model's data, or {@code null} for an estimator */
   StageWriter(Params stage, ModelData data) {
+    this(stage, ModelData.SCHEMA, data == null ? null : data.toRow());
+  }
+
+  /** @param data the model's data row of schema {@code dataSchema}, or {@code null} for an estimator */
+  StageWriter(Params stage, StructType dataSchema, Row data) {
     this.stage = stage;
+    this.dataSchema = dataSchema;
     this.data = data;
   }
 
@@ -61,7 +69,7 @@ final class StageWriter extends MLWriter {
     List<Row> line = List.of(RowFactory.create(metadata.toString()));
     sparkSession().createDataFrame(line, text).repartition(1).write().text(path + "/metadata");
     if (data != null) {
-      sparkSession().createDataFrame(List.of(data.toRow()), ModelData.SCHEMA).repartition(1).write()
+      sparkSession().createDataFrame(List.of(data), dataSchema).repartition(1).write()
           .parquet(path + "/data");
     }
   }
