@@ -33,16 +33,18 @@ final class DataCheck {
   private DataCheck() {}
 
   /** The labels a model takes. */
-  record LabelRule(String model) implements Serializable {
-    static LabelRule of(String model) {
-      return new LabelRule(model);
+  record LabelRule(String model, int numClasses) implements Serializable {
+    /** The rule of {@code --model}; {@code numClasses} > 0 limits multinomial labels to the training data's classes. */
+    static LabelRule of(String model, int numClasses) {
+      return new LabelRule(model, numClasses);
     }
 
     /** A problem with one label, or null. */
     String problem(double label) {
       boolean ok = switch (model) {
         case "logistic", "hinge" -> label == 0 || label == 1 || label == -1;
-        case "multinomial" -> label >= 0 && label == Math.rint(label) && label < Integer.MAX_VALUE;
+        case "multinomial" -> label >= 0 && label == Math.rint(label)
+            && label < (numClasses > 0 ? numClasses : Integer.MAX_VALUE);
         default -> Double.isFinite(label);
       };
       return ok ? null : "label " + number(label) + "; allowed for --model " + model + ": " + allowed();
@@ -51,7 +53,8 @@ final class DataCheck {
     String allowed() {
       return switch (model) {
         case "logistic", "hinge" -> "0 and 1, or -1 and +1";
-        case "multinomial" -> "class indices 0, 1, 2, ...";
+        case "multinomial" -> numClasses > 0 ? "the classes of the training data, 0 to " + (numClasses - 1)
+            : "class indices 0, 1, 2, ...";
         default -> "finite numbers";
       };
     }

@@ -116,10 +116,10 @@ public final class TrainApp {
   public static ObjectNode run(SparkSession spark, TrainOptions o, PrintStream out) throws IOException {
     long start = System.nanoTime();
     checkPaths(o);
-    Input trainInput = load(spark, o, "--data", o.data(), null, out);
+    Input trainInput = load(spark, o, "--data", o.data(), null, -1, out);
     Dataset<Row> train = trainInput.rows();
-    Dataset<Row> test = o.test() == null ? null : load(spark, o, "--test", o.test(), trainInput.numFeatures(), out)
-        .rows();
+    Dataset<Row> test = o.test() == null ? null
+        : load(spark, o, "--test", o.test(), trainInput.numFeatures(), trainInput.numClasses(), out).rows();
     Path outDir = Path.of(o.output());
 
     ObjectNode summary = JsonNodeFactory.instance.objectNode();
@@ -133,8 +133,6 @@ public final class TrainApp {
       if (o.model().equals("linear")) {
         MeshAdagradRegressor est = configure(new MeshAdagradRegressor(), o, spark);
         MeshAdagradRegressionModel model = est.fit(train);
-        Files.createDirectories(outDir);
-        model.write().overwrite().save(outDir.resolve("model").toString());
         coefficients = model.coefficients().toArray();
         intercept = new double[] {model.intercept()};
         training = model.summary();
@@ -145,13 +143,13 @@ public final class TrainApp {
           summary.put("testRmse", ev.setMetricName("rmse").evaluate(predicted));
           summary.put("testR2", ev.setMetricName("r2").evaluate(predicted));
         }
+        Files.createDirectories(outDir);
+        model.write().overwrite().save(outDir.resolve("model").toString());
       } else {
         MeshAdagradClassifier est = configure(new MeshAdagradClassifier(), o, spark)
             .setFamily(o.model().equals("multinomial") ? "multinomial" : "binomial")
             .setLoss(o.model().equals("hinge") ? "hinge" : "logistic");
         MeshAdagradClassificationModel model = est.fit(train);
-        Files.createDirectories(outDir);
-        model.write().overwrite().save(outDir.resolve("model").toString());
         if (model.isMultinomial()) {
           coefficients = rowMajor(model.coefficientMatrix());
           intercept = model.interceptVector().toArray();
@@ -164,6 +162,8 @@ public final class TrainApp {
         if (test != null) {
           addClassificationMetrics(summary, model, test);
         }
+        Files.createDirectories(outDir);
+        model.write().overwrite().save(outDir.resolve("model").toString());
       }
     }
     summary.put("mesh", mesh);
@@ -233,17 +233,18 @@ public final class TrainApp {
   }
 
   /** A loaded input: {@code features} and {@code label} columns, and its number of features. */
-  record Input(Dataset<Row> rows, int numFeatures) {}
+  record Input(Dataset<Row> rows, int numFeatures, int numClasses) {}
 
   /**
    * Loads and checks a data set ({@link DataCheck}): a bad row ends the run with one message naming
    * {@code flag}, the file and the row, before the fit. Binary labels -1/+1 become 0/1.
    *
    * @param trainFeatures the training data's number of features when loading the test data, else null
+   * @param trainClasses the training data's number of classes (multinomial) when loading the test data, else -1
    */
   static Input load(SparkSession spark, TrainOptions o, String flag, String where, Integer trainFeatures,
-      PrintStream out) {
-    DataCheck.LabelRule rule = DataCheck.LabelRule.of(o.model());
+      int trainClasses, PrintStream out) {
+    DataCheck.LabelRule rule = DataCheck.LabelRule.of(o.model(), trainClasses);
     Dataset<Row> df;
     DataCheck.Seen seen;
     int numFeatures;
@@ -285,7 +286,8 @@ public final class TrainApp {
       }
       df = df.withColumn("label", when(col("label").gt(0), 1.0).otherwise(0.0));
     }
-    return new Input(df.select("features", "label"), numFeatures);
+    int numClasses = seen.labels().isEmpty() ? -1 : seen.labels().last().intValue() + 1;
+    return new Input(df.select("features", "label"), numFeatures, numClasses);
   }
 
   private static Dataset<Row> read(SparkSession spark, TrainOptions o, String flag, String where) {

@@ -52,6 +52,8 @@ class CliErrorsTest {
     write("zero-index.libsvm", replace(a9a, 4, "+1 0:1 3:1"));
     write("minus-and-zero.libsvm", replace(a9a, 30, "0 3:1"));
     write("wide-test.libsvm", List.of("+1 3:1", "-1 5:1", "+1 200:1"));
+    write("classes.libsvm", List.of("0 1:1", "1 2:1", "2 1:1 2:1"));
+    write("new-class.libsvm", List.of("0 1:1", "3 2:1"));
     write("multi.libsvm", List.of("0 1:1", "1 2:1", "1.5 1:1 2:1"));
     write("good.csv", List.of("x1,x2,name,y", "1.0,2.0,a,1", "2.0,1.0,b,0", "0.5,0.5,c,1"));
     write("null.csv", List.of("x1,x2,y", "1.0,2.0,1", "2.0,1.0,0", "0.5,,1"));
@@ -151,6 +153,10 @@ class CliErrorsTest {
                 "features of the training data")),
         Arguments.of("fractional class", 1, train("multi.libsvm", "--model", "multinomial"),
             List.of("line 3: label 1.5; allowed for --model multinomial: class indices 0, 1, 2, ...")),
+        Arguments.of("test class not in training", 1,
+            train("classes.libsvm", "--model", "multinomial", "--test", in("new-class.libsvm")),
+            List.of("--test " + in("new-class.libsvm") + " line 2: label 3; allowed for --model multinomial: the"
+                + " classes of the training data, 0 to 2")),
         Arguments.of("missing label column", 1, train("good.csv", "--format", "csv", "--features-cols", "x1,x2"),
             List.of("no column 'label' (--label-col); columns are x1, x2, name, y")),
         Arguments.of("string feature column", 1,
@@ -242,7 +248,8 @@ class CliErrorsTest {
       }
     }
     cmd.addAll(List.of("-Xmx512m",
-        "-Dlog4j2.configurationFile=" + TrainAppTest.repo().resolve("conf/log4j2.properties"), "-cp", System.getProperty("java.class.path"), MeshgradCli.class.getName()));
+        "-Dlog4j2.configurationFile=" + TrainAppTest.repo().resolve("conf/log4j2.properties"), "-cp",
+        System.getProperty("java.class.path"), MeshgradCli.class.getName()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("process.out").toFile())
         .redirectError(dir.resolve("process.err").toFile()).start();
