@@ -64,8 +64,11 @@ final class DataCheck {
     }
   }
 
-  /** What a pass saw: rows, the largest LIBSVM feature index (1-based), the distinct labels (classification). */
-  record Seen(long rows, int maxFeatureIndex, TreeSet<Double> labels) {}
+  /**
+   * What a pass saw: rows, the largest LIBSVM feature index (1-based), the largest label and the
+   * distinct labels (classification; the first {@value #MAX_LABELS}).
+   */
+  record Seen(long rows, int maxFeatureIndex, double maxLabel, TreeSet<Double> labels) {}
 
   /**
    * Checks a LIBSVM file the way Spark's reader parses it (one record a line, {@code LABEL
@@ -127,6 +130,7 @@ final class DataCheck {
     final LinkedHashMap<String, Long> counts = new LinkedHashMap<>();
     final TreeSet<Double> labels = new TreeSet<>();
     int maxFeatureIndex;
+    double maxLabel = Double.NEGATIVE_INFINITY;
     long rows;
     String badFile;
     long badBlock;
@@ -138,6 +142,7 @@ final class DataCheck {
     }
 
     void label(double label, boolean keep) {
+      maxLabel = Math.max(maxLabel, label);
       if (keep && labels.size() < MAX_LABELS) {
         labels.add(label);
       }
@@ -200,15 +205,17 @@ final class DataCheck {
     }
     long total = 0;
     int maxIndex = 0;
+    double maxLabel = Double.NEGATIVE_INFINITY;
     TreeSet<Double> labels = new TreeSet<>();
     for (PartitionScan s : scans) {
       total += s.rows;
       maxIndex = Math.max(maxIndex, s.maxFeatureIndex);
+      maxLabel = Math.max(maxLabel, s.maxLabel);
       if (rule.keepsLabels()) {
         labels.addAll(s.labels);
       }
     }
-    return new Seen(total, maxIndex, labels);
+    return new Seen(total, maxIndex, maxLabel, labels);
   }
 
   /** Whether Spark's file URI {@code file} is the file the user named (then the name alone is enough). */

@@ -38,7 +38,7 @@ import org.apache.spark.sql.types.NumericType;
  * {@code --output}. {@code bin/meshgrad train} runs the same code locally with the same flags.
  *
  * <pre>
- * spark-submit --class io.meshgrad.examples.TrainApp --jars meshgrad-spark.jar meshgrad-examples.jar \
+ * spark-submit --class io.meshgrad.examples.TrainApp examples/target/meshgrad-app-VERSION.jar \
  *   --data data/a9a/a9a --test data/a9a/a9a.t --num-features 123 --output /tmp/a9a-model
  * </pre>
  */
@@ -254,6 +254,10 @@ public final class TrainApp {
           : "the " + limit + " features of the training data (--data; --num-features sets the number)";
       seen = DataCheck.libsvm(spark, flag, where, limit, limitSource, rule);
       numFeatures = limit != null ? limit : seen.maxFeatureIndex();
+      if (numFeatures == 0) {
+        throw new InputException(flag + " " + where + ": no line has a feature (LIBSVM lines are LABEL INDEX:VALUE"
+            + " ...); --num-features sets the number of features");
+      }
       df = spark.read().format("libsvm").option("numFeatures", Integer.toString(numFeatures)).load(where);
     } else {
       Dataset<Row> raw = read(spark, o, flag, where);
@@ -286,7 +290,7 @@ public final class TrainApp {
       }
       df = df.withColumn("label", when(col("label").gt(0), 1.0).otherwise(0.0));
     }
-    int numClasses = seen.labels().isEmpty() ? -1 : seen.labels().last().intValue() + 1;
+    int numClasses = o.model().equals("multinomial") ? (int) seen.maxLabel() + 1 : -1;
     return new Input(df.select("features", "label"), numFeatures, numClasses);
   }
 
