@@ -38,6 +38,8 @@ public final class MeshgradCli {
       --verbose (anywhere) to see the stack trace as well.
       """;
 
+  static final List<String> COMMANDS = List.of("replay", "demo", "train", "bench", "help");
+
   private MeshgradCli() {}
 
   public static void main(String[] args) {
@@ -45,8 +47,12 @@ public final class MeshgradCli {
   }
 
   /** Runs a command; returns 0 on success, 1 when a check or the run failed, 2 on a usage error. */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    boolean verbose = List.of(args).contains("--verbose");
+  public static int run(String[] commandLine, PrintStream out, PrintStream err) {
+    boolean verbose = List.of(commandLine).contains("--verbose");
+    String[] args = commandLine;
+    while (args.length > 0 && args[0].equals("--verbose")) {
+      args = Arrays.copyOfRange(args, 1, args.length);
+    }
     if (args.length == 0 || List.of("help", "--help", "-h").contains(args[0])) {
       (args.length == 0 ? err : out).print(USAGE);
       return args.length == 0 ? 2 : 0;
@@ -69,8 +75,6 @@ public final class MeshgradCli {
       return ErrorReport.print(command.startsWith("-") ? "meshgrad" : "meshgrad " + command, e, verbose, err);
     }
   }
-
-  static final List<String> COMMANDS = List.of("replay", "demo", "train", "bench", "help");
 
   private static int replay(String[] args, PrintStream out, PrintStream err) throws IOException {
     boolean check = false;

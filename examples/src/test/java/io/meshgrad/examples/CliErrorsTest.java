@@ -212,7 +212,7 @@ class CliErrorsTest {
   @Test
   void verbosePrintsTheStackTraceToo() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = MeshgradCli.run(new String[] {"replay", "--verbose", "--in-process", in("nope.json")},
+    int code = MeshgradCli.run(new String[] {"--verbose", "replay", "--in-process", in("nope.json")},
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     String stderr = err.toString(StandardCharsets.UTF_8);
