@@ -73,7 +73,8 @@ class TrainAppTest {
     Files.writeString(csv, b);
     TrainOptions o = TrainOptions.parse(new String[] {"--data", csv.toString(), "--test", csv.toString(),
         "--format", "csv", "--label-col", "y", "--features-cols", "x1,x2", "--model", "linear", "--steps", "300",
-        "--mesh", "batch=2", "--optimizer", "{\"learning_rate\": 0.5}", "--output", out.resolve("lin").toString()});
+        "--mesh", "batch=2", "--optimizer", "{\"learning_rate\": 0.5}", "--output", out.resolve("lin").toString(),
+        "--overwrite"});
     // a chart that cannot be written (here a folder in its place) must not fail the run
     Files.createDirectories(out.resolve("lin").resolve("loss-curve.png"));
     ObjectNode summary = TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true,
