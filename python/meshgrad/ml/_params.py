@@ -60,6 +60,12 @@ class _MeshAdagradParams(Params):
         'validation evaluations without improvement before training stops (>= 1)',
         typeConverter=TypeConverters.toInt,
     )
+    elasticNetParam: "Param[float]" = Param(
+        Params._dummy(),
+        'elasticNetParam',
+        "the ElasticNet mixing parameter, in range [0, 1]. For alpha = 0, the penalty is an L2 penalty. For alpha = 1, it is an L1 penalty. The L1 part's gradient is regParam * alpha * sign(w), as Keras' L1L2 regularizer adds it: Adagrad with this subgradient does not set weights exactly to 0 (unlike MLlib's OWLQN)",
+        typeConverter=TypeConverters.toFloat,
+    )
     emaMomentum: "Param[float]" = Param(
         Params._dummy(),
         'emaMomentum',
@@ -111,7 +117,7 @@ class _MeshAdagradParams(Params):
     learningRate: "Param[float]" = Param(
         Params._dummy(),
         'learningRate',
-        "Adagrad learning rate (> 0). The default is Keras' 0.001; linear models usually want 0.05 to 0.5. Ignored when learningRateSchedule or optimizerConfig is set",
+        "Adagrad learning rate (> 0). The stages' default 0.5 suits linear models on features of unit scale (Keras' Adagrad default, 0.001, barely moves them in 100 steps). Ignored when learningRateSchedule or optimizerConfig is set",
         typeConverter=TypeConverters.toFloat,
     )
     learningRateSchedule: "Param[str]" = Param(
@@ -159,7 +165,7 @@ class _MeshAdagradParams(Params):
     regParam: "Param[float]" = Param(
         Params._dummy(),
         'regParam',
-        'L2 regularization strength (>= 0): the objective adds regParam/2 * ||coefficients||^2, never on the intercept',
+        'regularization strength (>= 0): the objective adds regParam * (elasticNetParam * ||coefficients||_1 + (1 - elasticNetParam)/2 * ||coefficients||^2), never on the intercept',
         typeConverter=TypeConverters.toFloat,
     )
     resume: "Param[bool]" = Param(
@@ -177,7 +183,7 @@ class _MeshAdagradParams(Params):
     tol: "Param[float]" = Param(
         Params._dummy(),
         'tol',
-        'stop when the training loss changes by at most tol * max(1, |loss|) between two steps (>= 0; 0 = never, training runs maxIter steps as in Keras)',
+        'stop when the training loss changes by at most tol * max(1, |loss|) between two steps (>= 0; 0 = never: training runs maxIter steps, as Keras)',
         typeConverter=TypeConverters.toFloat,
     )
     useEma: "Param[bool]" = Param(
@@ -213,7 +219,7 @@ class _MeshAdagradParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.1, labelCol='label', learningRate=0.001, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, tol=0.0, useEma=False, validationTol=0.0)
+        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.1, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 
@@ -248,6 +254,10 @@ class _MeshAdagradParams(Params):
     def getEarlyStoppingPatience(self) -> int:
         """The value (or default) of earlyStoppingPatience."""
         return self.getOrDefault(self.earlyStoppingPatience)
+
+    def getElasticNetParam(self) -> float:
+        """The value (or default) of elasticNetParam."""
+        return self.getOrDefault(self.elasticNetParam)
 
     def getEmaMomentum(self) -> float:
         """The value (or default) of emaMomentum."""
@@ -373,6 +383,10 @@ class _MeshAdagradSetters:
         """Sets earlyStoppingPatience."""
         return self._set(earlyStoppingPatience=value)
 
+    def setElasticNetParam(self, value: float) -> Any:
+        """Sets elasticNetParam."""
+        return self._set(elasticNetParam=value)
+
     def setEmaMomentum(self, value: float) -> Any:
         """Sets emaMomentum."""
         return self._set(emaMomentum=value)
@@ -489,6 +503,12 @@ class _MeshAdagradClassifierParams(_MeshAdagradParams):
         'raw prediction (a.k.a. confidence) column name',
         typeConverter=TypeConverters.toString,
     )
+    threshold: "Param[float]" = Param(
+        Params._dummy(),
+        'threshold',
+        'threshold in binary classification prediction, in range [0, 1]: prediction 1 when the probability of class 1 is > threshold. With thresholds set too, they must agree (threshold = 1 / (1 + thresholds(0) / thresholds(1))). Binomial logistic models only',
+        typeConverter=TypeConverters.toFloat,
+    )
     thresholds: "Param[List[float]]" = Param(
         Params._dummy(),
         'thresholds',
@@ -498,7 +518,7 @@ class _MeshAdagradClassifierParams(_MeshAdagradParams):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(family='auto', loss='logistic', probabilityCol='probability', rawPredictionCol='rawPrediction')
+        self._setDefault(family='auto', loss='logistic', probabilityCol='probability', rawPredictionCol='rawPrediction', threshold=0.5)
 
     def getFamily(self) -> str:
         """The value (or default) of family."""
@@ -507,6 +527,10 @@ class _MeshAdagradClassifierParams(_MeshAdagradParams):
     def getLoss(self) -> str:
         """The value (or default) of loss."""
         return self.getOrDefault(self.loss)
+
+    def getThreshold(self) -> float:
+        """The value (or default) of threshold."""
+        return self.getOrDefault(self.threshold)
 
 
 class _MeshAdagradClassifierSetters:
@@ -519,3 +543,7 @@ class _MeshAdagradClassifierSetters:
     def setLoss(self, value: str) -> Any:
         """Sets loss."""
         return self._set(loss=value)
+
+    def setThreshold(self, value: float) -> Any:
+        """Sets threshold."""
+        return self._set(threshold=value)
