@@ -10,16 +10,39 @@ from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 
 from meshgrad.ml import (
+    STAGES,
     MeshAdagradClassificationModel,
     MeshAdagradClassifier,
     MeshAdagradRegressionModel,
     MeshAdagradRegressor,
+    MeshFMClassificationModel,
+    MeshFMClassifier,
+    MeshFMRegressionModel,
+    MeshFMRegressor,
 )
 
 CASES = [
     (MeshAdagradClassifier, MeshAdagradClassificationModel, dict(learningRate=0.5, maxIter=10, regParam=0.001)),
     (MeshAdagradRegressor, MeshAdagradRegressionModel, dict(learningRate=0.1, maxIter=10, batchSize=500)),
+    (MeshFMClassifier, MeshFMClassificationModel, dict(learningRate=0.1, maxIter=10, factorSize=4)),
+    (MeshFMRegressor, MeshFMRegressionModel, dict(learningRate=0.05, maxIter=10, factorSize=3, batchSize=500)),
 ]
+
+#: The fitted weights of each model class, by attribute name.
+WEIGHTS = {
+    MeshAdagradClassificationModel: ("coefficients", "intercept"),
+    MeshAdagradRegressionModel: ("coefficients", "intercept"),
+    MeshFMClassificationModel: ("intercept", "linear", "factors"),
+    MeshFMRegressionModel: ("intercept", "linear", "factors"),
+}
+
+
+def test_every_wrapped_stage_has_a_persistence_case():
+    assert sorted(e.__name__ for e, _, _ in CASES) == sorted(e.__name__ for e, _ in STAGES)
+
+
+def fitted_weights(model):
+    return [getattr(model, name) for name in WEIGHTS[type(model)]]
 
 
 def java_class(jvm, name):
@@ -60,7 +83,7 @@ def test_python_saved_model_loads_in_java_and_java_saved_loads_in_python(
     back = model_cls.load(str(tmp_path / "from-java"))
     assert isinstance(back, model_cls) and back.uid == model.uid
     assert predictions(back.transform(test)) == expected
-    assert back.coefficients == model.coefficients and back.intercept == model.intercept
+    assert fitted_weights(back) == fitted_weights(model)
     for name, value in params.items():
         assert back.getOrDefault(name) == value, name
     test.unpersist()

@@ -34,6 +34,10 @@ MIXINS = [
     ("_MeshAdagradParams", "io.meshgrad.ml.MeshAdagradRegressor", None, PREDICTOR),
     ("_MeshAdagradClassifierParams", "io.meshgrad.ml.MeshAdagradClassifier", "_MeshAdagradParams",
      PROBABILISTIC_CLASSIFIER),
+    # The FM and MLP stages have the Adagrad params too, but with their own docs and defaults
+    # (e.g. learningRate), hence mixins of their own rather than _MeshAdagradParams as base.
+    ("_MeshFMParams", "io.meshgrad.ml.MeshFMRegressor", None, PREDICTOR),
+    ("_MeshFMClassifierParams", "io.meshgrad.ml.MeshFMClassifier", "_MeshFMParams", PROBABILISTIC_CLASSIFIER),
 ]
 
 CONVERTERS = {
@@ -89,6 +93,10 @@ def generate(jvm) -> str:
         for part in java_class.split("."):
             obj = getattr(obj, part)
         stage = obj()
+        missing = sorted(set(declared.get(base, ())) - {p.name() for p in stage.params()})
+        if missing:
+            raise ValueError("%s lacks params %s of its base mixin %s: give %s base None"
+                             % (java_class, ", ".join(missing), base, mixin))
         # Every Java param is declared here (PySpark's own declarations of featuresCol etc. carry
         # other docs); getters and setters only where PySpark's base classes have none.
         params = [p for p in stage.params() if p.name() not in declared.get(base, ())]

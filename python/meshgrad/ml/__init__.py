@@ -15,11 +15,24 @@ from meshgrad.ml.adagrad import (
     MeshAdagradRegressionModel,
     MeshAdagradRegressor,
 )
+from meshgrad.ml.fm import (
+    MeshFMClassificationModel,
+    MeshFMClassifier,
+    MeshFMRegressionModel,
+    MeshFMRegressor,
+)
+from meshgrad.ml.summary import (
+    MeshAdagradBinaryClassificationSummary,
+    MeshAdagradClassificationSummary,
+    MeshAdagradRegressionSummary,
+)
 
 #: (estimator, model) of every wrapped Java stage; tests check each against its Java params.
 STAGES = [
     (MeshAdagradClassifier, MeshAdagradClassificationModel),
     (MeshAdagradRegressor, MeshAdagradRegressionModel),
+    (MeshFMClassifier, MeshFMClassificationModel),
+    (MeshFMRegressor, MeshFMRegressionModel),
 ]
 
 sys.modules.setdefault("io.meshgrad.ml", sys.modules[__name__])
@@ -29,6 +42,13 @@ __all__ = [
     "MeshAdagradClassificationModel",
     "MeshAdagradRegressor",
     "MeshAdagradRegressionModel",
+    "MeshAdagradClassificationSummary",
+    "MeshAdagradBinaryClassificationSummary",
+    "MeshAdagradRegressionSummary",
+    "MeshFMClassifier",
+    "MeshFMClassificationModel",
+    "MeshFMRegressor",
+    "MeshFMRegressionModel",
     "MeshgradTrainingSummary",
     "STAGES",
 ]

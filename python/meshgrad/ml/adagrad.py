@@ -15,6 +15,7 @@ from pyspark.ml.classification import (
 from pyspark.ml.linalg import Matrix, Vector
 from pyspark.ml.regression import _JavaRegressionModel, _JavaRegressor
 from pyspark.ml.util import JavaMLReadable, JavaMLWritable
+from pyspark.sql import DataFrame
 
 from meshgrad.ml._params import (
     _MeshAdagradClassifierParams,
@@ -23,6 +24,11 @@ from meshgrad.ml._params import (
     _MeshAdagradSetters,
 )
 from meshgrad.ml._stage import MeshgradEstimator, MeshgradModel
+from meshgrad.ml.summary import (
+    MeshAdagradClassificationSummary,
+    MeshAdagradRegressionSummary,
+    evaluate,
+)
 
 
 class MeshAdagradClassifier(
@@ -91,6 +97,11 @@ class MeshAdagradClassificationModel(
         """Whether the model is a linear SVM (no probability column)."""
         return bool(self._call_java("isHinge"))
 
+    def evaluate(self, dataset: DataFrame) -> MeshAdagradClassificationSummary:
+        """Evaluates the model on ``dataset`` (features and label columns, and the weight column
+        when weightCol is set): a :class:`MeshAdagradBinaryClassificationSummary` for 2 classes."""
+        return evaluate(self, dataset)
+
 
 class MeshAdagradRegressor(
     MeshgradEstimator,
@@ -132,3 +143,8 @@ class MeshAdagradRegressionModel(
     def intercept(self) -> float:
         """The intercept (0 when none was fitted)."""
         return self._call_java("intercept")
+
+    def evaluate(self, dataset: DataFrame) -> MeshAdagradRegressionSummary:
+        """Evaluates the model on ``dataset`` (features and label columns, and the weight column
+        when weightCol is set), with the metric names of PySpark's ``LinearRegressionSummary``."""
+        return evaluate(self, dataset)
