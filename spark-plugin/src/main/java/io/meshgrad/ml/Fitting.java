@@ -56,7 +56,7 @@ final class Fitting {
    * @throws IllegalArgumentException naming the key when its value does not parse or is invalid
    */
   static <S extends MeshAdagradParams> S withConfDefaults(S stage, SparkSession spark) {
-    for (Param<?> p : stage.meshgradParams().configurable()) {
+    for (Param<?> p : stage.configurableParams()) {
       if (stage.isSet(p)) {
         continue;
       }

@@ -22,13 +22,26 @@ final class StageReader<T extends Params> extends MLReader<T> {
     T create(String uid, ModelData data);
   }
 
+  /** Creates a model from its saved uid and its data row (read and checked by the model). */
+  @FunctionalInterface
+  interface RowFactory<T> {
+    T create(String uid, Row data, String path);
+  }
+
   private final Class<T> cls;
   private final boolean hasData;
-  private final Factory<T> factory;
+  private final RowFactory<T> factory;
 
   StageReader(Class<T> cls, boolean hasData, Factory<T> factory) {
     this.cls = cls;
     this.hasData = hasData;
+    this.factory = (uid, row, path) -> factory.create(uid, row == null ? null : ModelData.fromRow(row, path));
+  }
+
+  /** A reader of a model whose data row is not a {@link ModelData}. */
+  StageReader(Class<T> cls, RowFactory<T> factory) {
+    this.cls = cls;
+    this.hasData = true;
     this.factory = factory;
   }
 
@@ -46,11 +59,14 @@ final class StageReader<T extends Params> extends MLReader<T> {
     if (uid.isEmpty()) {
       throw new IllegalArgumentException("the metadata at " + path + "/metadata has no uid");
     }
-    ModelData data = hasData ? data(path) : null;
+    Row data = hasData ? data(path) : null;
     T stage;
     try {
-      stage = factory.create(uid, data);
+      stage = factory.create(uid, data, path);
     } catch (IllegalArgumentException e) {
+      if (String.valueOf(e.getMessage()).startsWith("the model data at ")) {
+        throw e;
+      }
       throw new IllegalArgumentException("the model data at " + path + "/data is corrupt: " + e.getMessage(), e);
     }
     setParams(stage, metadata.path("paramMap"), false, path);
@@ -82,7 +98,7 @@ final class StageReader<T extends Params> extends MLReader<T> {
     }
   }
 
-  private ModelData data(String path) {
+  private Row data(String path) {
     List<Row> rows;
     try {
       rows = sparkSession().read().parquet(path + "/data").collectAsList();
@@ -94,7 +110,7 @@ final class StageReader<T extends Params> extends MLReader<T> {
       throw new IllegalArgumentException("the model data at " + path + "/data is corrupt: expected 1 row, got "
           + rows.size());
     }
-    return ModelData.fromRow(rows.get(0), path);
+    return rows.get(0);
   }
 
   private void setParams(T stage, JsonNode values, boolean defaults, String path) {

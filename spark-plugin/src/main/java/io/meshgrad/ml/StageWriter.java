@@ -29,12 +29,19 @@ final class StageWriter extends MLWriter {
   static final int FORMAT = 1;
 
   private final Params stage;
-  private final ModelData data;
+  private final Row data;
+  private final StructType dataSchema;
 
   /** @param data the model's data, or {@code null} for an estimator */
   StageWriter(Params stage, ModelData data) {
+    this(stage, data == null ? null : data.toRow(), ModelData.SCHEMA);
+  }
+
+  /** @param data the model's data as one row of {@code dataSchema}, or {@code null} for an estimator */
+  StageWriter(Params stage, Row data, StructType dataSchema) {
     this.stage = stage;
     this.data = data;
+    this.dataSchema = dataSchema;
   }
 
   @Override
@@ -61,7 +68,7 @@ final class StageWriter extends MLWriter {
     List<Row> line = List.of(RowFactory.create(metadata.toString()));
     sparkSession().createDataFrame(line, text).repartition(1).write().text(path + "/metadata");
     if (data != null) {
-      sparkSession().createDataFrame(List.of(data.toRow()), ModelData.SCHEMA).repartition(1).write()
+      sparkSession().createDataFrame(List.of(data), dataSchema).repartition(1).write()
           .parquet(path + "/data");
     }
   }

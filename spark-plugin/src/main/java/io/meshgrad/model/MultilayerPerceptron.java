@@ -256,6 +256,15 @@ public final class MultilayerPerceptron implements BlockModel {
     return activations[dense.length - 1];
   }
 
+  /**
+   * Checks that {@code label} is a class index {@code 0, 1, ..., numClasses - 1}.
+   *
+   * @throws IllegalArgumentException naming the allowed values and the label
+   */
+  public static void validateClassLabel(double label, int numClasses) {
+    SoftmaxCrossEntropy.validateLabel(label, numClasses);
+  }
+
   /** Replaces one row of logits by the class probabilities (softmax), in place. */
   public static void probabilitiesInPlace(double[] logits) {
     SoftmaxCrossEntropy.softmax(logits, 0, logits.length);

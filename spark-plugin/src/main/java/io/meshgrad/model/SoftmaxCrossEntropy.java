@@ -26,6 +26,11 @@ final class SoftmaxCrossEntropy implements Serializable {
 
   /** Checks that {@code label} is a class index 0, 1, ..., K-1. */
   void validateLabel(double label) {
+    validateLabel(label, numClasses);
+  }
+
+  /** Checks that {@code label} is a class index 0, 1, ..., numClasses-1. */
+  static void validateLabel(double label, int numClasses) {
     if (!(label >= 0 && label < numClasses && label == Math.rint(label))) {
       throw new IllegalArgumentException("label must be a class index 0, 1, ..., " + (numClasses - 1)
           + " (" + numClasses + " classes), got " + label);
