@@ -12,6 +12,8 @@ import io.meshgrad.ml.MeshAdagradClassifier;
 import io.meshgrad.ml.MeshAdagradRegressionModel;
 import io.meshgrad.ml.MeshAdagradRegressor;
 import io.meshgrad.ml.MeshAdagradTrainingSummary;
+import io.meshgrad.ml.MeshMLPClassificationModel;
+import io.meshgrad.ml.MeshMLPClassifier;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -104,6 +106,22 @@ public final class TrainApp {
           summary.put("testRmse", ev.setMetricName("rmse").evaluate(predicted));
           summary.put("testR2", ev.setMetricName("r2").evaluate(predicted));
         }
+      } else if (o.model().equals("mlp")) {
+        MeshMLPClassifier est = configure(new MeshMLPClassifier(), o, spark).setActivation(o.activation());
+        if (o.layers() != null) {
+          est.setLayers(o.layers());
+        }
+        MeshMLPClassificationModel model = est.fit(train);
+        model.write().overwrite().save(outDir.resolve("model").toString());
+        summary.set("layers", JSON.valueToTree(model.getLayers()));
+        summary.put("activation", model.getActivation());
+        coefficients = model.weights().toArray();
+        intercept = new double[0];
+        training = model.summary();
+        mesh = model.getOrDefault(model.mesh());
+        if (test != null) {
+          addClassificationMetrics(summary, model, test);
+        }
       } else {
         MeshAdagradClassifier est = configure(new MeshAdagradClassifier(), o, spark)
             .setFamily(o.model().equals("multinomial") ? "multinomial" : "binomial")
@@ -130,8 +148,12 @@ public final class TrainApp {
     summary.put("epochs", training.epochs());
     summary.put("stepsSkipped", training.stepsSkipped());
     summary.set("lossHistory", array(training.lossHistory()));
-    summary.set("coefficients", array(coefficients));
-    summary.set("intercept", array(intercept));
+    if (o.model().equals("mlp")) {
+      summary.set("weights", array(coefficients)); // MLlib's flattened layout: per layer kernel [in, out], bias
+    } else {
+      summary.set("coefficients", array(coefficients));
+      summary.set("intercept", array(intercept));
+    }
     summary.put("trainSeconds", training.wallSeconds());
     summary.put("wallSeconds", (System.nanoTime() - start) / 1e9);
     Files.write(outDir.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
@@ -168,12 +190,22 @@ public final class TrainApp {
 
   private static void addClassificationMetrics(ObjectNode summary, MeshAdagradClassificationModel model,
       Dataset<Row> test) {
-    Dataset<Row> predicted = model.transform(test).cache();
+    addClassificationMetrics(summary, model.transform(test), !model.isHinge(), model.numClasses());
+  }
+
+  private static void addClassificationMetrics(ObjectNode summary, MeshMLPClassificationModel model,
+      Dataset<Row> test) {
+    addClassificationMetrics(summary, model.transform(test), true, model.numClasses());
+  }
+
+  private static void addClassificationMetrics(ObjectNode summary, Dataset<Row> transformed, boolean probabilities,
+      int numClasses) {
+    Dataset<Row> predicted = transformed.cache();
     try {
       long n = predicted.count();
       long correct = predicted.filter(col("prediction").equalTo(col("label"))).count();
       summary.put("testAccuracy", (double) correct / n);
-      if (!model.isHinge()) {
+      if (probabilities) {
         double logLoss = 0;
         for (Row r : predicted.select("probability", "label").collectAsList()) {
           double p = ((Vector) r.get(0)).apply((int) r.getDouble(1));
@@ -181,7 +213,7 @@ public final class TrainApp {
         }
         summary.put("testLogLoss", logLoss / n);
       }
-      if (model.numClasses() == 2) {
+      if (numClasses == 2) {
         summary.put("testAuc", new BinaryClassificationEvaluator().setRawPredictionCol("rawPrediction")
             .setLabelCol("label").setMetricName("areaUnderROC").evaluate(predicted));
       }
@@ -215,7 +247,7 @@ public final class TrainApp {
       }
       df = df.withColumn("label", col(o.labelCol()).cast("double"));
     }
-    if (o.binary()) {
+    if (o.binary() || o.model().equals("mlp")) {
       List<Row> labels = df.select("label").distinct().collectAsList();
       boolean signed = labels.stream().allMatch(r -> r.getDouble(0) == -1.0 || r.getDouble(0) == 1.0)
           && labels.stream().anyMatch(r -> r.getDouble(0) == -1.0);

@@ -30,7 +30,9 @@ record TrainOptions(
     String master,
     String checkpointDir,
     boolean resume,
-    String output) {
+    String output,
+    int[] layers,
+    String activation) {
 
   static final String USAGE = """
       usage: TrainApp --data PATH_OR_TABLE --output DIR [options]
@@ -41,7 +43,10 @@ record TrainOptions(
         --label-col NAME       label column of parquet/csv/table data (default label)
         --features-cols A,B    numeric columns assembled into the features vector (csv/parquet/table);
                                without it a vector column named 'features' is expected
-        --model M              logistic (default) | multinomial | linear | hinge
+        --model M              logistic (default) | multinomial | linear | hinge | mlp
+        --layers A,B,...       mlp: layer sizes input,hidden...,classes as MLlib's (e.g. 784,128,10); without it
+                               one hidden layer of 100 and the input size and classes from the data
+        --activation F         mlp: hidden activation relu (default) | sigmoid | tanh
         --mesh batch=B,model=M mesh of the fit (default batch=<default parallelism>)
         --steps N              optimizer steps (default 100)
         --epochs N             stop after N passes over the data as well (default 0: no limit)
@@ -58,7 +63,7 @@ record TrainOptions(
       """;
 
   static final List<String> FORMATS = List.of("libsvm", "parquet", "csv", "table");
-  static final List<String> MODELS = List.of("logistic", "multinomial", "linear", "hinge");
+  static final List<String> MODELS = List.of("logistic", "multinomial", "linear", "hinge", "mlp");
 
   static TrainOptions parse(String[] args) {
     String data = null;
@@ -80,6 +85,8 @@ record TrainOptions(
     String checkpointDir = null;
     boolean resume = false;
     String output = null;
+    int[] layers = null;
+    String activation = "relu";
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--resume")) {
@@ -112,6 +119,8 @@ record TrainOptions(
         case "--master" -> master = v;
         case "--checkpoint-dir" -> checkpointDir = v;
         case "--output" -> output = v;
+        case "--layers" -> layers = layerSizes(flag, v);
+        case "--activation" -> activation = oneOf(flag, v, List.of("relu", "sigmoid", "tanh"));
         default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
       }
     }
@@ -121,8 +130,25 @@ record TrainOptions(
     if (resume && checkpointDir == null) {
       throw new IllegalArgumentException("--resume needs --checkpoint-dir (where the checkpoints are)");
     }
+    if (layers != null && !model.equals("mlp")) {
+      throw new IllegalArgumentException("--layers is for --model mlp, got --model " + model);
+    }
     return new TrainOptions(data, test, format, numFeatures, labelCol, List.copyOf(featuresCols), model, mesh, steps,
-        epochs, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output);
+        epochs, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, layers,
+        activation);
+  }
+
+  private static int[] layerSizes(String flag, String v) {
+    String[] parts = v.split(",");
+    if (parts.length < 2) {
+      throw new IllegalArgumentException(flag + " must list at least the input size and the number of classes,"
+          + " e.g. 784,128,10; got '" + v + "'");
+    }
+    int[] sizes = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      sizes[i] = positiveInt(flag, parts[i].strip());
+    }
+    return sizes;
   }
 
   boolean binary() {

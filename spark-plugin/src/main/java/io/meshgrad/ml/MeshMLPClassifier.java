@@ -28,7 +28,7 @@ import org.apache.spark.sql.types.StructType;
  * <pre>{@code
  * MeshMLPClassifier mlp = new MeshMLPClassifier()
  *     .setLayers(new int[] {784, 128, 10})    // or setHiddenLayers(new int[] {128}): sizes from the data
- *     .setActivation("relu").setLearningRate(0.05).setBatchSize(128).setMaxIter(600)
+ *     .setActivation("relu").setLearningRate(0.3).setBatchSize(256).setMaxIter(600)
  *     .setMesh("batch=2,model=2");
  * MeshMLPClassificationModel model = mlp.fit(train);
  * model.transform(test).select("prediction", "probability");

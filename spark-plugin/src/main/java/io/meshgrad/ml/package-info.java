@@ -1,5 +1,5 @@
 /**
- * Spark ML stages that train linear models with meshgrad's Keras-2.13-faithful Adagrad on a
+ * Spark ML stages that train linear models and multilayer perceptrons with meshgrad's Keras-2.13-faithful Adagrad on a
  * device mesh, usable in {@code Pipeline}, {@code CrossValidator} and Spark ML persistence.
  *
  * <table>
@@ -11,6 +11,9 @@
  *   <tr><td>{@link io.meshgrad.ml.MeshAdagradRegressor} ({@code Regressor})</td>
  *       <td>{@link io.meshgrad.ml.MeshAdagradRegressionModel}</td>
  *       <td>least squares</td></tr>
+ *   <tr><td>{@link io.meshgrad.ml.MeshMLPClassifier} ({@code ProbabilisticClassifier})</td>
+ *       <td>{@link io.meshgrad.ml.MeshMLPClassificationModel}</td>
+ *       <td>softmax cross-entropy of a multilayer perceptron (params: {@link io.meshgrad.ml.MeshMLPParams})</td></tr>
  * </table>
  *
  * <pre>{@code

@@ -43,6 +43,7 @@ public final class BenchCommand {
     SUITES.put("kernel", KernelSuite::new);
     SUITES.put("overhead", OverheadSuite::new);
     SUITES.put("scale", ScaleSuite::new);
+    SUITES.put("mlp-vs-mllib", MlpVsMllibSuite::new);
   }
 
   private BenchCommand() {}
