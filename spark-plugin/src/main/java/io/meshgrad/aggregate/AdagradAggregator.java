@@ -31,8 +31,8 @@ import scala.Tuple2;
  *       its sum of squares (one scalar per shard) goes to the driver, which computes the clipping
  *       transforms (job 1);</li>
  *   <li>each shard applies {@link Optimizer#applyToVariable} (weight decay, Adagrad, EMA) where it
- *       lives, on a copy of its arrays, and the new values come back to the driver for the next
- *       broadcast (the last job).</li>
+ *       lives, into new chunks for what it changes ({@link VariableShard#afterStep}), and the
+ *       new values come back to the driver for the next broadcast (the last job).</li>
  * </ol>
  * So a step is one Spark job, two with norm clipping. Everything is summed in a fixed order, so
  * results are bit-identical whatever the task timing and after retries.
@@ -74,6 +74,15 @@ public final class AdagradAggregator implements Serializable {
       long n = 0;
       for (ShardUpdate u : updates) {
         n += u.byteSize();
+      }
+      return n;
+    }
+
+    /** Bytes of new arrays the updated shards wrote (chunks not shared with the state before). */
+    public long bytesWrittenOnShards() {
+      long n = 0;
+      for (ShardUpdate u : updates) {
+        n += u.bytesWritten();
       }
       return n;
     }
@@ -303,11 +312,9 @@ public final class AdagradAggregator implements Serializable {
         if (f.gradient == null || step == null) {
           return List.of(shard).iterator();
         }
-        VariableShard updated = shard.copy();
         Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
             .apply(f.gradient);
-        optimizer.applyToVariable(step, g, updated.value(), updated.slotView());
-        return List.of(updated.afterStep(f.stats, shard.value())).iterator();
+        return List.of(shard.afterStep(optimizer, step, g, f.stats)).iterator();
       }).persist(StorageLevel.MEMORY_AND_DISK());
       next.setName(description + ": variable shards");
       boolean reliable = truncateLineage && next.context().getCheckpointDir().isDefined();
@@ -367,15 +374,19 @@ public final class AdagradAggregator implements Serializable {
     return DriverHeldShards.of(jsc, shards);
   }
 
-  /** The whole tensor from its shards. */
-  public static Tensor assemble(ShardedShape shape, DType dtype, Iterable<VariableShard> shards) {
+  /** The whole tensor from its shards' values, shard {@code s} at position {@code s}. */
+  public static Tensor assemble(ShardedShape shape, DType dtype, List<Tensor> shardValues) {
     if (dtype == DType.FLOAT32) {
       float[] whole = new float[Math.toIntExact(shape.numElements())];
-      shards.forEach(s -> shape.assembleShard(s.value().floats(), s.shard(), whole));
+      for (int s = 0; s < shardValues.size(); s++) {
+        shape.assembleShard(shardValues.get(s).floats(), s, whole);
+      }
       return Tensor.of(whole, shape.shape());
     }
     double[] whole = new double[Math.toIntExact(shape.numElements())];
-    shards.forEach(s -> shape.assembleShard(s.value().doubles(), s.shard(), whole));
+    for (int s = 0; s < shardValues.size(); s++) {
+      shape.assembleShard(shardValues.get(s).doubles(), s, whole);
+    }
     return Tensor.of(whole, shape.shape());
   }
 }

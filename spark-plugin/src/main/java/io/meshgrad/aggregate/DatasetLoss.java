@@ -171,7 +171,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
     evaluations++;
     double loss = ObjectiveGradient.value(total.lossSum(), total.weightSum(), regParam, regularisedSquares(values));
     recordStepStats(new StepStats(loss, total.count(), total.weightSum(), norms, maxAbs,
-        ship.lastShippedBytes(), total.bytesShipped(), total.bytesShipped(), (System.nanoTime() - start) / 1e9),
+        ship.lastShippedBytes(), total.bytesShipped(), total.bytesShipped(), 0, (System.nanoTime() - start) / 1e9),
         stepClock);
     return new LossAndGradients(loss, gradients);
   }

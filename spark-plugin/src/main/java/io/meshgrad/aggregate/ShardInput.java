@@ -71,8 +71,9 @@ public abstract sealed class ShardInput implements Serializable permits ShardInp
 
     @Override
     public Gradient gradient(VariableShard shard) {
-      return ObjectiveGradient.of(sum.gradient(), sum.weightSum(), regParam, shard.value(),
-          shard.value().shape(), shard.value().dtype());
+      ChunkedTensor value = shard.chunkedValue();
+      return ObjectiveGradient.of(sum.gradient(), sum.weightSum(), regParam, regParam == 0 ? null : shard.value(),
+          value.shape(), value.dtype());
     }
 
     @Override

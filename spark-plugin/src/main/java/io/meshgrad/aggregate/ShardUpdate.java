@@ -19,17 +19,21 @@ public final class ShardUpdate implements Serializable {
   private final int[] positions;
   private final Tensor values;
   private final ShardStepStats stats;
+  private final long bytesWritten;
 
   /**
    * @param positions shard-local positions of {@code values}, or {@code null} when {@code values}
    *     is the whole shard
+   * @param bytesWritten bytes of new arrays the step wrote for the shard and its slots (chunks it
+   *     did not share with the state before)
    */
-  ShardUpdate(int variable, int shard, int[] positions, Tensor values, ShardStepStats stats) {
+  ShardUpdate(int variable, int shard, int[] positions, Tensor values, ShardStepStats stats, long bytesWritten) {
     this.variable = variable;
     this.shard = shard;
     this.positions = positions;
     this.values = values;
     this.stats = stats;
+    this.bytesWritten = bytesWritten;
   }
 
   public int variable() {
@@ -43,6 +47,11 @@ public final class ShardUpdate implements Serializable {
   /** What the step did on this shard, or {@code null} if the shard was not updated. */
   public ShardStepStats stats() {
     return stats;
+  }
+
+  /** Bytes of new arrays the step wrote for the shard and its slots: what it did not share with the state before. */
+  public long bytesWritten() {
+    return bytesWritten;
   }
 
   /** Bytes of values (and positions) this update carries. */

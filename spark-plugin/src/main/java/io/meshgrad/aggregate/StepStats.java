@@ -13,10 +13,13 @@ import java.io.Serializable;
  * @param bytesAggregated partial gradient sums sent by the data partitions (to the driver, or to
  *     the variable shards)
  * @param bytesToDriver what reached the driver (partials or new weights)
+ * @param bytesWrittenOnShards sharded variables: bytes of new arrays the shard updates wrote (the
+ *     chunks of the weights and slots a step changed; the rest is shared with the state before);
+ *     0 for variables held on the driver, which are updated in place
  */
 public record StepStats(double loss, long examples, double weightSum, double[] variableGradientNorms,
-    double gradientMaxAbs, long bytesBroadcast, long bytesAggregated, long bytesToDriver, double seconds)
-    implements Serializable {
+    double gradientMaxAbs, long bytesBroadcast, long bytesAggregated, long bytesToDriver, long bytesWrittenOnShards,
+    double seconds) implements Serializable {
 
   /** Global L2 norm of the unclipped gradient of all variables. */
   public double gradientNorm() {

@@ -1,9 +1,10 @@
 package io.meshgrad.aggregate;
 
+import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Slots;
-import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.Gradient;
+import io.meshgrad.tensor.IndexedSlices;
 import io.meshgrad.tensor.Tensor;
-import io.meshgrad.tensor.TensorDiff;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,67 +12,138 @@ import java.util.Map;
 
 /**
  * One shard of a variable together with the same shard of each of its optimizer slots: the
- * element of a state RDD partition. Treated as immutable once cached: an update works on
- * {@link #copy()}, so a retried task or a recomputed partition never applies a step twice.
+ * element of a state RDD partition. Immutable: the value and slots are {@link ChunkedTensor}s and
+ * {@link #afterStep} makes a new shard that shares every chunk the step did not change, so a
+ * retried task or a recomputed partition never applies a step twice, and a step whose gradient
+ * touches few rows copies only the chunks holding them.
  */
 public final class VariableShard implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final int variable;
   private final int shard;
-  private final Tensor value;
-  private final Map<String, Tensor> slots;
+  private final ChunkedTensor value;
+  private final Map<String, ChunkedTensor> slots;
   private final ShardStepStats lastStep;
   private final int[] changed;
+  private final long bytesWritten;
 
   /**
    * @param variable index of the variable in its runtime
    * @param shard shard id within the variable (see {@code ShardedShape})
+   * @param value the shard's values (copied)
+   * @param slots the shards of the variable's slots, by slot name (copied)
    */
   public VariableShard(int variable, int shard, Tensor value, Map<String, Tensor> slots) {
-    this(variable, shard, value, slots, null, null);
+    this(variable, shard, ChunkedTensor.of(value), chunked(slots), null, null, 0);
   }
 
-  private VariableShard(int variable, int shard, Tensor value, Map<String, Tensor> slots, ShardStepStats lastStep,
-      int[] changed) {
+  private static Map<String, ChunkedTensor> chunked(Map<String, Tensor> slots) {
+    Map<String, ChunkedTensor> out = new LinkedHashMap<>();
+    slots.forEach((k, v) -> out.put(k, ChunkedTensor.of(v)));
+    return out;
+  }
+
+  private VariableShard(int variable, int shard, ChunkedTensor value, Map<String, ChunkedTensor> slots,
+      ShardStepStats lastStep, int[] changed, long bytesWritten) {
     this.variable = variable;
     this.shard = shard;
     this.value = value;
     this.slots = new LinkedHashMap<>(slots);
     this.lastStep = lastStep;
     this.changed = changed;
+    this.bytesWritten = bytesWritten;
   }
 
   /**
-   * This shard (same arrays) recording the step that produced it from {@code before}, and which
-   * elements of the value that step changed when they are at most half of them.
+   * This shard after {@link Optimizer#applyToVariable} with {@code gradient} (already clipped):
+   * a new shard, this one unchanged. When the gradient is sparse and the step changes only its
+   * rows ({@link Optimizer#sparseStepChangesOnlyItsRows}), the update runs on a copy of just the
+   * chunks holding those rows and the new shard shares every other chunk with this one;
+   * otherwise it runs on copies of the whole value and slots. Either way the arithmetic is the
+   * optimizer's own, element for element, so the result is the same bit for bit.
+   *
+   * @param stats what the step did here, kept for {@link #update()}
    */
-  VariableShard afterStep(ShardStepStats stats, Tensor before) {
-    return new VariableShard(variable, shard, value, slots, stats, TensorDiff.changedPositions(before, value, value.size() / 2));
+  VariableShard afterStep(Optimizer optimizer, Optimizer.VariableStep step, Gradient gradient, ShardStepStats stats) {
+    int[] ids = gradient instanceof IndexedSlices s && optimizer.sparseStepChangesOnlyItsRows(step)
+        ? chunksOfRows(s.indices())
+        : null;
+    Tensor v = value.gather(ids);
+    Map<String, Tensor> s = new LinkedHashMap<>();
+    slots.forEach((k, t) -> s.put(k, t.gather(ids)));
+    Gradient g = ids == null ? gradient : inGatheredRows((IndexedSlices) gradient, ids, v.shape());
+    optimizer.applyToVariable(step, g, v, slotsOf(s));
+    ChunkedTensor newValue = next(value, ids, v);
+    Map<String, ChunkedTensor> newSlots = new LinkedHashMap<>();
+    long written = newValue.bytesNotSharedWith(value);
+    for (Map.Entry<String, ChunkedTensor> e : slots.entrySet()) {
+      ChunkedTensor t = next(e.getValue(), ids, s.get(e.getKey()));
+      newSlots.put(e.getKey(), t);
+      written += t.bytesNotSharedWith(e.getValue());
+    }
+    return new VariableShard(variable, shard, newValue, newSlots, stats,
+        ChunkedTensor.changedPositions(value, newValue, value.size() / 2), written);
+  }
+
+  private static ChunkedTensor next(ChunkedTensor before, int[] ids, Tensor updated) {
+    return ids == null ? ChunkedTensor.of(updated) : before.withChunks(ids, updated);
+  }
+
+  /** The increasing, distinct chunks holding {@code rows}. */
+  private int[] chunksOfRows(int[] rows) {
+    boolean[] touched = new boolean[value.numChunks()];
+    int n = 0;
+    for (int row : rows) {
+      int c = value.chunkOfRow(row);
+      if (!touched[c]) {
+        touched[c] = true;
+        n++;
+      }
+    }
+    int[] ids = new int[n];
+    int k = 0;
+    for (int c = 0; c < touched.length; c++) {
+      if (touched[c]) {
+        ids[k++] = c;
+      }
+    }
+    return ids;
+  }
+
+  /** {@code g} with its rows renumbered into the gathered chunks {@code ids} (same order, same values). */
+  private IndexedSlices inGatheredRows(IndexedSlices g, int[] ids, int[] gatheredShape) {
+    int[] firstGatheredRow = new int[value.numChunks()];
+    int at = 0;
+    for (int c : ids) {
+      firstGatheredRow[c] = at;
+      at += value.rowsIn(c);
+    }
+    int[] local = new int[g.numRows()];
+    for (int r = 0; r < local.length; r++) {
+      int row = g.index(r);
+      int c = value.chunkOfRow(row);
+      local[r] = firstGatheredRow[c] + row - value.firstRow(c);
+    }
+    return new IndexedSlices(local, g.values(), gatheredShape);
+  }
+
+  private Slots slotsOf(Map<String, Tensor> s) {
+    return name -> {
+      Tensor t = s.get(name);
+      if (t == null) {
+        throw new IllegalStateException("shard " + shard + " of variable " + variable + " has no slot '" + name + "'");
+      }
+      return t;
+    };
   }
 
   /** What travels back to the driver after a step: the changed values when known, else the whole value. */
   ShardUpdate update() {
-    if (changed == null) {
-      return new ShardUpdate(variable, shard, null, value, lastStep);
-    }
-    Tensor values;
-    if (value.dtype() == DType.FLOAT32) {
-      float[] v = new float[changed.length];
-      for (int k = 0; k < v.length; k++) {
-        v[k] = value.floats()[changed[k]];
-      }
-      values = Tensor.of(v, v.length);
-    } else {
-      double[] v = new double[changed.length];
-      for (int k = 0; k < v.length; k++) {
-        v[k] = value.doubles()[changed[k]];
-      }
-      values = Tensor.of(v, v.length);
-    }
-    return new ShardUpdate(variable, shard, changed, values, lastStep);
+    return changed == null
+        ? new ShardUpdate(variable, shard, null, value.toTensor(), lastStep, bytesWritten)
+        : new ShardUpdate(variable, shard, changed, value.valuesAt(changed), lastStep, bytesWritten);
   }
-
 
   public int variable() {
     return variable;
@@ -81,39 +153,46 @@ public final class VariableShard implements Serializable {
     return shard;
   }
 
-  /** The shard's values (do not modify a cached shard: see {@link #copy()}). */
+  /** The shard's values, in a new tensor. */
   public Tensor value() {
+    return value.toTensor();
+  }
+
+  /** The shard's values as they are stored. */
+  ChunkedTensor chunkedValue() {
     return value;
   }
 
-  /** The shard of slot {@code name}, or {@code null}. */
+  /** The shard of slot {@code name} in a new tensor, or {@code null}. */
   public Tensor slot(String name) {
-    return slots.get(name);
+    ChunkedTensor t = slots.get(name);
+    return t == null ? null : t.toTensor();
   }
 
-  public Map<String, Tensor> slots() {
+  /** The shards of the slots as they are stored, by name. */
+  Map<String, ChunkedTensor> chunkedSlots() {
     return Collections.unmodifiableMap(slots);
-  }
-
-  /** A deep copy, for an update. */
-  public VariableShard copy() {
-    Map<String, Tensor> s = new LinkedHashMap<>();
-    slots.forEach((k, v) -> s.put(k, v.copy()));
-    return new VariableShard(variable, shard, value.copy(), s);
   }
 
   /** This shard with one more slot. */
   public VariableShard withSlot(String name, Tensor slotValue) {
-    value.requireSameLayout(slotValue, "slot " + name);
-    Map<String, Tensor> s = new LinkedHashMap<>(slots);
-    s.put(name, slotValue);
-    return new VariableShard(variable, shard, value, s);
+    requireValueLayout(slotValue, "slot " + name);
+    Map<String, ChunkedTensor> s = new LinkedHashMap<>(slots);
+    s.put(name, ChunkedTensor.of(slotValue));
+    return new VariableShard(variable, shard, value, s, null, null, 0);
   }
 
   /** This shard with another value (slots kept). */
   public VariableShard withValue(Tensor newValue) {
-    value.requireSameLayout(newValue, "value");
-    return new VariableShard(variable, shard, newValue, slots);
+    requireValueLayout(newValue, "value");
+    return new VariableShard(variable, shard, ChunkedTensor.of(newValue), slots, null, null, 0);
+  }
+
+  private void requireValueLayout(Tensor t, String what) {
+    if (t.dtype() != value.dtype() || !java.util.Arrays.equals(t.shape(), value.shape())) {
+      throw new IllegalArgumentException(what + " must be " + value.dtype() + java.util.Arrays.toString(value.shape())
+          + ", got " + t.dtype() + java.util.Arrays.toString(t.shape()));
+    }
   }
 
   /** This shard with slot {@code name} replaced. */
@@ -122,16 +201,5 @@ public final class VariableShard implements Serializable {
       throw new IllegalArgumentException("shard " + shard + " of variable " + variable + " has no slot '" + name + "'");
     }
     return withSlot(name, slotValue);
-  }
-
-  /** The slots as an optimizer sees them during an update of this shard. */
-  public Slots slotView() {
-    return name -> {
-      Tensor t = slots.get(name);
-      if (t == null) {
-        throw new IllegalStateException("shard " + shard + " of variable " + variable + " has no slot '" + name + "'");
-      }
-      return t;
-    };
   }
 }

@@ -258,7 +258,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       norms[i] = r.gradientNorm(indices[i]);
     }
     data.recordStepStats(new StepStats(value, r.count(), r.weightSum(), norms, r.gradientMaxAbs(),
-        shipper.lastShippedBytes(), r.bytesAggregated(), r.bytesToDriver(), (System.nanoTime() - start) / 1e9),
+        shipper.lastShippedBytes(), r.bytesAggregated(), r.bytesToDriver(), r.bytesWrittenOnShards(), (System.nanoTime() - start) / 1e9),
         optimizer);
     return value;
   }
@@ -354,13 +354,13 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       partitions[s] = index.partitionOf(idx, s);
     }
     String slot = v.slotName();
-    List<VariableShard> shards = new ArrayList<>();
+    Tensor[] shards = new Tensor[partitions.length];
     for (List<VariableShard> part : state.collectPartitions(partitions)) {
       for (VariableShard s : part) {
-        shards.add(new VariableShard(idx, s.shard(), s.slot(slot), Map.of()));
+        shards[s.shard()] = s.slot(slot);
       }
     }
-    return AdagradAggregator.assemble(v.shardedShape(), v.dtype(), shards);
+    return AdagradAggregator.assemble(v.shardedShape(), v.dtype(), List.of(shards));
   }
 
   synchronized void assign(DVariable v, Tensor newValue) {

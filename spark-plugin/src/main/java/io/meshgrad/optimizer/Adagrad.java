@@ -115,6 +115,12 @@ public final class Adagrad extends Optimizer {
     }
   }
 
+  /** The sparse update reads and writes only the gradient's rows of the variable and the accumulator. */
+  @Override
+  protected boolean sparseUpdateIsRowLocal() {
+    return true;
+  }
+
   /** Rows of {@code s} are unique here: the base class summed the duplicates. */
   private static void sparseUpdate(IndexedSlices s, Tensor variable, Tensor accumulator, double lr, double eps) {
     int row = variable.rowLength();

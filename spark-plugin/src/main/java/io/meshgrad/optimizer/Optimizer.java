@@ -397,6 +397,26 @@ public abstract class Optimizer implements Serializable {
     return out;
   }
 
+  /**
+   * Whether {@link #applyToVariable} with a sparse gradient ({@link IndexedSlices}) and this step
+   * reads and writes only the gradient's rows of the variable and its slots: when
+   * {@link #updateStep} keeps to them ({@link #sparseUpdateIsRowLocal()}) and neither weight decay
+   * nor EMA, which change every element, applies. A shard then updates only the chunks holding
+   * those rows.
+   */
+  public final boolean sparseStepChangesOnlyItsRows(VariableStep step) {
+    return sparseUpdateIsRowLocal() && !step.weightDecay() && !useEma;
+  }
+
+  /**
+   * Whether {@link #updateStep}, given {@link IndexedSlices}, reads and writes only their rows of
+   * the variable and of its slots (Keras' sparse path). The default is {@code false}: the update
+   * is then given whole tensors.
+   */
+  protected boolean sparseUpdateIsRowLocal() {
+    return false;
+  }
+
   /** What {@link #applyToVariable} needs to know about the step besides the configuration. */
   public record VariableStep(float learningRate, long iteration, boolean weightDecay) implements Serializable {}
 

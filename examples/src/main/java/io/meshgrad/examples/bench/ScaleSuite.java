@@ -33,6 +33,13 @@ import org.apache.spark.sql.RowFactory;
  * parameters in at most {@code 12x} the time), is a ratio of at least {@code 1/1.2}. Sizes whose
  * predicted peak heap ({@link #BYTES_PER_PARAM} per parameter) exceeds 90 % of the max heap
  * are skipped and reported as such.
+ *
+ * <p><b>Sparse cases</b> (sharded only): the same kind of rows, ten times as many, 1 % batches and
+ * no L2, so each step's gradient is the few rows its batch touches and Adagrad's sparse path
+ * updates only those. What a shard update writes ({@code shardBytesWrittenPerStep}, the
+ * copy-on-write chunks the touched rows fall in) is reported against the whole state; the target
+ * is a step growing with the rows touched, not with the dimension: at most twice the smallest
+ * sparse model's step on the same mesh.
  */
 final class ScaleSuite implements Suite {
   static final int NON_ZEROS = 10;
@@ -51,6 +58,9 @@ final class ScaleSuite implements Suite {
    */
   static final double BYTES_PER_PARAM_SHARDED = 300;
 
+  /** Rows of the sparse cases: a 1 % batch touches about {@code rows / 100 * NON_ZEROS} coefficients. */
+  static final int SPARSE_ROWS = 20_000;
+
   @Override
   public String name() {
     return "scale";
@@ -58,7 +68,8 @@ final class ScaleSuite implements Suite {
 
   @Override
   public String description() {
-    return "float32 models of 1M-100M parameters on model=1,2,4: ms per step, peak heap, bytes broadcast";
+    return "float32 models of 1M-100M parameters on model=1,2,4, and sparse 1% batch steps of 2^20-2^24 parameters"
+        + " sharded: ms per step, peak heap, bytes broadcast, bytes a shard update writes";
   }
 
   @Override
@@ -93,7 +104,25 @@ final class ScaleSuite implements Suite {
         try (TrainingData data = TrainingData.from(synthetic(ctx, rows, size), "features", "label", null,
             ctx.partitions(), LOSS::validateLabel)) {
           for (int model : models) {
-            out.add(runCase(ctx, heap, data, size, model, smallest));
+            out.add(runCase(ctx, heap, data, size, model, smallest, false));
+          }
+        }
+      }
+      int[] sparseSizes = mode.pick(new int[] {1 << 14, 1 << 16}, new int[] {1 << 20, 1 << 22},
+          new int[] {1 << 22, 1 << 24});
+      int[] sparseModels = mode.pick(new int[] {2}, new int[] {2}, new int[] {2, 4});
+      int sparseRows = mode.pick(2000, SPARSE_ROWS, SPARSE_ROWS);
+      Map<Integer, Double> smallestSparse = new HashMap<>();
+      for (int size : sparseSizes) {
+        double predicted = BYTES_PER_PARAM_SHARDED * size + HeapWatcher.liveNow();
+        if (predicted > 0.9 * maxHeap) {
+          out.add(skipped(size, predicted, maxHeap));
+          continue;
+        }
+        try (TrainingData data = TrainingData.from(synthetic(ctx, sparseRows, size), "features", "label", null,
+            ctx.partitions(), LOSS::validateLabel)) {
+          for (int model : sparseModels) {
+            out.add(runCase(ctx, heap, data, size, model, smallestSparse, true));
           }
         }
       }
@@ -158,9 +187,13 @@ final class ScaleSuite implements Suite {
     }
   }
 
+  /**
+   * @param sparse 1 % batches without L2 (a sparse update of the rows a batch touches), else full
+   *     batch with L2 (a dense update of every parameter)
+   */
   private static CaseResult runCase(BenchContext ctx, HeapWatcher heap, TrainingData data, int size, int model,
-      Map<Integer, Double> smallest) throws Exception {
-    boolean small = size <= 2_000_000;
+      Map<Integer, Double> smallest, boolean sparse) throws Exception {
+    boolean small = size <= 2_000_000 || sparse;
     int steps = ctx.steps(1, small ? 3 : 2, small ? 5 : 3);
     int reps = ctx.reps(1, small ? 3 : 2, small ? 5 : 3);
     boolean smoke = ctx.mode() == BenchContext.Mode.SMOKE;
@@ -173,29 +206,52 @@ final class ScaleSuite implements Suite {
     String slots;
     String mesh;
     double firstSteps;
-    try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, LOSS, BatchPlan.fullBatch(data.rowsPerPartition()),
-        model, randomCoefficients(size), 0.1, REG_PARAM)) {
+    BatchPlan plan = sparse
+        ? BatchPlan.miniBatch(data.rowsPerPartition(), (int) Math.max(1, data.numRows() / 100), 42L)
+        : BatchPlan.fullBatch(data.rowsPerPartition());
+    String kind = sparse ? " sparse" : "";
+    io.meshgrad.aggregate.StepStats last;
+    try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, LOSS, plan, model, randomCoefficients(size), 0.1,
+        sparse ? 0.0 : REG_PARAM)) {
       mesh = m.meshSpec();
       int first = ctx.mode() == BenchContext.Mode.SMOKE ? 1 : SparseHighDimSuite.FIRST_STEPS;
       firstSteps = m.timeSteps(first) / first;
-      ctx.log("scale %s %s: first %d steps %s ms/step", label(size), mesh, first, Measure.fmt(firstSteps));
+      ctx.log("scale%s %s %s: first %d steps %s ms/step", kind, label(size), mesh, first, Measure.fmt(firstSteps));
       SparkBytes.Snapshot snapshotBefore = ctx.bytes().snapshot();
       for (int rep = 0; rep < reps; rep++) {
-        double ms = BenchRegion.time("meshgrad", label(size) + " " + mesh, () -> m.timeSteps(steps)) / steps;
+        double ms = BenchRegion.time("meshgrad", label(size) + kind + " " + mesh, () -> m.timeSteps(steps)) / steps;
         samples.add(ms);
-        ctx.log("scale %s %s: rep %d/%d %s ms/step", label(size), mesh, rep + 1, reps, Measure.fmt(ms));
+        ctx.log("scale%s %s %s: rep %d/%d %s ms/step", kind, label(size), mesh, rep + 1, reps, Measure.fmt(ms));
       }
+      last = m.lastStepStats();
       moved = ctx.bytes().snapshot().minus(snapshotBefore);
       slots = m.slotsLocation();
       after = smoke ? Memory.now(ctx) : Memory.settled(ctx);
     }
     double t = Measure.median(samples);
-    smallest.putIfAbsent(model, t * 1.0 / size);
-    double linear = smallest.get(model) * size;
     int totalSteps = steps * reps;
     boolean shardedSlots = slots.equals("state RDD");
-    return CaseResult.time(label(size) + " params, " + (model > 1 ? "model=" + model : "model=1 (driver-held)"), t,
-            linear, "linear scaling from the smallest model on the same mesh", "ms/step", 1 / 1.2)
+    CaseResult result;
+    if (sparse) {
+      smallest.putIfAbsent(model, t);
+      result = CaseResult.time(label(size) + " params sparse 1% batch, model=" + model, t, 2 * smallest.get(model),
+              "twice the smallest sparse model's step on the same mesh", "ms/step", 1.0)
+          .with("rowsPerStep", plan.rowsInStep(0))
+          .with("shardBytesWrittenPerStep", last.bytesWrittenOnShards())
+          .with("shardStateBytes", 8L * size)
+          .with("shardWriteNote", "bytes of new arrays the last step's shard updates wrote (the copy-on-write"
+              + " chunks its touched rows fall in, weights and accumulator) against the whole state (float32"
+              + " weights + accumulator)");
+    } else {
+      smallest.putIfAbsent(model, t * 1.0 / size);
+      result = CaseResult.time(label(size) + " params, " + (model > 1 ? "model=" + model : "model=1 (driver-held)"), t,
+              smallest.get(model) * size, "linear scaling from the smallest model on the same mesh", "ms/step", 1 / 1.2);
+      if (model > 1) {
+        result = result.with("shardBytesWrittenPerStep", last.bytesWrittenOnShards())
+            .with("shardStateBytes", 8L * size);
+      }
+    }
+    return result
         .with("parameters", size)
         .with("meshgradMesh", mesh)
         .with("firstStepsMsPerStep", Measure.round4(firstSteps))

@@ -198,6 +198,7 @@ final class SparseHighDimSuite implements Suite {
         .with("dimensions", dim - 1)
         .with("nonZerosPerRow", Measure.round4(nnz / (double) data.numRows()))
         .with("meshgradRowsPerStep", plan.rowsInStep(0))
+        .with("meshgradShardBytesWrittenPerStep", lastStep[0] == null ? 0 : lastStep[0].bytesWrittenOnShards())
         .with("coordinatesTouchedByStep0", touched)
         .with("meshgradMesh", mesh[0])
         .with("meshgradFirstStepsMsPerStep", Measure.round4(firstSteps))
