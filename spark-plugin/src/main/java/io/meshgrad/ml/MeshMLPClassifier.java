@@ -126,6 +126,10 @@ public class MeshMLPClassifier
    */
   @Override
   public MeshMLPClassificationModel train(Dataset<?> dataset) {
+    if (isSet(fitIntercept()) && !getFitIntercept()) {
+      throw new IllegalArgumentException("fitIntercept=false does not apply to MeshMLPClassifier: every dense layer"
+          + " has a bias; leave fitIntercept unset (or true)");
+    }
     MeshMLPClassifier p = Fitting.withConfDefaults(copy(ParamMap.empty()), dataset.sparkSession());
     Dataset<Row> df = dataset.toDF();
     int[] given = p.isDefined(p.layers()) ? p.getLayers() : null;

@@ -236,6 +236,7 @@ class MlpClassifierTest {
         .setMesh("batch=2,model=2").fit(data), "dense_1/kernel", "tensor");
     assertMessage(() -> small().setInitialWeights(Vectors.dense(1, 2, 3)).setMesh("batch=2").fit(data),
         "initialWeights", "3");
+    assertMessage(() -> small().setFitIntercept(false).setMesh("batch=2").fit(data), "fitIntercept=false");
   }
 
   private static void assertMessage(org.junit.jupiter.api.function.Executable call, String... parts) {
