@@ -26,14 +26,6 @@ final class DenseLayer implements Serializable {
     this.out = out;
   }
 
-  int in() {
-    return in;
-  }
-
-  int out() {
-    return out;
-  }
-
   /** {@code z = x W + b} for {@code rows} dense rows starting at {@code x[xOffset]}. */
   void forward(double[] x, int xOffset, int rows, double[] kernel, double[] bias, double[] z) {
     fillBias(rows, bias, z);
@@ -98,11 +90,6 @@ final class DenseLayer implements Serializable {
         gradBias[j] += dz[base + j];
       }
     }
-  }
-
-  /** Floating-point operations of one forward ({@code 2 rows in out}) for dense rows. */
-  long forwardFlops(int rows) {
-    return 2L * rows * in * out;
   }
 
   @Override

@@ -125,10 +125,12 @@ public final class MultilayerPerceptron implements BlockModel {
     return layers.clone();
   }
 
+  /** The activation of the hidden layers. */
   public Activation activation() {
     return activation;
   }
 
+  /** The most rows one matrix product takes. */
   public int blockSize() {
     return blockSize;
   }

@@ -20,10 +20,6 @@ final class SoftmaxCrossEntropy implements Serializable {
     this.numClasses = numClasses;
   }
 
-  int numClasses() {
-    return numClasses;
-  }
-
   /** Checks that {@code label} is a class index 0, 1, ..., K-1. */
   void validateLabel(double label) {
     validateLabel(label, numClasses);
