@@ -40,7 +40,7 @@ public class MeshMLPClassificationModel
   /** A 1-input, 2-class network of zeros (for ServiceLoader and Spark Connect; load or fit real ones). */
   public MeshMLPClassificationModel() {
     this(Identifiable.randomUID("meshMLPClassificationModel"), new NetworkData(new int[] {1, 2}, "relu",
-        new double[4]));
+        NetworkData.SOFTMAX, new double[4]));
   }
 
   MeshMLPClassificationModel(String uid, NetworkData data) {
@@ -52,6 +52,9 @@ public class MeshMLPClassificationModel
     this.uid = Uids.take(uid);
     this.params = new ParamSet(this, false);
     this.networkParams = new NetworkParamSet(this);
+    if (!data.output().equals(NetworkData.SOFTMAX)) {
+      throw new IllegalArgumentException("a classification model needs a softmax output, got " + data.output());
+    }
     this.data = data;
     this.network = data.network();
     this.variables = network.split(data.weights());

@@ -43,7 +43,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public class MeshMLPClassifier
     extends ProbabilisticClassifier<Vector, MeshMLPClassifier, MeshMLPClassificationModel>
-    implements MeshMLPParams, MeshAdagradSetters<MeshMLPClassifier>, MLWritable {
+    implements MeshMLPSetters<MeshMLPClassifier>, MLWritable {
   private static final long serialVersionUID = 1L;
 
   private final String uid;
@@ -82,42 +82,6 @@ public class MeshMLPClassifier
     return network;
   }
 
-  /** Sets the layer sizes {@code [inputs, hidden..., classes]}. */
-  public MeshMLPClassifier setLayers(int[] value) {
-    set(layers(), value);
-    return this;
-  }
-
-  /** Sets the hidden layer sizes used when layers is not set. */
-  public MeshMLPClassifier setHiddenLayers(int[] value) {
-    set(hiddenLayers(), value);
-    return this;
-  }
-
-  /** Sets the hidden activation: relu, sigmoid or tanh. */
-  public MeshMLPClassifier setActivation(String value) {
-    set(activation(), value);
-    return this;
-  }
-
-  /** Sets the initial weights, flattened as MLlib's. */
-  public MeshMLPClassifier setInitialWeights(Vector value) {
-    set(initialWeights(), value);
-    return this;
-  }
-
-  /** Sets the rows per matrix product. */
-  public MeshMLPClassifier setBlockSize(int value) {
-    set(blockSize(), value);
-    return this;
-  }
-
-  /** Sets layouts by variable name, as a JSON object. */
-  public MeshMLPClassifier setLayouts(String value) {
-    set(layouts(), value);
-    return this;
-  }
-
   /**
    * Trains on {@code dataset} (Spark's {@code fit} calls this after checking the schema).
    *
@@ -132,48 +96,14 @@ public class MeshMLPClassifier
     }
     MeshMLPClassifier p = Fitting.withConfDefaults(copy(ParamMap.empty()), dataset.sparkSession());
     Dataset<Row> df = dataset.toDF();
-    int[] given = p.isDefined(p.layers()) ? p.getLayers() : null;
-    Activation activation = Activation.parse(p.getActivation());
-    Map<String, List<String>> layouts = p.isDefined(p.layouts()) ? MeshMLPParams.parseLayouts(p.getLayouts())
-        : Map.of();
-    double[] initial = p.isDefined(p.initialWeights()) ? p.getInitialWeights().toArray() : null;
-    int blockSize = p.getBlockSize();
-    if (given != null) {
-      new MultilayerPerceptron(given, activation, blockSize, initial, layouts); // bad params fail before the data pass
-    }
-    int numClasses = given != null ? given[given.length - 1]
+    int numClasses = p.isDefined(p.layers()) ? p.getLayers()[p.getLayers().length - 1]
         : MeshAdagradClassifier.numClasses(df, p.getLabelCol());
-    int[] hidden = p.getHiddenLayers();
-    String featuresCol = p.getFeaturesCol();
-    LabelValidator labels = label -> MultilayerPerceptron.validateClassLabel(label, numClasses);
-    MultilayerPerceptron[] fitted = new MultilayerPerceptron[1];
-    TrainingResult r = Fitting.train(p, df, featuresCol, p.getLabelCol(), labels, numFeatures -> {
-      int[] layers = given != null ? given : withEnds(numFeatures, hidden, numClasses);
-      if (layers[0] != numFeatures) {
-        throw new IllegalArgumentException("layers " + Arrays.toString(layers) + " starts with " + layers[0]
-            + " inputs, but featuresCol '" + featuresCol + "' holds vectors of size " + numFeatures);
-      }
-      fitted[0] = new MultilayerPerceptron(layers, activation, blockSize, initial, layouts);
-      return fitted[0];
-    });
-    List<Tensor> weights = r.weights();
-    double[][] arrays = new double[weights.size()][];
-    for (int v = 0; v < arrays.length; v++) {
-      arrays[v] = weights.get(v).toDoubleArray();
-    }
-    MeshMLPClassificationModel model = new MeshMLPClassificationModel(uid(),
-        new NetworkData(fitted[0].layers(), activation.paramValue(), MultilayerPerceptron.concat(arrays)));
+    NetworkFitting.Fitted fitted = NetworkFitting.train(p, df, MultilayerPerceptron.Output.SOFTMAX_CROSS_ENTROPY,
+        numClasses, label -> MultilayerPerceptron.validateClassLabel(label, numClasses));
+    MeshMLPClassificationModel model = new MeshMLPClassificationModel(uid(), fitted.data());
     p.copyValues(model, ParamMap.empty());
-    model.setSummary(new MeshAdagradTrainingSummary(r));
+    model.setSummary(new MeshAdagradTrainingSummary(fitted.result()));
     return model;
-  }
-
-  private static int[] withEnds(int numFeatures, int[] hidden, int numClasses) {
-    int[] layers = new int[hidden.length + 2];
-    layers[0] = numFeatures;
-    System.arraycopy(hidden, 0, layers, 1, hidden.length);
-    layers[layers.length - 1] = numClasses;
-    return layers;
   }
 
   /** Spark's schema check and output columns, plus the meshgrad columns (weightCol, validationIndicatorCol). */

@@ -38,7 +38,7 @@ public interface MeshMLPParams extends MeshAdagradParams {
     return Collections.unmodifiableList(out);
   }
 
-  /** Layer sizes {@code [inputs, hidden..., classes]}, as MLlib's (unset: from the data and hiddenLayers). */
+  /** Layer sizes {@code [inputs, hidden..., outputs]}, as MLlib's (unset: from the data and hiddenLayers). */
   default IntArrayParam layers() {
     return networkParams().layers;
   }
@@ -144,11 +144,12 @@ public interface MeshMLPParams extends MeshAdagradParams {
     NetworkParamSet(Params owner) {
       layers = new IntArrayParam(owner, "layers",
           "sizes of the layers from the input to the output layer, as MLlib's MultilayerPerceptronClassifier:"
-              + " [inputs, hidden..., classes], e.g. [784, 128, 10]; at least 2 sizes, all >= 1, the last >= 2."
-              + " Unset: [number of features, hiddenLayers..., number of classes] from the data",
-          Validators.<int[]>check("layers", "an array of at least 2 sizes >= 1 whose last is >= 2 (the number of"
-              + " classes)", v -> v.length >= 2 && java.util.Arrays.stream(v).allMatch(x -> x >= 1)
-              && v[v.length - 1] >= 2));
+              + " [inputs, hidden..., outputs], e.g. [784, 128, 10]; at least 2 sizes, all >= 1; the last is the"
+              + " number of classes (>= 2) for the classifier, 1 for the regressor. Unset: [number of features,"
+              + " hiddenLayers..., number of classes or 1] from the data",
+          Validators.<int[]>check("layers", "an array of at least 2 sizes >= 1 (the last: the number of classes,"
+              + " >= 2, for the classifier; 1 for the regressor)", v -> v.length >= 2
+              && java.util.Arrays.stream(v).allMatch(x -> x >= 1)));
       hiddenLayers = new IntArrayParam(owner, "hiddenLayers",
           "sizes of the hidden layers when layers is not set (the input size and the number of classes then"
               + " come from the data); [] trains softmax regression",

@@ -14,6 +14,9 @@
  *   <tr><td>{@link io.meshgrad.ml.MeshMLPClassifier} ({@code ProbabilisticClassifier})</td>
  *       <td>{@link io.meshgrad.ml.MeshMLPClassificationModel}</td>
  *       <td>softmax cross-entropy of a multilayer perceptron (params: {@link io.meshgrad.ml.MeshMLPParams})</td></tr>
+ *   <tr><td>{@link io.meshgrad.ml.MeshMLPRegressor} ({@code Regressor})</td>
+ *       <td>{@link io.meshgrad.ml.MeshMLPRegressionModel}</td>
+ *       <td>squared error of a multilayer perceptron with one linear output</td></tr>
  * </table>
  *
  * <pre>{@code

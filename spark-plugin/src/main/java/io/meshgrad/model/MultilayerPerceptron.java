@@ -11,9 +11,10 @@ import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 
 /**
- * A multilayer perceptron classifier as a {@link BlockModel}: layer sizes {@code [in, h_1, ...,
- * h_m, K]} as MLlib's {@code layers}, {@link DenseLayer}s with an {@link Activation} after every
- * hidden one, and {@link SoftmaxCrossEntropy} on the {@code K} output logits.
+ * A multilayer perceptron as a {@link BlockModel}: layer sizes {@code [in, h_1, ..., h_m, K]} as
+ * MLlib's {@code layers}, {@link DenseLayer}s with an {@link Activation} after every hidden one,
+ * and on the output units either {@link SoftmaxCrossEntropy} ({@code K >= 2} logits, a classifier)
+ * or {@link SquaredError} ({@code K = 1} linear unit, a regressor), as {@link Output} says.
  *
  * <p>Variables, in order, as Keras names a stack of {@code Dense} layers: {@code dense/kernel}
  * {@code [in, h_1]}, {@code dense/bias} {@code [h_1]}, {@code dense_1/kernel}, {@code
@@ -36,6 +37,14 @@ import org.apache.spark.ml.linalg.Vector;
 public final class MultilayerPerceptron implements BlockModel {
   private static final long serialVersionUID = 1L;
 
+  /** The output layer and its loss. */
+  public enum Output {
+    /** Softmax over the last layer's units with the cross-entropy of the label's class. */
+    SOFTMAX_CROSS_ENTROPY,
+    /** One linear output unit with the squared error {@code (z - y)^2 / 2}. */
+    SQUARED_ERROR
+  }
+
   /** MLlib's default {@code blockSize}. */
   public static final int DEFAULT_BLOCK_SIZE = 128;
 
@@ -45,26 +54,34 @@ public final class MultilayerPerceptron implements BlockModel {
   private final double[] initialWeights;
   private final Map<String, List<String>> layouts;
   private final DenseLayer[] dense;
-  private final SoftmaxCrossEntropy output;
+  private final Output outputKind;
+  private final OutputLayer output;
   private transient Workspace workspace;
 
-  /** An MLP with glorot_uniform kernels, zero biases, default layouts and blocks of 128 rows. */
+  /** A classifier with glorot_uniform kernels, zero biases, default layouts and blocks of 128 rows. */
   public MultilayerPerceptron(int[] layers, Activation activation) {
     this(layers, activation, DEFAULT_BLOCK_SIZE, null, Map.of());
   }
 
+  /** A classifier (softmax cross-entropy output); see the full constructor. */
+  public MultilayerPerceptron(int[] layers, Activation activation, int blockSize, double[] initialWeights,
+      Map<String, List<String>> layouts) {
+    this(layers, activation, Output.SOFTMAX_CROSS_ENTROPY, blockSize, initialWeights, layouts);
+  }
+
   /**
-   * @param layers {@code [inputs, hidden..., classes]}: at least 2 sizes, each {@code >= 1}, the last
-   *     {@code >= 2}
+   * @param layers {@code [inputs, hidden..., outputs]}: at least 2 sizes, each {@code >= 1}; the last
+   *     is the number of classes ({@code >= 2}) for softmax, 1 for the squared error
    * @param activation of every hidden layer
+   * @param output the output layer and loss
    * @param blockSize rows per matrix product, {@code >= 1}
    * @param initialWeights all weights flattened as MLlib's (see {@link #concat}), or {@code null}
    *     for the initializers
    * @param layouts layouts replacing the defaults, by variable name (empty: none)
    * @throws IllegalArgumentException naming the argument, what it allows and what it got
    */
-  public MultilayerPerceptron(int[] layers, Activation activation, int blockSize, double[] initialWeights,
-      Map<String, List<String>> layouts) {
+  public MultilayerPerceptron(int[] layers, Activation activation, Output output, int blockSize,
+      double[] initialWeights, Map<String, List<String>> layouts) {
     if (layers == null || layers.length < 2) {
       throw new IllegalArgumentException("layers must give at least the input size and the number of classes,"
           + " e.g. [784, 128, 10], got " + (layers == null ? "null" : Arrays.toString(layers)));
@@ -74,8 +91,15 @@ public final class MultilayerPerceptron implements BlockModel {
         throw new IllegalArgumentException("layers must all be >= 1, got " + Arrays.toString(layers));
       }
     }
-    if (layers[layers.length - 1] < 2) {
+    if (output == null) {
+      throw new IllegalArgumentException("output must be one of " + Arrays.toString(Output.values()) + ", got null");
+    }
+    if (output == Output.SOFTMAX_CROSS_ENTROPY && layers[layers.length - 1] < 2) {
       throw new IllegalArgumentException("the last of layers is the number of classes and must be >= 2, got "
+          + Arrays.toString(layers));
+    }
+    if (output == Output.SQUARED_ERROR && layers[layers.length - 1] != 1) {
+      throw new IllegalArgumentException("the last of layers is the regression output and must be 1, got "
           + Arrays.toString(layers));
     }
     if (activation == null) {
@@ -91,7 +115,9 @@ public final class MultilayerPerceptron implements BlockModel {
     for (int l = 0; l < dense.length; l++) {
       dense[l] = new DenseLayer(layers[l], layers[l + 1]);
     }
-    this.output = new SoftmaxCrossEntropy(layers[layers.length - 1]);
+    this.outputKind = output;
+    this.output = output == Output.SQUARED_ERROR ? new SquaredError()
+        : new SoftmaxCrossEntropy(layers[layers.length - 1]);
     long expected = numWeights(layers);
     if (initialWeights != null && initialWeights.length != expected) {
       throw new IllegalArgumentException("initialWeights must have " + expected + " values for layers "
@@ -123,6 +149,11 @@ public final class MultilayerPerceptron implements BlockModel {
   /** The layer sizes {@code [inputs, hidden..., classes]}. */
   public int[] layers() {
     return layers.clone();
+  }
+
+  /** The output layer and its loss. */
+  public Output output() {
+    return outputKind;
   }
 
   /** The activation of the hidden layers. */
@@ -233,7 +264,7 @@ public final class MultilayerPerceptron implements BlockModel {
     }
   }
 
-  /** The logits of one row (allocates one buffer per layer). */
+  /** The output units of one row: logits, or the regression output (allocates one buffer per layer). */
   @Override
   public double[] outputs(Vector features, double[][] weights) {
     checkArrays(weights, "weights");
@@ -265,6 +296,15 @@ public final class MultilayerPerceptron implements BlockModel {
    */
   public static void validateClassLabel(double label, int numClasses) {
     SoftmaxCrossEntropy.validateLabel(label, numClasses);
+  }
+
+  /**
+   * Checks that {@code label} is a finite number (the regression output's labels).
+   *
+   * @throws IllegalArgumentException naming the label
+   */
+  public static void validateRegressionLabel(double label) {
+    SquaredError.check(label);
   }
 
   /** Replaces one row of logits by the class probabilities (softmax), in place. */
@@ -349,6 +389,7 @@ public final class MultilayerPerceptron implements BlockModel {
 
   @Override
   public String toString() {
-    return "MultilayerPerceptron(" + Arrays.toString(layers) + ", " + activation.paramValue() + ", softmax)";
+    return "MultilayerPerceptron(" + Arrays.toString(layers) + ", " + activation.paramValue() + ", "
+        + (outputKind == Output.SQUARED_ERROR ? "squared error" : "softmax") + ")";
   }
 }

@@ -1,14 +1,12 @@
 package io.meshgrad.model;
 
-import java.io.Serializable;
-
 /**
  * The output layer of a classifier: softmax over {@code K} logits and the cross-entropy with the
  * label's class, {@code loss_i = log(sum_k exp(z_ik)) - z_{i,y_i}}, whose delta is {@code
  * softmax(z_i) - onehot(y_i)}. The softmax is shifted by the row's largest logit, so no exponential
  * overflows.
  */
-final class SoftmaxCrossEntropy implements Serializable {
+final class SoftmaxCrossEntropy implements OutputLayer {
   private static final long serialVersionUID = 1L;
 
   private final int numClasses;
@@ -20,8 +18,14 @@ final class SoftmaxCrossEntropy implements Serializable {
     this.numClasses = numClasses;
   }
 
+  @Override
+  public int numOutputs() {
+    return numClasses;
+  }
+
   /** Checks that {@code label} is a class index 0, 1, ..., K-1. */
-  void validateLabel(double label) {
+  @Override
+  public void validateLabel(double label) {
     validateLabel(label, numClasses);
   }
 
@@ -40,7 +44,8 @@ final class SoftmaxCrossEntropy implements Serializable {
    * @param labels labels of the block, row {@code r} at {@code labels[from + r]}
    * @param weights row weights of the block, or {@code null} for all 1
    */
-  double lossAndDelta(double[] z, int rows, double[] labels, double[] weights, int from) {
+  @Override
+  public double lossAndDelta(double[] z, int rows, double[] labels, double[] weights, int from) {
     int k = numClasses;
     double lossSum = 0.0;
     for (int r = 0; r < rows; r++) {

@@ -29,23 +29,28 @@ class MlpGradientCheckTest {
 
   static Stream<Arguments> cases() {
     List<Arguments> cases = new ArrayList<>();
-    int[][] shapes = {{5, 3}, {5, 4, 3}, {5, 6, 4, 3}};
+    int[][] classifiers = {{5, 3}, {5, 4, 3}, {5, 6, 4, 3}};
+    int[][] regressors = {{5, 1}, {5, 4, 1}, {5, 6, 4, 1}};
     for (Activation activation : Activation.values()) {
-      for (int[] layers : shapes) {
+      for (int s = 0; s < classifiers.length; s++) {
         for (boolean sparse : new boolean[] {false, true}) {
-          cases.add(Arguments.of(activation, layers, sparse, !sparse));
+          cases.add(Arguments.of(activation, MultilayerPerceptron.Output.SOFTMAX_CROSS_ENTROPY, classifiers[s], sparse,
+              !sparse));
+          cases.add(Arguments.of(activation, MultilayerPerceptron.Output.SQUARED_ERROR, regressors[s], sparse, sparse));
         }
       }
     }
     return cases.stream();
   }
 
-  @ParameterizedTest(name = "{0} layers={1} sparse={2} weighted={3}")
+  @ParameterizedTest(name = "{0} {1} layers={2} sparse={3} weighted={4}")
   @MethodSource("cases")
-  void gradientMatchesFiniteDifferences(Activation activation, int[] layers, boolean sparse, boolean weighted) {
+  void gradientMatchesFiniteDifferences(Activation activation, MultilayerPerceptron.Output output, int[] layers,
+      boolean sparse, boolean weighted) {
     Random rnd = new Random(7);
-    MultilayerPerceptron mlp = new MultilayerPerceptron(layers, activation, 4, null, Map.of());
-    List<Instance> rows = rows(rnd, 11, layers[0], layers[layers.length - 1], weighted);
+    MultilayerPerceptron mlp = new MultilayerPerceptron(layers, activation, output, 4, null, Map.of());
+    boolean regression = output == MultilayerPerceptron.Output.SQUARED_ERROR;
+    List<Instance> rows = rows(rnd, 11, layers[0], regression ? 3 : layers[layers.length - 1], weighted);
     InstanceBlock block = sparse ? InstanceBlock.sparse(rows, layers[0]) : InstanceBlock.dense(rows, layers[0]);
     double[][] w = randomWeights(mlp, rnd);
     double[][] g = zerosLike(w);
@@ -82,6 +87,22 @@ class MlpGradientCheckTest {
       assertEquals(lse - logits[label], mlp.accumulate(one, w, zerosLike(w)), 1e-12);
       assertEquals(logits[label], mlp.outputs(x.toSparse(), w)[label], 1e-12);
     }
+  }
+
+  @Test
+  void squaredErrorOutputIsTheRegressionLoss() {
+    Random rnd = new Random(5);
+    MultilayerPerceptron mlp = new MultilayerPerceptron(new int[] {4, 3, 1}, Activation.SIGMOID,
+        MultilayerPerceptron.Output.SQUARED_ERROR, 8, null, Map.of());
+    double[][] w = randomWeights(mlp, rnd);
+    Vector x = Vectors.dense(1.5, -0.2, 0.0, 0.7);
+    double prediction = mlp.outputs(x, w)[0];
+    InstanceBlock one = InstanceBlock.dense(List.of(new Instance(2.5, 3.0, x)), 4);
+    assertEquals(3.0 * (prediction - 2.5) * (prediction - 2.5) / 2, mlp.accumulate(one, w, zerosLike(w)), 1e-12);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new MultilayerPerceptron(new int[] {4, 2},
+        Activation.RELU, MultilayerPerceptron.Output.SQUARED_ERROR, 8, null, Map.of())).getMessage()
+        .contains("must be 1"));
+    assertThrows(IllegalArgumentException.class, () -> mlp.validateLabel(Double.NaN));
   }
 
   @Test
