@@ -40,28 +40,27 @@ display(train.limit(5))
 import org.apache.spark.ml.{Pipeline, PipelineModel}
 import io.meshgrad.ml.{MeshAdagradClassificationModel, MeshAdagradClassifier}
 
-// Adagrad as in Keras 2.13; full batch, 100 steps, data split over 2 partitions (the mesh's batch dimension).
+// Adagrad as in Keras 2.13 with the stages' defaults (learning rate 0.5, full batch, at most 100 steps,
+// tol 1e-6); the data split over 2 partitions (the mesh's batch dimension).
 val classifier = new MeshAdagradClassifier()
-  .setLearningRate(0.5)
-  .setMaxIter(100)
   .setMesh("batch=2")
 val pipeline = new Pipeline().setStages(Array(classifier))
 val model = pipeline.fit(train)
 
 // COMMAND ----------
 
-import org.apache.spark.ml.evaluation.{BinaryClassificationEvaluator, MulticlassClassificationEvaluator}
-
-val predictions = model.transform(test)
-val accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(predictions)
-val auc = new BinaryClassificationEvaluator().setMetricName("areaUnderROC").evaluate(predictions)
-println(f"test accuracy $accuracy%.4f, AUC $auc%.4f")
+// evaluate gives MLlib's summary names: accuracy, per-label precision/recall/F, areaUnderROC, roc, pr.
+val fitted = model.stages.last.asInstanceOf[MeshAdagradClassificationModel]
+val evaluation = fitted.evaluate(test).asBinary
+val accuracy = evaluation.accuracy
+println(f"test accuracy $accuracy%.4f, AUC ${evaluation.areaUnderROC}%.4f, recall by label ${evaluation.recallByLabel.mkString(", ")}")
 assert(accuracy >= 0.84, s"test accuracy $accuracy")
+val predictions = model.transform(test)
 
 // COMMAND ----------
 
 // The loss of each step's batch at the weights before that step: display() draws it as a line chart.
-val summary = model.stages.last.asInstanceOf[MeshAdagradClassificationModel].summary
+val summary = fitted.summary
 val lossCurve = summary.lossHistory.zipWithIndex.map { case (loss, i) => (i + 1, loss) }.toSeq.toDF("step", "loss")
 display(lossCurve)
 

@@ -126,11 +126,11 @@ public final class AdagradAggregator implements Serializable {
    * Routes each data partition's sums to the shards of the variables they belong to.
    *
    * @param variables runtime variable index of each position of {@link PartialSums#gradients()}
-   * @param regParams L2 strength per position (0 for unregularised variables)
+   * @param penalties regularisation per position ({@link Penalty#NONE} for unregularised variables)
    * @param numSources number of data partitions
    * @return one {@link ShardInput} per state partition
    */
-  public JavaRDD<ShardInput> reduceScatter(JavaRDD<PartialSums> partials, int[] variables, double[] regParams,
+  public JavaRDD<ShardInput> reduceScatter(JavaRDD<PartialSums> partials, int[] variables, Penalty[] penalties,
       int numSources) {
     ShardIndex idx = index;
     JavaPairRDD<Integer, ShardPartial> routed = JavaPairRDD.fromJavaRDD(StepJobs.mapPartitionsWithIndex(partials,
@@ -153,10 +153,10 @@ public final class AdagradAggregator implements Serializable {
       routed = sumGroups(routed, scale);
       sources = (sources + scale - 1) / scale;
     }
-    Map<Integer, Double> regByPartition = new HashMap<>();
+    Map<Integer, Penalty> regByPartition = new HashMap<>();
     for (int pos = 0; pos < variables.length; pos++) {
       for (int s = 0; s < idx.shape(variables[pos]).numShards(); s++) {
-        regByPartition.put(idx.partitionOf(variables[pos], s), regParams[pos]);
+        regByPartition.put(idx.partitionOf(variables[pos], s), penalties[pos]);
       }
     }
     JavaPairRDD<Integer, ShardPartial> atShards = routed.partitionBy(new ShardPartitioner(idx.numPartitions()));

@@ -15,8 +15,8 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * A loss over a Spark dataset: the weighted mean of per-row losses plus L2,
- * {@code L = sum_i a_i loss_i / sum_i a_i + (regParam/2) * sum over regularised variables ||w||^2},
+ * A loss over a Spark dataset: the weighted mean of per-row losses plus L2 and L1 ({@link Penalty}),
+ * {@code L = sum_i a_i loss_i / sum_i a_i + sum over regularised variables (regParam/2) ||w||^2 + l1 ||w||_1},
  * computed by data partitions from broadcast weights. Subclasses say how a partition computes its
  * {@link PartialSums} for a step; this class turns the sums into the objective.
  *
@@ -32,6 +32,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
   private static final long serialVersionUID = 1L;
 
   private final double regParam;
+  private double l1;
   private int aggregationDepth = 2;
   private transient Optimizer stepClock;
   private transient long evaluations;
@@ -65,6 +66,30 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
 
   public final double regParam() {
     return regParam;
+  }
+
+  /** L1 strength on the regularised variables ({@code l1 ||w||_1}, default 0). */
+  public final double l1() {
+    return l1;
+  }
+
+  /**
+   * Adds {@code l1 ||w||_1} on the regularised variables (gradient {@code l1 * sign(w)}, as Keras'
+   * {@code L1L2} regularizer; see {@link Penalty}).
+   *
+   * @throws IllegalArgumentException unless {@code l1} is finite and {@code >= 0}
+   */
+  public final DatasetLoss setL1(double l1) {
+    if (!(Double.isFinite(l1) && l1 >= 0)) {
+      throw new IllegalArgumentException("l1 must be a finite number >= 0, got " + l1);
+    }
+    this.l1 = l1;
+    return this;
+  }
+
+  /** The regularisation of the variable at {@code position}: {@link Penalty#NONE} unless it is regularised. */
+  public final Penalty penalty(int position) {
+    return isRegularized(position) ? Penalty.of(regParam, l1) : Penalty.NONE;
   }
 
   /** Depth of the ordered tree sum of {@link #evaluate} (default 2, as MLlib's {@code aggregationDepth}). */
@@ -103,22 +128,25 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
         && optimizer.clipping().wouldClip(stats.variableGradientNorms(), stats.gradientMaxAbs()));
   }
 
-  /** The L2 term's sum of squares over the regularised variables. */
-  public final double regularisedSquares(List<Tensor> values) {
-    if (regParam == 0) {
+  /** The regularisation term's value, {@code (regParam/2) ||w||^2 + l1 ||w||_1} over the regularised variables. */
+  public final double penaltyValue(List<Tensor> values) {
+    Penalty p = Penalty.of(regParam, l1);
+    if (p.isZero()) {
       return 0;
     }
-    double s = 0;
+    double squares = 0;
+    double abs = 0;
     for (int i = 0; i < values.size(); i++) {
       if (isRegularized(i)) {
         Tensor t = values.get(i);
         for (int j = 0; j < t.size(); j++) {
           double x = t.get(j);
-          s += x * x;
+          squares += x * x;
+          abs += Math.abs(x);
         }
       }
     }
-    return s;
+    return p.value(squares, abs);
   }
 
   /** What ships this loss's weights to the data partitions in {@link #evaluate} (created on first use). */
@@ -160,8 +188,8 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
     double maxAbs = 0;
     for (int i = 0; i < variables.size(); i++) {
       Variable v = variables.get(i);
-      Gradient g = ObjectiveGradient.of(total.gradient(i), total.weightSum(), isRegularized(i) ? regParam : 0,
-          values.get(i), v.shape(), v.dtype());
+      Gradient g = ObjectiveGradient.of(total.gradient(i), total.weightSum(), penalty(i), values.get(i), v.shape(),
+          v.dtype());
       gradients.add(g);
       norms[i] = Math.sqrt(GradientClipping.sumOfSquares(g));
       for (int j = 0; j < g.values().size(); j++) {
@@ -169,7 +197,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
       }
     }
     evaluations++;
-    double loss = ObjectiveGradient.value(total.lossSum(), total.weightSum(), regParam, regularisedSquares(values));
+    double loss = ObjectiveGradient.value(total.lossSum(), total.weightSum(), penaltyValue(values));
     recordStepStats(new StepStats(loss, total.count(), total.weightSum(), norms, maxAbs,
         ship.lastShippedBytes(), total.bytesShipped(), total.bytesShipped(), 0, (System.nanoTime() - start) / 1e9),
         stepClock);

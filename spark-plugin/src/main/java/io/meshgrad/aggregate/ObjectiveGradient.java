@@ -7,8 +7,9 @@ import io.meshgrad.tensor.Tensor;
 
 /**
  * Turns summed per-row gradients into the gradient of the objective
- * {@code L = sum_i a_i loss_i / sum_i a_i + (regParam/2) * sum over regularised variables ||w||^2}:
- * {@code g = sum / weightSum + regParam * w}, rounded to the variable's dtype. The same code serves
+ * {@code L = sum_i a_i loss_i / sum_i a_i + sum over regularised variables of a} {@link Penalty}
+ * {@code (l2/2) ||w||^2 + l1 ||w||_1}: {@code g = sum / weightSum + l2 * w + l1 * sign(w)}, rounded
+ * to the variable's dtype. The same code serves
  * a whole variable on the driver and one shard on an executor. When the sum touches few rows of
  * an unregularised variable the gradient is sparse ({@link IndexedSlices} of the touched rows,
  * Keras' sparse path), otherwise dense.
@@ -22,12 +23,12 @@ public final class ObjectiveGradient {
   /**
    * @param sum the sums over the variable (or shard) of shape {@code shape}, rows along axis 0
    * @param weightSum {@code sum_i a_i} over the whole batch
-   * @param regParam L2 strength, 0 for none or for an unregularised variable
-   * @param value the variable's (shard's) current value; read only when {@code regParam > 0}
+   * @param penalty the variable's regularisation, {@link Penalty#NONE} for an unregularised one
+   * @param value the variable's (shard's) current value; read only when the penalty is not zero
    */
-  public static Gradient of(RowSums sum, double weightSum, double regParam, Tensor value, int[] shape, DType dtype) {
+  public static Gradient of(RowSums sum, double weightSum, Penalty penalty, Tensor value, int[] shape, DType dtype) {
     requirePositiveWeight(weightSum);
-    if (regParam == 0 && shape.length > 0 && shape[0] > 0) {
+    if (penalty.isZero() && shape.length > 0 && shape[0] > 0) {
       Gradient sparse = sum.isDense()
           ? sparseOf(sum.denseValues(), nonZeroRows(sum.denseValues(), shape[0], sum.rowLength()), null, weightSum, shape, dtype)
           : sparseOf(sum.rowValues(), nonZeroRows(sum.rowValues(), sum.rows().length, sum.rowLength()), sum.rows(),
@@ -39,7 +40,7 @@ public final class ObjectiveGradient {
     double[] dense = sum.toDense();
     double[] g = new double[dense.length];
     for (int i = 0; i < g.length; i++) {
-      g[i] = dense[i] / weightSum + (regParam == 0 ? 0 : regParam * value.get(i));
+      g[i] = dense[i] / weightSum + (penalty.isZero() ? 0 : penalty.gradient(value.get(i)));
     }
     return Tensor.fromDoubles(dtype, g, shape);
   }
@@ -68,10 +69,10 @@ public final class ObjectiveGradient {
     return new IndexedSlices(rows, Tensor.fromDoubles(dtype, out, valuesShape), shape);
   }
 
-  /** The objective's value: {@code lossSum / weightSum + (regParam/2) * sum of squares of the regularised weights}. */
-  public static double value(double lossSum, double weightSum, double regParam, double regularisedSquares) {
+  /** The objective's value: {@code lossSum / weightSum + penaltyValue} (see {@link DatasetLoss#penaltyValue}). */
+  public static double value(double lossSum, double weightSum, double penaltyValue) {
     requirePositiveWeight(weightSum);
-    return lossSum / weightSum + regParam / 2 * regularisedSquares;
+    return lossSum / weightSum + penaltyValue;
   }
 
   private static void requirePositiveWeight(double weightSum) {

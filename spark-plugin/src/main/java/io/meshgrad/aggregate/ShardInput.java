@@ -62,17 +62,17 @@ public abstract sealed class ShardInput implements Serializable permits ShardInp
   public static final class Summed extends ShardInput {
     private static final long serialVersionUID = 1L;
     private final ShardPartial.Sum sum;
-    private final double regParam;
+    private final Penalty penalty;
 
-    public Summed(ShardPartial.Sum sum, double regParam) {
+    public Summed(ShardPartial.Sum sum, Penalty penalty) {
       this.sum = sum;
-      this.regParam = regParam;
+      this.penalty = penalty;
     }
 
     @Override
     public Gradient gradient(VariableShard shard) {
       ChunkedTensor value = shard.chunkedValue();
-      return ObjectiveGradient.of(sum.gradient(), sum.weightSum(), regParam, regParam == 0 ? null : shard.value(),
+      return ObjectiveGradient.of(sum.gradient(), sum.weightSum(), penalty, penalty.isZero() ? null : shard.value(),
           value.shape(), value.dtype());
     }
 

@@ -4,6 +4,7 @@ import io.meshgrad.aggregate.AdagradAggregator;
 import io.meshgrad.aggregate.DatasetLoss;
 import io.meshgrad.aggregate.DriverHeldShards;
 import io.meshgrad.aggregate.ObjectiveGradient;
+import io.meshgrad.aggregate.Penalty;
 import io.meshgrad.aggregate.PartialSums;
 import io.meshgrad.aggregate.ShardIndex;
 import io.meshgrad.aggregate.ShardInput;
@@ -235,24 +236,24 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     long start = System.nanoTime();
     int[] indices = new int[vars.size()];
-    double[] regParams = new double[vars.size()];
+    Penalty[] penalties = new Penalty[vars.size()];
     Map<Integer, Optimizer.VariableStep> stepByIndex = new HashMap<>();
     List<Tensor> weights = new ArrayList<>();
     for (int i = 0; i < vars.size(); i++) {
       indices[i] = own(vars.get(i)).index();
-      regParams[i] = data.isRegularized(i) ? data.regParam() : 0;
+      penalties[i] = data.penalty(i);
       stepByIndex.put(indices[i], steps.get(i));
       weights.add(values.get(indices[i]));
     }
     describeStep(optimizer);
     ShippedWeights shipped = shipper.ship(weights);
-    double squares = data.regularisedSquares(weights);
+    double penaltyValue = data.penaltyValue(weights);
     JavaRDD<PartialSums> partials = data.partialSums(shipped, optimizer.iterations());
-    JavaRDD<ShardInput> inputs = aggregator().reduceScatter(partials, indices, regParams, data.numPartitions());
+    JavaRDD<ShardInput> inputs = aggregator().reduceScatter(partials, indices, penalties, data.numPartitions());
     AdagradAggregator.Result r = aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(),
         stepName(optimizer));
     commit(r);
-    double value = ObjectiveGradient.value(r.lossSum(), r.weightSum(), data.regParam(), squares);
+    double value = ObjectiveGradient.value(r.lossSum(), r.weightSum(), penaltyValue);
     double[] norms = new double[indices.length];
     for (int i = 0; i < indices.length; i++) {
       norms[i] = r.gradientNorm(indices[i]);

@@ -56,6 +56,7 @@ final class Fitting {
    * @throws IllegalArgumentException naming the key when its value does not parse or is invalid
    */
   static <S extends MeshAdagradParams> S withConfDefaults(S stage, SparkSession spark) {
+    stage.meshgradParams().fromConf.clear();
     for (Param<?> p : stage.configurableParams()) {
       if (stage.isSet(p)) {
         continue;
@@ -68,6 +69,7 @@ final class Fitting {
           @SuppressWarnings("unchecked")
           Param<Object> param = (Param<Object>) p;
           stage.set(param, value);
+          stage.meshgradParams().fromConf.add(p.name());
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("Spark conf " + key + "=" + raw.get() + " is invalid: " + e.getMessage(),
               e);
@@ -156,10 +158,16 @@ final class Fitting {
     return b.build();
   }
 
+  /**
+   * The trainer's settings; {@code regParam} and {@code elasticNetParam} {@code a} become the L2
+   * strength {@code (1 - a) regParam} and the L1 strength {@code a regParam}, as MLlib splits them.
+   */
   static MeshTrainer.Settings settings(MeshAdagradParams p, Mesh mesh) {
+    double a = p.getElasticNetParam();
+    double l2 = a == 0 ? p.getRegParam() : (1 - a) * p.getRegParam();
     return new MeshTrainer.Settings(mesh, DType.parse(p.getDtype()), p.getMaxIter(), p.getMaxEpochs(),
-        p.getBatchSize(), p.getSeed(), p.getFitIntercept(), p.getRegParam(), p.getTol(), p.getAggregationDepth(),
-        p.getCheckpointInterval());
+        p.getBatchSize(), p.getSeed(), p.getFitIntercept(), l2, p.getTol(), p.getAggregationDepth(),
+        p.getCheckpointInterval(), a * p.getRegParam());
   }
 
   /** The weight column, or null when unset or empty. */
@@ -250,7 +258,9 @@ final class Fitting {
       trainRows = df.filter(not(marked));
       validationRows = df.filter(marked);
     }
-    LOG.info("{}: fitting {} on mesh {}, {} steps", p.uid(), what, mesh, settings.maxSteps());
+    List<String> fromConf = ConfDefaults.describe(p);
+    LOG.info("{}: fitting {} on mesh {}, {} steps{}", p.uid(), what, mesh, settings.maxSteps(),
+        fromConf.isEmpty() ? "" : "; from Spark conf: " + String.join(", ", fromConf));
     LOG.debug("{}: optimizer {}, {}", p.uid(), optimizer, settings);
     try (TrainingData data = TrainingData.from(trainRows, featuresCol, labelCol, weightCol, mesh.batchSize(),
         labelValidator)) {
@@ -284,6 +294,16 @@ final class Fitting {
         }
       }
     }
+  }
+
+  /**
+   * Copies the fit's params (the estimator's, with the conf defaults applied) to its model, and
+   * which of them came from the conf.
+   */
+  static void copyParams(MeshAdagradParams fit, MeshAdagradParams model) {
+    fit.copyValues(model, org.apache.spark.ml.param.ParamMap.empty());
+    model.meshgradParams().fromConf.clear();
+    model.meshgradParams().fromConf.addAll(fit.meshgradParams().fromConf);
   }
 
   static String quote(String name) {

@@ -30,7 +30,9 @@ import org.apache.spark.sql.types.StructType;
  * </ul>
  *
  * The prediction is the class with the largest rawPrediction, or with {@code thresholds} the
- * largest {@code probability / threshold}.
+ * largest {@code probability / threshold}; a binomial logistic model predicts 1 when the probability
+ * of class 1 is above {@code threshold} (default 0.5), as MLlib's {@code LogisticRegressionModel}.
+ * {@link #evaluate} gives MLlib's evaluation summaries.
  *
  * <p><b>Reference settings</b> (checked by {@code A9aTest} and {@code MnistTest}; float32, mesh
  * {@code batch=2}, all other params at their defaults, so no regularization):
@@ -170,6 +172,69 @@ public class MeshAdagradClassificationModel
     this.summary = summary;
   }
 
+  /**
+   * Sets the binary prediction threshold on the probability of class 1 (in [0, 1]), clearing
+   * {@code thresholds}, as MLlib's {@code LogisticRegressionModel}.
+   */
+  public MeshAdagradClassificationModel setThreshold(double value) {
+    Thresholds.setThreshold(this, threshold(), thresholds(), value);
+    return this;
+  }
+
+  /** Sets one threshold per class (Spark's {@code thresholds}), clearing {@code threshold}. */
+  @Override
+  public MeshAdagradClassificationModel setThresholds(double[] value) {
+    Thresholds.setThresholds(this, threshold(), thresholds(), value);
+    return this;
+  }
+
+  /** The binary threshold: implied by {@code thresholds} when they are set, else {@code threshold}. */
+  public double getThreshold() {
+    return Thresholds.threshold(this, threshold(), thresholds());
+  }
+
+  /** {@code thresholds}, or {@code [1 - threshold, threshold]} when only {@code threshold} is set. */
+  @Override
+  public double[] getThresholds() {
+    return Thresholds.thresholds(this, threshold(), thresholds());
+  }
+
+  /** Whether predictions follow {@code threshold}: a binomial logistic model without {@code thresholds}. */
+  private boolean usesThreshold() {
+    return !isMultinomial() && !isHinge() && !isDefined(thresholds());
+  }
+
+  /** For a binomial logistic model without {@code thresholds}: 1 when the margin is above {@code logit(threshold)}. */
+  @Override
+  public double raw2prediction(Vector rawPrediction) {
+    if (usesThreshold()) {
+      double t = getThreshold();
+      double rawThreshold = t == 0 ? Double.NEGATIVE_INFINITY : t == 1 ? Double.POSITIVE_INFINITY
+          : Math.log(t / (1 - t));
+      return rawPrediction.apply(1) > rawThreshold ? 1 : 0;
+    }
+    return super.raw2prediction(rawPrediction);
+  }
+
+  /** For a binomial logistic model without {@code thresholds}: 1 when the probability of class 1 is above {@code threshold}. */
+  @Override
+  public double probability2prediction(Vector probability) {
+    if (usesThreshold()) {
+      return probability.apply(1) > getThreshold() ? 1 : 0;
+    }
+    return super.probability2prediction(probability);
+  }
+
+  /**
+   * Evaluates the model on {@code dataset} (which needs the features and label columns, and the
+   * weight column when {@code weightCol} is set): a {@link MeshAdagradBinaryClassificationSummary}
+   * for a model of 2 classes (also multinomial ones, as MLlib), else a {@link
+   * MeshAdagradClassificationSummary}.
+   */
+  public MeshAdagradClassificationSummary evaluate(Dataset<?> dataset) {
+    return MeshAdagradClassificationSummary.of(this, dataset, !isHinge());
+  }
+
   /** The raw prediction of one row (see the class comment). */
   @Override
   public Vector predictRaw(Vector features) {
@@ -219,8 +284,8 @@ public class MeshAdagradClassificationModel
   /** Spark's output schema; for a hinge model without the probability column. */
   @Override
   public StructType transformSchema(StructType schema) {
+    checkThresholdParams();
     if (isHinge()) {
-      requireNoThresholds();
       if (!getProbabilityCol().isEmpty()) {
         return withoutProbability().transformSchema(schema);
       }
@@ -231,8 +296,8 @@ public class MeshAdagradClassificationModel
   /** Adds the output columns; for a hinge model without the probability column. */
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
+    checkThresholdParams();
     if (isHinge()) {
-      requireNoThresholds();
       if (!getProbabilityCol().isEmpty()) {
         return withoutProbability().transform(dataset);
       }
@@ -240,10 +305,16 @@ public class MeshAdagradClassificationModel
     return super.transform(dataset);
   }
 
-  private void requireNoThresholds() {
-    if (isDefined(thresholds())) {
-      throw new IllegalArgumentException("thresholds need probabilities, which a hinge-loss (linear SVM) model does"
-          + " not give; clear thresholds or train with loss=logistic");
+  /** threshold and thresholds agree, fit the model's kind and its number of classes. */
+  private void checkThresholdParams() {
+    Thresholds.checkConsistency(this, threshold(), thresholds());
+    if (isHinge() && (isDefined(thresholds()) || isSet(threshold()))) {
+      throw new IllegalArgumentException("threshold and thresholds need probabilities, which a hinge-loss (linear SVM)"
+          + " model does not give; clear them or train with loss=logistic");
+    }
+    if (isMultinomial() && isSet(threshold()) && !isDefined(thresholds())) {
+      throw new IllegalArgumentException("threshold (" + getOrDefault(threshold()) + ") applies to binomial models;"
+          + " this model is multinomial with " + numClasses() + " classes: use thresholds, one value per class");
     }
   }
 
@@ -259,10 +330,20 @@ public class MeshAdagradClassificationModel
     return super.findSummaryModel();
   }
 
+  /**
+   * Spark's explanation of the param, with its source when its value comes from a {@code
+   * spark.meshgrad.<name>} Spark conf key (see the package documentation).
+   */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
+  }
+
   @Override
   public MeshAdagradClassificationModel copy(ParamMap extra) {
     MeshAdagradClassificationModel copy = copyValues(new MeshAdagradClassificationModel(uid, data), extra);
     copy.setSummary(summary);
+    copy.meshgradParams().fromConf.addAll(params.fromConf);
     return copy.setParent(parent());
   }
 

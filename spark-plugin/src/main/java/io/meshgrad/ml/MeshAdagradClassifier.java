@@ -2,6 +2,7 @@ package io.meshgrad.ml;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
@@ -18,6 +19,7 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -99,6 +101,33 @@ public class MeshAdagradClassifier
   }
 
   /**
+   * Sets the binary prediction threshold on the probability of class 1 (in [0, 1], default 0.5),
+   * clearing {@code thresholds}, as MLlib's {@code LogisticRegression}.
+   */
+  public MeshAdagradClassifier setThreshold(double value) {
+    Thresholds.setThreshold(this, threshold(), thresholds(), value);
+    return this;
+  }
+
+  /** Sets one threshold per class (Spark's {@code thresholds}), clearing {@code threshold}. */
+  @Override
+  public MeshAdagradClassifier setThresholds(double[] value) {
+    Thresholds.setThresholds(this, threshold(), thresholds(), value);
+    return this;
+  }
+
+  /** The binary threshold: implied by {@code thresholds} when they are set, else {@code threshold}. */
+  public double getThreshold() {
+    return Thresholds.threshold(this, threshold(), thresholds());
+  }
+
+  /** {@code thresholds}, or {@code [1 - threshold, threshold]} when only {@code threshold} is set. */
+  @Override
+  public double[] getThresholds() {
+    return Thresholds.thresholds(this, threshold(), thresholds());
+  }
+
+  /**
    * Trains on {@code dataset} (Spark's {@code fit} calls this after checking the schema).
    *
    * @throws IllegalArgumentException for invalid params, columns or rows
@@ -122,6 +151,15 @@ public class MeshAdagradClassifier
           + p.getLabelCol() + "' has " + numClasses + "; use family=multinomial or auto");
     }
     boolean multinomial = !hinge && (family.equals("multinomial") || numClasses > 2);
+    if ((multinomial || hinge) && p.isSet(p.threshold())) {
+      throw new IllegalArgumentException("threshold (" + p.getOrDefault(p.threshold()) + ") applies to binomial"
+          + " logistic models, but this fit is " + (hinge ? "a hinge-loss (linear SVM) model" : "multinomial with "
+          + numClasses + " classes") + (hinge ? "; clear it" : "; use thresholds, one value per class"));
+    }
+    if (p.isDefined(p.thresholds()) && p.getOrDefault(p.thresholds()).length != numClasses) {
+      throw new IllegalArgumentException("thresholds must hold one value per class: " + numClasses + " classes in"
+          + " label column '" + p.getLabelCol() + "', got " + p.getOrDefault(p.thresholds()).length + " thresholds");
+    }
     BlockLoss loss = hinge ? new HingeLoss()
         : multinomial ? new MultinomialLogisticLoss(numClasses) : new BinaryLogisticLoss();
     TrainingResult r = Fitting.train(p, df, p.getFeaturesCol(), p.getLabelCol(), loss);
@@ -131,7 +169,7 @@ public class MeshAdagradClassifier
     LinearWeights weights = new LinearWeights(coefficients.length / numOutputs, numOutputs, coefficients, intercept);
     MeshAdagradClassificationModel model = new MeshAdagradClassificationModel(uid(),
         new ModelData(weights.numFeatures(), numClasses, hinge ? "hinge" : "logistic", weights));
-    p.copyValues(model, ParamMap.empty());
+    Fitting.copyParams(p, model);
     model.setSummary(new MeshAdagradTrainingSummary(r));
     return model;
   }
@@ -148,11 +186,19 @@ public class MeshAdagradClassifier
     if (attribute instanceof NominalAttribute nominal && nominal.getNumValues().isDefined()) {
       return Math.max(2, (Integer) nominal.getNumValues().get());
     }
-    Row row = df.agg(max(col(Fitting.quote(labelCol)).cast("double"))).head();
+    // Checked here on the driver, before any row is read for training: one small aggregation.
+    Column label = col(Fitting.quote(labelCol)).cast("double");
+    Row row = df.agg(max(label), min(label)).head();
     if (row.isNullAt(0)) {
       return 2; // no (non-null) labels: the training data check reports it
     }
     double largest = row.getDouble(0);
+    double smallest = row.getDouble(1);
+    if (!(smallest >= 0)) {
+      throw new IllegalArgumentException("labels must be class indices 0, 1, ..., K-1, but the smallest value in"
+          + " label column '" + labelCol + "' is " + smallest
+          + (smallest == -1 ? " (LIBSVM's -1/+1 labels: map -1 to 0 first)" : ""));
+    }
     if (!(largest >= 0) || largest != Math.rint(largest) || Double.isInfinite(largest)) {
       throw new IllegalArgumentException("labels must be class indices 0, 1, ..., K-1, but the largest value in"
           + " label column '" + labelCol + "' is " + largest);
@@ -172,11 +218,21 @@ public class MeshAdagradClassifier
    */
   @Override
   public StructType transformSchema(StructType schema) {
+    Thresholds.checkConsistency(this, threshold(), thresholds());
     Fitting.checkColumns(this, schema);
     if (getLoss().equals("hinge") && !getProbabilityCol().isEmpty()) {
       return copy(new ParamMap().put(probabilityCol(), "")).transformSchema(schema);
     }
     return super.transformSchema(schema);
+  }
+
+  /**
+   * Spark's explanation of the param, with its source when its value comes from a {@code
+   * spark.meshgrad.<name>} Spark conf key (see the package documentation).
+   */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
   }
 
   @Override

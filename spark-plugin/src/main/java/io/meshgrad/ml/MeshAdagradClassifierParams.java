@@ -1,9 +1,13 @@
 package io.meshgrad.ml;
 
 import java.util.Locale;
+import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.Param;
 
-/** {@link MeshAdagradParams} plus the classifier's {@code family} and {@code loss}. */
+/**
+ * {@link MeshAdagradParams} plus the classifier's {@code family}, {@code loss} and {@code
+ * threshold} (its getter and setter are on the stages, which also have Spark's {@code thresholds}).
+ */
 public interface MeshAdagradClassifierParams extends MeshAdagradParams {
 
   /** auto (default), binomial or multinomial. */
@@ -14,6 +18,11 @@ public interface MeshAdagradClassifierParams extends MeshAdagradParams {
   /** logistic (default) or hinge. */
   default Param<String> loss() {
     return meshgradParams().loss;
+  }
+
+  /** Binary prediction threshold on the probability of class 1 (in [0, 1], default 0.5). */
+  default DoubleParam threshold() {
+    return meshgradParams().threshold;
   }
 
   /** The value (or default) of {@link #family()}, lower case. */

@@ -8,6 +8,7 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
 
 /** A linear regression model fitted by {@link MeshAdagradRegressor}: {@code prediction = w.x + b}. */
 public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdagradRegressionModel>
@@ -71,6 +72,15 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
     return data.weights().margins(features)[0];
   }
 
+  /**
+   * Evaluates the model on {@code dataset} (which needs the features and label columns, and the
+   * weight column when {@code weightCol} is set), with the metric names of MLlib's {@code
+   * LinearRegressionSummary}.
+   */
+  public MeshAdagradRegressionSummary evaluate(Dataset<?> dataset) {
+    return MeshAdagradRegressionSummary.of(this, dataset);
+  }
+
   /** Whether this model has a training summary (a fitted one has; a loaded one has not). */
   public boolean hasSummary() {
     return summary != null;
@@ -93,10 +103,20 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
     this.summary = summary;
   }
 
+  /**
+   * Spark's explanation of the param, with its source when its value comes from a {@code
+   * spark.meshgrad.<name>} Spark conf key (see the package documentation).
+   */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
+  }
+
   @Override
   public MeshAdagradRegressionModel copy(ParamMap extra) {
     MeshAdagradRegressionModel copy = copyValues(new MeshAdagradRegressionModel(uid, data), extra);
     copy.setSummary(summary);
+    copy.meshgradParams().fromConf.addAll(params.fromConf);
     return copy.setParent(parent());
   }
 

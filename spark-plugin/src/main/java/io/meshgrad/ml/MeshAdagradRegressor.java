@@ -78,7 +78,7 @@ public class MeshAdagradRegressor
     LinearWeights weights = new LinearWeights(coefficients.length, 1, coefficients, intercept);
     MeshAdagradRegressionModel model =
         new MeshAdagradRegressionModel(uid(), new ModelData(weights.numFeatures(), 0, "squaredError", weights));
-    p.copyValues(model, ParamMap.empty());
+    Fitting.copyParams(p, model);
     model.setSummary(new MeshAdagradTrainingSummary(r));
     return model;
   }
@@ -88,6 +88,15 @@ public class MeshAdagradRegressor
   public StructType transformSchema(StructType schema) {
     Fitting.checkColumns(this, schema);
     return super.transformSchema(schema);
+  }
+
+  /**
+   * Spark's explanation of the param, with its source when its value comes from a {@code
+   * spark.meshgrad.<name>} Spark conf key (see the package documentation).
+   */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
   }
 
   @Override

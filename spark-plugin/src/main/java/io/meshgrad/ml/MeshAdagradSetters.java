@@ -26,9 +26,15 @@ public interface MeshAdagradSetters<S extends MeshAdagradSetters<S>> extends Mes
     return self();
   }
 
-  /** Sets the L2 strength on the coefficients (>= 0). */
+  /** Sets the regularization strength on the coefficients (>= 0; see {@link #elasticNetParam()}). */
   default S setRegParam(double value) {
     set(regParam(), value);
+    return self();
+  }
+
+  /** Sets {@link #elasticNetParam()}: 0 = L2 only, 1 = L1 only. */
+  default S setElasticNetParam(double value) {
+    set(elasticNetParam(), value);
     return self();
   }
 

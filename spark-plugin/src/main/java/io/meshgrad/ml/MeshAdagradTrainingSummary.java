@@ -5,7 +5,8 @@ import java.io.Serializable;
 
 /**
  * How a meshgrad model was trained. Like Spark's training summaries it lives only with the fitted
- * model: a model loaded from disk has none.
+ * model: a model loaded from disk has none. Unlike MLlib's, it holds no metrics of the training
+ * rows: {@code model.evaluate(trainingData)} gives them, with MLlib's names.
  */
 public final class MeshAdagradTrainingSummary implements Serializable {
   private static final long serialVersionUID = 1L;

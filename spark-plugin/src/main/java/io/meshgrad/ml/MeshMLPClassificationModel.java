@@ -140,9 +140,16 @@ public class MeshMLPClassificationModel
     return super.findSummaryModel();
   }
 
+  /** Spark's explanation, plus where a value comes from a {@code spark.meshgrad.*} conf key. */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
+  }
+
   @Override
   public MeshMLPClassificationModel copy(ParamMap extra) {
     MeshMLPClassificationModel copy = copyValues(new MeshMLPClassificationModel(uid, data), extra);
+    copy.meshgradParams().fromConf.addAll(params.fromConf);
     copy.setSummary(summary);
     return copy.setParent(parent());
   }

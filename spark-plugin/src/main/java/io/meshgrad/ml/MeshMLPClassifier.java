@@ -101,7 +101,7 @@ public class MeshMLPClassifier
     NetworkFitting.Fitted fitted = NetworkFitting.train(p, df, MultilayerPerceptron.Output.SOFTMAX_CROSS_ENTROPY,
         numClasses, label -> MultilayerPerceptron.validateClassLabel(label, numClasses));
     MeshMLPClassificationModel model = new MeshMLPClassificationModel(uid(), fitted.data());
-    p.copyValues(model, ParamMap.empty());
+    Fitting.copyParams(p, model);
     model.setSummary(new MeshAdagradTrainingSummary(fitted.result()));
     return model;
   }
@@ -111,6 +111,12 @@ public class MeshMLPClassifier
   public StructType transformSchema(StructType schema) {
     Fitting.checkColumns(this, schema);
     return super.transformSchema(schema);
+  }
+
+  /** Spark's explanation, plus where a value comes from a {@code spark.meshgrad.*} conf key. */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
   }
 
   @Override

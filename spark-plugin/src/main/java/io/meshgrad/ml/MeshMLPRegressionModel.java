@@ -105,9 +105,16 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
     return network.outputs(features, variables)[0];
   }
 
+  /** Spark's explanation, plus where a value comes from a {@code spark.meshgrad.*} conf key. */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
+  }
+
   @Override
   public MeshMLPRegressionModel copy(ParamMap extra) {
     MeshMLPRegressionModel copy = copyValues(new MeshMLPRegressionModel(uid, data), extra);
+    copy.meshgradParams().fromConf.addAll(params.fromConf);
     copy.setSummary(summary);
     return copy.setParent(parent());
   }

@@ -74,7 +74,7 @@ public class MeshMLPRegressor extends Regressor<Vector, MeshMLPRegressor, MeshML
     NetworkFitting.Fitted fitted = NetworkFitting.train(p, dataset.toDF(), MultilayerPerceptron.Output.SQUARED_ERROR,
         1, MultilayerPerceptron::validateRegressionLabel);
     MeshMLPRegressionModel model = new MeshMLPRegressionModel(uid(), fitted.data());
-    p.copyValues(model, ParamMap.empty());
+    Fitting.copyParams(p, model);
     model.setSummary(new MeshAdagradTrainingSummary(fitted.result()));
     return model;
   }
@@ -84,6 +84,12 @@ public class MeshMLPRegressor extends Regressor<Vector, MeshMLPRegressor, MeshML
   public StructType transformSchema(StructType schema) {
     Fitting.checkColumns(this, schema);
     return super.transformSchema(schema);
+  }
+
+  /** Spark's explanation, plus where a value comes from a {@code spark.meshgrad.*} conf key. */
+  @Override
+  public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+    return ConfDefaults.explain(this, param, super.explainParam(param));
   }
 
   @Override

@@ -40,16 +40,19 @@
  *   <tr><th>Param</th><th>Allowed</th><th>Default</th><th>Meaning</th></tr>
  *   <tr><td>weightCol</td><td>numeric column</td><td>unset</td><td>row weights (unset or empty: 1)</td></tr>
  *   <tr><td>maxIter</td><td>int &ge; 0</td><td>100</td><td>optimizer steps</td></tr>
- *   <tr><td>tol</td><td>&ge; 0</td><td>0</td><td>stop when the training loss changes by at most
+ *   <tr><td>tol</td><td>&ge; 0</td><td>1e-6</td><td>stop when the training loss changes by at most
  *       {@code tol * max(1, |loss|)} between steps; 0 never (Keras trains a fixed number of steps)</td></tr>
- *   <tr><td>regParam</td><td>&ge; 0</td><td>0</td><td>L2: objective + {@code regParam/2 ||w||^2}, not on the intercept</td></tr>
+ *   <tr><td>regParam</td><td>&ge; 0</td><td>0</td><td>objective + {@code regParam (a ||w||_1 + (1-a)/2
+ *       ||w||^2)}, not on the intercept</td></tr>
+ *   <tr><td>elasticNetParam</td><td>[0, 1]</td><td>0</td><td>{@code a} above (MLlib's mixing); the L1 part's
+ *       gradient is {@code regParam a sign(w)}, Keras' {@code L1L2}: no exact zeros</td></tr>
  *   <tr><td>fitIntercept</td><td>boolean</td><td>true</td><td></td></tr>
  *   <tr><td>aggregationDepth</td><td>int &ge; 2</td><td>2</td><td>depth of the gradient tree sums</td></tr>
  *   <tr><td>checkpointInterval</td><td>-1 or int &ge; 1</td><td>10</td><td>steps between checkpoints of
  *       sharded optimizer state (with a model dimension &gt; 1)</td></tr>
  *   <tr><td>seed</td><td>long</td><td>class-name hash</td><td>mini-batch shuffle</td></tr>
- *   <tr><td>learningRate</td><td>&gt; 0</td><td>0.001 (Keras)</td><td>constant learning rate; linear models
- *       usually want 0.05 to 0.5</td></tr>
+ *   <tr><td>learningRate</td><td>&gt; 0</td><td>0.5</td><td>constant learning rate (the Keras-API
+ *       {@code Adagrad} keeps Keras' 0.001; 0.5 was chosen by measurement, see the README)</td></tr>
  *   <tr><td>learningRateSchedule</td><td>Keras schedule JSON</td><td>unset</td><td>replaces learningRate</td></tr>
  *   <tr><td>initialAccumulatorValue</td><td>&ge; 0</td><td>0.1</td><td>Adagrad</td></tr>
  *   <tr><td>epsilon</td><td>&ge; 0</td><td>1e-7</td><td>Adagrad, inside the square root as in Keras</td></tr>
@@ -73,6 +76,8 @@
  *       for 2 classes</td></tr>
  *   <tr><td>loss (classifier)</td><td>logistic, hinge</td><td>logistic</td><td>hinge: linear SVM, binary,
  *       no probability column</td></tr>
+ *   <tr><td>threshold (classifier)</td><td>[0, 1]</td><td>0.5</td><td>binomial logistic: predict 1 when
+ *       the probability of class 1 is above it; MLlib's rules with {@code thresholds}</td></tr>
  * </table>
  *
  * Choice params accept any letter case. An invalid value is rejected when it is set (by a setter,
@@ -92,8 +97,23 @@
  * key {@code spark.meshgrad.<paramName>} (for example {@code spark.meshgrad.learningRate=0.2},
  * {@code spark.meshgrad.mesh=batch=8,model=2}) gives the default. Precedence, highest first: a
  * value set on the stage (setter, {@code ParamMap}, grid), the conf key as read from {@code
- * spark.conf()} when {@code fit} runs, the built-in default. The estimator is not changed; the
- * fitted model records the values used as set params.
+ * spark.conf()} when {@code fit} runs, the built-in default. The estimator is not changed (its
+ * {@code getOrDefault} gives the built-in default: Spark's is final), but its {@code explainParams()}
+ * shows the value the active session's conf will give and its source ({@code current: 0.2 from
+ * Spark conf spark.meshgrad.learningRate}); the fitted model records the values used as set params,
+ * its {@code explainParams()} names the conf key ({@code ... at fit}), and the fit's INFO log line
+ * lists them.
+ *
+ * <p><b>Evaluation.</b> {@code model.evaluate(df)} returns a summary with the names of MLlib's
+ * summaries ({@link io.meshgrad.ml.MeshAdagradClassificationSummary}, {@link
+ * io.meshgrad.ml.MeshAdagradBinaryClassificationSummary} for two classes, {@link
+ * io.meshgrad.ml.MeshAdagradRegressionSummary}), computed by Spark's public {@code
+ * org.apache.spark.mllib.evaluation} metrics.
+ *
+ * <p><b>Bad rows</b> are found by the pass that counts the training rows, which returns the first
+ * bad row instead of failing a task: the fit fails with one message naming the row, column and
+ * value, and Spark logs no executor error. A classifier checks its smallest and largest label on
+ * the driver first.
  *
  * <p><b>No implicit standardization.</b> Unlike Spark's {@code LogisticRegression} and {@code
  * LinearRegression}, features (and labels) reach the optimizer exactly as given, as in Keras.

@@ -48,11 +48,17 @@ public final class MeshTrainer {
    * @param maxEpochs stop after this many passes over the data as well ({@code <= 0}: no limit)
    * @param batchSize rows per step, 0 for the full batch
    * @param tol stop when the relative change of the loss between steps is below this (0: never)
+   * @param regParam L2 strength on the coefficients: {@code (regParam/2) ||w||^2}
    * @param checkpointInterval truncate lineage every this many steps (-1 never)
+   * @param l1 L1 strength on the coefficients: {@code l1 ||w||_1}, gradient {@code l1 * sign(w)}
+   *     (see {@link io.meshgrad.aggregate.Penalty})
    */
   public record Settings(Mesh mesh, DType dtype, long maxSteps, long maxEpochs, int batchSize, long seed,
-      boolean fitIntercept, double regParam, double tol, int aggregationDepth, int checkpointInterval) {
+      boolean fitIntercept, double regParam, double tol, int aggregationDepth, int checkpointInterval, double l1) {
     public Settings {
+      if (!(Double.isFinite(l1) && l1 >= 0)) {
+        throw new IllegalArgumentException("l1 must be a finite number >= 0, got " + l1);
+      }
       if (maxSteps < 0) {
         throw new IllegalArgumentException("maxSteps must be >= 0, got " + maxSteps);
       }
@@ -62,6 +68,13 @@ public final class MeshTrainer {
       if (!(tol >= 0)) {
         throw new IllegalArgumentException("tol must be >= 0, got " + tol);
       }
+    }
+
+    /** Without L1. */
+    public Settings(Mesh mesh, DType dtype, long maxSteps, long maxEpochs, int batchSize, long seed,
+        boolean fitIntercept, double regParam, double tol, int aggregationDepth, int checkpointInterval) {
+      this(mesh, dtype, maxSteps, maxEpochs, batchSize, seed, fitIntercept, regParam, tol, aggregationDepth,
+          checkpointInterval, 0.0);
     }
 
     /** Full batch, float32, intercept, no regularisation, depth 2, checkpoint every 10 steps. */
@@ -223,6 +236,7 @@ public final class MeshTrainer {
     DatasetLoss validation = null;
     objective.bindSteps(optimizer);
     objective.setAggregationDepth(s.aggregationDepth());
+    objective.setL1(s.l1());
     boolean sharded = starts.stream().anyMatch(v -> v.layout().numShards() > 1);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<Variable> vars = new ArrayList<>();
@@ -231,6 +245,7 @@ public final class MeshTrainer {
       if (es != null) {
         validation = objectives.apply(es.validation(), BatchPlan.fullBatch(es.validation().rowsPerPartition()));
         validation.setAggregationDepth(s.aggregationDepth());
+        validation.setL1(s.l1());
       }
       if (sharded) {
         runtime = MeshRuntime.create(spark, s.mesh()).setAggregationDepth(s.aggregationDepth())
@@ -261,6 +276,7 @@ public final class MeshTrainer {
       long bestStep = -1;
       int sinceBest = 0;
       boolean stoppedEarly = false;
+      boolean previousSkipped = false;
       while (taken < steps) {
         long step = optimizer.iterations();
         if (runtime == null) {
@@ -289,8 +305,11 @@ public final class MeshTrainer {
           }
           store.save(TrainingCheckpoint.capture(optimizer, vars, meta));
         }
-        boolean converged = s.tol() > 0 && taken > 1
+        // a skipped step did not move the weights (and may have an infinite loss): its loss and the next one
+        // say nothing about convergence
+        boolean converged = s.tol() > 0 && taken > 1 && !previousSkipped && outcome.problem() == null
             && Math.abs(history[taken - 2] - loss) <= s.tol() * Math.max(1.0, Math.abs(loss));
+        previousSkipped = outcome.problem() != null;
         boolean last = converged || taken == steps;
         if (validation != null && ((step + 1) % plan.stepsPerEpoch() == 0 || last)) {
           Tensor[] w = modelWeights(optimizer, vars);

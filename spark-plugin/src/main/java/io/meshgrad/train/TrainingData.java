@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -38,15 +37,18 @@ import scala.Tuple3;
  * own row order is deterministic; a Dataset whose rows come out of a shuffle in varying order
  * should be sorted, cached or checkpointed first.
  *
- * <p><b>Cost.</b> {@link #from} runs two jobs: one that counts the rows of each input partition
- * (to number them), and one that shuffles, validates, packs and caches them and returns each
- * partition's row count and weight sum. The input is therefore evaluated twice.
+ * <p><b>Cost.</b> {@link #from} runs two jobs: one that counts and validates the rows of each
+ * input partition (to number them, see {@link RowScan}), and one that shuffles, packs and caches
+ * them and returns each partition's row count and weight sum. The input is therefore evaluated
+ * twice.
  *
  * <p><b>Validation.</b> Everything is checked before {@link #from} returns, so later steps cannot
  * fail on bad data: the schema, emptiness, the number of partitions, and every row (no nulls, the
  * features vector of the size of row 0's, finite features and labels, the label accepted by the
  * {@link LabelValidator}, finite weights {@code >= 0}, a positive total weight). Row errors name
- * the row's number, its input partition and position, the column and the value.
+ * the row's number, its input partition and position, the column and the value; the first bad
+ * row of the input is reported. A bad row never fails a Spark task: the validating job returns
+ * what it found and the error is raised on the driver, so Spark logs no executor error for it.
  *
  * <p>Not thread-safe for {@link #close()} racing other calls. Not serializable: capture {@link
  * #rdd()} or values, never this object, in Spark closures.
@@ -128,19 +130,20 @@ public final class TrainingData implements AutoCloseable {
     Columns columns = new Columns(featuresCol, labelCol, weightCol);
     SchemaCheck.check(data.schema(), columns);
     JavaRDD<Row> rows = select(data, columns).javaRDD();
-    InputScan input = InputScan.of(unwrapTaskErrors(() -> countInputPartitions(rows)));
+    List<RowScan.Result> scans =
+        unwrapTaskErrors(() -> rows.mapPartitionsWithIndex(new RowScan(columns, labelValidator), true).collect());
+    InputScan input = InputScan.of(scans);
     checkSizes(input.numRows(), numPartitions);
-    if (input.firstSize() < 0) {
-      throw RowChecker.error(0, input.firstPartition(), 0, featuresCol,
-          "must hold a vector (its size sets the number of features), got null");
+    IllegalArgumentException badRow = firstBadRow(scans, input, columns);
+    if (badRow != null) {
+      throw badRow;
     }
     int numFeatures = input.firstSize();
 
     IndexRangePartitioner partitioner = new IndexRangePartitioner(input.numRows(), numPartitions);
-    RowChecker checker =
-        new RowChecker(columns, numFeatures, input.counts(), input.starts(), labelValidator);
+    RowNumbering numbering = new RowNumbering(input.counts(), input.starts());
     JavaRDD<PartitionRows> packed =
-        JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(checker, false))
+        JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(numbering, false))
             .repartitionAndSortWithinPartitions(partitioner)
             .mapPartitionsWithIndex(
                 (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes)).iterator(), true);
@@ -158,28 +161,28 @@ public final class TrainingData implements AutoCloseable {
 
   /**
    * What the counting job found: rows per input partition, the global number of each input
-   * partition's first row, and the features size of row 0 (-1 when null) and its input partition.
+   * partition's first row, and the features size of row 0 (-1 when null).
    */
-  private record InputScan(
-      long[] counts, long[] starts, long numRows, int firstSize, int firstPartition) {
+  private record InputScan(long[] counts, long[] starts, long numRows, int firstSize) {
 
-    /** From per-input-partition {@code [row count, size of first row's features or -1]}. */
-    static InputScan of(List<long[]> counted) {
+    /** From the scan of each input partition. */
+    static InputScan of(List<RowScan.Result> counted) {
       long[] counts = new long[counted.size()];
       long[] starts = new long[counted.size()];
       long total = 0;
       int firstSize = -1;
-      int firstPartition = -1;
+      boolean found = false;
       for (int ip = 0; ip < counts.length; ip++) {
         starts[ip] = total;
-        counts[ip] = counted.get(ip)[0];
+        RowScan.Result scan = counted.get(ip);
+        counts[ip] = scan.count;
         total += counts[ip];
-        if (firstPartition < 0 && counts[ip] > 0) {
-          firstPartition = ip;
-          firstSize = (int) counted.get(ip)[1];
+        if (!found && counts[ip] > 0) {
+          found = true;
+          firstSize = scan.referencePosition == 0 ? scan.referenceSize : -1;
         }
       }
-      return new InputScan(counts, starts, total, firstSize, firstPartition);
+      return new InputScan(counts, starts, total, firstSize);
     }
   }
 
@@ -293,23 +296,30 @@ public final class TrainingData implements AutoCloseable {
     return "`" + name.replace("`", "``") + "`";
   }
 
-  /** For each input partition: {@code [row count, size of row 0's features or -1 when null]}. */
-  private static List<long[]> countInputPartitions(JavaRDD<Row> rows) {
-    return rows.mapPartitions(
-            it -> {
-              long count = 0;
-              long firstSize = -1;
-              while (it.hasNext()) {
-                Row row = it.next();
-                if (count == 0 && !row.isNullAt(0)) {
-                  firstSize = ((Vector) row.get(0)).size();
-                }
-                count++;
-              }
-              return List.of(new long[] {count, firstSize}).iterator();
-            },
-            true)
-        .collect();
+  /**
+   * The first bad row of the input (the smallest row number), as the error to throw, or null when
+   * every row is good. Besides what each partition's scan found, a partition whose first features
+   * vector has another size than row 0's is bad at that row.
+   */
+  private static IllegalArgumentException firstBadRow(List<RowScan.Result> scans, InputScan input, Columns columns) {
+    for (int ip = 0; ip < scans.size(); ip++) {
+      RowScan.Result scan = scans.get(ip);
+      long position = scan.badPosition;
+      String problem = scan.problem;
+      if (scan.referenceSize >= 0 && scan.referenceSize != input.firstSize()
+          && (position < 0 || scan.referencePosition < position)) {
+        position = scan.referencePosition;
+        problem = RowScan.sizeProblem(columns, input.firstSize(), scan.referenceSize);
+      }
+      if (position >= 0) {
+        long index = input.starts()[ip] + position;
+        if (problem == null) {
+          problem = RowScan.nullProblem(columns, index, input.firstSize());
+        }
+        return new IllegalArgumentException(RowScan.where(index, ip, position) + ": " + problem);
+      }
+    }
+    return null;
   }
 
   private static void checkSizes(long numRows, int numPartitions) {

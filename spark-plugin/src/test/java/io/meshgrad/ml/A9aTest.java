@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,6 +27,20 @@ class A9aTest {
   static void release() {
     train.unpersist();
     test.unpersist();
+  }
+
+  /**
+   * A fit with no params set gives a good model: within 0.005 of the test accuracy of MLlib's
+   * LogisticRegression with its defaults (L-BFGS, standardization), computed here.
+   */
+  @Test
+  void defaultFitMatchesMllibLogisticRegression() {
+    double mllib = MlData.accuracy(new LogisticRegression().fit(train).transform(test));
+    MeshAdagradClassificationModel model = new MeshAdagradClassifier().fit(train);
+    double accuracy = MlData.accuracy(model.transform(test));
+    assertTrue(accuracy >= mllib - 0.005, "default fit " + accuracy + ", MLlib " + mllib);
+    assertEquals(0.5, model.getLearningRate());
+    assertEquals(100, model.getMaxIter());
   }
 
   /** The settings documented on MeshAdagradClassificationModel: full batch, learningRate 0.5, 100 steps. */

@@ -57,6 +57,18 @@ final class MlData {
     return scaled.drop("features").withColumnRenamed("scaled", "features");
   }
 
+  /** Spark's iris sample ({@code data/spark-mllib/sample_multiclass_classification_data.txt}): 150 rows, 4 features in [-1, 1], 3 classes. */
+  static Dataset<Row> iris() {
+    return spark().read().format("libsvm").option("numFeatures", "4")
+        .load(dataDir().resolve("spark-mllib").resolve("sample_multiclass_classification_data.txt").toString());
+  }
+
+  /** Spark's regression sample ({@code data/spark-mllib/sample_linear_regression_data.txt}): 501 rows, 10 features. */
+  static Dataset<Row> linearRegressionSample() {
+    return spark().read().format("libsvm").option("numFeatures", "10")
+        .load(dataDir().resolve("spark-mllib").resolve("sample_linear_regression_data.txt").toString());
+  }
+
   /** Fraction of rows whose prediction equals the label. */
   static double accuracy(Dataset<Row> predictions) {
     long n = predictions.count();

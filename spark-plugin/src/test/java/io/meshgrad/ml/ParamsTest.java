@@ -44,12 +44,12 @@ class ParamsTest {
         "rawPredictionCol", "thresholds", "maxIter", "tol", "regParam", "fitIntercept", "aggregationDepth",
         "checkpointInterval", "seed", "learningRate", "learningRateSchedule", "initialAccumulatorValue", "epsilon",
         "weightDecay", "clipNorm", "clipValue", "globalClipNorm", "useEma", "emaMomentum", "emaOverwriteFrequency",
-        "optimizerConfig", "mesh", "batchSize", "maxEpochs", "dtype", "validationIndicatorCol",
+        "optimizerConfig", "mesh", "batchSize", "maxEpochs", "dtype", "validationIndicatorCol", "elasticNetParam", "threshold",
         "earlyStoppingPatience", "validationTol", "onNonFiniteGradient", "family", "loss")) {
       assertTrue(text.contains("\n" + name + ": ") || text.startsWith(name + ": "), name + " in\n" + text);
     }
     assertTrue(text.contains("maxIter: maximum number of optimizer steps (>= 0)"), text);
-    assertTrue(text.contains("(default: 0.001)"), text);
+    assertTrue(text.contains("(default: 0.5)"), text);
     assertTrue(text.contains("(default: error)"), text);
     String reg = new MeshAdagradRegressor().explainParams();
     assertFalse(reg.contains("\nfamily: "), reg);
