@@ -113,7 +113,7 @@ class TrainAppTest {
   void badFlagsNameTheFlagAndTheAllowedValues() {
     IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
         () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--model", "tree"}));
-    assertTrue(model.getMessage().contains("--model must be one of logistic, multinomial, linear, hinge; got 'tree'"));
+    assertTrue(model.getMessage().contains("--model must be one of logistic, multinomial, linear, hinge, mlp; got 'tree'"));
     IllegalArgumentException steps = assertThrows(IllegalArgumentException.class,
         () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--steps", "-1"}));
     assertTrue(steps.getMessage().contains("--steps must be an integer >= 0"));
