@@ -8,6 +8,7 @@ import io.meshgrad.examples.bench.BenchCommand;
 import io.meshgrad.mesh.Mesh;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,7 +33,12 @@ public final class MeshgradCli {
         train --data PATH --output DIR [...]  the spark-submit TrainApp run locally (train --help: flags)
       """ + BenchCommand.usage() + """
         help, --help                      this text
+
+      Errors are one line naming the flag, file, row or column at fault and what is allowed; add
+      --verbose (anywhere) to see the stack trace as well.
       """;
+
+  static final List<String> COMMANDS = List.of("replay", "demo", "train", "bench", "help");
 
   private MeshgradCli() {}
 
@@ -40,35 +46,37 @@ public final class MeshgradCli {
     System.exit(run(args, System.out, System.err));
   }
 
-  /** Runs a command; returns 0 on success, 1 when a check failed, 2 on a usage error. */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
+  /** Runs a command; returns 0 on success, 1 when a check or the run failed, 2 on a usage error. */
+  public static int run(String[] commandLine, PrintStream out, PrintStream err) {
+    boolean verbose = List.of(commandLine).contains("--verbose");
+    String[] args = commandLine;
+    while (args.length > 0 && args[0].equals("--verbose")) {
+      args = Arrays.copyOfRange(args, 1, args.length);
+    }
     if (args.length == 0 || List.of("help", "--help", "-h").contains(args[0])) {
       (args.length == 0 ? err : out).print(USAGE);
       return args.length == 0 ? 2 : 0;
     }
+    String command = args[0];
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (!command.equals("train") && !command.equals("bench")) {
+      rest = Arrays.stream(rest).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
+    }
     try {
-      return switch (args[0]) {
-        case "replay" -> replay(rest, out);
+      return switch (command) {
+        case "replay" -> replay(rest, out, err);
         case "train" -> train(rest, out, err);
         case "demo" -> demo(rest, out);
         case "bench" -> BenchCommand.run(rest, out, err);
-        default -> {
-          err.println("meshgrad: unknown command '" + args[0] + "'");
-          err.print(USAGE);
-          yield 2;
-        }
+        default -> throw new UsageException("unknown command '" + command + "'; allowed: "
+            + String.join(", ", COMMANDS) + " (--help describes them)");
       };
-    } catch (UsageException e) {
-      err.println("meshgrad " + args[0] + ": " + e.getMessage());
-      return 2;
-    } catch (IOException | IllegalArgumentException e) {
-      err.println("meshgrad " + args[0] + ": " + e.getMessage());
-      return 1;
+    } catch (Exception | LinkageError e) {
+      return ErrorReport.print(command.startsWith("-") ? "meshgrad" : "meshgrad " + command, e, verbose, err);
     }
   }
 
-  private static int replay(String[] args, PrintStream out) throws IOException {
+  private static int replay(String[] args, PrintStream out, PrintStream err) throws IOException {
     boolean check = false;
     boolean inProcess = false;
     String master = "local[*]";
@@ -79,10 +87,11 @@ public final class MeshgradCli {
         case "--check" -> check = true;
         case "--in-process" -> inProcess = true;
         case "--master" -> master = value(args, ++i, "--master");
-        case "--mesh" -> mesh = Mesh.parse(value(args, ++i, "--mesh"));
+        case "--mesh" -> mesh = mesh(value(args, ++i, "--mesh"));
         default -> {
           if (args[i].startsWith("--")) {
-            throw new UsageException("unknown option '" + args[i] + "'; allowed: --check, --master, --mesh, --in-process");
+            throw new UsageException("unknown option '" + args[i] + "'; allowed: --check, --master, --mesh,"
+                + " --in-process, --verbose");
           }
           paths.add(Path.of(args[i]));
         }
@@ -103,7 +112,7 @@ public final class MeshgradCli {
       if (!check) {
         int failed = replay.print(files, out);
         if (failed > 0) {
-          System.err.println("meshgrad replay: " + failed + " of " + files.size() + " scenarios could not be run"
+          err.println("meshgrad replay: " + failed + " of " + files.size() + " scenarios could not be run"
               + " (their lines carry \"error\")");
           return 1;
         }
@@ -115,24 +124,12 @@ public final class MeshgradCli {
     }
   }
 
-  private static int train(String[] args, PrintStream out, PrintStream err) throws IOException {
+  private static int train(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0 || List.of("--help", "-h", "help").contains(args[0])) {
       (args.length == 0 ? err : out).print(TrainOptions.USAGE);
       return args.length == 0 ? 2 : 0;
     }
-    TrainOptions options;
-    try {
-      options = TrainOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
-    }
-    SparkSession spark = TrainApp.session(options);
-    try {
-      TrainApp.run(spark, options, out);
-      return 0;
-    } finally {
-      spark.stop();
-    }
+    return TrainApp.main(args, out, err, "meshgrad train");
   }
 
   /** The bundled a9a, the documented settings (conf/adagrad.json: Adagrad, learning rate 0.5), full batch. */
@@ -148,8 +145,13 @@ public final class MeshgradCli {
         "--data", a9a.resolve("a9a").toString(), "--test", a9a.resolve("a9a.t").toString(),
         "--num-features", "123", "--model", "logistic", "--steps", "100",
         "--optimizer", home.resolve("conf/adagrad.json").toString(),
-        "--output", home.resolve("meshgrad-output/demo").toString()};
+        "--output", home.resolve("meshgrad-output/demo").toString(), "--overwrite"};
     TrainOptions options = TrainOptions.parse(flags);
+    if (!Files.isDirectory(a9a)) {
+      throw new InputException("no bundled data at " + a9a + "; run bin/meshgrad from the repository (or set"
+          + " -Dmeshgrad.home to it)");
+    }
+    TrainApp.checkPaths(options);
     SparkSession spark = TrainApp.session(options);
     try {
       var summary = TrainApp.run(spark, options, out);
@@ -164,6 +166,14 @@ public final class MeshgradCli {
   /** The repository root: {@code -Dmeshgrad.home} (set by bin/meshgrad), else the working directory. */
   static Path home() {
     return Path.of(System.getProperty("meshgrad.home", "."));
+  }
+
+  private static Mesh mesh(String spec) {
+    try {
+      return Mesh.parse(spec);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--mesh: " + e.getMessage());
+    }
   }
 
   static String value(String[] args, int i, String option) {
@@ -198,10 +208,4 @@ public final class MeshgradCli {
     }
   }
 
-  /** A command line that cannot be run as given (exit code 2). */
-  static final class UsageException extends IllegalArgumentException {
-    UsageException(String message) {
-      super(message);
-    }
-  }
 }

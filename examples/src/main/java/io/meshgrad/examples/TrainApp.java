@@ -12,6 +12,11 @@ import io.meshgrad.ml.MeshAdagradClassifier;
 import io.meshgrad.ml.MeshAdagradRegressionModel;
 import io.meshgrad.ml.MeshAdagradRegressor;
 import io.meshgrad.ml.MeshAdagradTrainingSummary;
+import io.meshgrad.ml.MeshFMClassificationModel;
+import io.meshgrad.ml.MeshFMClassifier;
+import io.meshgrad.ml.MeshFMRegressionModel;
+import io.meshgrad.ml.MeshFMRegressor;
+import io.meshgrad.ml.MeshFMSetters;
 import io.meshgrad.ml.MeshMLPClassificationModel;
 import io.meshgrad.ml.MeshMLPClassifier;
 import java.io.File;
@@ -26,9 +31,13 @@ import org.apache.spark.ml.evaluation.RegressionEvaluator;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
 
 /**
  * The spark-submit application: trains a meshgrad model from a file or table and writes
@@ -36,7 +45,7 @@ import org.apache.spark.sql.SparkSession;
  * {@code --output}. {@code bin/meshgrad train} runs the same code locally with the same flags.
  *
  * <pre>
- * spark-submit --class io.meshgrad.examples.TrainApp --jars meshgrad-spark.jar meshgrad-examples.jar \
+ * spark-submit --class io.meshgrad.examples.TrainApp examples/target/meshgrad-app-VERSION.jar \
  *   --data data/a9a/a9a --test data/a9a/a9a.t --num-features 123 --output /tmp/a9a-model
  * </pre>
  */
@@ -45,20 +54,45 @@ public final class TrainApp {
 
   private TrainApp() {}
 
-  public static void main(String[] args) throws IOException {
-    TrainOptions options;
+  public static void main(String[] args) {
+    System.exit(main(args, System.out, System.err, "TrainApp"));
+  }
+
+  /**
+   * Parses the flags, checks the paths, trains and writes the outputs; returns the exit code. Every
+   * error ends in one line on {@code err} that starts with {@code command} and names the flag, file,
+   * row or column at fault (with {@code --verbose}, followed by its stack trace): exit code 2 for a
+   * bad flag, 1 for anything else. Nothing is written to {@code --output} unless the fit succeeds.
+   */
+  static int main(String[] args, PrintStream out, PrintStream err, String command) {
+    boolean verbose = List.of(args).contains("--verbose");
     try {
-      options = TrainOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("TrainApp: " + e.getMessage());
-      System.exit(2);
-      return;
+      TrainOptions options = TrainOptions.parse(args);
+      checkPaths(options);
+      SparkSession spark = session(options);
+      try {
+        run(spark, options, out);
+        return 0;
+      } finally {
+        spark.stop();
+      }
+    } catch (Exception | LinkageError e) {
+      return ErrorReport.print(command, e, verbose, err);
     }
-    SparkSession spark = session(options);
-    try {
-      run(spark, options, System.out);
-    } finally {
-      spark.stop();
+  }
+
+  /** The local paths: inputs exist and are readable, the output directory can be created and is not in use. */
+  static void checkPaths(TrainOptions o) {
+    if (!o.format().equals("table")) {
+      PathChecks.readable("--data", o.data());
+      if (o.test() != null) {
+        PathChecks.readable("--test", o.test());
+      }
+    }
+    PathChecks.writableDirectory("--output", o.output(), o.overwrite() || o.resume(),
+        "--overwrite to replace its outputs");
+    if (o.checkpointDir() != null) {
+      PathChecks.writableDirectory("--checkpoint-dir", o.checkpointDir(), true, null);
     }
   }
 
@@ -69,7 +103,16 @@ public final class TrainApp {
     if (o.master() != null || !masterSet) {
       b.master(o.master() != null ? o.master() : "local[*]");
     }
-    SparkSession spark = b.getOrCreate();
+    SparkSession spark;
+    try {
+      spark = b.getOrCreate();
+    } catch (Exception e) { // SparkException is checked, but Scala throws it undeclared
+      if (o.master() == null) {
+        throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start Spark", e);
+      }
+      throw new InputException("--master " + o.master() + ": " + ErrorReport.firstLine(String.valueOf(e.getMessage()))
+          + " (allowed: local, local[N], local[*], spark://HOST:PORT, yarn, k8s://URL)");
+    }
     if (o.checkpointDir() != null) {
       spark.sparkContext().setCheckpointDir(o.checkpointDir() + "/spark");
     }
@@ -79,10 +122,12 @@ public final class TrainApp {
   /** Trains, evaluates and writes the outputs; returns the summary that was written. */
   public static ObjectNode run(SparkSession spark, TrainOptions o, PrintStream out) throws IOException {
     long start = System.nanoTime();
-    Dataset<Row> train = load(spark, o, o.data(), out, true);
-    Dataset<Row> test = o.test() == null ? null : load(spark, o, o.test(), out, false);
+    checkPaths(o);
+    Input trainInput = load(spark, o, "--data", o.data(), null, -1, out);
+    Dataset<Row> train = trainInput.rows();
+    Dataset<Row> test = o.test() == null ? null
+        : load(spark, o, "--test", o.test(), trainInput.numFeatures(), trainInput.numClasses(), out).rows();
     Path outDir = Path.of(o.output());
-    Files.createDirectories(outDir);
 
     ObjectNode summary = JsonNodeFactory.instance.objectNode();
     summary.put("model", o.model());
@@ -92,42 +137,62 @@ public final class TrainApp {
     String mesh;
     out.printf("meshgrad: training a %s model on %s%n", o.model(), o.data());
     try (Progress progress = new Progress(out, o.steps(), 3000)) {
-      if (o.model().equals("linear")) {
+      if (o.model().equals("fm")) {
+        MeshFMClassificationModel model = configureFm(new MeshFMClassifier(), o, spark).fit(train);
+        model.write().overwrite().save(outDir.resolve("model").toString());
+        coefficients = model.linear().toArray();
+        intercept = new double[] {model.intercept()};
+        putFactors(summary, model.factors());
+        training = model.summary();
+        mesh = model.getOrDefault(model.mesh());
+        if (test != null) {
+          addClassificationMetrics(summary, model.transform(test), true, true);
+        }
+      } else if (o.model().equals("fm-regression")) {
+        MeshFMRegressionModel model = configureFm(new MeshFMRegressor(), o, spark).fit(train);
+        model.write().overwrite().save(outDir.resolve("model").toString());
+        coefficients = model.linear().toArray();
+        intercept = new double[] {model.intercept()};
+        putFactors(summary, model.factors());
+        training = model.summary();
+        mesh = model.getOrDefault(model.mesh());
+        if (test != null) {
+          addRegressionMetrics(summary, model.transform(test));
+        }
+      } else if (o.model().equals("linear")) {
         MeshAdagradRegressor est = configure(new MeshAdagradRegressor(), o, spark);
         MeshAdagradRegressionModel model = est.fit(train);
-        model.write().overwrite().save(outDir.resolve("model").toString());
         coefficients = model.coefficients().toArray();
         intercept = new double[] {model.intercept()};
         training = model.summary();
         mesh = model.getOrDefault(model.mesh());
         if (test != null) {
-          Dataset<Row> predicted = model.transform(test);
-          RegressionEvaluator ev = new RegressionEvaluator().setLabelCol("label").setPredictionCol("prediction");
-          summary.put("testRmse", ev.setMetricName("rmse").evaluate(predicted));
-          summary.put("testR2", ev.setMetricName("r2").evaluate(predicted));
+          addRegressionMetrics(summary, model.transform(test));
         }
+        Files.createDirectories(outDir);
+        model.write().overwrite().save(outDir.resolve("model").toString());
       } else if (o.model().equals("mlp")) {
         MeshMLPClassifier est = configure(new MeshMLPClassifier(), o, spark).setActivation(o.activation());
         if (o.layers() != null) {
           est.setLayers(o.layers());
         }
         MeshMLPClassificationModel model = est.fit(train);
-        model.write().overwrite().save(outDir.resolve("model").toString());
         summary.set("layers", JSON.valueToTree(model.getLayers()));
         summary.put("activation", model.getActivation());
         coefficients = model.weights().toArray();
-        intercept = new double[0];
+        intercept = null;
         training = model.summary();
         mesh = model.getOrDefault(model.mesh());
         if (test != null) {
-          addClassificationMetrics(summary, model, test);
+          addClassificationMetrics(summary, model.transform(test), true, model.numClasses() == 2);
         }
+        Files.createDirectories(outDir);
+        model.write().overwrite().save(outDir.resolve("model").toString());
       } else {
         MeshAdagradClassifier est = configure(new MeshAdagradClassifier(), o, spark)
             .setFamily(o.model().equals("multinomial") ? "multinomial" : "binomial")
             .setLoss(o.model().equals("hinge") ? "hinge" : "logistic");
         MeshAdagradClassificationModel model = est.fit(train);
-        model.write().overwrite().save(outDir.resolve("model").toString());
         if (model.isMultinomial()) {
           coefficients = rowMajor(model.coefficientMatrix());
           intercept = model.interceptVector().toArray();
@@ -138,8 +203,10 @@ public final class TrainApp {
         training = model.summary();
         mesh = model.getOrDefault(model.mesh());
         if (test != null) {
-          addClassificationMetrics(summary, model, test);
+          addClassificationMetrics(summary, model.transform(test), !model.isHinge(), model.numClasses() == 2);
         }
+        Files.createDirectories(outDir);
+        model.write().overwrite().save(outDir.resolve("model").toString());
       }
     }
     summary.put("mesh", mesh);
@@ -151,7 +218,7 @@ public final class TrainApp {
     if (o.model().equals("mlp")) {
       summary.set("weights", array(coefficients)); // MLlib's flattened layout: per layer kernel [in, out], bias
     } else {
-      summary.set("coefficients", array(coefficients));
+      summary.set(o.factorizationMachine() ? "linear" : "coefficients", array(coefficients));
       summary.set("intercept", array(intercept));
     }
     summary.put("trainSeconds", training.wallSeconds());
@@ -188,19 +255,29 @@ public final class TrainApp {
     return est;
   }
 
-  private static void addClassificationMetrics(ObjectNode summary, MeshAdagradClassificationModel model,
-      Dataset<Row> test) {
-    addClassificationMetrics(summary, model.transform(test), !model.isHinge(), model.numClasses());
+  private static <T extends MeshFMSetters<T>> T configureFm(T est, TrainOptions o, SparkSession spark) {
+    return configure(est, o, spark).setFactorSize(o.factorSize()).setInitStd(o.initStd()).setFitLinear(o.fitLinear());
   }
 
-  private static void addClassificationMetrics(ObjectNode summary, MeshMLPClassificationModel model,
-      Dataset<Row> test) {
-    addClassificationMetrics(summary, model.transform(test), true, model.numClasses());
+  /** The factors {@code V} as {@code factorSize} and {@code factors} (row-major {@code [numFeatures, factorSize]}). */
+  private static void putFactors(ObjectNode summary, Matrix factors) {
+    summary.put("factorSize", factors.numCols());
+    summary.set("factors", array(rowMajor(factors)));
   }
 
-  private static void addClassificationMetrics(ObjectNode summary, Dataset<Row> transformed, boolean probabilities,
-      int numClasses) {
-    Dataset<Row> predicted = transformed.cache();
+  private static void addRegressionMetrics(ObjectNode summary, Dataset<Row> predicted) {
+    RegressionEvaluator ev = new RegressionEvaluator().setLabelCol("label").setPredictionCol("prediction");
+    summary.put("testRmse", ev.setMetricName("rmse").evaluate(predicted));
+    summary.put("testR2", ev.setMetricName("r2").evaluate(predicted));
+  }
+
+  /**
+   * Accuracy, and log loss when the model gives probabilities, and AUC when it is binary, of its
+   * predictions of {@code test}.
+   */
+  private static void addClassificationMetrics(ObjectNode summary, Dataset<Row> predictions,
+      boolean probabilities, boolean binary) {
+    Dataset<Row> predicted = predictions.cache();
     try {
       long n = predicted.count();
       long correct = predicted.filter(col("prediction").equalTo(col("label"))).count();
@@ -213,7 +290,7 @@ public final class TrainApp {
         }
         summary.put("testLogLoss", logLoss / n);
       }
-      if (numClasses == 2) {
+      if (binary) {
         summary.put("testAuc", new BinaryClassificationEvaluator().setRawPredictionCol("rawPrediction")
             .setLabelCol("label").setMetricName("areaUnderROC").evaluate(predicted));
       }
@@ -222,43 +299,95 @@ public final class TrainApp {
     }
   }
 
-  /** Loads a data set with a {@code features} vector column and a double {@code label} column. */
-  static Dataset<Row> load(SparkSession spark, TrainOptions o, String where, PrintStream out, boolean report) {
-    Dataset<Row> df = switch (o.format()) {
-      case "libsvm" -> {
-        var reader = spark.read().format("libsvm");
-        if (o.numFeatures() != null) {
-          reader = reader.option("numFeatures", o.numFeatures().toString());
-        }
-        yield reader.load(where);
+  /** A loaded input: {@code features} and {@code label} columns, and its number of features. */
+  record Input(Dataset<Row> rows, int numFeatures, int numClasses) {}
+
+  /**
+   * Loads and checks a data set ({@link DataCheck}): a bad row ends the run with one message naming
+   * {@code flag}, the file and the row, before the fit. Binary labels -1/+1 become 0/1.
+   *
+   * @param trainFeatures the training data's number of features when loading the test data, else null
+   * @param trainClasses the training data's number of classes (multinomial) when loading the test data, else -1
+   */
+  static Input load(SparkSession spark, TrainOptions o, String flag, String where, Integer trainFeatures,
+      int trainClasses, PrintStream out) {
+    DataCheck.LabelRule rule = DataCheck.LabelRule.of(o.model(), trainClasses);
+    Dataset<Row> df;
+    DataCheck.Seen seen;
+    int numFeatures;
+    if (o.format().equals("libsvm")) {
+      Integer limit = o.numFeatures() != null ? o.numFeatures() : trainFeatures;
+      String limitSource = o.numFeatures() != null ? "--num-features " + limit
+          : "the " + limit + " features of the training data (--data; --num-features sets the number)";
+      seen = DataCheck.libsvm(spark, flag, where, limit, limitSource, rule);
+      numFeatures = limit != null ? limit : seen.maxFeatureIndex();
+      if (numFeatures == 0) {
+        throw new InputException(flag + " " + where + ": no line has a feature (LIBSVM lines are LABEL INDEX:VALUE"
+            + " ...); --num-features sets the number of features");
       }
+      df = spark.read().format("libsvm").option("numFeatures", Integer.toString(numFeatures)).load(where);
+    } else {
+      Dataset<Row> raw = read(spark, o, flag, where);
+      df = raw;
+      List<String> featureNames = null;
+      if (!o.featuresCols().isEmpty()) {
+        for (String c : o.featuresCols()) {
+          requireType(raw, flag, where, "--features-cols", c, "a numeric, boolean or vector column",
+              t -> t instanceof NumericType || t instanceof BooleanType || t instanceof VectorUDT);
+        }
+        if (o.featuresCols().stream().noneMatch(c -> raw.schema().apply(c).dataType() instanceof VectorUDT)) {
+          featureNames = o.featuresCols();
+        }
+        df = new VectorAssembler().setInputCols(o.featuresCols().toArray(new String[0])).setOutputCol("features")
+            .setHandleInvalid("keep").transform(df.drop("features"));
+      } else {
+        requireType(df, flag, where, "--features-cols", "features",
+            "a vector column (or name numeric columns with --features-cols)", t -> t instanceof VectorUDT);
+      }
+      requireType(df, flag, where, "--label-col", o.labelCol(), "a numeric column",
+          t -> t instanceof NumericType || t instanceof BooleanType);
+      df = df.withColumn("label", col(o.labelCol()).cast("double"));
+      numFeatures = trainFeatures != null ? trainFeatures : DataCheck.firstVectorSize(df);
+      seen = DataCheck.vectors(df, flag, where, o.labelCol(), featureNames, numFeatures,
+          trainFeatures != null ? "the training data (--data)" : "the first row", rule);
+    }
+    boolean signedBinary = seen.labels().contains(-1.0)
+        && seen.labels().stream().allMatch(l -> l == -1.0 || l == 1.0);
+    if ((o.binary() || (o.model().equals("mlp") && signedBinary)) && seen.labels().contains(-1.0)) {
+      if (flag.equals("--data")) {
+        out.println("meshgrad: label mapping -1 -> 0, +1 -> 1");
+      }
+      df = df.withColumn("label", when(col("label").gt(0), 1.0).otherwise(0.0));
+    }
+    int numClasses = o.model().equals("multinomial") || o.model().equals("mlp") ? (int) seen.maxLabel() + 1 : -1;
+    return new Input(df.select("features", "label"), numFeatures, numClasses);
+  }
+
+  private static Dataset<Row> read(SparkSession spark, TrainOptions o, String flag, String where) {
+    return switch (o.format()) {
       case "parquet" -> spark.read().parquet(where);
       case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(where);
-      default -> spark.table(where);
-    };
-    if (!o.format().equals("libsvm")) {
-      if (!List.of(df.columns()).contains(o.labelCol())) {
-        throw new IllegalArgumentException("--label-col: no column '" + o.labelCol() + "' in " + where
-            + "; columns are " + List.of(df.columns()));
-      }
-      if (!o.featuresCols().isEmpty()) {
-        df = new VectorAssembler().setInputCols(o.featuresCols().toArray(new String[0])).setOutputCol("features")
-            .transform(df);
-      }
-      df = df.withColumn("label", col(o.labelCol()).cast("double"));
-    }
-    if (o.binary() || o.model().equals("mlp")) {
-      List<Row> labels = df.select("label").distinct().collectAsList();
-      boolean signed = labels.stream().allMatch(r -> r.getDouble(0) == -1.0 || r.getDouble(0) == 1.0)
-          && labels.stream().anyMatch(r -> r.getDouble(0) == -1.0);
-      if (signed) {
-        if (report) {
-          out.println("meshgrad: label mapping -1 -> 0, +1 -> 1");
+      default -> {
+        if (!spark.catalog().tableExists(where)) {
+          throw new InputException(flag + " " + where + ": no such table (--format table reads a table or view of"
+              + " the session's catalog)");
         }
-        df = df.withColumn("label", when(col("label").gt(0), 1.0).otherwise(0.0));
+        yield spark.table(where);
       }
+    };
+  }
+
+  private static void requireType(Dataset<Row> df, String flag, String where, String columnFlag, String column,
+      String allowed, java.util.function.Predicate<DataType> ok) {
+    if (!List.of(df.columns()).contains(column)) {
+      throw new InputException(flag + " " + where + ": no column '" + column + "' (" + columnFlag + "); columns are "
+          + String.join(", ", df.columns()));
     }
-    return df.select("features", "label");
+    DataType type = df.schema().apply(column).dataType();
+    if (!ok.test(type)) {
+      throw new InputException(flag + " " + where + ": column '" + column + "' (" + columnFlag + ") is "
+          + type.simpleString() + "; allowed: " + allowed);
+    }
   }
 
   private static double[] rowMajor(Matrix m) {

@@ -98,7 +98,8 @@ class TrainAppTest {
     Files.writeString(csv, b);
     TrainOptions o = TrainOptions.parse(new String[] {"--data", csv.toString(), "--test", csv.toString(),
         "--format", "csv", "--label-col", "y", "--features-cols", "x1,x2", "--model", "linear", "--steps", "300",
-        "--mesh", "batch=2", "--optimizer", "{\"learning_rate\": 0.5}", "--output", out.resolve("lin").toString()});
+        "--mesh", "batch=2", "--optimizer", "{\"learning_rate\": 0.5}", "--output", out.resolve("lin").toString(),
+        "--overwrite"});
     // a chart that cannot be written (here a folder in its place) must not fail the run
     Files.createDirectories(out.resolve("lin").resolve("loss-curve.png"));
     ObjectNode summary = TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true,
@@ -113,7 +114,8 @@ class TrainAppTest {
   void badFlagsNameTheFlagAndTheAllowedValues() {
     IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
         () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--model", "tree"}));
-    assertTrue(model.getMessage().contains("--model must be one of logistic, multinomial, linear, hinge, mlp; got 'tree'"));
+    assertTrue(model.getMessage().contains(
+        "--model must be one of logistic, multinomial, linear, hinge, fm, fm-regression, mlp; got 'tree'"));
     IllegalArgumentException steps = assertThrows(IllegalArgumentException.class,
         () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--steps", "-1"}));
     assertTrue(steps.getMessage().contains("--steps must be an integer >= 0"));
@@ -121,5 +123,32 @@ class TrainAppTest {
     IllegalArgumentException flag = assertThrows(IllegalArgumentException.class,
         () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--lr", "1"}));
     assertTrue(flag.getMessage().startsWith("unknown flag --lr"));
+    IllegalArgumentException factors = assertThrows(IllegalArgumentException.class,
+        () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--model", "fm", "--factor-size", "0"}));
+    assertTrue(factors.getMessage().contains("--factor-size must be an integer >= 1, got 0"), factors.getMessage());
+  }
+
+  @Test
+  void factorizationMachineOnA9aWritesItsFactors() throws Exception {
+    Path a9a = repo().resolve("data/a9a");
+    TrainOptions o = TrainOptions.parse(new String[] {"--data", a9a.resolve("a9a").toString(),
+        "--test", a9a.resolve("a9a.t").toString(), "--num-features", "123", "--steps", "40", "--model", "fm",
+        "--factor-size", "4", "--init-std", "0.05", "--mesh", "batch=2,model=2", "--optimizer",
+        "{\"learning_rate\": 0.5}", "--output", out.toString()});
+    ObjectNode summary = TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+    JsonNode written = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals(summary.toString(), written.toString());
+    assertEquals("fm", written.get("model").asText());
+    assertEquals(4, written.get("factorSize").asInt());
+    assertEquals(123 * 4, written.get("factors").size());
+    assertEquals(123, written.get("linear").size());
+    assertEquals(40, written.get("lossHistory").size());
+    assertTrue(written.get("testAccuracy").asDouble() >= 0.83, written.get("testAccuracy").toString());
+    assertTrue(written.get("testAuc").asDouble() > 0.85, written.get("testAuc").toString());
+    io.meshgrad.ml.MeshFMClassificationModel model =
+        io.meshgrad.ml.MeshFMClassificationModel.load(out.resolve("model").toString());
+    assertEquals(written.get("factors").get(4 * 7 + 2).asDouble(), model.factors().apply(7, 2));
+    assertEquals(written.get("linear").get(5).asDouble(), model.linear().apply(5));
   }
 }

@@ -22,7 +22,7 @@ public final class BinaryLogisticLoss extends ScalarMarginLoss {
   }
 
   @Override
-  double lossAndMultipliers(double[] m, int n, double[] labels, double[] weights) {
+  public double lossAndMultipliers(double[] m, int n, double[] labels, double[] weights) {
     double lossSum = 0.0;
     for (int i = 0; i < n; i++) {
       double margin = m[i];

@@ -20,7 +20,7 @@ public final class HingeLoss extends ScalarMarginLoss {
   }
 
   @Override
-  double lossAndMultipliers(double[] m, int n, double[] labels, double[] weights) {
+  public double lossAndMultipliers(double[] m, int n, double[] labels, double[] weights) {
     double lossSum = 0.0;
     for (int i = 0; i < n; i++) {
       double a = weights == null ? 1.0 : weights[i];

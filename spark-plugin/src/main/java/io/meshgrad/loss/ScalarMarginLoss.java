@@ -4,9 +4,10 @@ package io.meshgrad.loss;
  * Base of the single-output losses {@code loss_i = l(m_i, y_i)} of the margin {@code m_i = w.x_i +
  * b}: per block, one pass computes the margins ({@code dgemv} when dense), {@link
  * #lossAndMultipliers} turns them into {@code a_i dl/dm_i}, and a second pass adds {@code X^T} of
- * those into the gradient.
+ * those into the gradient. Models with other margins (factorization machines) use {@link
+ * #lossAndMultipliers} on their own margins, so each loss's math exists once.
  */
-abstract class ScalarMarginLoss implements BlockLoss {
+public abstract class ScalarMarginLoss implements BlockLoss {
   private static final long serialVersionUID = 1L;
 
   private transient double[] buffer;
@@ -45,7 +46,7 @@ abstract class ScalarMarginLoss implements BlockLoss {
    *
    * @param weights the weights {@code a_i}, or {@code null} when all are 1
    */
-  abstract double lossAndMultipliers(double[] m, int n, double[] labels, double[] weights);
+  public abstract double lossAndMultipliers(double[] m, int n, double[] labels, double[] weights);
 
   private double[] scratch(int n) {
     if (buffer == null || buffer.length < n) {

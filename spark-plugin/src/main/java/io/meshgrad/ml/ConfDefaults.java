@@ -25,7 +25,7 @@ final class ConfDefaults {
   /** The raw conf value that would give {@code param} its value at fit time, or null. */
   static String pendingConfValue(MeshAdagradParams stage, Param<?> param) {
     if (!(stage instanceof Estimator<?>) || stage.isSet(param)
-        || !stage.configurableParams().contains(param)) {
+        || !Fitting.configurable(stage).contains(param)) {
       return null;
     }
     Option<SparkSession> spark = session();

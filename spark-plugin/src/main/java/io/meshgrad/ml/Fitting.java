@@ -57,7 +57,7 @@ final class Fitting {
    */
   static <S extends MeshAdagradParams> S withConfDefaults(S stage, SparkSession spark) {
     stage.meshgradParams().fromConf.clear();
-    for (Param<?> p : stage.configurableParams()) {
+    for (Param<?> p : configurable(stage)) {
       if (stage.isSet(p)) {
         continue;
       }
@@ -77,6 +77,18 @@ final class Fitting {
       }
     }
     return stage;
+  }
+
+  /** The params of {@code stage} that {@code spark.meshgrad.<name>} can give a default: the shared ones and the model's own. */
+  static List<Param<?>> configurable(MeshAdagradParams stage) {
+    List<Param<?>> configurable = new ArrayList<>(stage.meshgradParams().configurable());
+    if (stage instanceof MeshFMParams fm) {
+      configurable.addAll(fm.fmParams().configurable());
+    }
+    if (stage instanceof MeshMLPParams mlp) {
+      configurable.addAll(mlp.networkParams().configurable());
+    }
+    return configurable;
   }
 
   private static Object parseConf(Param<?> p, String raw, String key) {

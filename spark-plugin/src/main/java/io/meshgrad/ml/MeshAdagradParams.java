@@ -34,14 +34,6 @@ public interface MeshAdagradParams extends Params {
   /** The param objects of this stage (an implementation detail of the accessors below). */
   ParamSet meshgradParams();
 
-  /**
-   * The params that take their default from {@code spark.meshgrad.<name>} when not set: every
-   * hyperparameter, no column name. A stage with params of its own adds them here.
-   */
-  default List<Param<?>> configurableParams() {
-    return meshgradParams().configurable();
-  }
-
   /** Column of row weights; unset or empty: every weight is 1. */
   default Param<String> weightCol() {
     return meshgradParams().weightCol;

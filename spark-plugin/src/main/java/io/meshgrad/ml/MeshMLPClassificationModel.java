@@ -157,7 +157,7 @@ public class MeshMLPClassificationModel
   /** Saves the params as metadata JSON and the network as Parquet (layers, activation, weights). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, data.toRow(), NetworkData.SCHEMA);
+    return new StageWriter(this, NetworkData.SCHEMA, data.toRow());
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */

@@ -28,16 +28,6 @@ public interface MeshMLPParams extends MeshAdagradParams {
   /** The network's param objects (an implementation detail of the accessors below). */
   NetworkParamSet networkParams();
 
-  @Override
-  default List<Param<?>> configurableParams() {
-    List<Param<?>> out = new ArrayList<>(meshgradParams().configurable());
-    NetworkParamSet n = networkParams();
-    out.add(n.activation);
-    out.add(n.blockSize);
-    out.add(n.layouts);
-    return Collections.unmodifiableList(out);
-  }
-
   /** Layer sizes {@code [inputs, hidden..., outputs]}, as MLlib's (unset: from the data and hiddenLayers). */
   default IntArrayParam layers() {
     return networkParams().layers;
@@ -178,6 +168,11 @@ public interface MeshMLPParams extends MeshAdagradParams {
       owner.setDefault(hiddenLayers, new int[] {100});
       owner.setDefault(activation, Activation.RELU.paramValue());
       owner.setDefault(blockSize, MultilayerPerceptron.DEFAULT_BLOCK_SIZE);
+    }
+
+    /** The network params that take their default from {@code spark.meshgrad.<name>} when not set. */
+    List<Param<?>> configurable() {
+      return List.of(activation, blockSize, layouts);
     }
   }
 }

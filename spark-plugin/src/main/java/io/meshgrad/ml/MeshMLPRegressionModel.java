@@ -122,7 +122,7 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
   /** Saves the params as metadata JSON and the network as Parquet (layers, activation, output, weights). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, data.toRow(), NetworkData.SCHEMA);
+    return new StageWriter(this, NetworkData.SCHEMA, data.toRow());
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */

@@ -22,7 +22,7 @@ final class StageReader<T extends Params> extends MLReader<T> {
     T create(String uid, ModelData data);
   }
 
-  /** Creates a model from its saved uid and its data row (read and checked by the model). */
+  /** Creates a model from its saved uid and its data row (checked by the factory). */
   @FunctionalInterface
   interface RowFactory<T> {
     T create(String uid, Row data, String path);
@@ -33,15 +33,17 @@ final class StageReader<T extends Params> extends MLReader<T> {
   private final RowFactory<T> factory;
 
   StageReader(Class<T> cls, boolean hasData, Factory<T> factory) {
-    this.cls = cls;
-    this.hasData = hasData;
-    this.factory = (uid, row, path) -> factory.create(uid, row == null ? null : ModelData.fromRow(row, path));
+    this((uid, row, path) -> factory.create(uid, row == null ? null : ModelData.fromRow(row, path)), cls, hasData);
   }
 
-  /** A reader of a model whose data row is not a {@link ModelData}. */
+  /** A reader of a model whose data row is not {@link ModelData}. */
   StageReader(Class<T> cls, RowFactory<T> factory) {
+    this(factory, cls, true);
+  }
+
+  private StageReader(RowFactory<T> factory, Class<T> cls, boolean hasData) {
     this.cls = cls;
-    this.hasData = true;
+    this.hasData = hasData;
     this.factory = factory;
   }
 
@@ -64,9 +66,6 @@ final class StageReader<T extends Params> extends MLReader<T> {
     try {
       stage = factory.create(uid, data, path);
     } catch (IllegalArgumentException e) {
-      if (String.valueOf(e.getMessage()).startsWith("the model data at ")) {
-        throw e;
-      }
       throw new IllegalArgumentException("the model data at " + path + "/data is corrupt: " + e.getMessage(), e);
     }
     setParams(stage, metadata.path("paramMap"), false, path);

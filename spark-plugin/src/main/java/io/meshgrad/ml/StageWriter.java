@@ -20,7 +20,8 @@ import org.apache.spark.sql.types.StructType;
  *       defaultParamMap} (the defaults), each value as the param's own {@code jsonEncode}, plus
  *       {@code meshgradFormat} (1). The JSON is written here rather than through Spark's
  *       {@code DefaultParamsWriter}, which is not public API.
- *   <li>{@code path/data} (models only): Parquet, one row of {@link ModelData}; never Java
+ *   <li>{@code path/data} (models only): Parquet, one row of the model's data ({@link ModelData}
+ *       for the linear models, {@link FMModelData} for factorization machines); never Java
  *       serialization.
  * </ul>
  */
@@ -29,19 +30,19 @@ final class StageWriter extends MLWriter {
   static final int FORMAT = 1;
 
   private final Params stage;
-  private final Row data;
   private final StructType dataSchema;
+  private final Row data;
 
   /** @param data the model's data, or {@code null} for an estimator */
   StageWriter(Params stage, ModelData data) {
-    this(stage, data == null ? null : data.toRow(), ModelData.SCHEMA);
+    this(stage, ModelData.SCHEMA, data == null ? null : data.toRow());
   }
 
-  /** @param data the model's data as one row of {@code dataSchema}, or {@code null} for an estimator */
-  StageWriter(Params stage, Row data, StructType dataSchema) {
+  /** @param data the model's data row of schema {@code dataSchema}, or {@code null} for an estimator */
+  StageWriter(Params stage, StructType dataSchema, Row data) {
     this.stage = stage;
-    this.data = data;
     this.dataSchema = dataSchema;
+    this.data = data;
   }
 
   @Override

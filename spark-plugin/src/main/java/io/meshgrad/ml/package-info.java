@@ -1,6 +1,7 @@
 /**
- * Spark ML stages that train linear models and multilayer perceptrons with meshgrad's Keras-2.13-faithful Adagrad on a
- * device mesh, usable in {@code Pipeline}, {@code CrossValidator} and Spark ML persistence.
+ * Spark ML stages that train linear models, factorization machines and multilayer perceptrons
+ * with meshgrad's Keras-2.13-faithful Adagrad on a device mesh, usable in {@code Pipeline}, {@code
+ * CrossValidator} and Spark ML persistence.
  *
  * <table>
  *   <caption>Estimators and models</caption>
@@ -11,6 +12,12 @@
  *   <tr><td>{@link io.meshgrad.ml.MeshAdagradRegressor} ({@code Regressor})</td>
  *       <td>{@link io.meshgrad.ml.MeshAdagradRegressionModel}</td>
  *       <td>least squares</td></tr>
+ *   <tr><td>{@link io.meshgrad.ml.MeshFMClassifier} ({@code ProbabilisticClassifier})</td>
+ *       <td>{@link io.meshgrad.ml.MeshFMClassificationModel}</td>
+ *       <td>factorization machine, logistic (labels 0/1)</td></tr>
+ *   <tr><td>{@link io.meshgrad.ml.MeshFMRegressor} ({@code Regressor})</td>
+ *       <td>{@link io.meshgrad.ml.MeshFMRegressionModel}</td>
+ *       <td>factorization machine, least squares</td></tr>
  *   <tr><td>{@link io.meshgrad.ml.MeshMLPClassifier} ({@code ProbabilisticClassifier})</td>
  *       <td>{@link io.meshgrad.ml.MeshMLPClassificationModel}</td>
  *       <td>softmax cross-entropy of a multilayer perceptron (params: {@link io.meshgrad.ml.MeshMLPParams})</td></tr>
@@ -30,7 +37,9 @@
  *
  * <h2>Params</h2>
  *
- * Both estimators and both models have these (the models carry the values they were trained
+ * All the estimators and models have these (the factorization machine stages without {@code
+ * family} and {@code loss}, and with {@code factorSize, fitLinear, initStd, miniBatchFraction}
+ * besides, see {@link io.meshgrad.ml.MeshFMParams}) (the models carry the values they were trained
  * with). Besides them the classifier has Spark's {@code featuresCol, labelCol, predictionCol,
  * rawPredictionCol, probabilityCol, thresholds} and the regressor {@code featuresCol, labelCol,
  * predictionCol}.
@@ -146,9 +155,10 @@
  * uid, paramMap, defaultParamMap}, plus {@code meshgradFormat}), written by meshgrad rather than
  * Spark's non-public {@code DefaultParamsWriter}; models add {@code path/data}, one Parquet row with
  * numFeatures, numClasses, numOutputs, loss, coefficients (row-major {@code [numFeatures,
- * numOutputs]}) and intercept. No Java serialization. Loading checks the class name (a directory
+ * numOutputs]}) and intercept (factorization machines: numFeatures, factorSize, loss, intercept,
+ * linear, factors). No Java serialization. Loading checks the class name (a directory
  * saved by another class fails naming both classes), the params and the data (missing data or
- * arrays of the wrong length fail naming the path). Training summaries are not saved. The four
+ * arrays of the wrong length fail naming the path). Training summaries are not saved. The eight
  * classes are registered for {@code java.util.ServiceLoader} under {@code
  * org.apache.spark.ml.Estimator} and {@code org.apache.spark.ml.Transformer} and have public
  * no-argument constructors, as Spark Connect's allow-list requires.

@@ -91,12 +91,14 @@ public abstract class Optimizer implements Serializable {
           + "(Keras would silently ignore clipvalue); got clipnorm=" + b.clipnorm + ", global_clipnorm="
           + b.globalClipnorm + ", clipvalue=" + b.clipvalue);
     }
-    if (!(b.emaMomentum >= 0 && b.emaMomentum <= 1)) {
-      throw new IllegalArgumentException(owner + ": ema_momentum must be in the range [0, 1], got " + b.emaMomentum);
+    // as Keras 2.13: the EMA arguments are checked only when use_ema is on (unused, they are kept as given)
+    if (b.useEma && !(b.emaMomentum >= 0 && b.emaMomentum <= 1)) {
+      throw new IllegalArgumentException(owner + ": ema_momentum must be in the range [0, 1] when use_ema is true, got "
+          + b.emaMomentum);
     }
-    if (b.emaOverwriteFrequency != null && b.emaOverwriteFrequency < 1) {
-      throw new IllegalArgumentException(owner + ": ema_overwrite_frequency must be an integer >= 1 or null "
-          + "(null: never overwrite), got " + b.emaOverwriteFrequency);
+    if (b.useEma && b.emaOverwriteFrequency != null && b.emaOverwriteFrequency < 0) {
+      throw new IllegalArgumentException(owner + ": ema_overwrite_frequency must be an integer >= 1, or 0 or null "
+          + "(never overwrite), when use_ema is true, got " + b.emaOverwriteFrequency);
     }
     this.name = b.name;
     this.learningRate = Objects.requireNonNull(b.learningRate, "learningRate");
@@ -436,7 +438,8 @@ public abstract class Optimizer implements Serializable {
     if (useEma) {
       Tensor average = slots.get("average");
       ElementwiseKernels.movingAverage(average, value, dt.round(emaMomentum), dt.round(1.0 - emaMomentum));
-      if (emaOverwriteFrequency != null && (step.iteration() + 1) % emaOverwriteFrequency == 0) {
+      if (emaOverwriteFrequency != null && emaOverwriteFrequency > 0
+          && (step.iteration() + 1) % emaOverwriteFrequency == 0) {
         value.copyFrom(average);
       }
     }

@@ -39,13 +39,6 @@ final class Check {
     return value;
   }
 
-  static double fraction(String owner, String key, double value) {
-    if (finite(owner, key, value) < 0 || value > 1) {
-      throw error(owner, key, "in [0, 1]", value);
-    }
-    return value;
-  }
-
   static <T> T notNull(String owner, String key, T value) {
     if (value == null) {
       throw error(owner, key, "non-null", "null");

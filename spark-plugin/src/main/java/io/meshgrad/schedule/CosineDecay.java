@@ -42,12 +42,13 @@ public final class CosineDecay extends LearningRateSchedule {
    * @param decaySteps finite, {@code >= 0}; 0 (Keras accepts it, e.g. in its own {@code testWarmup})
    *     means the decay is over at once: after any warm-up the rate is {@code alpha} times its
    *     start, where Keras would compute {@code 0/0 = NaN}
-   * @param alpha the final learning rate as a fraction of the decay's start, in [0, 1]
+   * @param alpha the final learning rate as a fraction of the decay's start, finite and {@code >= 0}
+   *     (above 1 the rate rises to {@code alpha} times its start, as in Keras)
    * @param name Keras' op name, or null; kept for the config only
    * @param warmupTarget null for no warm-up, else the learning rate reached at the end of the
    *     warm-up, finite and {@code >= 0}
-   * @param warmupSteps finite, {@code >= 0}; must be 0 when {@code warmupTarget} is null (Keras would
-   *     ignore it)
+   * @param warmupSteps finite, {@code >= 0}; ignored (but kept in the config) when {@code
+   *     warmupTarget} is null, as Keras does
    * @throws IllegalArgumentException if a number is out of range
    */
   public CosineDecay(
@@ -59,14 +60,10 @@ public final class CosineDecay extends LearningRateSchedule {
       double warmupSteps) {
     this.initialLearningRate = Check.nonNegative(NAME, "initial_learning_rate", initialLearningRate);
     this.decaySteps = Check.nonNegative(NAME, "decay_steps", decaySteps);
-    this.alpha = Check.fraction(NAME, "alpha", alpha);
+    this.alpha = Check.nonNegative(NAME, "alpha", alpha);
     this.name = name;
     this.warmupTarget = warmupTarget == null ? null : Check.nonNegative(NAME, "warmup_target", warmupTarget);
     this.warmupSteps = Check.nonNegative(NAME, "warmup_steps", warmupSteps);
-    if (warmupTarget == null && warmupSteps != 0) {
-      throw Check.error(NAME, "warmup_steps must be 0 when warmup_target is null "
-          + "(Keras ignores warmup_steps without a warmup_target), got " + warmupSteps);
-    }
   }
 
   /** With Keras' defaults {@code alpha=0.0, name=None} and no warm-up. */

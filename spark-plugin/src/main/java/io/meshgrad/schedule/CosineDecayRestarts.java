@@ -41,7 +41,8 @@ public final class CosineDecayRestarts extends LearningRateSchedule {
    * @param firstDecaySteps the length of the first period, finite, {@code > 0}
    * @param tMul the growth of each period's length, finite, {@code > 0}
    * @param mMul the factor on each period's starting rate, finite, {@code >= 0}
-   * @param alpha the minimum learning rate as a fraction of {@code initialLearningRate}, in [0, 1]
+   * @param alpha the minimum learning rate as a fraction of {@code initialLearningRate}, finite and
+   *     {@code >= 0} (Keras checks nothing; a negative alpha would make the rate negative)
    * @param name Keras' op name, or null; kept for the config only
    * @throws IllegalArgumentException if a number is out of range
    */
@@ -56,7 +57,7 @@ public final class CosineDecayRestarts extends LearningRateSchedule {
     this.firstDecaySteps = Check.positive(NAME, "first_decay_steps", firstDecaySteps);
     this.tMul = Check.positive(NAME, "t_mul", tMul);
     this.mMul = Check.nonNegative(NAME, "m_mul", mMul);
-    this.alpha = Check.fraction(NAME, "alpha", alpha);
+    this.alpha = Check.nonNegative(NAME, "alpha", alpha);
     this.name = name;
   }
 

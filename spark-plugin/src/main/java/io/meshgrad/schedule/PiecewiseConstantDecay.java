@@ -29,8 +29,8 @@ public final class PiecewiseConstantDecay extends LearningRateSchedule {
   private final String name;
 
   /**
-   * @param boundaries at least one, finite, within int64, and strictly increasing once truncated to
-   *     integers
+   * @param boundaries at least one, finite, within int64, and non-decreasing once truncated to
+   *     integers (as Keras, which truncates them to the int64 step)
    * @param values one more than {@code boundaries}; learning rates, finite and {@code >= 0}
    * @param name Keras' op name, or null; kept for the config only
    * @throws IllegalArgumentException if the arrays are null, their lengths do not match, or an entry
@@ -54,8 +54,10 @@ public final class PiecewiseConstantDecay extends LearningRateSchedule {
       if (Math.abs(Check.finite(NAME, key, boundaries[i])) >= INT64_LIMIT) {
         throw Check.error(NAME, key + " must be within the int64 range, got " + boundaries[i]);
       }
-      if (i > 0 && (long) boundaries[i] <= (long) boundaries[i - 1]) {
-        throw Check.error(NAME, "boundaries must be strictly increasing after truncation to integers, got "
+      if (i > 0 && (long) boundaries[i] < (long) boundaries[i - 1]) {
+        // Keras fails at call time on decreasing boundaries (two cases of its exclusive tf.case hold);
+        // equal ones are fine there: the value between them is never used
+        throw Check.error(NAME, "boundaries must be non-decreasing after truncation to integers, got "
             + pythonList(Json.counts(boundaries)));
       }
     }

@@ -160,8 +160,9 @@ class BadInputTest {
             fit(() -> clf().setClipNorm(1).setClipValue(0.5), good()), "clip"),
         c("resume without checkpointDir", IllegalArgumentException.class, fit(() -> clf().setResume(true), good()),
             "checkpointDir"),
-        c("ema_momentum 2 in a Keras config", IllegalArgumentException.class,
-            () -> Adagrad.fromConfig(json.readTree("{\"ema_momentum\": 2}")), "ema_momentum", "[0, 1]"),
+        c("ema_momentum 2 in a Keras config with use_ema", IllegalArgumentException.class,
+            () -> Adagrad.fromConfig(json.readTree("{\"use_ema\": true, \"ema_momentum\": 2}")), "ema_momentum",
+            "[0, 1]"),
         // layouts and optimizer calls
         c("layout with an unknown dimension", IllegalArgumentException.class,
             () -> Layout.of(mesh, "rows"), "rows", "model"),

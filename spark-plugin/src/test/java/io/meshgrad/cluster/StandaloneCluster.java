@@ -61,6 +61,8 @@ public final class StandaloneCluster implements AutoCloseable {
   private final List<String> jvmOptions;
   private final Map<String, String> daemonConf;
   private final Map<String, String> daemonEnv;
+  /** Spark's jars for the installation; null: every jar of the test classpath. */
+  private final List<Path> sparkJars;
   private final List<Process> processes = new ArrayList<>();
   private final List<Process> workers = new ArrayList<>();
   private final List<Path> workDirs = new ArrayList<>();
@@ -70,7 +72,9 @@ public final class StandaloneCluster implements AutoCloseable {
   private int masterWebPort;
   private boolean closed;
 
-  private StandaloneCluster(Map<String, String> daemonConf, Map<String, String> daemonEnv) throws IOException {
+  private StandaloneCluster(Map<String, String> daemonConf, Map<String, String> daemonEnv, List<Path> sparkJars)
+      throws IOException {
+    this.sparkJars = sparkJars;
     this.daemonConf = new LinkedHashMap<>(daemonConf);
     this.daemonEnv = new LinkedHashMap<>(daemonEnv);
     root = Files.createTempDirectory("meshgrad-cluster-");
@@ -95,9 +99,19 @@ public final class StandaloneCluster implements AutoCloseable {
    */
   public static StandaloneCluster start(int workers, int coresPerWorker, Map<String, String> daemonConf,
       Map<String, String> daemonEnv) {
+    return start(workers, coresPerWorker, daemonConf, daemonEnv, null);
+  }
+
+  /**
+   * As {@link #start(int, int, Map, Map)}, with {@code sparkJars} (when not null) as the
+   * installation's {@code jars/} instead of every jar of the test classpath: a Spark installation
+   * that holds Spark and nothing else, as a real one.
+   */
+  public static StandaloneCluster start(int workers, int coresPerWorker, Map<String, String> daemonConf,
+      Map<String, String> daemonEnv, List<Path> sparkJars) {
     StandaloneCluster c = null;
     try {
-      c = new StandaloneCluster(daemonConf, daemonEnv);
+      c = new StandaloneCluster(daemonConf, daemonEnv, sparkJars);
       c.startMaster();
       for (int i = 0; i < workers; i++) {
         c.startWorker(i, coresPerWorker);
@@ -119,6 +133,11 @@ public final class StandaloneCluster implements AutoCloseable {
   /** {@code spark://127.0.0.1:port}. */
   public String masterUrl() {
     return "spark://" + HOST + ":" + masterPort;
+  }
+
+  /** The installation: {@code jars/} (Spark's classpath, what {@code spark-submit} runs with) and {@code RELEASE}. */
+  public Path sparkHome() {
+    return sparkHome;
   }
 
   /** This JVM's classes directories as a jar, for the executors. */
@@ -260,7 +279,12 @@ public final class StandaloneCluster implements AutoCloseable {
     Path jars = Files.createDirectories(sparkHome.resolve("jars"));
     Files.writeString(sparkHome.resolve("RELEASE"), "meshgrad test cluster (jars from the test classpath)\n");
     List<Path> classDirs = new ArrayList<>();
-    for (String entry : testClasspath()) {
+    List<String> entries = new ArrayList<>(testClasspath());
+    if (sparkJars != null) {
+      entries.removeIf(e -> !Files.isDirectory(Path.of(e)));
+      sparkJars.forEach(j -> entries.add(j.toString()));
+    }
+    for (String entry : entries) {
       Path p = Path.of(entry).toAbsolutePath();
       if (Files.isDirectory(p)) {
         classDirs.add(p);
@@ -341,7 +365,7 @@ public final class StandaloneCluster implements AutoCloseable {
     cmd.addAll(jvmOptions);
     daemonConf.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.add("-cp");
-    cmd.add(sparkHome.resolve("jars") + File.separator + "*" + File.pathSeparator + appJar);
+    cmd.add(sparkHome.resolve("jars") + File.separator + "*" + File.pathSeparator + appJar + daemonOnlyClasspath());
     cmd.add(ParentWatch.class.getName());
     cmd.add(Long.toString(ProcessHandle.current().pid()));
     cmd.addAll(mainAndArgs);
@@ -362,6 +386,16 @@ public final class StandaloneCluster implements AutoCloseable {
       processes.add(p);
     }
     return p;
+  }
+
+  /** The jar holding {@link ParentWatch} when it is not in the installation or the app jar (then it is a test jar). */
+  private String daemonOnlyClasspath() {
+    try {
+      Path where = Path.of(ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return Files.isRegularFile(where) && sparkJars != null ? File.pathSeparator + where : "";
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      return "";
+    }
   }
 
   private void startMaster() throws IOException {

@@ -96,9 +96,9 @@ class ConfigTest {
   @CsvSource(delimiter = '|', value = {
       "{\"initial_accumulator_value\": -0.1} | initial_accumulator_value must be a finite number >= 0",
       "{\"epsilon\": -1e-7}                   | epsilon must be a finite number >= 0",
-      "{\"ema_momentum\": 1.5}                | ema_momentum must be in the range [0, 1]",
-      "{\"ema_momentum\": -0.1}               | ema_momentum must be in the range [0, 1]",
-      "{\"use_ema\": true, \"ema_overwrite_frequency\": 0} | ema_overwrite_frequency must be an integer >= 1",
+      "{\"use_ema\": true, \"ema_momentum\": 1.5} | ema_momentum must be in the range [0, 1] when use_ema is true",
+      "{\"use_ema\": true, \"ema_momentum\": -0.1} | ema_momentum must be in the range [0, 1] when use_ema is true",
+      "{\"use_ema\": true, \"ema_overwrite_frequency\": -1} | ema_overwrite_frequency must be an integer >= 1, or 0",
       "{\"ema_overwrite_frequency\": 2.5}     | 'ema_overwrite_frequency' must be an integer",
       "{\"clipnorm\": 1.0, \"clipvalue\": 0.5} | at most one of clipnorm, global_clipnorm and clipvalue",
       "{\"clipnorm\": 1.0, \"global_clipnorm\": 1.0} | at most one of clipnorm, global_clipnorm and clipvalue",

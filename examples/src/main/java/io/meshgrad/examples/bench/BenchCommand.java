@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.examples.ErrorReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -24,7 +25,7 @@ public final class BenchCommand {
   /** The usage line(s) for {@code bin/meshgrad --help}. */
   public static final String USAGE = """
         bench --suite NAME [--quick] [--json FILE] [--master URL] [--data-dir DIR]
-              [--partitions N] [--reps N] [--steps N] [--only meshgrad|peer]
+              [--partitions N] [--reps N] [--steps N] [--only meshgrad|peer] [--verbose]
                                           benchmark meshgrad against its peer (MLlib, a streaming
                                           triad, a bare Spark job) in this process, print a table;
                                           --quick finishes in minutes; BENCHMARKS.md has the details.
@@ -43,6 +44,7 @@ public final class BenchCommand {
     SUITES.put("kernel", KernelSuite::new);
     SUITES.put("overhead", OverheadSuite::new);
     SUITES.put("scale", ScaleSuite::new);
+    SUITES.put("fm-vs-mllib", FmVsMllibSuite::new);
     SUITES.put("mlp-vs-mllib", MlpVsMllibSuite::new);
   }
 
@@ -68,8 +70,7 @@ public final class BenchCommand {
     try {
       o = Options.parse(args);
     } catch (IllegalArgumentException e) {
-      err.println("meshgrad bench: " + e.getMessage());
-      err.print(usage());
+      err.println("meshgrad bench: " + e.getMessage() + " (meshgrad --help lists the bench options)");
       return 2;
     }
     if (!o.reports.isEmpty()) {
@@ -113,10 +114,8 @@ public final class BenchCommand {
         ctx.log("wrote %s", o.json);
       }
       return 0;
-    } catch (Exception e) {
-      err.println("meshgrad bench " + suite.name() + ": failed: " + e);
-      e.printStackTrace(err);
-      return 1;
+    } catch (Exception | LinkageError e) {
+      return ErrorReport.print("meshgrad bench " + suite.name(), e, o.verbose, err);
     } finally {
       ctx.stopOwnedSession(owned);
     }
@@ -215,6 +214,7 @@ public final class BenchCommand {
     String only;
     Path jfrSummary;
     int top = 25;
+    boolean verbose;
     final java.util.List<Path> reports = new java.util.ArrayList<>();
 
     static Options parse(String[] args) {
@@ -224,10 +224,22 @@ public final class BenchCommand {
         switch (a) {
           case "--suite" -> o.suite = value(args, ++i, a);
           case "--quick" -> o.mode = BenchContext.Mode.QUICK;
+          case "--verbose" -> o.verbose = true;
           case "--smoke" -> o.mode = BenchContext.Mode.SMOKE;
-          case "--json" -> o.json = Path.of(value(args, ++i, a));
+          case "--json" -> {
+            o.json = Path.of(value(args, ++i, a));
+            if (Files.isDirectory(o.json)) {
+              throw new IllegalArgumentException("--json " + o.json + ": is a directory; allowed: a file name");
+            }
+          }
           case "--master" -> o.master = value(args, ++i, a);
-          case "--data-dir" -> o.dataDir = Path.of(value(args, ++i, a));
+          case "--data-dir" -> {
+            o.dataDir = Path.of(value(args, ++i, a));
+            if (!Files.isDirectory(o.dataDir)) {
+              throw new IllegalArgumentException("--data-dir " + o.dataDir + ": no such directory (allowed: a folder"
+                  + " holding a9a/ and mnist10k/, as data/ of the repository)");
+            }
+          }
           case "--partitions" -> o.partitions = positive(args, ++i, a);
           case "--reps" -> o.reps = positive(args, ++i, a);
           case "--steps" -> o.steps = positive(args, ++i, a);
@@ -247,7 +259,9 @@ public final class BenchCommand {
               throw new IllegalArgumentException("--report needs at least one JSON file");
             }
           }
-          default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+          default -> throw new IllegalArgumentException("unknown option '" + a + "'; allowed: --suite, --quick,"
+              + " --smoke, --json, --master, --data-dir, --partitions, --reps, --steps, --only, --jfr-summary, --top,"
+              + " --report, --verbose");
         }
       }
       if (o.jfrSummary != null || !o.reports.isEmpty()) {

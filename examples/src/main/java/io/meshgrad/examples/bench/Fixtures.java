@@ -116,6 +116,15 @@ final class Fixtures {
       return (double) correct / labels.length;
     }
 
+    /** The area under the ROC curve of {@code scorer}'s scores on these rows (0/1 labels). */
+    double auc(FmVsMllibSuite.Scorer scorer) {
+      double[] scores = new double[labels.length];
+      for (int i = 0; i < labels.length; i++) {
+        scores[i] = scorer.score(features.get(i));
+      }
+      return FmVsMllibSuite.auc(scores, labels);
+    }
+
     /** The same for an MLlib model's coefficients and intercept. */
     double accuracy(Vector coefficients, double intercept) {
       int correct = 0;
