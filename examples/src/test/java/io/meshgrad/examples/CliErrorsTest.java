@@ -92,7 +92,7 @@ class CliErrorsTest {
         Arguments.of("unknown flag", 2, train("good.libsvm", "--lr", "1"),
             List.of("unknown flag --lr; allowed: --data, --test", "--overwrite")),
         Arguments.of("bad --model", 2, train("good.libsvm", "--model", "tree"),
-            List.of("--model must be one of logistic, multinomial, linear, hinge; got 'tree'")),
+            List.of("--model must be one of " + String.join(", ", TrainOptions.MODELS) + "; got 'tree'")),
         Arguments.of("bad --steps", 2, train("good.libsvm", "--steps", "many"),
             List.of("--steps must be an integer, got 'many'")),
         Arguments.of("negative --steps", 2, train("good.libsvm", "--steps", "-3"),

@@ -62,10 +62,15 @@ public final class AdagradAggregator implements Serializable {
    */
   public record Result(JavaRDD<VariableShard> state, List<ShardUpdate> updates, ShardIndex index, ShardStepStats stats,
       Map<Integer, Double> gradientSumsOfSquares, DriverHeldShards<VariableShard> restartedFrom) {
-    /** Writes the updated shards' new values into {@code values} (whole variables, by runtime index). */
+    /**
+     * Writes the updated shards' new values into {@code values} (whole variables, by runtime
+     * index; a {@code null} entry, a variable the driver does not hold, is skipped).
+     */
     public void applyNewValues(List<Tensor> values) {
       for (ShardUpdate u : updates) {
-        u.applyTo(values.get(u.variable()), index.shape(u.variable()));
+        if (values.get(u.variable()) != null) {
+          u.applyTo(values.get(u.variable()), index.shape(u.variable()));
+        }
       }
     }
 

@@ -210,6 +210,30 @@ public final class ChunkedTensor implements Serializable {
     return Arrays.copyOf(found, n);
   }
 
+  /**
+   * Rows {@code rows} (any order, repeats allowed), one after the other in a new tensor of shape
+   * {@code [rows.length, shape[1:]...]}: O(rows.length * row length), whatever the tensor's size.
+   *
+   * @throws IllegalArgumentException naming the first row out of {@code [0, numRows)}
+   */
+  public Tensor rows(int[] rows) {
+    int[] outShape = shape.clone();
+    outShape[0] = rows.length;
+    int perChunk = rowsPerChunk * rowLength;
+    Object out = newArray(dtype, rows.length * rowLength);
+    for (int i = 0; i < rows.length; i++) {
+      if (rows[i] < 0 || rows[i] >= numRows) {
+        throw new IllegalArgumentException("rows[" + i + "] must be in [0, " + numRows + "), got " + rows[i]);
+      }
+      if (rowLength == 0) {
+        continue;
+      }
+      int at = rows[i] * rowLength;
+      System.arraycopy(chunks[at / perChunk], at % perChunk, out, i * rowLength, rowLength);
+    }
+    return dtype == DType.FLOAT32 ? Tensor.of((float[]) out, outShape) : Tensor.of((double[]) out, outShape);
+  }
+
   /** The elements at {@code positions} (row-major), as a rank-1 tensor of this dtype. */
   public Tensor valuesAt(int[] positions) {
     int perChunk = rowsPerChunk * rowLength;

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 
 /**
  * A loss over a Spark dataset: the weighted mean of per-row losses plus L2 and L1 ({@link Penalty}),
@@ -54,6 +55,36 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
    * @param weights the whole value of each variable, in the order of the variables list
    */
   public abstract JavaRDD<PartialSums> partialSums(ShippedWeights weights, long step);
+
+  /**
+   * Whether the variable at {@code position} can be computed with from only the rows its batch
+   * touches ({@link #batchRows}, {@link #partialSums(ShippedWeights, Broadcast, long)}): a
+   * variable indexed by feature on axis 0. False unless a subclass supports the row-sparse pull.
+   */
+  public boolean canPullRows(int position) {
+    return false;
+  }
+
+  /**
+   * Per data partition (one element each, in partition order), the sorted features its share of
+   * step {@code step}'s batch touches, or {@code null} when it may touch every feature; a pure
+   * function of the partition and the step.
+   *
+   * @throws UnsupportedOperationException unless {@link #canPullRows} holds for some position
+   */
+  public JavaRDD<int[]> batchRows(long step) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support the row-sparse pull");
+  }
+
+  /**
+   * {@link #partialSums(ShippedWeights, long)} where the pulled variables' weights are only the
+   * rows of {@code pulled} (one broadcast per step; their entries of {@code weights} are not read), bit for bit the same sums.
+   *
+   * @throws UnsupportedOperationException unless {@link #canPullRows} holds for some position
+   */
+  public JavaRDD<PartialSums> partialSums(ShippedWeights weights, Broadcast<PulledRows> pulled, long step) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support the row-sparse pull");
+  }
 
   /** Number of data partitions ({@link #partialSums} has one element per partition). */
   public abstract int numPartitions();

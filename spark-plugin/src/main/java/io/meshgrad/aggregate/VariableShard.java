@@ -158,6 +158,14 @@ public final class VariableShard implements Serializable {
     return value.toTensor();
   }
 
+  /**
+   * Local rows {@code localRows} of the shard's values in a new tensor ({@code [rows, shard
+   * shape[1:]...]}): what a row-sparse pull reads, without gathering the whole shard.
+   */
+  public Tensor rows(int[] localRows) {
+    return value.rows(localRows);
+  }
+
   /** The shard's values as they are stored. */
   ChunkedTensor chunkedValue() {
     return value;

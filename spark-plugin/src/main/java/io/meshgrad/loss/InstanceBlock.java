@@ -187,6 +187,34 @@ public final class InstanceBlock implements Serializable {
     return new Instance(labels[i], weight(i), features);
   }
 
+  /**
+   * This sparse block over only the features {@code rows}: each stored column {@code j} becomes
+   * its position in {@code rows}, and the block has {@code rows.length} features. A kernel run on
+   * it with the weights of just those rows computes, in the same order, what it computes on this
+   * block with the whole weights (the renumbering is increasing, so each row's values keep their
+   * order). Labels, weights and values are shared with this block. O(stored values * log
+   * rows.length).
+   *
+   * @param rows increasing, distinct features that include every column this block stores
+   * @throws IllegalArgumentException if this block is dense, {@code rows} is not increasing, or a
+   *     stored column is not in {@code rows}
+   */
+  public InstanceBlock onRows(int[] rows) {
+    Requires.require(isSparse(), "onRows needs a sparse (CSR) block, got a dense one: " + this);
+    for (int i = 1; i < rows.length; i++) {
+      Requires.require(rows[i] > rows[i - 1],
+          "rows must be increasing and distinct, got rows[" + (i - 1) + "]=" + rows[i - 1] + ", rows[" + i + "]=" + rows[i]);
+    }
+    int end = rowPtr[numRows];
+    int[] positions = new int[end];
+    for (int p = 0; p < end; p++) {
+      int at = Arrays.binarySearch(rows, colIndices[p]);
+      Requires.require(at >= 0, "rows must include every stored column, column " + colIndices[p] + " is missing");
+      positions[p] = at;
+    }
+    return new InstanceBlock(rows.length, labels, weights, weightSum, null, rowPtr, positions, csrValues);
+  }
+
   @Override
   public String toString() {
     return "InstanceBlock(numRows=" + numRows + ", numFeatures=" + numFeatures

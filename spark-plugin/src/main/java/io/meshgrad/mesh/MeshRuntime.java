@@ -6,6 +6,9 @@ import io.meshgrad.aggregate.DriverHeldShards;
 import io.meshgrad.aggregate.ObjectiveGradient;
 import io.meshgrad.aggregate.Penalty;
 import io.meshgrad.aggregate.PartialSums;
+import io.meshgrad.aggregate.PulledRows;
+import io.meshgrad.aggregate.RowPull;
+import io.meshgrad.aggregate.RowPuller;
 import io.meshgrad.aggregate.ShardIndex;
 import io.meshgrad.aggregate.ShardInput;
 import io.meshgrad.aggregate.StepStats;
@@ -60,6 +63,11 @@ import org.slf4j.LoggerFactory;
  * is recomputed from the last cut; what that needs stays alive until the next cut: the weights
  * shipped since (a base and per-step deltas, see {@link WeightShipper}) and the driver-held shards
  * the lineage starts from (one broadcast per shard, so that tasks do not carry shard data).
+ *
+ * <p>Row-sparse pull: a large sharded variable that a {@link DatasetLoss} can compute with from
+ * only the rows its batch touches ({@link #setRowPullMinRows}) has no driver copy; each step pulls
+ * just those rows from its shards ({@link RowPuller}) and the step's pulled rows stay alive until
+ * the next lineage cut, like the shipped weights.
  */
 public final class MeshRuntime implements VariableHome, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MeshRuntime.class);
@@ -69,10 +77,15 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   private int aggregationDepth = 2;
   private int checkpointInterval = 10;
   private long totalSteps = -1;
+  private int rowPullMinRows = DEFAULT_ROW_PULL_MIN_ROWS;
+
+  /** Rows from which a sharded, feature-indexed variable takes the row-sparse pull, by default (2^16). */
+  public static final int DEFAULT_ROW_PULL_MIN_ROWS = 1 << 16;
 
   private final List<DVariable> variables = new ArrayList<>();
   private final List<ShardedShape> shapes = new ArrayList<>();
   private final List<DType> dtypes = new ArrayList<>();
+  /** Whole values of the variables the driver holds; {@code null} for a row-pulled variable (read from the state). */
   private final List<Tensor> values = new ArrayList<>();
   private ShardIndex index;
   private JavaRDD<VariableShard> state;
@@ -126,6 +139,24 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   public MeshRuntime setTotalSteps(long totalSteps) {
     this.totalSteps = totalSteps;
     return this;
+  }
+
+  /**
+   * A variable with at least this many rows takes the row-sparse pull in {@link #minimize} when it
+   * has more than one shard, is split on axis 0 alone, and the loss computes with only the rows a
+   * batch touches ({@link DatasetLoss#canPullRows}); default {@value #DEFAULT_ROW_PULL_MIN_ROWS}.
+   */
+  public MeshRuntime setRowPullMinRows(int minRows) {
+    if (minRows < 1) {
+      throw new IllegalArgumentException("rowPullMinRows must be >= 1, got " + minRows);
+    }
+    this.rowPullMinRows = minRows;
+    return this;
+  }
+
+  /** Whether the driver holds no copy of {@code v}: a step pulls the rows its batch touches from the shards. */
+  public synchronized boolean pullsRows(DVariable v) {
+    return values.get(own(v).index()) == null;
   }
 
   /** A variable with the default layout: axis 0 on the first non-batch dimension. */
@@ -239,16 +270,45 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     Penalty[] penalties = new Penalty[vars.size()];
     Map<Integer, Optimizer.VariableStep> stepByIndex = new HashMap<>();
     List<Tensor> weights = new ArrayList<>();
+    List<Integer> pulled = new ArrayList<>();
     for (int i = 0; i < vars.size(); i++) {
-      indices[i] = own(vars.get(i)).index();
+      DVariable v = own(vars.get(i));
+      indices[i] = v.index();
       penalties[i] = data.penalty(i);
       stepByIndex.put(indices[i], steps.get(i));
-      weights.add(values.get(indices[i]));
+      if (takesRowPull(data, i, indices[i])) {
+        values.set(indices[i], null);
+        pulled.add(i);
+        weights.add(RowPuller.placeholder(v.dtype()));
+      } else {
+        weights.add(values.get(indices[i]) != null ? values.get(indices[i]) : read(v));
+      }
     }
     describeStep(optimizer);
     ShippedWeights shipped = shipper.ship(weights);
+    // a pulled variable's weights are a placeholder here: its part of the L2 term comes from its shards
     double penaltyValue = data.penaltyValue(weights);
-    JavaRDD<PartialSums> partials = data.partialSums(shipped, optimizer.iterations());
+    JavaRDD<PartialSums> partials;
+    long pulledBytes = 0;
+    if (pulled.isEmpty()) {
+      partials = data.partialSums(shipped, optimizer.iterations());
+    } else {
+      int[] positions = pulled.stream().mapToInt(Integer::intValue).toArray();
+      int[] pulledVariables = new int[positions.length];
+      boolean[] regularised = new boolean[positions.length];
+      for (int k = 0; k < positions.length; k++) {
+        pulledVariables[k] = indices[positions[k]];
+        regularised[k] = penalties[positions[k]].l2() > 0;
+      }
+      RowPuller.Pulled rows = RowPuller.pull(state, index, data, optimizer.iterations(), positions, pulledVariables,
+          regularised);
+      penaltyValue += Penalty.of(data.regParam(), 0).value(rows.regularisedSquares(), 0);
+      pulledBytes = rows.rows().byteSize();
+      Broadcast<PulledRows> broadcast = jsc.broadcast(rows.rows());
+      // lineage recomputation of the states until the next cut reruns this step's gradient job
+      untilLineageCut.add(() -> broadcast.destroy());
+      partials = data.partialSums(shipped, broadcast, optimizer.iterations());
+    }
     JavaRDD<ShardInput> inputs = aggregator().reduceScatter(partials, indices, penalties, data.numPartitions());
     AdagradAggregator.Result r = aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(),
         stepName(optimizer));
@@ -259,9 +319,18 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       norms[i] = r.gradientNorm(indices[i]);
     }
     data.recordStepStats(new StepStats(value, r.count(), r.weightSum(), norms, r.gradientMaxAbs(),
-        shipper.lastShippedBytes(), r.bytesAggregated(), r.bytesToDriver(), r.bytesWrittenOnShards(), (System.nanoTime() - start) / 1e9),
+        shipper.lastShippedBytes() + pulledBytes, r.bytesAggregated(), r.bytesToDriver(), r.bytesWrittenOnShards(),
+        (System.nanoTime() - start) / 1e9),
         optimizer);
     return value;
+  }
+
+  /** See {@link #setRowPullMinRows}. */
+  private boolean takesRowPull(DatasetLoss data, int position, int variable) {
+    ShardedShape shape = shapes.get(variable);
+    // the L1 term's value needs every weight's absolute value, which the pull does not bring back
+    return data.canPullRows(position) && data.penalty(position).l1() == 0 && shape.numShards() > 1
+        && RowPull.pullable(shape) && shape.numRows() >= rowPullMinRows;
   }
 
   private AdagradAggregator aggregator() {
@@ -346,7 +415,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
 
   synchronized Tensor read(DVariable v) {
     requireOpen();
-    if (!v.isSlot()) {
+    if (!v.isSlot() && values.get(v.index()) != null) {
       return values.get(v.index()).copy();
     }
     int idx = v.index();
@@ -358,7 +427,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     Tensor[] shards = new Tensor[partitions.length];
     for (List<VariableShard> part : state.collectPartitions(partitions)) {
       for (VariableShard s : part) {
-        shards[s.shard()] = s.slot(slot);
+        shards[s.shard()] = slot == null ? s.value() : s.slot(slot);
       }
     }
     return AdagradAggregator.assemble(v.shardedShape(), v.dtype(), List.of(shards));
@@ -383,7 +452,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       Tensor part = (Tensor) AdagradAggregator.shardOf(assigned.value(), shape, s.shard());
       return slot == null ? s.withValue(part) : s.withSlotValue(slot, part);
     }), "assign " + v.name());
-    if (slot == null) {
+    if (slot == null && values.get(idx) != null) {
       values.set(idx, whole);
     }
   }

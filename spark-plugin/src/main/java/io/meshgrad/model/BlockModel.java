@@ -17,6 +17,12 @@ import org.apache.spark.ml.linalg.Vector;
  * sparse block then touches only the rows of its non-zero features, and the training loop ships
  * only those rows of its gradient.
  *
+ * <p>{@link #accumulate} must reach the rows of feature-indexed variables only through the block's
+ * column indices (and size them by {@link InstanceBlock#numFeatures()}, never by {@link
+ * #numFeatures()}): a data partition may pass a block renumbered onto the features its batch
+ * touches ({@link InstanceBlock#onRows}) with only those rows of the weights, and must get the
+ * same sums bit for bit.
+ *
  * <p>Implementations may keep scratch buffers across calls: one instance must not be used by
  * several threads at once (Spark gives each task its own deserialized copy).
  */

@@ -2,6 +2,7 @@ package io.meshgrad.train;
 
 import io.meshgrad.aggregate.DatasetLoss;
 import io.meshgrad.aggregate.PartialSums;
+import io.meshgrad.aggregate.PulledRows;
 import io.meshgrad.aggregate.RowSums;
 import io.meshgrad.aggregate.ShippedWeights;
 import io.meshgrad.aggregate.StepJobs;
@@ -63,6 +64,33 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
     });
   }
 
+  @Override
+  public boolean canPullRows(int position) {
+    return model.variables().get(position).featureIndexed();
+  }
+
+  @Override
+  public JavaRDD<int[]> batchRows(long step) {
+    Broadcast<BatchPlan> p = planBroadcast;
+    return StepJobs.map(data.rdd(), rows -> batchRows(rows, p.value(), step));
+  }
+
+  @Override
+  public JavaRDD<PartialSums> partialSums(ShippedWeights weights, Broadcast<PulledRows> pulled, long step) {
+    BlockModel m = model;
+    Broadcast<BatchPlan> p = planBroadcast;
+    return StepJobs.map(data.rdd(), rows -> {
+      PulledRows rowsOfStep = pulled.value();
+      double[][] w = rowsOfStep.weightsOf(rows.partition(), weights.value());
+      int[] batchRows = rowsOfStep.rowsOf(rows.partition());
+      PartialSums sums = batchRows == null
+          ? partitionSums(m, rows, p.value(), step, w)
+          : partitionSumsOnRows(m, rows, p.value(), step, batchRows, w);
+      ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
+      return sums;
+    });
+  }
+
   /**
    * What one partition contributes to step {@code step}: the same code in every task and in tests.
    * Feature-indexed gradients accumulate into reused per-thread buffers ({@link GradientBuffers});
@@ -97,6 +125,76 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
       }
     }
     return new PartialSums(rows.partition(), totals[0], totals[1], count[0], out);
+  }
+
+  /**
+   * The features partition {@code rows}' share of step {@code step}'s batch touches: the sorted
+   * distinct stored columns of its blocks, or {@code null} when a block is dense (then every
+   * feature may be touched and the partition needs whole weights). A pure function of the
+   * partition, the plan and the step, so any task computes the same rows; these are the rows of
+   * feature-indexed variables that {@link #partitionSumsOnRows} needs.
+   */
+  static int[] batchRows(PartitionRows rows, BatchPlan plan, long step) {
+    TouchedFeatures touched = new TouchedFeatures(rows.numFeatures());
+    rows.forEachBatchBlock(plan, step, touched::mark);
+    return touched.rows();
+  }
+
+  /**
+   * What {@link #partitionSums} computes, bit for bit, from only the rows {@code batchRows} of the
+   * feature-indexed variables: {@code w[v]} of a feature-indexed variable holds just those rows
+   * (row {@code i} of it is feature {@code batchRows[i]}), other variables are whole. Each block is
+   * renumbered onto the pulled rows ({@link InstanceBlock#onRows}), so no array here is as long as
+   * the number of features; the gradient's rows ship with their feature numbers.
+   *
+   * @param batchRows {@link #batchRows} of this partition and step (not {@code null})
+   * @throws IllegalArgumentException if a block of the slice is dense, or a feature-indexed weight
+   *     does not hold {@code batchRows.length} rows
+   */
+  static PartialSums partitionSumsOnRows(BlockModel m, PartitionRows rows, BatchPlan plan, long step,
+      int[] batchRows, double[][] w) {
+    List<VariableSpec> specs = m.variables();
+    double[][] grads = new double[specs.size()][];
+    for (int v = 0; v < grads.length; v++) {
+      VariableSpec spec = specs.get(v);
+      if (spec.featureIndexed()) {
+        int expected = batchRows.length * rowLength(spec);
+        if (w[v].length != expected) {
+          throw new IllegalArgumentException("weights of " + spec.name() + " must hold the " + batchRows.length
+              + " batch rows (" + expected + " values), got " + w[v].length);
+        }
+      }
+      grads[v] = new double[w[v].length];
+    }
+    double[] totals = new double[2];
+    long[] count = new long[1];
+    rows.forEachBatchBlock(plan, step, block -> {
+      if (!block.isSparse()) {
+        throw new IllegalArgumentException("a dense block touches every feature and needs whole weights: " + block);
+      }
+      totals[0] += m.accumulate(block.onRows(batchRows), w, grads);
+      totals[1] += block.weightSum();
+      count[0] += block.numRows();
+    });
+    RowSums[] out = new RowSums[grads.length];
+    for (int v = 0; v < grads.length; v++) {
+      VariableSpec spec = specs.get(v);
+      int rowLength = rowLength(spec);
+      if (!spec.featureIndexed()) {
+        out[v] = RowSums.dense(grads[v], rowLength);
+        continue;
+      }
+      int numRows = spec.shape()[0];
+      RowSums touched = RowSums.ofRows(numRows, rowLength, batchRows, grads[v]);
+      // the same form partitionSums ships, so both paths' sums are the same objects
+      out[v] = RowSums.worthHoldingAsRows(batchRows.length, numRows) ? touched : RowSums.dense(touched.toDense(), rowLength);
+    }
+    return new PartialSums(rows.partition(), totals[0], totals[1], count[0], out);
+  }
+
+  private static int rowLength(VariableSpec spec) {
+    int numRows = spec.shape().length == 0 ? 1 : spec.shape()[0];
+    return Math.max(1, spec.size() / numRows);
   }
 
   /** Copies rows {@code rows} of {@code buffer} out and zeroes them there. */
