@@ -45,6 +45,8 @@ final class DataCheck {
         case "logistic", "hinge", "fm" -> label == 0 || label == 1 || label == -1;
         case "multinomial" -> label >= 0 && label == Math.rint(label)
             && label < (numClasses > 0 ? numClasses : Integer.MAX_VALUE);
+        case "mlp" -> label == -1 || (label >= 0 && label == Math.rint(label)
+            && label < (numClasses > 0 ? numClasses : Integer.MAX_VALUE));
         default -> Double.isFinite(label);
       };
       return ok ? null : "label " + number(label) + "; allowed for --model " + model + ": " + allowed();
@@ -55,6 +57,8 @@ final class DataCheck {
         case "logistic", "hinge", "fm" -> "0 and 1, or -1 and +1";
         case "multinomial" -> numClasses > 0 ? "the classes of the training data, 0 to " + (numClasses - 1)
             : "class indices 0, 1, 2, ...";
+        case "mlp" -> numClasses > 0 ? "the classes of the training data, 0 to " + (numClasses - 1)
+            : "class indices 0, 1, 2, ..., or -1 and +1 for two classes";
         default -> "finite numbers";
       };
     }

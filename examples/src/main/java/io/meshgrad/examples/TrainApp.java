@@ -17,6 +17,8 @@ import io.meshgrad.ml.MeshFMClassifier;
 import io.meshgrad.ml.MeshFMRegressionModel;
 import io.meshgrad.ml.MeshFMRegressor;
 import io.meshgrad.ml.MeshFMSetters;
+import io.meshgrad.ml.MeshMLPClassificationModel;
+import io.meshgrad.ml.MeshMLPClassifier;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -169,6 +171,23 @@ public final class TrainApp {
         }
         Files.createDirectories(outDir);
         model.write().overwrite().save(outDir.resolve("model").toString());
+      } else if (o.model().equals("mlp")) {
+        MeshMLPClassifier est = configure(new MeshMLPClassifier(), o, spark).setActivation(o.activation());
+        if (o.layers() != null) {
+          est.setLayers(o.layers());
+        }
+        MeshMLPClassificationModel model = est.fit(train);
+        summary.set("layers", JSON.valueToTree(model.getLayers()));
+        summary.put("activation", model.getActivation());
+        coefficients = model.weights().toArray();
+        intercept = null;
+        training = model.summary();
+        mesh = model.getOrDefault(model.mesh());
+        if (test != null) {
+          addClassificationMetrics(summary, model.transform(test), true, model.numClasses() == 2);
+        }
+        Files.createDirectories(outDir);
+        model.write().overwrite().save(outDir.resolve("model").toString());
       } else {
         MeshAdagradClassifier est = configure(new MeshAdagradClassifier(), o, spark)
             .setFamily(o.model().equals("multinomial") ? "multinomial" : "binomial")
@@ -196,8 +215,12 @@ public final class TrainApp {
     summary.put("epochs", training.epochs());
     summary.put("stepsSkipped", training.stepsSkipped());
     summary.set("lossHistory", array(training.lossHistory()));
-    summary.set(o.factorizationMachine() ? "linear" : "coefficients", array(coefficients));
-    summary.set("intercept", array(intercept));
+    if (o.model().equals("mlp")) {
+      summary.set("weights", array(coefficients)); // MLlib's flattened layout: per layer kernel [in, out], bias
+    } else {
+      summary.set(o.factorizationMachine() ? "linear" : "coefficients", array(coefficients));
+      summary.set("intercept", array(intercept));
+    }
     summary.put("trainSeconds", training.wallSeconds());
     summary.put("wallSeconds", (System.nanoTime() - start) / 1e9);
     Files.write(outDir.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
@@ -328,13 +351,15 @@ public final class TrainApp {
       seen = DataCheck.vectors(df, flag, where, o.labelCol(), featureNames, numFeatures,
           trainFeatures != null ? "the training data (--data)" : "the first row", rule);
     }
-    if (o.binary() && seen.labels().contains(-1.0)) {
+    boolean signedBinary = seen.labels().contains(-1.0)
+        && seen.labels().stream().allMatch(l -> l == -1.0 || l == 1.0);
+    if ((o.binary() || (o.model().equals("mlp") && signedBinary)) && seen.labels().contains(-1.0)) {
       if (flag.equals("--data")) {
         out.println("meshgrad: label mapping -1 -> 0, +1 -> 1");
       }
       df = df.withColumn("label", when(col("label").gt(0), 1.0).otherwise(0.0));
     }
-    int numClasses = o.model().equals("multinomial") ? (int) seen.maxLabel() + 1 : -1;
+    int numClasses = o.model().equals("multinomial") || o.model().equals("mlp") ? (int) seen.maxLabel() + 1 : -1;
     return new Input(df.select("features", "label"), numFeatures, numClasses);
   }
 

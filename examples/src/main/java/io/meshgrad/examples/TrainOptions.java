@@ -40,7 +40,9 @@ record TrainOptions(
     double initStd,
     boolean fitLinear,
     boolean overwrite,
-    boolean verbose) {
+    boolean verbose,
+    int[] layers,
+    String activation) {
 
   static final String USAGE = """
       usage: TrainApp --data PATH_OR_TABLE --output DIR [options]
@@ -52,10 +54,13 @@ record TrainOptions(
         --features-cols A,B    numeric columns assembled into the features vector (csv/parquet/table);
                                without it a vector column named 'features' is expected
         --model M              logistic (default) | multinomial | linear | hinge | fm (factorization machine
-                               classifier, labels 0/1 or -1/+1) | fm-regression (factorization machine, squared loss)
+                               classifier, labels 0/1 or -1/+1) | fm-regression (factorization machine, squared loss) | mlp (multilayer perceptron classifier)
         --factor-size K        fm: length of each feature's factor vector (default 8)
         --init-std S           fm: standard deviation of the factors' normal initialization (default 0.01)
         --no-linear            fm: leave out the linear term (MLlib's fitLinear=false)
+        --layers A,B,...       mlp: layer sizes input,hidden...,classes as MLlib's (e.g. 784,128,10); without it
+                               one hidden layer of 100 and the input size and classes from the data
+        --activation F         mlp: hidden activation relu (default) | sigmoid | tanh
         --mesh batch=B,model=M mesh of the fit (default batch=<default parallelism>)
         --steps N              optimizer steps (default 100)
         --epochs N             stop after N passes over the data as well (default 0: no limit)
@@ -74,7 +79,8 @@ record TrainOptions(
       """;
 
   static final List<String> FORMATS = List.of("libsvm", "parquet", "csv", "table");
-  static final List<String> MODELS = List.of("logistic", "multinomial", "linear", "hinge", "fm", "fm-regression");
+  static final List<String> MODELS = List.of("logistic", "multinomial", "linear", "hinge", "fm", "fm-regression",
+      "mlp");
 
   static TrainOptions parse(String[] args) {
     String data = null;
@@ -101,6 +107,8 @@ record TrainOptions(
     boolean fitLinear = true;
     boolean overwrite = false;
     boolean verbose = false;
+    int[] layers = null;
+    String activation = "relu";
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       switch (flag) {
@@ -146,6 +154,8 @@ record TrainOptions(
         case "--output" -> output = v;
         case "--factor-size" -> factorSize = positiveInt(flag, v);
         case "--init-std" -> initStd = nonNegativeDouble(flag, v);
+        case "--layers" -> layers = layerSizes(flag, v);
+        case "--activation" -> activation = oneOf(flag, v, List.of("relu", "sigmoid", "tanh"));
         default -> throw new UsageException("unknown flag " + flag);
       }
     }
@@ -163,15 +173,32 @@ record TrainOptions(
       throw new UsageException("--num-features applies to --format libsvm only; with " + format
           + " the features column or --features-cols fix the number of features");
     }
+    if (layers != null && !model.equals("mlp")) {
+      throw new UsageException("--layers is for --model mlp, got --model " + model);
+    }
     return new TrainOptions(data, test, format, numFeatures, labelCol, List.copyOf(featuresCols), model, mesh, steps,
         epochs, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, factorSize, initStd,
-        fitLinear, overwrite, verbose);
+        fitLinear, overwrite, verbose, layers, activation);
+  }
+
+  private static int[] layerSizes(String flag, String v) {
+    String[] parts = v.split(",");
+    if (parts.length < 2) {
+      throw new UsageException(flag + " must list at least the input size and the number of classes, e.g."
+          + " 784,128,10; got '" + v + "'");
+    }
+    int[] sizes = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      sizes[i] = positiveInt(flag, parts[i].strip());
+    }
+    return sizes;
   }
 
   /** The flags that take a value. */
   static final List<String> FLAGS = List.of("--data", "--test", "--format", "--num-features", "--label-col",
       "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--batch-size", "--optimizer", "--reg-param",
-      "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size", "--init-std");
+      "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size", "--init-std", "--layers",
+      "--activation");
 
   boolean binary() {
     return model.equals("logistic") || model.equals("hinge") || model.equals("fm");

@@ -61,6 +61,31 @@ class TrainAppTest {
   }
 
   @Test
+  void trainsAnMlpWithLayersOnAShardedMesh() throws Exception {
+    Path a9a = repo().resolve("data/a9a");
+    TrainOptions o = TrainOptions.parse(new String[] {"--data", a9a.resolve("a9a").toString(),
+        "--test", a9a.resolve("a9a.t").toString(), "--num-features", "123", "--model", "mlp", "--layers",
+        "123,16,2", "--activation", "tanh", "--steps", "40", "--batch-size", "512", "--mesh", "batch=2,model=2",
+        "--optimizer", "{\"learning_rate\": 0.1}", "--output", out.toString()});
+    ObjectNode summary = TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+    assertEquals("[123,16,2]", summary.get("layers").toString());
+    assertEquals("tanh", summary.get("activation").asText());
+    assertEquals(123 * 16 + 16 + 16 * 2 + 2, summary.get("weights").size());
+    assertEquals(40, summary.get("lossHistory").size());
+    assertTrue(summary.get("testAccuracy").asDouble() >= 0.80, summary.toString());
+    io.meshgrad.ml.MeshMLPClassificationModel model =
+        io.meshgrad.ml.MeshMLPClassificationModel.load(out.resolve("model").toString());
+    assertEquals(summary.get("weights").get(7).asDouble(), model.weights().apply(7));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse(
+        new String[] {"--data", "x", "--output", "y", "--model", "mlp", "--layers", "784"}));
+    assertTrue(e.getMessage().contains("--layers"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse(
+        new String[] {"--data", "x", "--output", "y", "--layers", "4,2"}));
+    assertTrue(e.getMessage().contains("--model mlp"), e.getMessage());
+  }
+
+  @Test
   void csvWithAssembledColumnsTrainsALinearModel() throws Exception {
     Path csv = out.resolve("lin.csv");
     StringBuilder b = new StringBuilder("x1,x2,y\n");
@@ -89,7 +114,8 @@ class TrainAppTest {
   void badFlagsNameTheFlagAndTheAllowedValues() {
     IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
         () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--model", "tree"}));
-    assertTrue(model.getMessage().contains("--model must be one of logistic, multinomial, linear, hinge, fm, fm-regression; got 'tree'"));
+    assertTrue(model.getMessage().contains(
+        "--model must be one of logistic, multinomial, linear, hinge, fm, fm-regression, mlp; got 'tree'"));
     IllegalArgumentException steps = assertThrows(IllegalArgumentException.class,
         () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--steps", "-1"}));
     assertTrue(steps.getMessage().contains("--steps must be an integer >= 0"));

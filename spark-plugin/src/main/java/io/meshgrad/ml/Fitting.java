@@ -85,6 +85,9 @@ final class Fitting {
     if (stage instanceof MeshFMParams fm) {
       configurable.addAll(fm.fmParams().configurable());
     }
+    if (stage instanceof MeshMLPParams mlp) {
+      configurable.addAll(mlp.networkParams().configurable());
+    }
     return configurable;
   }
 

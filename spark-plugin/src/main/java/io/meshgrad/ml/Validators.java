@@ -106,6 +106,9 @@ final class Validators {
   }
 
   static String show(Object value) {
+    if (value instanceof int[] ints) {
+      return java.util.Arrays.toString(ints);
+    }
     return value instanceof String ? "'" + value + "'" : String.valueOf(value);
   }
 }

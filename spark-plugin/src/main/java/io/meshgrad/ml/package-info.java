@@ -1,7 +1,7 @@
 /**
- * Spark ML stages that train linear models and factorization machines with meshgrad's
- * Keras-2.13-faithful Adagrad on a device mesh, usable in {@code Pipeline}, {@code CrossValidator}
- * and Spark ML persistence.
+ * Spark ML stages that train linear models, factorization machines and multilayer perceptrons
+ * with meshgrad's Keras-2.13-faithful Adagrad on a device mesh, usable in {@code Pipeline}, {@code
+ * CrossValidator} and Spark ML persistence.
  *
  * <table>
  *   <caption>Estimators and models</caption>
@@ -18,6 +18,12 @@
  *   <tr><td>{@link io.meshgrad.ml.MeshFMRegressor} ({@code Regressor})</td>
  *       <td>{@link io.meshgrad.ml.MeshFMRegressionModel}</td>
  *       <td>factorization machine, least squares</td></tr>
+ *   <tr><td>{@link io.meshgrad.ml.MeshMLPClassifier} ({@code ProbabilisticClassifier})</td>
+ *       <td>{@link io.meshgrad.ml.MeshMLPClassificationModel}</td>
+ *       <td>softmax cross-entropy of a multilayer perceptron (params: {@link io.meshgrad.ml.MeshMLPParams})</td></tr>
+ *   <tr><td>{@link io.meshgrad.ml.MeshMLPRegressor} ({@code Regressor})</td>
+ *       <td>{@link io.meshgrad.ml.MeshMLPRegressionModel}</td>
+ *       <td>squared error of a multilayer perceptron with one linear output</td></tr>
  * </table>
  *
  * <pre>{@code

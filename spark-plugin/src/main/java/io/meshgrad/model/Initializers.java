@@ -27,6 +27,17 @@ public final class Initializers {
     return new Normal(std);
   }
 
+  /**
+   * Exactly {@code values} (a user's initial weights, e.g. MLlib's {@code initialWeights}), row-major
+   * over the variable's shape.
+   */
+  public static Initializer given(double[] values) {
+    if (values == null) {
+      throw new IllegalArgumentException("values must be an array, got null");
+    }
+    return new Given(values.clone());
+  }
+
   private static int size(int[] shape) {
     long n = 1;
     for (int e : shape) {
@@ -81,6 +92,22 @@ public final class Initializers {
     @Override
     public String toString() {
       return "normal(std=" + std + ")";
+    }
+  }
+
+  private record Given(double[] values) implements Initializer {
+    @Override
+    public double[] values(int[] shape, long seed) {
+      if (size(shape) != values.length) {
+        throw new IllegalArgumentException("the given initial values are " + values.length + " numbers, the shape "
+            + java.util.Arrays.toString(shape) + " holds " + size(shape));
+      }
+      return values.clone();
+    }
+
+    @Override
+    public String toString() {
+      return "given(" + values.length + " values)";
     }
   }
 }

@@ -45,6 +45,7 @@ public final class BenchCommand {
     SUITES.put("overhead", OverheadSuite::new);
     SUITES.put("scale", ScaleSuite::new);
     SUITES.put("fm-vs-mllib", FmVsMllibSuite::new);
+    SUITES.put("mlp-vs-mllib", MlpVsMllibSuite::new);
   }
 
   private BenchCommand() {}

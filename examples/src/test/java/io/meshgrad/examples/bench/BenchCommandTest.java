@@ -52,7 +52,7 @@ class BenchCommandTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"step-vs-mllib", "time-to-accuracy", "sparse-highdim", "kernel", "overhead", "scale",
-      "fm-vs-mllib"})
+      "fm-vs-mllib", "mlp-vs-mllib"})
   void smokeRunWritesTheAgreedJson(String suite) throws Exception {
     Path json = dir.resolve(suite + ".json");
     Run r = bench("--suite", suite, "--smoke", "--json", json.toString());
