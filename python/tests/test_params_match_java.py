@@ -89,4 +89,7 @@ def test_python_defaults_reach_the_java_stage_unchanged(spark, jvm, estimator, m
     for jp in fresh.params():
         if fresh.hasDefault(jp):
             transferred = py_stage._java_obj.getDefault(py_stage._java_obj.getParam(jp.name())).get()
-            assert str(transferred) == str(fresh.getDefault(jp).get()), jp.name()
+            # as Python values: str() of a Java array is its identity, not its elements
+            got = _java2py(spark.sparkContext, transferred)
+            expected = _java2py(spark.sparkContext, fresh.getDefault(jp).get())
+            assert got == expected and type(got) is type(expected), jp.name()

@@ -3,6 +3,7 @@
 identical predictions and params; also inside a PipelineModel."""
 
 import pytest
+from pyspark.ml.common import _java2py
 from pyspark.ml import Pipeline, PipelineModel, Transformer
 from pyspark.ml.feature import StandardScaler
 from pyspark.ml.param.shared import HasInputCol, HasOutputCol
@@ -19,6 +20,10 @@ from meshgrad.ml import (
     MeshFMClassifier,
     MeshFMRegressionModel,
     MeshFMRegressor,
+    MeshMLPClassificationModel,
+    MeshMLPClassifier,
+    MeshMLPRegressionModel,
+    MeshMLPRegressor,
 )
 
 CASES = [
@@ -26,6 +31,8 @@ CASES = [
     (MeshAdagradRegressor, MeshAdagradRegressionModel, dict(learningRate=0.1, maxIter=10, batchSize=500)),
     (MeshFMClassifier, MeshFMClassificationModel, dict(learningRate=0.1, maxIter=10, factorSize=4)),
     (MeshFMRegressor, MeshFMRegressionModel, dict(learningRate=0.05, maxIter=10, factorSize=3, batchSize=500)),
+    (MeshMLPClassifier, MeshMLPClassificationModel, dict(hiddenLayers=[8], learningRate=0.1, maxIter=10)),
+    (MeshMLPRegressor, MeshMLPRegressionModel, dict(layers=[123, 4, 1], activation="tanh", maxIter=10)),
 ]
 
 #: The fitted weights of each model class, by attribute name.
@@ -34,6 +41,8 @@ WEIGHTS = {
     MeshAdagradRegressionModel: ("coefficients", "intercept"),
     MeshFMClassificationModel: ("intercept", "linear", "factors"),
     MeshFMRegressionModel: ("intercept", "linear", "factors"),
+    MeshMLPClassificationModel: ("weights", "getLayers", "getActivation"),
+    MeshMLPRegressionModel: ("weights", "getLayers", "getActivation"),
 }
 
 
@@ -42,7 +51,14 @@ def test_every_wrapped_stage_has_a_persistence_case():
 
 
 def fitted_weights(model):
-    return [getattr(model, name) for name in WEIGHTS[type(model)]]
+    values = [getattr(model, name) for name in WEIGHTS[type(model)]]
+    return [v() if callable(v) else v for v in values]
+
+
+def jvm_sc(_):
+    from pyspark import SparkContext
+
+    return SparkContext._active_spark_context
 
 
 def java_class(jvm, name):
@@ -77,7 +93,7 @@ def test_python_saved_model_loads_in_java_and_java_saved_loads_in_python(
     in_java = java_class(jvm, model_cls._java_class).load(str(tmp_path / "from-python"))
     assert predictions(java_transform(in_java, test)) == expected
     for name, value in params.items():
-        assert in_java.getOrDefault(in_java.getParam(name)) == value, name
+        assert _java2py(jvm_sc(in_java), in_java.getOrDefault(in_java.getParam(name))) == value, name
 
     in_java.write().overwrite().save(str(tmp_path / "from-java"))
     back = model_cls.load(str(tmp_path / "from-java"))

@@ -38,6 +38,8 @@ MIXINS = [
     # (e.g. learningRate), hence mixins of their own rather than _MeshAdagradParams as base.
     ("_MeshFMParams", "io.meshgrad.ml.MeshFMRegressor", None, PREDICTOR),
     ("_MeshFMClassifierParams", "io.meshgrad.ml.MeshFMClassifier", "_MeshFMParams", PROBABILISTIC_CLASSIFIER),
+    ("_MeshMLPParams", "io.meshgrad.ml.MeshMLPRegressor", None, PREDICTOR),
+    ("_MeshMLPClassifierParams", "io.meshgrad.ml.MeshMLPClassifier", "_MeshMLPParams", PROBABILISTIC_CLASSIFIER),
 ]
 
 CONVERTERS = {

@@ -21,6 +21,12 @@ from meshgrad.ml.fm import (
     MeshFMRegressionModel,
     MeshFMRegressor,
 )
+from meshgrad.ml.mlp import (
+    MeshMLPClassificationModel,
+    MeshMLPClassifier,
+    MeshMLPRegressionModel,
+    MeshMLPRegressor,
+)
 from meshgrad.ml.summary import (
     MeshAdagradBinaryClassificationSummary,
     MeshAdagradClassificationSummary,
@@ -33,6 +39,8 @@ STAGES = [
     (MeshAdagradRegressor, MeshAdagradRegressionModel),
     (MeshFMClassifier, MeshFMClassificationModel),
     (MeshFMRegressor, MeshFMRegressionModel),
+    (MeshMLPClassifier, MeshMLPClassificationModel),
+    (MeshMLPRegressor, MeshMLPRegressionModel),
 ]
 
 sys.modules.setdefault("io.meshgrad.ml", sys.modules[__name__])
@@ -49,6 +57,10 @@ __all__ = [
     "MeshFMClassificationModel",
     "MeshFMRegressor",
     "MeshFMRegressionModel",
+    "MeshMLPClassifier",
+    "MeshMLPClassificationModel",
+    "MeshMLPRegressor",
+    "MeshMLPRegressionModel",
     "MeshgradTrainingSummary",
     "STAGES",
 ]

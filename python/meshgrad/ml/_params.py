@@ -1101,3 +1101,585 @@ class _MeshFMClassifierParams(_MeshFMParams):
 
 class _MeshFMClassifierSetters:
     """Setters of the _MeshFMClassifierParams params (estimators only)."""
+
+
+class _MeshMLPParams(Params):
+    """The params of MeshMLPRegressor and its model, with the Java docs and defaults."""
+
+    activation: "Param[str]" = Param(
+        Params._dummy(),
+        'activation',
+        "activation of the hidden layers: relu, sigmoid (MLlib's) or tanh. The output layer is always softmax with the cross-entropy loss",
+        typeConverter=TypeConverters.toString,
+    )
+    aggregationDepth: "Param[int]" = Param(
+        Params._dummy(),
+        'aggregationDepth',
+        'suggested depth for treeAggregate (>= 2)',
+        typeConverter=TypeConverters.toInt,
+    )
+    batchSize: "Param[int]" = Param(
+        Params._dummy(),
+        'batchSize',
+        'rows per optimizer step (>= 0; 0 = full batch). Each epoch visits every row once',
+        typeConverter=TypeConverters.toInt,
+    )
+    blockSize: "Param[int]" = Param(
+        Params._dummy(),
+        'blockSize',
+        "rows stacked into one matrix product (>= 1), as MLlib's blockSize; larger blocks make faster products and larger buffers (blockSize x the widest layer)",
+        typeConverter=TypeConverters.toInt,
+    )
+    checkpointDir: "Param[str]" = Param(
+        Params._dummy(),
+        'checkpointDir',
+        'Hadoop path where the optimizer state (weights, Adagrad accumulators, EMA averages, step, loss history) is checkpointed every checkpointInterval steps, format meshgrad-checkpoint/1; the newest 3 are kept. Unset: no state checkpoints',
+        typeConverter=TypeConverters.toString,
+    )
+    checkpointInterval: "Param[int]" = Param(
+        Params._dummy(),
+        'checkpointInterval',
+        'set checkpoint interval (>= 1) or disable checkpoint (-1). E.g. 10 means that the sharded optimizer state (mesh with a model dimension > 1) is checkpointed every 10 steps; reliably when the SparkContext has a checkpoint directory, locally otherwise',
+        typeConverter=TypeConverters.toInt,
+    )
+    clipNorm: "Param[float]" = Param(
+        Params._dummy(),
+        'clipNorm',
+        "clip each variable's gradient to this L2 norm (> 0; unset = no clipping). At most one of clipNorm, clipValue and globalClipNorm may be set",
+        typeConverter=TypeConverters.toFloat,
+    )
+    clipValue: "Param[float]" = Param(
+        Params._dummy(),
+        'clipValue',
+        'clip every gradient element to [-clipValue, clipValue] (> 0; unset = no clipping). At most one of clipNorm, clipValue and globalClipNorm may be set',
+        typeConverter=TypeConverters.toFloat,
+    )
+    dtype: "Param[str]" = Param(
+        Params._dummy(),
+        'dtype',
+        "floating-point type of the weights, gradients and optimizer state: float32 (Keras' default) or float64",
+        typeConverter=TypeConverters.toString,
+    )
+    earlyStoppingPatience: "Param[int]" = Param(
+        Params._dummy(),
+        'earlyStoppingPatience',
+        'validation evaluations without improvement before training stops (>= 1)',
+        typeConverter=TypeConverters.toInt,
+    )
+    elasticNetParam: "Param[float]" = Param(
+        Params._dummy(),
+        'elasticNetParam',
+        "the ElasticNet mixing parameter, in range [0, 1]. For alpha = 0, the penalty is an L2 penalty. For alpha = 1, it is an L1 penalty. The L1 part's gradient is regParam * alpha * sign(w), as Keras' L1L2 regularizer adds it: Adagrad with this subgradient does not set weights exactly to 0 (unlike MLlib's OWLQN)",
+        typeConverter=TypeConverters.toFloat,
+    )
+    emaMomentum: "Param[float]" = Param(
+        Params._dummy(),
+        'emaMomentum',
+        'EMA momentum m: average = m * average + (1 - m) * weights (in [0, 1])',
+        typeConverter=TypeConverters.toFloat,
+    )
+    emaOverwriteFrequency: "Param[int]" = Param(
+        Params._dummy(),
+        'emaOverwriteFrequency',
+        'every this many steps, overwrite the weights with their EMA (>= 1; unset = never)',
+        typeConverter=TypeConverters.toInt,
+    )
+    epsilon: "Param[float]" = Param(
+        Params._dummy(),
+        'epsilon',
+        'Adagrad: constant added to the accumulator inside the square root (>= 0)',
+        typeConverter=TypeConverters.toFloat,
+    )
+    featuresCol: "Param[str]" = Param(
+        Params._dummy(),
+        'featuresCol',
+        'features column name',
+        typeConverter=TypeConverters.toString,
+    )
+    fitIntercept: "Param[bool]" = Param(
+        Params._dummy(),
+        'fitIntercept',
+        'whether to fit an intercept term',
+        typeConverter=TypeConverters.toBoolean,
+    )
+    globalClipNorm: "Param[float]" = Param(
+        Params._dummy(),
+        'globalClipNorm',
+        'clip all gradients together to this global L2 norm (> 0; unset = no clipping). At most one of clipNorm, clipValue and globalClipNorm may be set',
+        typeConverter=TypeConverters.toFloat,
+    )
+    hiddenLayers: "Param[List[int]]" = Param(
+        Params._dummy(),
+        'hiddenLayers',
+        'sizes of the hidden layers when layers is not set (the input size and the number of classes then come from the data); [] trains softmax regression',
+        typeConverter=TypeConverters.toListInt,
+    )
+    initialAccumulatorValue: "Param[float]" = Param(
+        Params._dummy(),
+        'initialAccumulatorValue',
+        'Adagrad: starting value of every accumulator (>= 0)',
+        typeConverter=TypeConverters.toFloat,
+    )
+    initialWeights: "Param[Any]" = Param(
+        Params._dummy(),
+        'initialWeights',
+        "the initial weights, flattened as MLlib's MultilayerPerceptronClassificationModel.weights: per layer the [in, out] kernel row-major, then its out biases. Unset: glorot_uniform kernels (seeded by seed) and zero biases, as Keras' Dense",
+        typeConverter=TypeConverters.toVector,
+    )
+    labelCol: "Param[str]" = Param(
+        Params._dummy(),
+        'labelCol',
+        'label column name',
+        typeConverter=TypeConverters.toString,
+    )
+    layers: "Param[List[int]]" = Param(
+        Params._dummy(),
+        'layers',
+        "sizes of the layers from the input to the output layer, as MLlib's MultilayerPerceptronClassifier: [inputs, hidden..., outputs], e.g. [784, 128, 10]; at least 2 sizes, all >= 1; the last is the number of classes (>= 2) for the classifier, 1 for the regressor. Unset: [number of features, hiddenLayers..., number of classes or 1] from the data",
+        typeConverter=TypeConverters.toListInt,
+    )
+    layouts: "Param[str]" = Param(
+        Params._dummy(),
+        'layouts',
+        'layouts on a mesh with a model dimension, by variable name, as a JSON object, e.g. {"dense/kernel": ["model", "unsharded"], "dense/bias": ["unsharded"]}. Variables are dense/kernel, dense/bias, dense_1/kernel, ... Unset ones keep the defaults: column-parallel ["unsharded", "model"] for layer 0, row-parallel ["model", "unsharded"] for layer 1, alternating; biases beside their kernel\'s output axis',
+        typeConverter=TypeConverters.toString,
+    )
+    learningRate: "Param[float]" = Param(
+        Params._dummy(),
+        'learningRate',
+        "Adagrad learning rate (> 0). The stages' default 0.5 suits linear models on features of unit scale (Keras' Adagrad default, 0.001, barely moves them in 100 steps). Ignored when learningRateSchedule or optimizerConfig is set",
+        typeConverter=TypeConverters.toFloat,
+    )
+    learningRateSchedule: "Param[str]" = Param(
+        Params._dummy(),
+        'learningRateSchedule',
+        'Keras learning-rate schedule as JSON, e.g. {"class_name": "ExponentialDecay", "config": {"initial_learning_rate": 0.5, "decay_steps": 100, "decay_rate": 0.9}}; replaces learningRate. Ignored when optimizerConfig is set',
+        typeConverter=to_json_string,
+    )
+    maxEpochs: "Param[int]" = Param(
+        Params._dummy(),
+        'maxEpochs',
+        'stop after this many passes over the training rows (>= 0; 0 = no limit besides maxIter)',
+        typeConverter=TypeConverters.toInt,
+    )
+    maxIter: "Param[int]" = Param(
+        Params._dummy(),
+        'maxIter',
+        'maximum number of optimizer steps (>= 0); maxEpochs, tol and early stopping may end training sooner',
+        typeConverter=TypeConverters.toInt,
+    )
+    mesh: "Param[str]" = Param(
+        Params._dummy(),
+        'mesh',
+        "device mesh as name=size pairs, e.g. batch=4,model=2: the rows are split into as many partitions as the batch dimension's size, and a model dimension > 1 shards the coefficients across executors. Unset: batch=<the SparkContext's defaultParallelism>",
+        typeConverter=TypeConverters.toString,
+    )
+    onNonFiniteGradient: "Param[str]" = Param(
+        Params._dummy(),
+        'onNonFiniteGradient',
+        'what to do with a step whose loss, gradient or updated weights hold NaN or infinity: error (fail, naming the step and the variable), skip (keep the weights from before the step, count it in the summary and go on) or propagate (let NaN through, as Keras)',
+        typeConverter=TypeConverters.toString,
+    )
+    optimizerConfig: "Param[str]" = Param(
+        Params._dummy(),
+        'optimizerConfig',
+        'a whole Keras Adagrad config as JSON (get_config() output or {"class_name": "Adagrad", "config": {...}}). When set it wins over learningRate, learningRateSchedule, initialAccumulatorValue, epsilon, weightDecay, clipNorm, clipValue, globalClipNorm, useEma, emaMomentum and emaOverwriteFrequency',
+        typeConverter=to_json_string,
+    )
+    predictionCol: "Param[str]" = Param(
+        Params._dummy(),
+        'predictionCol',
+        'prediction column name',
+        typeConverter=TypeConverters.toString,
+    )
+    regParam: "Param[float]" = Param(
+        Params._dummy(),
+        'regParam',
+        'regularization strength (>= 0): the objective adds regParam * (elasticNetParam * ||coefficients||_1 + (1 - elasticNetParam)/2 * ||coefficients||^2), never on the intercept',
+        typeConverter=TypeConverters.toFloat,
+    )
+    resume: "Param[bool]" = Param(
+        Params._dummy(),
+        'resume',
+        'continue from the newest valid checkpoint in checkpointDir (a damaged newest one is skipped); the fit must have the same settings and data, and then ends exactly as an uninterrupted one',
+        typeConverter=TypeConverters.toBoolean,
+    )
+    seed: "Param[int]" = Param(
+        Params._dummy(),
+        'seed',
+        'random seed of the mini-batch shuffle',
+        typeConverter=TypeConverters.toInt,
+    )
+    tol: "Param[float]" = Param(
+        Params._dummy(),
+        'tol',
+        'stop when the training loss changes by at most tol * max(1, |loss|) between two steps (>= 0; 0 = never: training runs maxIter steps, as Keras)',
+        typeConverter=TypeConverters.toFloat,
+    )
+    useEma: "Param[bool]" = Param(
+        Params._dummy(),
+        'useEma',
+        'keep an exponential moving average (EMA) of the weights and use it as the fitted model',
+        typeConverter=TypeConverters.toBoolean,
+    )
+    validationIndicatorCol: "Param[str]" = Param(
+        Params._dummy(),
+        'validationIndicatorCol',
+        'name of a boolean column: rows where it is true are held out for validation (null counts as false). The validation loss is evaluated after every epoch (every step for full batch); training stops after earlyStoppingPatience evaluations without improvement, and the model keeps the weights of the best evaluation',
+        typeConverter=TypeConverters.toString,
+    )
+    validationTol: "Param[float]" = Param(
+        Params._dummy(),
+        'validationTol',
+        'an evaluation improves on the best validation loss when best - loss > validationTol * max(loss, 0.01) (>= 0; 0 = any decrease)',
+        typeConverter=TypeConverters.toFloat,
+    )
+    weightCol: "Param[str]" = Param(
+        Params._dummy(),
+        'weightCol',
+        'weight column name. If this is not set or empty, we treat all instance weights as 1.0',
+        typeConverter=TypeConverters.toString,
+    )
+    weightDecay: "Param[float]" = Param(
+        Params._dummy(),
+        'weightDecay',
+        'decoupled weight decay: w -= w * weightDecay * learningRate before each update, on the coefficients and the intercept, as Keras (>= 0; unset = none)',
+        typeConverter=TypeConverters.toFloat,
+    )
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._setDefault(activation='relu', aggregationDepth=2, batchSize=0, blockSize=128, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, hiddenLayers=[100], initialAccumulatorValue=0.1, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, tol=1e-06, useEma=False, validationTol=0.0)
+        # as the Java stages: the hash of the Java class name
+        self._setDefault(seed=self._java_seed_default())
+
+    def getActivation(self) -> str:
+        """The value (or default) of activation."""
+        return self.getOrDefault(self.activation)
+
+    def getAggregationDepth(self) -> int:
+        """The value (or default) of aggregationDepth."""
+        return self.getOrDefault(self.aggregationDepth)
+
+    def getBatchSize(self) -> int:
+        """The value (or default) of batchSize."""
+        return self.getOrDefault(self.batchSize)
+
+    def getBlockSize(self) -> int:
+        """The value (or default) of blockSize."""
+        return self.getOrDefault(self.blockSize)
+
+    def getCheckpointDir(self) -> str:
+        """The value (or default) of checkpointDir."""
+        return self.getOrDefault(self.checkpointDir)
+
+    def getCheckpointInterval(self) -> int:
+        """The value (or default) of checkpointInterval."""
+        return self.getOrDefault(self.checkpointInterval)
+
+    def getClipNorm(self) -> float:
+        """The value (or default) of clipNorm."""
+        return self.getOrDefault(self.clipNorm)
+
+    def getClipValue(self) -> float:
+        """The value (or default) of clipValue."""
+        return self.getOrDefault(self.clipValue)
+
+    def getDtype(self) -> str:
+        """The value (or default) of dtype."""
+        return self.getOrDefault(self.dtype)
+
+    def getEarlyStoppingPatience(self) -> int:
+        """The value (or default) of earlyStoppingPatience."""
+        return self.getOrDefault(self.earlyStoppingPatience)
+
+    def getElasticNetParam(self) -> float:
+        """The value (or default) of elasticNetParam."""
+        return self.getOrDefault(self.elasticNetParam)
+
+    def getEmaMomentum(self) -> float:
+        """The value (or default) of emaMomentum."""
+        return self.getOrDefault(self.emaMomentum)
+
+    def getEmaOverwriteFrequency(self) -> int:
+        """The value (or default) of emaOverwriteFrequency."""
+        return self.getOrDefault(self.emaOverwriteFrequency)
+
+    def getEpsilon(self) -> float:
+        """The value (or default) of epsilon."""
+        return self.getOrDefault(self.epsilon)
+
+    def getFitIntercept(self) -> bool:
+        """The value (or default) of fitIntercept."""
+        return self.getOrDefault(self.fitIntercept)
+
+    def getGlobalClipNorm(self) -> float:
+        """The value (or default) of globalClipNorm."""
+        return self.getOrDefault(self.globalClipNorm)
+
+    def getHiddenLayers(self) -> 'List[int]':
+        """The value (or default) of hiddenLayers."""
+        return self.getOrDefault(self.hiddenLayers)
+
+    def getInitialAccumulatorValue(self) -> float:
+        """The value (or default) of initialAccumulatorValue."""
+        return self.getOrDefault(self.initialAccumulatorValue)
+
+    def getInitialWeights(self) -> Any:
+        """The value (or default) of initialWeights."""
+        return self.getOrDefault(self.initialWeights)
+
+    def getLayers(self) -> 'List[int]':
+        """The value (or default) of layers."""
+        return self.getOrDefault(self.layers)
+
+    def getLayouts(self) -> str:
+        """The value (or default) of layouts."""
+        return self.getOrDefault(self.layouts)
+
+    def getLearningRate(self) -> float:
+        """The value (or default) of learningRate."""
+        return self.getOrDefault(self.learningRate)
+
+    def getLearningRateSchedule(self) -> str:
+        """The value (or default) of learningRateSchedule."""
+        return self.getOrDefault(self.learningRateSchedule)
+
+    def getMaxEpochs(self) -> int:
+        """The value (or default) of maxEpochs."""
+        return self.getOrDefault(self.maxEpochs)
+
+    def getMaxIter(self) -> int:
+        """The value (or default) of maxIter."""
+        return self.getOrDefault(self.maxIter)
+
+    def getMesh(self) -> str:
+        """The value (or default) of mesh."""
+        return self.getOrDefault(self.mesh)
+
+    def getOnNonFiniteGradient(self) -> str:
+        """The value (or default) of onNonFiniteGradient."""
+        return self.getOrDefault(self.onNonFiniteGradient)
+
+    def getOptimizerConfig(self) -> str:
+        """The value (or default) of optimizerConfig."""
+        return self.getOrDefault(self.optimizerConfig)
+
+    def getRegParam(self) -> float:
+        """The value (or default) of regParam."""
+        return self.getOrDefault(self.regParam)
+
+    def getResume(self) -> bool:
+        """The value (or default) of resume."""
+        return self.getOrDefault(self.resume)
+
+    def getSeed(self) -> int:
+        """The value (or default) of seed."""
+        return self.getOrDefault(self.seed)
+
+    def getTol(self) -> float:
+        """The value (or default) of tol."""
+        return self.getOrDefault(self.tol)
+
+    def getUseEma(self) -> bool:
+        """The value (or default) of useEma."""
+        return self.getOrDefault(self.useEma)
+
+    def getValidationIndicatorCol(self) -> str:
+        """The value (or default) of validationIndicatorCol."""
+        return self.getOrDefault(self.validationIndicatorCol)
+
+    def getValidationTol(self) -> float:
+        """The value (or default) of validationTol."""
+        return self.getOrDefault(self.validationTol)
+
+    def getWeightCol(self) -> str:
+        """The value (or default) of weightCol."""
+        return self.getOrDefault(self.weightCol)
+
+    def getWeightDecay(self) -> float:
+        """The value (or default) of weightDecay."""
+        return self.getOrDefault(self.weightDecay)
+
+
+class _MeshMLPSetters:
+    """Setters of the _MeshMLPParams params (estimators only)."""
+
+    def setActivation(self, value: str) -> Any:
+        """Sets activation."""
+        return self._set(activation=value)
+
+    def setAggregationDepth(self, value: int) -> Any:
+        """Sets aggregationDepth."""
+        return self._set(aggregationDepth=value)
+
+    def setBatchSize(self, value: int) -> Any:
+        """Sets batchSize."""
+        return self._set(batchSize=value)
+
+    def setBlockSize(self, value: int) -> Any:
+        """Sets blockSize."""
+        return self._set(blockSize=value)
+
+    def setCheckpointDir(self, value: str) -> Any:
+        """Sets checkpointDir."""
+        return self._set(checkpointDir=value)
+
+    def setCheckpointInterval(self, value: int) -> Any:
+        """Sets checkpointInterval."""
+        return self._set(checkpointInterval=value)
+
+    def setClipNorm(self, value: float) -> Any:
+        """Sets clipNorm."""
+        return self._set(clipNorm=value)
+
+    def setClipValue(self, value: float) -> Any:
+        """Sets clipValue."""
+        return self._set(clipValue=value)
+
+    def setDtype(self, value: str) -> Any:
+        """Sets dtype."""
+        return self._set(dtype=value)
+
+    def setEarlyStoppingPatience(self, value: int) -> Any:
+        """Sets earlyStoppingPatience."""
+        return self._set(earlyStoppingPatience=value)
+
+    def setElasticNetParam(self, value: float) -> Any:
+        """Sets elasticNetParam."""
+        return self._set(elasticNetParam=value)
+
+    def setEmaMomentum(self, value: float) -> Any:
+        """Sets emaMomentum."""
+        return self._set(emaMomentum=value)
+
+    def setEmaOverwriteFrequency(self, value: int) -> Any:
+        """Sets emaOverwriteFrequency."""
+        return self._set(emaOverwriteFrequency=value)
+
+    def setEpsilon(self, value: float) -> Any:
+        """Sets epsilon."""
+        return self._set(epsilon=value)
+
+    def setFitIntercept(self, value: bool) -> Any:
+        """Sets fitIntercept."""
+        return self._set(fitIntercept=value)
+
+    def setGlobalClipNorm(self, value: float) -> Any:
+        """Sets globalClipNorm."""
+        return self._set(globalClipNorm=value)
+
+    def setHiddenLayers(self, value: 'List[int]') -> Any:
+        """Sets hiddenLayers."""
+        return self._set(hiddenLayers=value)
+
+    def setInitialAccumulatorValue(self, value: float) -> Any:
+        """Sets initialAccumulatorValue."""
+        return self._set(initialAccumulatorValue=value)
+
+    def setInitialWeights(self, value: Any) -> Any:
+        """Sets initialWeights."""
+        return self._set(initialWeights=value)
+
+    def setLayers(self, value: 'List[int]') -> Any:
+        """Sets layers."""
+        return self._set(layers=value)
+
+    def setLayouts(self, value: str) -> Any:
+        """Sets layouts."""
+        return self._set(layouts=value)
+
+    def setLearningRate(self, value: float) -> Any:
+        """Sets learningRate."""
+        return self._set(learningRate=value)
+
+    def setLearningRateSchedule(self, value: Any) -> Any:
+        """Sets learningRateSchedule (a dict in Keras key names, or JSON)."""
+        return self._set(learningRateSchedule=value)
+
+    def setMaxEpochs(self, value: int) -> Any:
+        """Sets maxEpochs."""
+        return self._set(maxEpochs=value)
+
+    def setMaxIter(self, value: int) -> Any:
+        """Sets maxIter."""
+        return self._set(maxIter=value)
+
+    def setMesh(self, value: str) -> Any:
+        """Sets mesh."""
+        return self._set(mesh=value)
+
+    def setOnNonFiniteGradient(self, value: str) -> Any:
+        """Sets onNonFiniteGradient."""
+        return self._set(onNonFiniteGradient=value)
+
+    def setOptimizerConfig(self, value: Any) -> Any:
+        """Sets optimizerConfig (a dict in Keras key names, or JSON)."""
+        return self._set(optimizerConfig=value)
+
+    def setRegParam(self, value: float) -> Any:
+        """Sets regParam."""
+        return self._set(regParam=value)
+
+    def setResume(self, value: bool) -> Any:
+        """Sets resume."""
+        return self._set(resume=value)
+
+    def setSeed(self, value: int) -> Any:
+        """Sets seed."""
+        return self._set(seed=value)
+
+    def setTol(self, value: float) -> Any:
+        """Sets tol."""
+        return self._set(tol=value)
+
+    def setUseEma(self, value: bool) -> Any:
+        """Sets useEma."""
+        return self._set(useEma=value)
+
+    def setValidationIndicatorCol(self, value: str) -> Any:
+        """Sets validationIndicatorCol."""
+        return self._set(validationIndicatorCol=value)
+
+    def setValidationTol(self, value: float) -> Any:
+        """Sets validationTol."""
+        return self._set(validationTol=value)
+
+    def setWeightCol(self, value: str) -> Any:
+        """Sets weightCol."""
+        return self._set(weightCol=value)
+
+    def setWeightDecay(self, value: float) -> Any:
+        """Sets weightDecay."""
+        return self._set(weightDecay=value)
+
+
+class _MeshMLPClassifierParams(_MeshMLPParams):
+    """The params of MeshMLPClassifier and its model beyond those of _MeshMLPParams, with the Java docs and defaults."""
+
+    probabilityCol: "Param[str]" = Param(
+        Params._dummy(),
+        'probabilityCol',
+        'Column name for predicted class conditional probabilities. Note: Not all models output well-calibrated probability estimates! These probabilities should be treated as confidences, not precise probabilities',
+        typeConverter=TypeConverters.toString,
+    )
+    rawPredictionCol: "Param[str]" = Param(
+        Params._dummy(),
+        'rawPredictionCol',
+        'raw prediction (a.k.a. confidence) column name',
+        typeConverter=TypeConverters.toString,
+    )
+    thresholds: "Param[List[float]]" = Param(
+        Params._dummy(),
+        'thresholds',
+        "Thresholds in multi-class classification to adjust the probability of predicting each class. Array must have length equal to the number of classes, with values > 0 excepting that at most one value may be 0. The class with largest value p/t is predicted, where p is the original probability of that class and t is the class's threshold",
+        typeConverter=TypeConverters.toListFloat,
+    )
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._setDefault(probabilityCol='probability', rawPredictionCol='rawPrediction')
+
+
+class _MeshMLPClassifierSetters:
+    """Setters of the _MeshMLPClassifierParams params (estimators only)."""
