@@ -23,6 +23,21 @@ from meshgrad._jvm import jar_path  # noqa: E402
 
 OUTPUT = HERE.parent / "meshgrad" / "ml" / "_params.py"
 
+
+def _stage():
+    """meshgrad/ml/_stage.py, loaded without the meshgrad.ml package: its __init__ imports the
+    stage modules, which import the mixins of _params.py that a new stage's entry below is about
+    to create."""
+    import importlib.util
+
+    name = "meshgrad_generate_params_stage"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE.parent / "meshgrad" / "ml" / "_stage.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
+
 #: Params that PySpark's own base classes (_JavaPredictor, _JavaProbabilisticClassifier) declare.
 PREDICTOR = ("featuresCol", "labelCol", "predictionCol")
 PROBABILISTIC_CLASSIFIER = PREDICTOR + ("rawPredictionCol", "probabilityCol", "thresholds")
@@ -56,10 +71,9 @@ CONVERTERS = {
 
 def converter_of(java_param) -> tuple:
     """The Python type converter (as source text) and value type for a Java param."""
-    from meshgrad.ml._stage import SPECIAL_CONVERTERS, to_json_string
-
-    special = SPECIAL_CONVERTERS.get(java_param.name())
-    if special is to_json_string:
+    stage = _stage()
+    special = stage.SPECIAL_CONVERTERS.get(java_param.name())
+    if special is stage.to_json_string:
         return "to_json_string", "str"
     if special is not None:
         return "TypeConverters.%s" % special.__name__, "Any"
@@ -67,9 +81,8 @@ def converter_of(java_param) -> tuple:
 
 
 def takes_a_dict(name) -> bool:
-    from meshgrad.ml._stage import SPECIAL_CONVERTERS, to_json_string
-
-    return SPECIAL_CONVERTERS.get(name) is to_json_string
+    stage = _stage()
+    return stage.SPECIAL_CONVERTERS.get(name) is stage.to_json_string
 
 
 def generate(jvm) -> str:
@@ -161,9 +174,7 @@ def generate(jvm) -> str:
 
 
 def java_hash(text: str) -> int:
-    from meshgrad.ml._stage import java_string_hash
-
-    return java_string_hash(text)
+    return _stage().java_string_hash(text)
 
 
 def main() -> int:
