@@ -214,14 +214,22 @@ public final class MultilayerPerceptron implements BlockModel {
     output.validateLabel(label);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A sparse block may be renumbered onto the features its batch touches ({@link
+   * InstanceBlock#onRows}), with only those rows of {@code dense/kernel} in {@code weights[0]} and
+   * {@code gradients[0]}: the first layer reaches its kernel only through the block's column
+   * indices, so the sums are the same bit for bit.
+   */
   @Override
   public double accumulate(InstanceBlock block, double[][] weights, double[][] gradients) {
-    checkArrays(weights, "weights");
-    checkArrays(gradients, "gradients");
-    if (block.numFeatures() != layers[0]) {
-      throw new IllegalArgumentException("the block has " + block.numFeatures() + " features, the network takes "
-          + layers[0]);
+    int inputs = block.numFeatures();
+    if (block.isSparse() ? inputs > layers[0] : inputs != layers[0]) {
+      throw new IllegalArgumentException("the block has " + inputs + " features, the network takes " + layers[0]);
     }
+    checkArrays(weights, "weights", inputs);
+    checkArrays(gradients, "gradients", inputs);
     int n = block.numRows();
     Workspace ws = workspace(Math.min(n, blockSize));
     double lossSum = 0.0;
@@ -267,7 +275,7 @@ public final class MultilayerPerceptron implements BlockModel {
   /** The output units of one row: logits, or the regression output (allocates one buffer per layer). */
   @Override
   public double[] outputs(Vector features, double[][] weights) {
-    checkArrays(weights, "weights");
+    checkArrays(weights, "weights", layers[0]);
     if (features.size() != layers[0]) {
       throw new IllegalArgumentException("features must have size " + layers[0] + ", got " + features.size());
     }
@@ -345,13 +353,14 @@ public final class MultilayerPerceptron implements BlockModel {
     return flat;
   }
 
-  private void checkArrays(double[][] arrays, String what) {
+  /** Checks one array per variable, the first kernel with {@code firstKernelRows} rows. */
+  private void checkArrays(double[][] arrays, String what, int firstKernelRows) {
     if (arrays == null || arrays.length != 2 * dense.length) {
       throw new IllegalArgumentException(what + " must hold " + 2 * dense.length + " arrays (kernel and bias per"
           + " layer), got " + (arrays == null ? "null" : arrays.length));
     }
     for (int l = 0; l < dense.length; l++) {
-      int kernel = layers[l] * layers[l + 1];
+      int kernel = (l == 0 ? firstKernelRows : layers[l]) * layers[l + 1];
       if (arrays[2 * l] == null || arrays[2 * l].length != kernel || arrays[2 * l + 1] == null
           || arrays[2 * l + 1].length != layers[l + 1]) {
         throw new IllegalArgumentException(what + " of " + layerName(l) + " must have " + kernel + " kernel and "

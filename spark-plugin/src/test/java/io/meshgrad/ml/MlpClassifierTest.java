@@ -99,6 +99,37 @@ class MlpClassifierTest {
   }
 
   @Test
+  void aWideSparseFirstLayerShardedWithItsRowsPulledEqualsTheDriverHeldFit() {
+    // 2^16 hashed features: the first kernel is large enough for the row-sparse pull
+    int d = 1 << 16;
+    Random rnd = new Random(21);
+    List<Vector> features = new ArrayList<>();
+    double[] labels = new double[300];
+    for (int i = 0; i < labels.length; i++) {
+      java.util.TreeSet<Integer> cols = new java.util.TreeSet<>();
+      while (cols.size() < 6) {
+        cols.add(rnd.nextBoolean() ? rnd.nextInt(32) : rnd.nextInt(d));
+      }
+      int[] idx = cols.stream().mapToInt(Integer::intValue).toArray();
+      double[] vals = new double[idx.length];
+      for (int k = 0; k < vals.length; k++) {
+        vals[k] = rnd.nextGaussian();
+      }
+      labels[i] = idx[0] % 2;
+      features.add(Vectors.sparse(d, idx, vals));
+    }
+    Dataset<Row> wide = MlData.frame(features, labels);
+    // the first kernel row-sharded (by feature), so that a step pulls only the rows its batch touches
+    MeshMLPClassifier mlp = new MeshMLPClassifier().setLayers(new int[] {d, 4, 2}).setLearningRate(0.1)
+        .setMaxIter(4).setBatchSize(50).setSeed(2).setDtype("float64")
+        .setLayouts("{\"dense/kernel\": [\"model\", \"unsharded\"], \"dense/bias\": [\"unsharded\"]}");
+    MeshMLPClassificationModel driver = mlp.copy(ParamMap.empty()).setMesh("batch=2").fit(wide);
+    MeshMLPClassificationModel sharded = mlp.copy(ParamMap.empty()).setMesh("batch=2,model=2").fit(wide);
+    assertArrayEquals(driver.weights().toArray(), sharded.weights().toArray(), 0.0);
+    assertArrayEquals(driver.summary().lossHistory(), sharded.summary().lossHistory(), 0.0);
+  }
+
+  @Test
   void layersComeFromTheDataWhenNotSet() {
     MeshMLPClassificationModel model = new MeshMLPClassifier().setHiddenLayers(new int[] {5}).setMaxIter(2)
         .setMesh("batch=2").fit(data);

@@ -125,6 +125,13 @@ class BatchRowsTest {
   }
 
   @Test
+  void multilayerPerceptronSumsFromThePulledRowsEqualTheWholeOnes() {
+    checkModel(new io.meshgrad.model.MultilayerPerceptron(new int[] {D, 4, 3}, io.meshgrad.model.Activation.TANH), 4);
+    checkModel(new io.meshgrad.model.MultilayerPerceptron(new int[] {D, 5, 1}, io.meshgrad.model.Activation.RELU,
+        io.meshgrad.model.MultilayerPerceptron.Output.SQUARED_ERROR, 16, null, java.util.Map.of()), 5);
+  }
+
+  @Test
   void batchRowsAreTheDistinctColumnsOfTheSlice() {
     PartitionRows rows = sparsePartition(0, 50, 9);
     BatchPlan plan = BatchPlan.miniBatch(new long[] {50}, 10, 1L);
