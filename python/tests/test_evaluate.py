@@ -1,4 +1,4 @@
-"""model.evaluate(df) of the linear models: the Java summaries, with MLlib's metric names, match
+"""model.evaluate(df) of every model: the Java summaries, with MLlib's metric names, match
 the metrics computed in Python from the model's own predictions."""
 
 import pytest
@@ -59,3 +59,20 @@ def test_evaluate_without_a_label_column_fails_naming_it(a9a_train):
         model.evaluate(a9a_train.drop("label"))
     with pytest.raises(TypeError, match="dataset must be a DataFrame"):
         model.evaluate("not a frame")
+
+
+def test_fm_and_mlp_models_evaluate_with_the_same_summaries(a9a_train, a9a_test):
+    from meshgrad.ml import MeshFMClassifier, MeshFMRegressor, MeshMLPClassifier, MeshMLPRegressor
+
+    accuracy = MulticlassClassificationEvaluator(metricName="accuracy")
+    for estimator in (MeshFMClassifier(factorSize=2, maxIter=10), MeshMLPClassifier(hiddenLayers=[4], maxIter=10)):
+        model = estimator.fit(a9a_train)
+        summary = model.evaluate(a9a_test)
+        assert isinstance(summary, MeshAdagradBinaryClassificationSummary)
+        assert summary.accuracy == pytest.approx(accuracy.evaluate(model.transform(a9a_test)), rel=1e-12)
+    rmse = RegressionEvaluator(metricName="rmse")
+    for estimator in (MeshFMRegressor(factorSize=2, maxIter=10), MeshMLPRegressor(hiddenLayers=[4], maxIter=10)):
+        model = estimator.fit(a9a_train)
+        summary = model.evaluate(a9a_test)
+        assert isinstance(summary, MeshAdagradRegressionSummary)
+        assert summary.rootMeanSquaredError == pytest.approx(rmse.evaluate(model.transform(a9a_test)), rel=1e-9)

@@ -16,6 +16,7 @@ from pyspark.ml.classification import (
 from pyspark.ml.linalg import Matrix, Vector
 from pyspark.ml.regression import _JavaRegressionModel, _JavaRegressor
 from pyspark.ml.util import JavaMLReadable, JavaMLWritable
+from pyspark.sql import DataFrame
 
 from meshgrad.ml._params import (
     _MeshFMClassifierParams,
@@ -24,6 +25,7 @@ from meshgrad.ml._params import (
     _MeshFMSetters,
 )
 from meshgrad.ml._stage import MeshgradEstimator, MeshgradModel
+from meshgrad.ml.summary import evaluate
 
 
 class _FMWeights:
@@ -82,6 +84,11 @@ class MeshFMClassificationModel(
 
     _java_class = "io.meshgrad.ml.MeshFMClassificationModel"
 
+    def evaluate(self, dataset: DataFrame) -> Any:
+        """Evaluates the model on ``dataset`` (features and label columns, and the weight column
+        when weightCol is set), with MLlib's metric names (see :func:`meshgrad.ml.summary.evaluate`)."""
+        return evaluate(self, dataset)
+
 
 class MeshFMRegressor(
     MeshgradEstimator,
@@ -115,3 +122,8 @@ class MeshFMRegressionModel(
     """A regression model fitted by :class:`MeshFMRegressor`."""
 
     _java_class = "io.meshgrad.ml.MeshFMRegressionModel"
+
+    def evaluate(self, dataset: DataFrame) -> Any:
+        """Evaluates the model on ``dataset`` (features and label columns, and the weight column
+        when weightCol is set), with MLlib's metric names (see :func:`meshgrad.ml.summary.evaluate`)."""
+        return evaluate(self, dataset)

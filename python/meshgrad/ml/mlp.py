@@ -16,6 +16,7 @@ from pyspark.ml.classification import (
 from pyspark.ml.linalg import Vector
 from pyspark.ml.regression import _JavaRegressionModel, _JavaRegressor
 from pyspark.ml.util import JavaMLReadable, JavaMLWritable
+from pyspark.sql import DataFrame
 
 from meshgrad.ml._params import (
     _MeshMLPClassifierParams,
@@ -24,6 +25,7 @@ from meshgrad.ml._params import (
     _MeshMLPSetters,
 )
 from meshgrad.ml._stage import MeshgradEstimator, MeshgradModel
+from meshgrad.ml.summary import evaluate
 
 
 class _Network(MeshgradModel):
@@ -42,6 +44,11 @@ class _Network(MeshgradModel):
         """All weights, flattened as MLlib's ``MultilayerPerceptronClassificationModel.weights``:
         per layer the ``[in, out]`` kernel row-major, then its biases."""
         return self._call_java("weights")
+
+    def evaluate(self, dataset: DataFrame) -> Any:
+        """Evaluates the model on ``dataset`` (features and label columns, and the weight column
+        when weightCol is set), with MLlib's metric names (see :func:`meshgrad.ml.summary.evaluate`)."""
+        return evaluate(self, dataset)
 
 
 class MeshMLPClassifier(

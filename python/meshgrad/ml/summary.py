@@ -1,4 +1,4 @@
-"""The evaluation summaries of the linear models (``model.evaluate(df)``): the Java summaries of
+"""The evaluation summaries of every model (``model.evaluate(df)``): the Java summaries of
 ``io.meshgrad.ml``, with the metric names of MLlib's, so the classification ones reuse PySpark's
 own summary accessors."""
 

@@ -4,6 +4,7 @@ import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable;
@@ -171,5 +172,14 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
   @Override
   public String explainParam(org.apache.spark.ml.param.Param<?> param) {
     return ConfDefaults.explain(this, param, super.explainParam(param));
+  }
+
+  /**
+   * MLlib's evaluation summary of this model on {@code dataset} (which needs the label column, and
+   * the weight column when {@code weightCol} is set): accuracy and per-label metrics, plus
+   * areaUnderROC, roc and pr for two classes, as {@code LogisticRegressionModel.evaluate}.
+   */
+  public MeshAdagradClassificationSummary evaluate(Dataset<?> dataset) {
+    return MeshAdagradClassificationSummary.of(this, dataset, true);
   }
 }

@@ -2,6 +2,7 @@ package io.meshgrad.ml;
 
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
 import org.apache.spark.ml.util.Identifiable;
@@ -138,5 +139,14 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
   @Override
   public String explainParam(org.apache.spark.ml.param.Param<?> param) {
     return ConfDefaults.explain(this, param, super.explainParam(param));
+  }
+
+  /**
+   * MLlib's regression evaluation of this model on {@code dataset} (which needs the label column,
+   * and the weight column when {@code weightCol} is set): rmse, mse, mae, r2, r2adj, explained
+   * variance, as {@code LinearRegressionModel.evaluate}.
+   */
+  public MeshAdagradRegressionSummary evaluate(Dataset<?> dataset) {
+    return MeshAdagradRegressionSummary.of(this, dataset);
   }
 }

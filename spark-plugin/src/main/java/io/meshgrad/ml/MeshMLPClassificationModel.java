@@ -4,6 +4,7 @@ import io.meshgrad.model.MultilayerPerceptron;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable;
@@ -175,5 +176,14 @@ public class MeshMLPClassificationModel
   public String toString() {
     return "MeshMLPClassificationModel: uid=" + uid + ", layers=" + java.util.Arrays.toString(data.layers())
         + ", activation=" + data.activation();
+  }
+
+  /**
+   * MLlib's evaluation summary of this model on {@code dataset} (which needs the label column, and
+   * the weight column when {@code weightCol} is set): accuracy and per-label metrics, plus
+   * areaUnderROC, roc and pr for two classes, as {@code LogisticRegressionModel.evaluate}.
+   */
+  public MeshAdagradClassificationSummary evaluate(Dataset<?> dataset) {
+    return MeshAdagradClassificationSummary.of(this, dataset, true);
   }
 }

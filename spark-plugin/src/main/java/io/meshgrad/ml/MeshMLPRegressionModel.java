@@ -2,6 +2,7 @@ package io.meshgrad.ml;
 
 import io.meshgrad.model.MultilayerPerceptron;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
@@ -140,5 +141,14 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
   public String toString() {
     return "MeshMLPRegressionModel: uid=" + uid + ", layers=" + java.util.Arrays.toString(data.layers())
         + ", activation=" + data.activation();
+  }
+
+  /**
+   * MLlib's regression evaluation of this model on {@code dataset} (which needs the label column,
+   * and the weight column when {@code weightCol} is set): rmse, mse, mae, r2, r2adj, explained
+   * variance, as {@code LinearRegressionModel.evaluate}.
+   */
+  public MeshAdagradRegressionSummary evaluate(Dataset<?> dataset) {
+    return MeshAdagradRegressionSummary.of(this, dataset);
   }
 }

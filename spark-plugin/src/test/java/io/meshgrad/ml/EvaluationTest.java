@@ -146,6 +146,31 @@ class EvaluationTest {
   }
 
   @Test
+  void factorizationMachineAndMlpModelsEvaluateWithTheSameSummaries() {
+    MeshFMClassificationModel fm = new MeshFMClassifier().setLabelCol("binary").setFactorSize(2).setMaxIter(30)
+        .setMesh("batch=2").fit(data);
+    MeshMLPClassificationModel mlp = new MeshMLPClassifier().setLabelCol("binary").setHiddenLayers(new int[] {4})
+        .setMaxIter(30).setMesh("batch=2").fit(data);
+    MulticlassClassificationEvaluator accuracy = new MulticlassClassificationEvaluator().setLabelCol("binary")
+        .setMetricName("accuracy");
+    for (var summaryAndPredictions : List.of(List.of(fm.evaluate(data), fm.transform(data)),
+        List.of(mlp.evaluate(data), mlp.transform(data)))) {
+      MeshAdagradClassificationSummary summary = (MeshAdagradClassificationSummary) summaryAndPredictions.get(0);
+      @SuppressWarnings("unchecked")
+      Dataset<Row> predictions = (Dataset<Row>) summaryAndPredictions.get(1);
+      assertInstanceOf(MeshAdagradBinaryClassificationSummary.class, summary);
+      assertEquals(accuracy.evaluate(predictions), summary.accuracy(), 1e-12);
+    }
+    MeshFMRegressionModel fmr = new MeshFMRegressor().setLabelCol("y").setFactorSize(2).setMaxIter(30)
+        .setMesh("batch=2").fit(data);
+    MeshMLPRegressionModel mlpr = new MeshMLPRegressor().setLabelCol("y").setHiddenLayers(new int[] {4})
+        .setMaxIter(30).setMesh("batch=2").fit(data);
+    RegressionEvaluator rmse = new RegressionEvaluator().setLabelCol("y").setMetricName("rmse");
+    assertEquals(rmse.evaluate(fmr.transform(data)), fmr.evaluate(data).rootMeanSquaredError(), 1e-12);
+    assertEquals(rmse.evaluate(mlpr.transform(data)), mlpr.evaluate(data).rootMeanSquaredError(), 1e-12);
+  }
+
+  @Test
   void thresholdAsMllib() {
     MeshAdagradClassificationModel model = binary().fit(data);
     assertEquals(0.5, model.getThreshold());
