@@ -24,6 +24,20 @@ public final class GradientBuffers {
     return buffer != null ? buffer : new double[length];
   }
 
+  /**
+   * Copies rows {@code rows} ({@code rowLength} values each, row-major) out of {@code buffer} and
+   * sets them to zero there: with every row that was written, the buffer is all zeros again.
+   */
+  public static double[] takeRows(double[] buffer, int[] rows, int rowLength) {
+    double[] out = new double[rows.length * rowLength];
+    for (int i = 0; i < rows.length; i++) {
+      int base = rows[i] * rowLength;
+      System.arraycopy(buffer, base, out, i * rowLength, rowLength);
+      java.util.Arrays.fill(buffer, base, base + rowLength, 0.0);
+    }
+    return out;
+  }
+
   /** Gives back a buffer that is all zeros again, for this thread's next {@link #take} of its length. */
   public static void giveBack(double[] zeroedBuffer) {
     BUFFERS.get().put(zeroedBuffer.length, new SoftReference<>(zeroedBuffer));

@@ -155,13 +155,7 @@ public final class GradientSum implements Serializable {
    * coefficient array all zeros again, ready for reuse as another sum's buffer.
    */
   public double[] takeRows(int[] rows) {
-    double[] out = new double[rows.length * numOutputs];
-    for (int i = 0; i < rows.length; i++) {
-      int base = rows[i] * numOutputs;
-      System.arraycopy(coefGrad, base, out, i * numOutputs, numOutputs);
-      java.util.Arrays.fill(coefGrad, base, base + numOutputs, 0.0);
-    }
-    return out;
+    return GradientBuffers.takeRows(coefGrad, rows, numOutputs);
   }
 
   /** The live coefficient gradient sums, row-major {@code [numFeatures, numOutputs]}. */

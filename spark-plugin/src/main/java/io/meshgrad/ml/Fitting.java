@@ -241,7 +241,7 @@ final class Fitting {
    */
   static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       LabelValidator labelValidator, IntFunction<BlockModel> modelForFeatures) {
-    return train(p, df, featuresCol, labelCol, labelValidator, "a block model",
+    return train(p, df, featuresCol, labelCol, labelValidator, "the model of " + p.getClass().getSimpleName(),
         (spark, data, optimizer, settings, controls, listener) -> MeshTrainer.fit(spark, data,
             modelForFeatures.apply(data.numFeatures()), optimizer, settings, controls, listener));
   }

@@ -118,7 +118,8 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
       int numRows = spec.shape().length == 0 ? 1 : spec.shape()[0];
       int rowLength = Math.max(1, spec.size() / numRows);
       if (spec.featureIndexed() && touchedRows != null && RowSums.worthHoldingAsRows(touchedRows.length, numRows)) {
-        out[v] = RowSums.ofRows(numRows, rowLength, touchedRows, takeRows(grads[v], touchedRows, rowLength));
+        double[] rowValues = GradientBuffers.takeRows(grads[v], touchedRows, rowLength);
+        out[v] = RowSums.ofRows(numRows, rowLength, touchedRows, rowValues);
         GradientBuffers.giveBack(grads[v]);
       } else {
         out[v] = RowSums.dense(grads[v], rowLength);
@@ -195,17 +196,6 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
   private static int rowLength(VariableSpec spec) {
     int numRows = spec.shape().length == 0 ? 1 : spec.shape()[0];
     return Math.max(1, spec.size() / numRows);
-  }
-
-  /** Copies rows {@code rows} of {@code buffer} out and zeroes them there. */
-  private static double[] takeRows(double[] buffer, int[] rows, int rowLength) {
-    double[] out = new double[rows.length * rowLength];
-    for (int i = 0; i < rows.length; i++) {
-      int base = rows[i] * rowLength;
-      System.arraycopy(buffer, base, out, i * rowLength, rowLength);
-      java.util.Arrays.fill(buffer, base, base + rowLength, 0.0);
-    }
-    return out;
   }
 
   @Override
