@@ -32,7 +32,9 @@ import scala.Tuple2;
  *       transforms (job 1);</li>
  *   <li>each shard applies {@link Optimizer#applyToVariable} (weight decay, Adagrad, EMA) where it
  *       lives, into new chunks for what it changes ({@link VariableShard#afterStep}), and the
- *       new values come back to the driver for the next broadcast (the last job).</li>
+ *       new values come back to the driver for the next broadcast (the last job); for a variable
+ *       the driver holds no copy of, instead the rows of the next step's batch that the data
+ *       partitions asked for along with their sums ({@link RowAnswer}).</li>
  * </ol>
  * So a step is one Spark job, two with norm clipping. Everything is summed in a fixed order, so
  * results are bit-identical whatever the task timing and after retries.
@@ -61,7 +63,8 @@ public final class AdagradAggregator implements Serializable {
    * starts from (to destroy once a later cut makes them unneeded; otherwise null).
    */
   public record Result(JavaRDD<VariableShard> state, List<ShardUpdate> updates, ShardIndex index, ShardStepStats stats,
-      Map<Integer, Double> gradientSumsOfSquares, DriverHeldShards<VariableShard> restartedFrom) {
+      Map<Integer, Double> gradientSumsOfSquares, DriverHeldShards<VariableShard> restartedFrom,
+      Map<Integer, RowAnswer> rowAnswers) {
     /**
      * Writes the updated shards' new values into {@code values} (whole variables, by runtime
      * index; a {@code null} entry, a variable the driver does not hold, is skipped).
@@ -137,21 +140,34 @@ public final class AdagradAggregator implements Serializable {
    */
   public JavaRDD<ShardInput> reduceScatter(JavaRDD<PartialSums> partials, int[] variables, Penalty[] penalties,
       int numSources) {
+    return reduceScatter(partials, null, null, variables, penalties, numSources);
+  }
+
+  /**
+   * {@link #reduceScatter(JavaRDD, int[], Penalty[], int)}, and each data partition also asks the
+   * shards of the variables at the positions {@code asking} for its rows of the next step: {@code
+   * nextRows} has one element per data partition, as {@link DatasetLoss#batchRows} (computed in
+   * the same tasks as the sums); the shards' {@link ShardInput#nextRows} then hold the requests.
+   *
+   * @param nextRows {@code null}: no requests
+   */
+  public JavaRDD<ShardInput> reduceScatter(JavaRDD<PartialSums> partials, JavaRDD<int[]> nextRows, boolean[] asking,
+      int[] variables, Penalty[] penalties, int numSources) {
     ShardIndex idx = index;
-    JavaPairRDD<Integer, ShardPartial> routed = JavaPairRDD.fromJavaRDD(StepJobs.mapPartitionsWithIndex(partials,
-        (source, it) -> {
+    JavaRDD<Tuple2<Integer, ShardPartial>> pieces = nextRows == null
+        ? StepJobs.mapPartitionsWithIndex(partials, (source, it) -> {
           List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>();
-          while (it.hasNext()) {
-            PartialSums sums = it.next();
-            for (int pos = 0; pos < variables.length; pos++) {
-              ShardPartial[] pieces = ShardPartial.split(sums, pos, idx.shape(variables[pos]));
-              for (int s = 0; s < pieces.length; s++) {
-                out.add(new Tuple2<>(idx.partitionOf(variables[pos], s), pieces[s]));
-              }
-            }
+          it.forEachRemaining(sums -> out.addAll(route(idx, variables, sums, null, null)));
+          return out.iterator();
+        }, false)
+        : StepJobs.zipPartitions(partials, nextRows, (sums, next) -> {
+          List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>();
+          while (sums.hasNext()) {
+            out.addAll(route(idx, variables, sums.next(), asking, next.next()));
           }
           return out.iterator();
-        }, false));
+        });
+    JavaPairRDD<Integer, ShardPartial> routed = JavaPairRDD.fromJavaRDD(pieces);
     int sources = numSources;
     int scale = Math.max((int) Math.ceil(Math.pow(sources, 1.0 / aggregationDepth)), 2);
     while (aggregationDepth > 1 && sources > scale + (sources + scale - 1) / scale) {
@@ -174,6 +190,27 @@ public final class AdagradAggregator implements Serializable {
       ShardPartial.Sum sum = ShardPartial.sumInSourceOrder(parts, idx.shape(idx.variableOf(p)).shardShape(idx.shardOf(p)));
       return List.<ShardInput>of(new ShardInput.Summed(sum, regByPartition.get(p))).iterator();
     }, true);
+  }
+
+  /**
+   * One data partition's sums cut into per-shard partials, keyed by state partition; at the
+   * positions {@code asking}, each partial also asks its shard for the shard's part of {@code
+   * nextRows} (the partition's next batch rows; {@code null}: every row).
+   */
+  private static List<Tuple2<Integer, ShardPartial>> route(ShardIndex idx, int[] variables, PartialSums sums,
+      boolean[] asking, int[] nextRows) {
+    List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>();
+    for (int pos = 0; pos < variables.length; pos++) {
+      ShardedShape shape = idx.shape(variables[pos]);
+      ShardPartial[] pieces = ShardPartial.split(sums, pos, shape);
+      boolean asks = asking != null && asking[pos];
+      int[][] requests = asks && nextRows != null ? RowPull.requests(nextRows, shape) : null;
+      for (int s = 0; s < pieces.length; s++) {
+        ShardPartial piece = asks ? pieces[s].askingFor(requests == null ? null : requests[s]) : pieces[s];
+        out.add(new Tuple2<>(idx.partitionOf(variables[pos], s), piece));
+      }
+    }
+    return out;
   }
 
   /** One intermediate level: sums partials of {@code scale} consecutive sources per shard, in source order. */
@@ -252,10 +289,12 @@ public final class AdagradAggregator implements Serializable {
     private static final long serialVersionUID = 1L;
     final Gradient gradient;
     final ShardStepStats stats;
+    final RowRequests nextRows;
 
-    Finished(Gradient gradient, ShardStepStats stats) {
+    Finished(Gradient gradient, ShardStepStats stats, RowRequests nextRows) {
       this.gradient = gradient;
       this.stats = stats;
+      this.nextRows = nextRows;
     }
   }
 
@@ -277,13 +316,25 @@ public final class AdagradAggregator implements Serializable {
    */
   public Result update(Optimizer optimizer, JavaRDD<VariableShard> state, JavaRDD<ShardInput> inputs,
       Map<Integer, Optimizer.VariableStep> steps, boolean truncateLineage, String description) {
+    return update(optimizer, state, inputs, steps, null, truncateLineage, description);
+  }
+
+  /**
+   * {@link #update(Optimizer, JavaRDD, JavaRDD, Map, boolean, String)} where the driver holds no
+   * copy of the variables {@code pulled} (may be {@code null}): their shards send back no new
+   * values, only their {@link ShardUpdate#answer answers} to the next step's row requests, with
+   * their sums of squares when they are L2-regularised.
+   */
+  public Result update(Optimizer optimizer, JavaRDD<VariableShard> state, JavaRDD<ShardInput> inputs,
+      Map<Integer, Optimizer.VariableStep> steps, RowPuller.Variables pulled, boolean truncateLineage,
+      String description) {
     ShardIndex idx = index;
     GradientClipping clipping = optimizer.clipping();
     JavaRDD<Finished> finished = StepJobs.zipPartitions(inputs, state, (in, st) -> {
       VariableShard shard = st.next();
       ShardInput input = in.next();
       Gradient g = input.gradient(shard);
-      return List.of(new Finished(g, ShardStepStats.of(input, g))).iterator();
+      return List.of(new Finished(g, ShardStepStats.of(input, g), input.nextRows())).iterator();
     });
     List<Integer> vars = new ArrayList<>(steps.keySet());
     Collections.sort(vars);
@@ -314,12 +365,14 @@ public final class AdagradAggregator implements Serializable {
         VariableShard shard = st.next();
         Finished f = in.next();
         Optimizer.VariableStep step = steps.get(shard.variable());
-        if (f.gradient == null || step == null) {
-          return List.of(shard).iterator();
+        VariableShard after = shard;
+        if (f.gradient != null && step != null) {
+          Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
+              .apply(f.gradient);
+          after = shard.afterStep(optimizer, step, g, f.stats);
         }
-        Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
-            .apply(f.gradient);
-        return List.of(shard.afterStep(optimizer, step, g, f.stats)).iterator();
+        boolean squares = pulled != null && pulled.regularises(shard.variable());
+        return List.of(after.answering(f.nextRows, squares)).iterator();
       }).persist(StorageLevel.MEMORY_AND_DISK());
       next.setName(description + ": variable shards");
       boolean reliable = truncateLineage && next.context().getCheckpointDir().isDefined();
@@ -329,19 +382,23 @@ public final class AdagradAggregator implements Serializable {
       }
       List<VariableShard> collected = fromDriver ? StepJobs.collect(next) : null;
       List<ShardUpdate> updates = new ArrayList<>();
+      Map<Integer, RowAnswer> answers = new HashMap<>();
       for (ShardUpdate u : fromDriver
-          ? collected.stream().map(VariableShard::update).toList()
+          ? collected.stream().map(s -> s.update(withValues(pulled, s))).toList()
           : StepJobs.collect(StepJobs.mapPartitionsWithIndex(next, (p, it) -> {
             List<ShardUpdate> out = new ArrayList<>();
             it.forEachRemaining(s -> {
               if (steps.containsKey(s.variable())) {
-                out.add(s.update());
+                out.add(s.update(withValues(pulled, s)));
               }
             });
             return out.iterator();
           }, true))) {
         if (steps.containsKey(u.variable()) && u.stats() != null) {
           updates.add(u);
+        }
+        if (u.answer() != null) {
+          answers.put(idx.partitionOf(u.variable(), u.shard()), u.answer());
         }
       }
       ShardStepStats stats = new ShardStepStats(0, 0, 0, 0, 0, 0);
@@ -358,7 +415,7 @@ public final class AdagradAggregator implements Serializable {
         newState.setName(description + ": variable shards (lineage restarts from the driver's copy)");
         next.unpersist(false);
       }
-      return new Result(newState, updates, idx, stats, sumsOfSquares, restart);
+      return new Result(newState, updates, idx, stats, sumsOfSquares, restart, answers);
     } catch (RuntimeException | Error e) {
       if (next != null) {
         next.unpersist(false);
@@ -369,6 +426,10 @@ public final class AdagradAggregator implements Serializable {
         finished.unpersist(false);
       }
     }
+  }
+
+  private static boolean withValues(RowPuller.Variables pulled, VariableShard s) {
+    return pulled == null || java.util.Arrays.stream(pulled.variables()).noneMatch(v -> v == s.variable());
   }
 
   /** A state RDD without lineage: one partition per collected shard (in partition order), recomputable from the driver. */

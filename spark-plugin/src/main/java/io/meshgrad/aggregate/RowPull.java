@@ -8,8 +8,8 @@ import java.util.Arrays;
 /**
  * The shard side of a row-sparse pull, for a variable sharded on axis 0 only (each row lives
  * whole in one shard): a data partition's sorted feature rows split into per-shard requests of
- * local rows ({@link #requests}), and the rows the shards answer ({@link VariableShard#rows})
- * put back in the order of the request ({@link #assemble}). Both are O(requested rows times row
+ * local rows ({@link #requests}), and the rows the shards answer ({@link RowAnswer}) cut into
+ * each partition's own rows ({@link #rowsOf}). Both are O(requested rows times row
  * length): nothing here is as long as the variable.
  */
 public final class RowPull {
@@ -54,48 +54,68 @@ public final class RowPull {
     return out;
   }
 
+  /** One data partition's pulled rows of one variable: its global rows ({@code null}: all) and their values. */
+  public record PartitionRows(int[] rows, double[] values) {}
+
   /**
-   * The rows {@code rows} as one row-major array of doubles, row {@code i} at {@code i * rowLength},
-   * from each shard's answer to its {@link #requests request} ({@code answers[s]}: shard {@code
-   * s}'s requested rows, in request order; widened to double as the data partitions compute).
+   * Partition {@code source}'s rows of the variable, from each shard's {@link RowAnswer} ({@code
+   * answers[s]}: shard {@code s}'s), widened to double as the data partitions compute: row {@code
+   * i} of the result is global row {@code rows[i]}, at {@code i * rowLength}. A partition that
+   * asked every shard for every row gets the whole variable and {@code null} rows.
    *
-   * @throws IllegalArgumentException if the shape is not pullable, or an answer does not hold
-   *     the rows requested of its shard
+   * @throws IllegalArgumentException if the shape is not pullable, or an answer lacks the
+   *     partition's request or the rows it asked for
    */
-  public static double[] assemble(int[] rows, ShardedShape shape, Tensor[] answers) {
+  public static PartitionRows rowsOf(int source, ShardedShape shape, RowAnswer[] answers) {
     requirePullable(shape);
     if (answers.length != shape.numShards()) {
       throw new IllegalArgumentException("expected one answer per shard (" + shape.numShards() + "), got "
           + answers.length);
     }
     int rowLength = shape.rowLength();
-    int[] taken = new int[answers.length];
-    double[] out = new double[rows.length * rowLength];
-    for (int i = 0; i < rows.length; i++) {
-      int s = shape.shardsOfRow(rows[i])[0];
-      Tensor answer = answers[s];
-      int from = taken[s]++ * rowLength;
-      if (answer == null || from + rowLength > answer.size()) {
-        throw new IllegalArgumentException("the answer of shard " + s + " holds "
-            + (answer == null ? 0 : answer.size() / Math.max(1, rowLength)) + " rows, fewer than were requested of it");
-      }
-      if (answer.dtype() == DType.FLOAT32) {
-        float[] f = answer.floats();
-        for (int j = 0; j < rowLength; j++) {
-          out[i * rowLength + j] = f[from + j];
-        }
-      } else {
-        System.arraycopy(answer.doubles(), from, out, i * rowLength, rowLength);
-      }
-    }
+    int[][] local = new int[answers.length][];
+    boolean everyRow = true;
+    int n = 0;
     for (int s = 0; s < answers.length; s++) {
-      int held = answers[s] == null ? 0 : answers[s].size();
-      if (held != taken[s] * rowLength) {
-        throw new IllegalArgumentException("the answer of shard " + s + " holds " + held + " values, expected "
-            + taken[s] * rowLength + " (" + taken[s] + " rows of " + rowLength + ")");
+      RowRequests requests = answers[s].requests();
+      int at = requests.indexOf(source);
+      if (at < 0) {
+        throw new IllegalArgumentException("the answer of shard " + s + " holds no request of partition " + source);
+      }
+      local[s] = requests.rows(at);
+      everyRow &= local[s] == null;
+      n += local[s] == null ? shape.pieceLength(0, s) : local[s].length;
+    }
+    int[] rows = new int[n];
+    double[] values = new double[n * rowLength];
+    int i = 0;
+    for (int s = 0; s < answers.length; s++) {
+      int start = shape.pieceStart(0, s);
+      int[] union = answers[s].union();
+      int count = local[s] == null ? shape.pieceLength(0, s) : local[s].length;
+      for (int r = 0; r < count; r++, i++) {
+        int localRow = local[s] == null ? r : local[s][r];
+        int from = union == null ? localRow : java.util.Arrays.binarySearch(union, localRow);
+        if (from < 0 || (from + 1) * rowLength > answers[s].values().size()) {
+          throw new IllegalArgumentException("the answer of shard " + s + " lacks local row " + localRow
+              + " that partition " + source + " asked for");
+        }
+        rows[i] = start + localRow;
+        copyRow(answers[s].values(), from * rowLength, values, i * rowLength, rowLength);
       }
     }
-    return out;
+    return new PartitionRows(everyRow ? null : rows, values);
+  }
+
+  private static void copyRow(Tensor from, int at, double[] to, int toAt, int rowLength) {
+    if (from.dtype() == DType.FLOAT32) {
+      float[] f = from.floats();
+      for (int j = 0; j < rowLength; j++) {
+        to[toAt + j] = f[at + j];
+      }
+    } else {
+      System.arraycopy(from.doubles(), at, to, toAt, rowLength);
+    }
   }
 
   private static void requirePullable(ShardedShape shape) {

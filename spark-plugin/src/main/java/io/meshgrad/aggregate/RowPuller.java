@@ -12,14 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.JavaRDD;
+import scala.Tuple2;
 
 /**
- * One step's row-sparse pull on a mesh: the data partitions' batch rows (one job over the data,
- * {@link DatasetLoss#batchRows}) are merged into one sorted request per variable and split by
- * owning shard ({@link RowPull#requests}); each shard answers only its requested rows (one job
- * over the state, which also returns a regularised shard's sum of squares for the L2 term); the
- * answers are cut into each data partition's own rows ({@link PulledRows}). Everything the driver
- * holds is O(rows the batch touches), never O(variable).
+ * The rows of row-pulled variables that one step's data partitions need, made on the driver from
+ * the shards' {@link RowAnswer}s and cut into each partition's own rows ({@link PulledRows}).
+ * The answers come either from the previous step's update job, which answers the requests that
+ * rode on its gradient job ({@link #fromAnswers}: no job of its own), or, for a first step or
+ * after the state changed otherwise, from two jobs of their own ({@link #pull}). Everything the
+ * driver holds is O(rows the batch touches), never O(variable).
  */
 public final class RowPuller {
   private RowPuller() {}
@@ -27,120 +28,96 @@ public final class RowPuller {
   /** What a pull brought: the rows for the data partitions and the L2 sum of squares of the regularised pulled variables. */
   public record Pulled(PulledRows rows, double regularisedSquares) {}
 
-  /** One shard's answer: its requested rows and, when asked, the sum of squares of its whole value. */
-  private record Answer(int partition, Tensor rows, double squares) implements Serializable {}
+  /** The pulled variables of a step: their positions in the loss's variables list, runtime indices and L2 flags. */
+  public record Variables(int[] positions, int[] variables, boolean[] regularised) implements Serializable {
+    /** Whether the variable with runtime index {@code variable} is among them and L2-regularised. */
+    public boolean regularises(int variable) {
+      for (int k = 0; k < variables.length; k++) {
+        if (variables[k] == variable) {
+          return regularised[k];
+        }
+      }
+      return false;
+    }
+
+    /** Whether {@code other} names the same variables in the same positions. */
+    public boolean sameAs(Variables other) {
+      return Arrays.equals(positions, other.positions) && Arrays.equals(variables, other.variables)
+          && Arrays.equals(regularised, other.regularised);
+    }
+  }
 
   /**
-   * @param positions the pulled variables' positions in the loss's variables list
-   * @param variables their runtime variable indices (same order)
-   * @param regularised whether each is L2-regularised (its squares are summed, shard by shard)
+   * Two jobs: one over the data for each partition's batch rows of step {@code step} ({@link
+   * DatasetLoss#batchRows}), then one over the state in which each shard answers its requests.
    */
   public static Pulled pull(JavaRDD<VariableShard> state, ShardIndex index, DatasetLoss data, long step,
-      int[] positions, int[] variables, boolean[] regularised) {
+      Variables pulled) {
     List<int[]> byPartition = StepJobs.collect(data.batchRows(step));
-    int[] union = union(byPartition);
-    HashMap<Integer, int[]> requests = new HashMap<>();
-    HashSet<Integer> squaresOf = new HashSet<>();
-    int[][] requested = new int[variables.length][];
-    for (int k = 0; k < variables.length; k++) {
-      ShardedShape shape = index.shape(variables[k]);
-      requested[k] = union != null ? union : allRows(shape.numRows());
-      int[][] perShard = RowPull.requests(requested[k], shape);
-      for (int s = 0; s < perShard.length; s++) {
-        int p = index.partitionOf(variables[k], s);
-        requests.put(p, perShard[s]);
-        if (regularised[k]) {
-          squaresOf.add(p);
+    Map<Integer, RowRequests> requests = new HashMap<>();
+    Set<Integer> squaresOf = new HashSet<>();
+    for (int k = 0; k < pulled.variables().length; k++) {
+      ShardedShape shape = index.shape(pulled.variables()[k]);
+      for (int p = 0; p < byPartition.size(); p++) {
+        int[] rows = byPartition.get(p);
+        int[][] perShard = rows == null ? null : RowPull.requests(rows, shape);
+        for (int s = 0; s < shape.numShards(); s++) {
+          RowRequests asked = RowRequests.of(p, perShard == null ? null : perShard[s]);
+          requests.merge(index.partitionOf(pulled.variables()[k], s), asked, RowRequests::plus);
+        }
+      }
+      if (pulled.regularised()[k]) {
+        for (int s = 0; s < shape.numShards(); s++) {
+          squaresOf.add(index.partitionOf(pulled.variables()[k], s));
         }
       }
     }
-    Map<Integer, int[]> asked = requests;
-    Set<Integer> squared = squaresOf;
-    List<Answer> answers = StepJobs.collect(StepJobs.mapPartitionsWithIndex(state, (p, it) -> {
-      List<Answer> out = new ArrayList<>();
-      int[] rows = asked.get(p);
-      if (rows != null) {
-        VariableShard shard = it.next();
-        out.add(new Answer(p, shard.rows(rows), squared.contains(p) ? sumOfSquares(shard.value()) : 0));
+    List<Tuple2<Integer, RowAnswer>> answers = StepJobs.collect(StepJobs.mapPartitionsWithIndex(state, (p, it) -> {
+      List<Tuple2<Integer, RowAnswer>> out = new ArrayList<>();
+      RowRequests asked = requests.get(p);
+      if (asked != null) {
+        out.add(new Tuple2<>(p, RowAnswer.of(asked, it.next(), squaresOf.contains(p))));
       }
       return out.iterator();
     }, true));
-    Map<Integer, Answer> byStatePartition = new HashMap<>();
-    for (Answer a : answers) {
-      byStatePartition.put(a.partition(), a);
-    }
+    Map<Integer, RowAnswer> byStatePartition = new HashMap<>();
+    answers.forEach(a -> byStatePartition.put(a._1(), a._2()));
+    return fromAnswers(index, byPartition.size(), pulled, byStatePartition);
+  }
+
+  /**
+   * The pulled rows from the shards' answers ({@code answers}: by state partition, one for every
+   * shard of every pulled variable) for {@code numPartitions} data partitions.
+   *
+   * @throws IllegalArgumentException if a shard's answer is missing or lacks a partition's request
+   */
+  public static Pulled fromAnswers(ShardIndex index, int numPartitions, Variables pulled,
+      Map<Integer, RowAnswer> answers) {
+    int[] variables = pulled.variables();
     double squares = 0;
-    double[][][] values = new double[byPartition.size()][variables.length][];
+    int[][] rows = new int[numPartitions][];
+    double[][][] values = new double[numPartitions][variables.length][];
     for (int k = 0; k < variables.length; k++) {
       ShardedShape shape = index.shape(variables[k]);
-      Tensor[] shardAnswers = new Tensor[shape.numShards()];
+      RowAnswer[] shardAnswers = new RowAnswer[shape.numShards()];
       for (int s = 0; s < shardAnswers.length; s++) {
-        Answer a = byStatePartition.get(index.partitionOf(variables[k], s));
-        shardAnswers[s] = a.rows();
-        squares += a.squares();
+        shardAnswers[s] = answers.get(index.partitionOf(variables[k], s));
+        if (shardAnswers[s] == null) {
+          throw new IllegalArgumentException("no answer from shard " + s + " of variable " + variables[k]);
+        }
+        squares += shardAnswers[s].squares();
       }
-      double[] all = RowPull.assemble(requested[k], shape, shardAnswers);
-      int rowLength = shape.rowLength();
-      for (int p = 0; p < byPartition.size(); p++) {
-        values[p][k] = rowsOf(all, requested[k], byPartition.get(p), rowLength);
-      }
-    }
-    return new Pulled(new PulledRows(positions, byPartition.toArray(new int[0][]), values), squares);
-  }
-
-  /** The sorted distinct rows of all partitions; {@code null} if any partition needs every row. */
-  static int[] union(List<int[]> byPartition) {
-    int n = 0;
-    for (int[] rows : byPartition) {
-      if (rows == null) {
-        return null;
-      }
-      n += rows.length;
-    }
-    int[] all = new int[n];
-    int at = 0;
-    for (int[] rows : byPartition) {
-      System.arraycopy(rows, 0, all, at, rows.length);
-      at += rows.length;
-    }
-    Arrays.sort(all);
-    int distinct = 0;
-    for (int i = 0; i < all.length; i++) {
-      if (i == 0 || all[i] != all[i - 1]) {
-        all[distinct++] = all[i];
+      for (int p = 0; p < numPartitions; p++) {
+        RowPull.PartitionRows mine = RowPull.rowsOf(p, shape, shardAnswers);
+        if (k > 0 && !Arrays.equals(rows[p], mine.rows())) {
+          throw new IllegalArgumentException("partition " + p + " asked variables " + variables[0] + " and "
+              + variables[k] + " for different rows");
+        }
+        rows[p] = mine.rows();
+        values[p][k] = mine.values();
       }
     }
-    return Arrays.copyOf(all, distinct);
-  }
-
-  private static int[] allRows(int numRows) {
-    int[] rows = new int[numRows];
-    for (int i = 0; i < numRows; i++) {
-      rows[i] = i;
-    }
-    return rows;
-  }
-
-  /** The values of {@code wanted} (sorted, a subset of {@code rows}; {@code null}: all) out of the values of {@code rows}. */
-  private static double[] rowsOf(double[] values, int[] rows, int[] wanted, int rowLength) {
-    if (wanted == null) {
-      return values;
-    }
-    double[] out = new double[wanted.length * rowLength];
-    for (int i = 0; i < wanted.length; i++) {
-      int at = Arrays.binarySearch(rows, wanted[i]);
-      System.arraycopy(values, at * rowLength, out, i * rowLength, rowLength);
-    }
-    return out;
-  }
-
-  private static double sumOfSquares(Tensor t) {
-    double s = 0;
-    for (int j = 0; j < t.size(); j++) {
-      double x = t.get(j);
-      s += x * x;
-    }
-    return s;
+    return new Pulled(new PulledRows(pulled.positions(), rows, values), squares);
   }
 
   /** The empty tensor that stands in for a pulled variable among the shipped weights. */

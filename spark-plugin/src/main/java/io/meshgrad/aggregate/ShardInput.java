@@ -33,6 +33,11 @@ public abstract sealed class ShardInput implements Serializable permits ShardInp
     return 0;
   }
 
+  /** The rows of the shard data partitions ask for in the next step, or {@code null}. */
+  public RowRequests nextRows() {
+    return null;
+  }
+
   /** No gradient for this shard in this step. */
   public static final class None extends ShardInput {
     private static final long serialVersionUID = 1L;
@@ -94,6 +99,11 @@ public abstract sealed class ShardInput implements Serializable permits ShardInp
     @Override
     public long bytesReceived() {
       return sum.bytesReceived();
+    }
+
+    @Override
+    public RowRequests nextRows() {
+      return sum.next();
     }
   }
 }

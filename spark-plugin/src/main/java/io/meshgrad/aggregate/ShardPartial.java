@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * The part of one data partition's {@link PartialSums} that one variable shard needs: the
  * partition's loss and weight sums and the shard's slice of the gradient sums, in shard-local
- * coordinates, as {@link RowSums}: only the touched rows when the partition touched few.
+ * coordinates, as {@link RowSums}: only the touched rows when the partition touched few; and,
+ * for a row-pulled variable, the shard's rows the partition's share of the next batch touches
+ * ({@link RowRequests}), so that the update can answer them without a job of its own.
  */
 public final class ShardPartial implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -20,13 +22,20 @@ public final class ShardPartial implements Serializable {
   private final double weightSum;
   private final long count;
   private final RowSums sums;
+  private final RowRequests next;
 
-  private ShardPartial(int source, double lossSum, double weightSum, long count, RowSums sums) {
+  private ShardPartial(int source, double lossSum, double weightSum, long count, RowSums sums, RowRequests next) {
     this.source = source;
     this.lossSum = lossSum;
     this.weightSum = weightSum;
     this.count = count;
     this.sums = sums;
+    this.next = next;
+  }
+
+  /** This partial with the rows of the shard its source asks for in the next step ({@code localRows} null: all). */
+  public ShardPartial askingFor(int[] localRows) {
+    return new ShardPartial(source, lossSum, weightSum, count, sums, RowRequests.of(source, localRows));
   }
 
   public int source() {
@@ -61,7 +70,8 @@ public final class ShardPartial implements Serializable {
     }
     ShardPartial[] out = new ShardPartial[pieces.length];
     for (int s = 0; s < out.length; s++) {
-      out[s] = new ShardPartial(partials.source(), partials.lossSum(), partials.weightSum(), partials.count(), pieces[s]);
+      out[s] = new ShardPartial(partials.source(), partials.lossSum(), partials.weightSum(), partials.count(), pieces[s],
+          null);
     }
     return out;
   }
@@ -112,7 +122,7 @@ public final class ShardPartial implements Serializable {
 
   /** A partial standing for the sum of a group of sources (an intermediate aggregation level). */
   static ShardPartial ofSum(int group, Sum sum) {
-    return new ShardPartial(group, sum.lossSum(), sum.weightSum(), sum.count(), sum.gradient());
+    return new ShardPartial(group, sum.lossSum(), sum.weightSum(), sum.count(), sum.gradient(), sum.next());
   }
 
   /** The summed partials of one shard, added in source-partition order. */
@@ -123,13 +133,20 @@ public final class ShardPartial implements Serializable {
     private final long count;
     private final long bytesReceived;
     private final RowSums gradient;
+    private final RowRequests next;
 
-    Sum(double lossSum, double weightSum, long count, long bytesReceived, RowSums gradient) {
+    Sum(double lossSum, double weightSum, long count, long bytesReceived, RowSums gradient, RowRequests next) {
       this.lossSum = lossSum;
       this.weightSum = weightSum;
       this.count = count;
       this.bytesReceived = bytesReceived;
       this.gradient = gradient;
+      this.next = next;
+    }
+
+    /** The next step's rows the summed partitions ask of the shard, or {@code null} if none asked. */
+    public RowRequests next() {
+      return next;
     }
 
     /** Rows in the batch. */
@@ -173,13 +190,17 @@ public final class ShardPartial implements Serializable {
     double weight = 0;
     long count = 0;
     long bytes = 0;
+    RowRequests next = null;
     for (ShardPartial p : sorted) {
+      if (p.next != null) {
+        next = p.next.plus(next);
+      }
       loss += p.lossSum;
       weight += p.weightSum;
       count += p.count;
       bytes += p.byteSize();
       g = g.plus(p.sums);
     }
-    return new Sum(loss, weight, count, bytes, g);
+    return new Sum(loss, weight, count, bytes, g, next);
   }
 }

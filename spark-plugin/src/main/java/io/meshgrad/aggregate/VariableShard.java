@@ -27,6 +27,8 @@ public final class VariableShard implements Serializable {
   private final ShardStepStats lastStep;
   private final int[] changed;
   private final long bytesWritten;
+  private final RowRequests asked;
+  private final boolean askedSquares;
 
   /**
    * @param variable index of the variable in its runtime
@@ -46,6 +48,11 @@ public final class VariableShard implements Serializable {
 
   private VariableShard(int variable, int shard, ChunkedTensor value, Map<String, ChunkedTensor> slots,
       ShardStepStats lastStep, int[] changed, long bytesWritten) {
+    this(variable, shard, value, slots, lastStep, changed, bytesWritten, null, false);
+  }
+
+  private VariableShard(int variable, int shard, ChunkedTensor value, Map<String, ChunkedTensor> slots,
+      ShardStepStats lastStep, int[] changed, long bytesWritten, RowRequests asked, boolean askedSquares) {
     this.variable = variable;
     this.shard = shard;
     this.value = value;
@@ -53,6 +60,8 @@ public final class VariableShard implements Serializable {
     this.lastStep = lastStep;
     this.changed = changed;
     this.bytesWritten = bytesWritten;
+    this.asked = asked;
+    this.askedSquares = askedSquares;
   }
 
   /**
@@ -138,11 +147,32 @@ public final class VariableShard implements Serializable {
     };
   }
 
-  /** What travels back to the driver after a step: the changed values when known, else the whole value. */
-  ShardUpdate update() {
+  /**
+   * This shard (same value, slots and step) asked by data partitions for its rows of the next
+   * step ({@code requests}, or {@code null}: not asked), and with {@code squares} for its sum of
+   * squares too; {@link #update} answers.
+   */
+  VariableShard answering(RowRequests requests, boolean squares) {
+    if (requests == null && asked == null) {
+      return this;
+    }
+    return new VariableShard(variable, shard, value, slots, lastStep, changed, bytesWritten, requests, squares);
+  }
+
+  /**
+   * What travels back to the driver after a step: with {@code withValues}, the changed values
+   * when known, else the whole value (none for a variable the driver holds no copy of); and the
+   * answer to the next step's row requests, if asked ({@link #answering}).
+   */
+  ShardUpdate update(boolean withValues) {
+    RowAnswer answer = asked == null ? null : RowAnswer.of(asked, this, askedSquares);
+    if (!withValues) {
+      return new ShardUpdate(variable, shard, new int[0], Tensor.zeros(value.dtype(), 0), lastStep, bytesWritten,
+          answer);
+    }
     return changed == null
-        ? new ShardUpdate(variable, shard, null, value.toTensor(), lastStep, bytesWritten)
-        : new ShardUpdate(variable, shard, changed, value.valuesAt(changed), lastStep, bytesWritten);
+        ? new ShardUpdate(variable, shard, null, value.toTensor(), lastStep, bytesWritten, answer)
+        : new ShardUpdate(variable, shard, changed, value.valuesAt(changed), lastStep, bytesWritten, answer);
   }
 
   public int variable() {

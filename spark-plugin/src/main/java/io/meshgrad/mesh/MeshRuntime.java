@@ -93,6 +93,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   /** Releases what the state's lineage since the last cut starts from (driver-held shards, broadcasts). */
   private final List<Runnable> untilLineageCut = new ArrayList<>();
   private long updates;
+  /** The rows the last step's jobs brought for the next step; {@code null} once anything else changes the state. */
+  private Prefetched prefetched;
   private String lastCheckpointFile;
   private boolean closed;
 
@@ -290,29 +292,47 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     double penaltyValue = data.penaltyValue(weights);
     JavaRDD<PartialSums> partials;
     long pulledBytes = 0;
+    long step = optimizer.iterations();
+    RowPuller.Variables pulledVariables = null;
+    boolean[] asking = new boolean[vars.size()];
+    JavaRDD<int[]> nextRows = null;
+    Prefetched ready = prefetched;
+    prefetched = null;
     if (pulled.isEmpty()) {
-      partials = data.partialSums(shipped, optimizer.iterations());
+      partials = data.partialSums(shipped, step);
     } else {
       int[] positions = pulled.stream().mapToInt(Integer::intValue).toArray();
-      int[] pulledVariables = new int[positions.length];
+      int[] pulledIndices = new int[positions.length];
       boolean[] regularised = new boolean[positions.length];
       for (int k = 0; k < positions.length; k++) {
-        pulledVariables[k] = indices[positions[k]];
+        pulledIndices[k] = indices[positions[k]];
         regularised[k] = penalties[positions[k]].l2() > 0;
+        asking[positions[k]] = true;
       }
-      RowPuller.Pulled rows = RowPuller.pull(state, index, data, optimizer.iterations(), positions, pulledVariables,
-          regularised);
+      pulledVariables = new RowPuller.Variables(positions, pulledIndices, regularised);
+      RowPuller.Pulled rows = ready != null && ready.isFor(data, step, state, pulledVariables)
+          ? ready.rows()
+          : RowPuller.pull(state, index, data, step, pulledVariables);
       penaltyValue += Penalty.of(data.regParam(), 0).value(rows.regularisedSquares(), 0);
       pulledBytes = rows.rows().byteSize();
       Broadcast<PulledRows> broadcast = jsc.broadcast(rows.rows());
       // lineage recomputation of the states until the next cut reruns this step's gradient job
       untilLineageCut.add(() -> broadcast.destroy());
-      partials = data.partialSums(shipped, broadcast, optimizer.iterations());
+      partials = data.partialSums(shipped, broadcast, step);
+      if (totalSteps <= 0 || step + 1 < totalSteps) {
+        // the next step's rows ride on this step's jobs: asked in the gradient tasks, answered by the update
+        nextRows = data.batchRows(step + 1);
+      }
     }
-    JavaRDD<ShardInput> inputs = aggregator().reduceScatter(partials, indices, penalties, data.numPartitions());
-    AdagradAggregator.Result r = aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(),
-        stepName(optimizer));
+    JavaRDD<ShardInput> inputs = aggregator().reduceScatter(partials, nextRows, asking, indices, penalties,
+        data.numPartitions());
+    AdagradAggregator.Result r = aggregator().update(optimizer, state, inputs, stepByIndex, pulledVariables,
+        truncateNow(), stepName(optimizer));
     commit(r);
+    if (nextRows != null) {
+      prefetched = new Prefetched(data, step + 1, state, pulledVariables,
+          RowPuller.fromAnswers(index, data.numPartitions(), pulledVariables, r.rowAnswers()));
+    }
     double value = ObjectiveGradient.value(r.lossSum(), r.weightSum(), penaltyValue);
     double[] norms = new double[indices.length];
     for (int i = 0; i < indices.length; i++) {
@@ -323,6 +343,17 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
         (System.nanoTime() - start) / 1e9),
         optimizer);
     return value;
+  }
+
+  /**
+   * Rows for step {@code step} of {@code loss}, read from the state {@code state} by the previous
+   * step's update: usable only by that step, on that state, for the same pulled variables.
+   */
+  private record Prefetched(DatasetLoss loss, long step, JavaRDD<VariableShard> state, RowPuller.Variables variables,
+      RowPuller.Pulled rows) {
+    boolean isFor(DatasetLoss l, long s, JavaRDD<VariableShard> current, RowPuller.Variables v) {
+      return loss == l && step == s && state == current && variables.sameAs(v);
+    }
   }
 
   /** See {@link #setRowPullMinRows}. */
@@ -353,6 +384,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
 
   /** Takes a step's new state and values; releases what the truncated lineage no longer needs. */
   private void commit(AdagradAggregator.Result r) {
+    prefetched = null;
     JavaRDD<VariableShard> old = state;
     state = r.state();
     r.applyNewValues(values);
@@ -393,6 +425,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   }
 
   private void replaceState(JavaRDD<VariableShard> next, String what) {
+    prefetched = null;
     JavaRDD<VariableShard> old = state;
     state = next.persist(StorageLevel.MEMORY_AND_DISK());
     state.setName("meshgrad state (" + what + ")");
@@ -473,6 +506,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       return;
     }
     closed = true;
+    prefetched = null;
     if (state != null) {
       state.unpersist(false);
     }

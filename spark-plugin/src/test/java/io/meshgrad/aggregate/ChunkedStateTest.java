@@ -108,7 +108,7 @@ class ChunkedStateTest {
         for (int c : touched) {
           chunkBytes += (long) v0.rowsIn(c) * (value.size() / shape[0]) * (dtype == DType.FLOAT32 ? 4 : 8);
         }
-        assertEquals(2 * chunkBytes, after.update().bytesWritten(), "bytes written: the touched chunks only");
+        assertEquals(2 * chunkBytes, after.update(true).bytesWritten(), "bytes written: the touched chunks only");
       }
     }
   }

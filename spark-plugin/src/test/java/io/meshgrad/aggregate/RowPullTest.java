@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shard side of the row-sparse pull: requests split by owning shard, shards answer only the
- * requested rows, and the assembled rows equal the same rows of the whole variable exactly.
+ * requested rows, and each partition's rows cut from the answers equal the same rows of the whole
+ * variable exactly.
  */
 class RowPullTest {
   private static final Mesh MESH = Mesh.parse("batch=2,model=3");
@@ -57,20 +58,33 @@ class RowPullTest {
         double[] all = whole.toDoubleArray();
         for (int n : new int[] {0, 1, Math.min(5, shape[0]), shape[0]}) {
           int[] rows = sortedRows(shape[0], n, n);
+          // partition 0 asks for `rows`, partition 1 for every other of them, partition 2 for every row
+          int[] half = java.util.stream.IntStream.range(0, rows.length).filter(i -> i % 2 == 0).map(i -> rows[i])
+              .toArray();
           int[][] requests = RowPull.requests(rows, sharded);
-          Tensor[] answers = new Tensor[shards.length];
+          int[][] halfRequests = RowPull.requests(half, sharded);
+          RowAnswer[] answers = new RowAnswer[shards.length];
           int requested = 0;
           for (int s = 0; s < shards.length; s++) {
-            answers[s] = shards[s].rows(requests[s]);
+            RowRequests asked = RowRequests.of(2, null).plus(RowRequests.of(1, halfRequests[s]))
+                .plus(RowRequests.of(0, requests[s]));
+            answers[s] = RowAnswer.of(asked, shards[s], false);
             requested += requests[s].length;
           }
           assertEquals(rows.length, requested, "each row is asked of exactly one shard");
-          double[] expected = new double[rows.length * rowLength];
-          for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(all, rows[i] * rowLength, expected, i * rowLength, rowLength);
+          String what = dtype + " " + java.util.Arrays.toString(shape) + " " + n + " rows";
+          for (int[] wanted : new int[][] {rows, half}) {
+            double[] expected = new double[wanted.length * rowLength];
+            for (int i = 0; i < wanted.length; i++) {
+              System.arraycopy(all, wanted[i] * rowLength, expected, i * rowLength, rowLength);
+            }
+            RowPull.PartitionRows got = RowPull.rowsOf(wanted == rows ? 0 : 1, sharded, answers);
+            assertArrayEquals(wanted, got.rows(), what);
+            assertArrayEquals(expected, got.values(), 0.0, what);
           }
-          assertArrayEquals(expected, RowPull.assemble(rows, sharded, answers), 0.0,
-              dtype + " " + java.util.Arrays.toString(shape) + " " + n + " rows");
+          RowPull.PartitionRows every = RowPull.rowsOf(2, sharded, answers);
+          assertEquals(null, every.rows(), what + ": a partition that asked for every row");
+          assertArrayEquals(all, every.values(), 0.0, what + ": every row");
         }
       }
     }
@@ -99,10 +113,15 @@ class RowPullTest {
     assertTrue(unordered.getMessage().contains("strictly increasing"), unordered.getMessage());
     assertThrows(IllegalArgumentException.class, () -> RowPull.requests(new int[] {10}, rows));
 
-    Tensor[] tooFew = {Tensor.zeros(DType.FLOAT64, 0), Tensor.zeros(DType.FLOAT64, 0), Tensor.zeros(DType.FLOAT64, 0)};
+    RowAnswer[] other = new RowAnswer[3];
+    for (int s = 0; s < 3; s++) {
+      other[s] = RowAnswer.of(RowRequests.of(1, new int[0]), new VariableShard(0, s, Tensor.zeros(DType.FLOAT64,
+          rows.shardShape(s)), Map.of()), false);
+    }
     IllegalArgumentException answer = assertThrows(IllegalArgumentException.class,
-        () -> RowPull.assemble(new int[] {1}, rows, tooFew));
-    assertTrue(answer.getMessage().contains("shard 0"), answer.getMessage());
+        () -> RowPull.rowsOf(0, rows, other));
+    assertTrue(answer.getMessage().contains("shard 0") && answer.getMessage().contains("partition 0"),
+        answer.getMessage());
 
     VariableShard shard = new VariableShard(0, 0, Tensor.zeros(DType.FLOAT32, 4), Map.of());
     IllegalArgumentException outside = assertThrows(IllegalArgumentException.class, () -> shard.rows(new int[] {4}));

@@ -20,6 +20,9 @@ import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -41,12 +44,29 @@ class RowPullFitTest {
         "training left cached RDDs: " + spark.sparkContext().getPersistentRDDs());
   }
 
-  private record Run(Tensor[] weights, double[] losses, boolean coefficientsPulled, boolean interceptPulled) {}
+  private record Run(Tensor[] weights, double[] losses, boolean coefficientsPulled, boolean interceptPulled,
+      int[] jobsPerStep) {}
 
   /** STEPS Adagrad steps of a linear model on a9a over batch=2,model=2; minRows 1 pulls the coefficients' rows. */
   private static Run run(DType dtype, int batchSize, double regParam, int rowPullMinRows, boolean recomputeState) {
+    return run("batch=2,model=2", dtype, batchSize, regParam, rowPullMinRows, recomputeState, -1);
+  }
+
+  /**
+   * STEPS Adagrad steps of a linear model on a9a over {@code meshSpec}; after step {@code
+   * assignAfter} (if >= 0) the coefficients are assigned a changed value through the runtime.
+   */
+  private static Run run(String meshSpec, DType dtype, int batchSize, double regParam, int rowPullMinRows,
+      boolean recomputeState, int assignAfter) {
     SparkSession spark = SparkTestSession.get();
-    Mesh mesh = Mesh.parse("batch=2,model=2");
+    Mesh mesh = Mesh.parse(meshSpec);
+    AtomicInteger jobs = new AtomicInteger();
+    SparkListener counter = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart jobStart) {
+        jobs.incrementAndGet();
+      }
+    };
     try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null,
         mesh.batchSize(), LOSS::validateLabel)) {
       BatchPlan plan = batchSize == 0 ? BatchPlan.fullBatch(data.rowsPerPartition())
@@ -62,8 +82,27 @@ class RowPullFitTest {
         DVariable intercept = runtime.variable("intercept", Tensor.zeros(dtype, 1), Layout.replicated(mesh, 1));
         List<Variable> vars = List.of(coef, intercept);
         double[] losses = new double[STEPS];
-        for (int i = 0; i < STEPS; i++) {
-          losses[i] = opt.minimize(loss, vars);
+        int[] jobsPerStep = new int[STEPS];
+        spark.sparkContext().addSparkListener(counter);
+        try {
+          for (int i = 0; i < STEPS; i++) {
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+            int before = jobs.get();
+            losses[i] = opt.minimize(loss, vars);
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+            jobsPerStep[i] = jobs.get() - before;
+            if (i == assignAfter) {
+              double[] changed = coef.value().toDoubleArray();
+              for (int j = 0; j < changed.length; j += 3) {
+                changed[j] += 0.25;
+              }
+              coef.assign(Tensor.fromDoubles(dtype, changed, changed.length));
+            }
+          }
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new IllegalStateException(e);
+        } finally {
+          spark.sparkContext().removeSparkListener(counter);
         }
         Tensor[] weights = {coef.value(), intercept.value()};
         if (recomputeState) {
@@ -73,7 +112,7 @@ class RowPullFitTest {
           assertEquals(weights[1], intercept.value(), "intercept recomputed from lineage");
           runtime.stateRdd().persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         }
-        return new Run(weights, losses, runtime.pullsRows(coef), runtime.pullsRows(intercept));
+        return new Run(weights, losses, runtime.pullsRows(coef), runtime.pullsRows(intercept), jobsPerStep);
       }
     }
   }
@@ -93,6 +132,40 @@ class RowPullFitTest {
         assertArrayEquals(shipped.losses(), pulled.losses(), 0.0, what);
       }
     }
+  }
+
+  @Test
+  void afterTheFirstStepAPulledStepRunsTheShippingPathsJobsAlone() {
+    Run shipped = run(DType.FLOAT32, 512, 0.0, MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, true);
+    Run pulled = run(DType.FLOAT32, 512, 0.0, 1, true);
+    // the first step pulls with two jobs of its own; later steps' rows ride on the step before
+    assertEquals(shipped.jobsPerStep()[0] + 2, pulled.jobsPerStep()[0], "first step");
+    for (int i = 1; i < STEPS; i++) {
+      assertEquals(shipped.jobsPerStep()[i], pulled.jobsPerStep()[i], "step " + (i + 1));
+    }
+    assertEquals(1, pulled.jobsPerStep()[STEPS - 1], "a step is one job");
+    assertEquals(shipped.weights()[0], pulled.weights()[0]);
+  }
+
+  @Test
+  void aStepAfterAnAssignPullsTheAssignedRows() {
+    Run shipped = run("batch=2,model=2", DType.FLOAT64, 512, 0.0, MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, true, 2);
+    Run pulled = run("batch=2,model=2", DType.FLOAT64, 512, 0.0, 1, true, 2);
+    assertEquals(shipped.weights()[0], pulled.weights()[0], "rows read before the assign would differ");
+    assertArrayEquals(shipped.losses(), pulled.losses(), 0.0);
+    assertEquals(pulled.jobsPerStep()[1], pulled.jobsPerStep()[3] - 2, "the step after the assign pulls afresh");
+  }
+
+  @Test
+  void requestsRideThroughIntermediateAggregationLevels() {
+    // 8 data partitions with aggregationDepth 2: partials are summed in groups before the shards
+    Run shipped = run("batch=8,model=2", DType.FLOAT64, 256, 0.0, MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, true, -1);
+    Run pulled = run("batch=8,model=2", DType.FLOAT64, 256, 0.0, 1, true, -1);
+    assertTrue(pulled.coefficientsPulled());
+    assertEquals(shipped.weights()[0], pulled.weights()[0]);
+    assertEquals(shipped.weights()[1], pulled.weights()[1]);
+    assertArrayEquals(shipped.losses(), pulled.losses(), 0.0);
+    assertEquals(shipped.jobsPerStep()[STEPS - 1], pulled.jobsPerStep()[STEPS - 1]);
   }
 
   @Test
