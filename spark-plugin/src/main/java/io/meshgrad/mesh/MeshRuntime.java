@@ -65,9 +65,11 @@ import org.slf4j.LoggerFactory;
  * the lineage starts from (one broadcast per shard, so that tasks do not carry shard data).
  *
  * <p>Row-sparse pull: a large sharded variable that a {@link DatasetLoss} can compute with from
- * only the rows its batch touches ({@link #setRowPullMinRows}) has no driver copy; each step pulls
- * just those rows from its shards ({@link RowPuller}) and the step's pulled rows stay alive until
- * the next lineage cut, like the shipped weights.
+ * only the rows its batch touches ({@link #setRowPullMinRows}) has no driver copy; each step gets
+ * just those rows from its shards ({@link RowPuller}): asked for in the previous step's gradient
+ * tasks and answered by its update, so no job of their own except on a fit's first step or after
+ * the state changed otherwise. The step's pulled rows stay alive until the next lineage cut, like
+ * the shipped weights.
  */
 public final class MeshRuntime implements VariableHome, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MeshRuntime.class);
