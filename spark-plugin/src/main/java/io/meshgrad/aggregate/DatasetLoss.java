@@ -58,7 +58,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
 
   /**
    * Whether the variable at {@code position} can be computed with from only the rows its batch
-   * touches ({@link #batchRows}, {@link #partialSums(ShippedWeights, Broadcast, long)}): a
+   * touches ({@link #batchRows}, {@link #partialSums(ShippedWeights, ShippedRows, long)}): a
    * variable indexed by feature on axis 0. False unless a subclass supports the row-sparse pull.
    */
   public boolean canPullRows(int position) {
@@ -78,11 +78,11 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
 
   /**
    * {@link #partialSums(ShippedWeights, long)} where the pulled variables' weights are only the
-   * rows of {@code pulled} (one broadcast per step; their entries of {@code weights} are not read), bit for bit the same sums.
+   * rows of {@code pulled} (one payload per step, inline or broadcast; their entries of {@code weights} are not read), bit for bit the same sums.
    *
    * @throws UnsupportedOperationException unless {@link #canPullRows} holds for some position
    */
-  public JavaRDD<PartialSums> partialSums(ShippedWeights weights, Broadcast<PulledRows> pulled, long step) {
+  public JavaRDD<PartialSums> partialSums(ShippedWeights weights, ShippedRows pulled, long step) {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support the row-sparse pull");
   }
 

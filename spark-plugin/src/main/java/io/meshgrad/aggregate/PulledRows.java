@@ -4,11 +4,11 @@ import java.io.Serializable;
 
 /**
  * The rows of row-pulled variables that each data partition's share of one step's batch needs,
- * as the data partitions' tasks receive them (one broadcast per step): per partition the sorted
+ * as the data partitions' tasks receive them ({@link ShippedRows}): per partition the sorted
  * features its slice touches ({@code null}: every row, for a slice with a dense block) and, per
  * pulled variable, those rows' values widened to double, row {@code i} at {@code i * rowLength}.
  * Made by a mesh runtime's pull; read by {@link DatasetLoss#partialSums(ShippedWeights,
- * org.apache.spark.broadcast.Broadcast, long)}.
+ * ShippedRows, long)}.
  */
 public final class PulledRows implements Serializable {
   private static final long serialVersionUID = 1L;

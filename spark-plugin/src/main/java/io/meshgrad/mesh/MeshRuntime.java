@@ -6,7 +6,6 @@ import io.meshgrad.aggregate.DriverHeldShards;
 import io.meshgrad.aggregate.ObjectiveGradient;
 import io.meshgrad.aggregate.Penalty;
 import io.meshgrad.aggregate.PartialSums;
-import io.meshgrad.aggregate.PulledRows;
 import io.meshgrad.aggregate.RowPull;
 import io.meshgrad.aggregate.RowPuller;
 import io.meshgrad.aggregate.ShardIndex;
@@ -15,6 +14,7 @@ import io.meshgrad.aggregate.StepStats;
 import io.meshgrad.aggregate.VariableShard;
 import io.meshgrad.aggregate.WeightShipper;
 import io.meshgrad.aggregate.ShippedWeights;
+import io.meshgrad.aggregate.ShippedRows;
 import io.meshgrad.optimizer.DifferentiableLoss;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
@@ -317,10 +317,10 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
           : RowPuller.pull(state, index, data, step, pulledVariables);
       penaltyValue += Penalty.of(data.regParam(), 0).value(rows.regularisedSquares(), 0);
       pulledBytes = rows.rows().byteSize();
-      Broadcast<PulledRows> broadcast = jsc.broadcast(rows.rows());
+      ShippedRows shippedRows = ShippedRows.ship(jsc, rows.rows());
       // lineage recomputation of the states until the next cut reruns this step's gradient job
-      untilLineageCut.add(() -> broadcast.destroy());
-      partials = data.partialSums(shipped, broadcast, step);
+      untilLineageCut.add(shippedRows::destroy);
+      partials = data.partialSums(shipped, shippedRows, step);
       if (totalSteps <= 0 || step + 1 < totalSteps) {
         // the next step's rows ride on this step's jobs: asked in the gradient tasks, answered by the update
         nextRows = data.batchRows(step + 1);

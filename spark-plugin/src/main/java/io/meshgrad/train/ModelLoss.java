@@ -3,6 +3,7 @@ package io.meshgrad.train;
 import io.meshgrad.aggregate.DatasetLoss;
 import io.meshgrad.aggregate.PartialSums;
 import io.meshgrad.aggregate.PulledRows;
+import io.meshgrad.aggregate.ShippedRows;
 import io.meshgrad.aggregate.RowSums;
 import io.meshgrad.aggregate.ShippedWeights;
 import io.meshgrad.aggregate.StepJobs;
@@ -76,7 +77,7 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
   }
 
   @Override
-  public JavaRDD<PartialSums> partialSums(ShippedWeights weights, Broadcast<PulledRows> pulled, long step) {
+  public JavaRDD<PartialSums> partialSums(ShippedWeights weights, ShippedRows pulled, long step) {
     BlockModel m = model;
     Broadcast<BatchPlan> p = planBroadcast;
     return StepJobs.map(data.rdd(), rows -> {
