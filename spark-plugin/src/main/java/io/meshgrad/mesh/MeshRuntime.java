@@ -281,6 +281,9 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       penalties[i] = data.penalty(i);
       stepByIndex.put(indices[i], steps.get(i));
       if (takesRowPull(data, i, indices[i])) {
+        if (values.get(indices[i]) != null) {
+          warnIfCutsCollect(v);
+        }
         values.set(indices[i], null);
         pulled.add(i);
         weights.add(RowPuller.placeholder(v.dtype()));
@@ -355,6 +358,16 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       RowPuller.Pulled rows) {
     boolean isFor(DatasetLoss l, long s, JavaRDD<VariableShard> current, RowPuller.Variables v) {
       return loss == l && step == s && state == current && variables.sameAs(v);
+    }
+  }
+
+  /** A pulled variable's shards reach the driver at lineage cuts without a checkpoint directory: say so once. */
+  private void warnIfCutsCollect(DVariable v) {
+    if (checkpointInterval > 0 && !jsc.getCheckpointDir().isPresent()) {
+      LOG.warn("{} takes the row-sparse pull (no driver copy), but the SparkContext has no checkpoint directory: "
+          + "every {} steps the lineage cut brings every shard to the driver and keeps that copy until the next cut. "
+          + "Set one (SparkContext.setCheckpointDir, bin/meshgrad --checkpoint-dir) to keep the driver O(rows touched).",
+          v.name(), checkpointInterval);
     }
   }
 
