@@ -1,6 +1,10 @@
 package io.meshgrad.examples.bench;
 
 import io.meshgrad.loss.BinaryLogisticLoss;
+import io.meshgrad.mesh.DVariable;
+import io.meshgrad.mesh.Layout;
+import io.meshgrad.mesh.Mesh;
+import io.meshgrad.mesh.MeshRuntime;
 import io.meshgrad.model.FactorizationMachine;
 import io.meshgrad.model.VariableSpec;
 import io.meshgrad.optimizer.Adagrad;
@@ -74,8 +78,9 @@ final class FmVsMllibSuite implements Suite {
       crossed.unpersist(false);
       Dataset<Row> frame = Fixtures.frame(ctx.spark(), data);
       try {
-        out.add(stepCase(ctx, "2^" + bits + " hashed crosses, 1% batch", data, frame, 10.0)
-            .with("dimensions", data.numFeatures()));
+        for (CaseResult c : stepCases(ctx, "2^" + bits + " hashed crosses, 1% batch", data, frame, 10.0, true)) {
+          out.add(c.with("dimensions", data.numFeatures()));
+        }
       } finally {
         frame.unpersist(false);
       }
@@ -93,26 +98,55 @@ final class FmVsMllibSuite implements Suite {
   }
 
   /**
-   * meshgrad's FM as {@code MeshTrainer} sets it up on a batch-only mesh (driver-held variables,
-   * optimizer built), to be stepped one {@code minimize} at a time.
+   * meshgrad's FM as {@code MeshTrainer} sets it up (optimizer built), to be stepped one {@code
+   * minimize} at a time: on a batch-only mesh (driver-held variables), or with a {@link
+   * MeshRuntime} on a mesh with a model dimension (variables sharded by their specs' layouts;
+   * the factor matrix and linear weights of a large model take the row-sparse pull).
    */
   private static final class Stepper implements AutoCloseable {
     final FactorizationMachine fm;
     final ModelLoss objective;
     final Adagrad optimizer = Adagrad.builder().learningRate(LEARNING_RATE).build();
     final List<Variable> vars = new ArrayList<>();
+    final MeshRuntime runtime;
 
     Stepper(TrainingData data, BatchPlan plan) {
+      this(data, plan, null);
+    }
+
+    /** @param runtime {@code null}: driver-held variables */
+    Stepper(TrainingData data, BatchPlan plan, MeshRuntime runtime) {
+      this.runtime = runtime;
       fm = model(data.numFeatures());
       objective = new ModelLoss(data, fm, plan, 0.0);
       objective.bindSteps(optimizer);
       List<VariableSpec> specs = fm.variables();
       for (int v = 0; v < specs.size(); v++) {
         VariableSpec spec = specs.get(v);
-        vars.add(new Variable(spec.name(), Tensor.fromDoubles(DType.FLOAT32,
-            spec.initializer().values(spec.shape(), 42L + v), spec.shape())));
+        Tensor initial = Tensor.fromDoubles(DType.FLOAT32, spec.initializer().values(spec.shape(), 42L + v),
+            spec.shape());
+        if (runtime == null) {
+          vars.add(new Variable(spec.name(), initial));
+        } else {
+          Mesh mesh = runtime.mesh();
+          vars.add(runtime.variable(spec.name(), initial, spec.layout() == null
+              ? Layout.defaultFor(mesh, spec.shape().length) : Layout.of(mesh, spec.layout())));
+        }
       }
       optimizer.build(vars);
+    }
+
+    /** Whether every feature-indexed variable takes the row-sparse pull (after a first step). */
+    boolean pullsRows() {
+      if (runtime == null) {
+        return false;
+      }
+      for (int v = 0; v < vars.size(); v++) {
+        if (fm.variables().get(v).featureIndexed() && !runtime.pullsRows((DVariable) vars.get(v))) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** Runs {@code n} steps and returns the milliseconds they took. */
@@ -135,11 +169,24 @@ final class FmVsMllibSuite implements Suite {
     @Override
     public void close() {
       objective.close();
+      if (runtime != null) {
+        runtime.close();
+      }
     }
   }
 
   private static CaseResult stepCase(BenchContext ctx, String name, TrainingData data, Dataset<Row> frame,
       double target) throws Exception {
+    return stepCases(ctx, name, data, frame, target, false).get(0);
+  }
+
+  /**
+   * ms per step at 1 % batches against MLlib's; with {@code alsoSharded} a second case times the
+   * same model on {@code batch=P,model=2} (its factor matrix and linear weights on the row-sparse
+   * pull) in the same rounds, against the same MLlib samples.
+   */
+  private static List<CaseResult> stepCases(BenchContext ctx, String name, TrainingData data, Dataset<Row> frame,
+      double target, boolean alsoSharded) throws Exception {
     int n = ctx.steps(2, 10, 20);
     int reps = ctx.reps(1, 3, 5);
     int warmup = ctx.warmup(0, 1, 1);
@@ -147,9 +194,24 @@ final class FmVsMllibSuite implements Suite {
     int[] fallbacks = new int[1];
     Measure.Samples s;
     double firstSteps;
-    try (Stepper m = new Stepper(data, BatchPlan.miniBatch(data.rowsPerPartition(), batch, 42L))) {
+    double shardedFirstSteps = Double.NaN;
+    List<Double> shardedAll = new ArrayList<>();
+    boolean[] pulled = new boolean[1];
+    BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), batch, 42L);
+    Mesh mesh = Mesh.parse("batch=" + data.numPartitions() + ",model=2");
+    if (alsoSharded && ctx.spark().sparkContext().getCheckpointDir().isEmpty()) {
+      // lineage cuts of a pulled variable need one to stay off the driver (see MeshRuntime)
+      ctx.spark().sparkContext().setCheckpointDir(
+          java.nio.file.Files.createTempDirectory("meshgrad-bench-checkpoints-").toString());
+    }
+    try (Stepper m = new Stepper(data, plan);
+        Stepper sharded = alsoSharded ? new Stepper(data, plan, MeshRuntime.create(ctx.spark(), mesh)) : null) {
       firstSteps = ctx.runs("meshgrad") ? m.timeSteps(SparseHighDimSuite.FIRST_STEPS) / SparseHighDimSuite.FIRST_STEPS
           : Double.NaN;
+      if (sharded != null && ctx.runs("meshgrad")) {
+        shardedFirstSteps = sharded.timeSteps(SparseHighDimSuite.FIRST_STEPS) / SparseHighDimSuite.FIRST_STEPS;
+        pulled[0] = sharded.pullsRows();
+      }
       s = Measure.alternate(ctx, name, warmup, reps,
           () -> {
             long t0 = System.nanoTime();
@@ -164,10 +226,16 @@ final class FmVsMllibSuite implements Suite {
             }
             return (two - one) / n;
           },
-          () -> m.timeSteps(n) / n);
+          () -> {
+            if (sharded != null) {
+              shardedAll.add(sharded.timeSteps(n) / n);
+            }
+            return m.timeSteps(n) / n;
+          });
     }
-    return CaseResult.time(name, s.meshgradMedian(), s.peerMedian(), "MLlib FMClassifier (AdamW, k=8)", "ms/step",
-            target)
+    List<CaseResult> out = new ArrayList<>();
+    out.add(CaseResult.time(alsoSharded ? name + ", driver-held" : name, s.meshgradMedian(), s.peerMedian(),
+            "MLlib FMClassifier (AdamW, k=8)", "ms/step", target)
         .with("rowsPerStep", Math.round(0.01 * data.numRows()) + " (meshgrad); Bernoulli 1% sample (MLlib)")
         .with("timing", "MLlib: (fit(2n) - fit(n)) / n, n = " + n + " (what a fit does once cancels out);"
             + " meshgrad: n steps (optimizer.minimize over ModelLoss) / n of one model per case, after its first "
@@ -176,7 +244,24 @@ final class FmVsMllibSuite implements Suite {
         .with("meshgradFirstStepsMsPerStep", Measure.round4(firstSteps))
         .with("peerFallbacksToWholeFitMean", fallbacks[0])
         .with("meshgradSamples", Measure.rounded(s.meshgrad()))
-        .with("peerSamples", Measure.rounded(s.peer()));
+        .with("peerSamples", Measure.rounded(s.peer())));
+    if (alsoSharded) {
+      List<Double> recorded = shardedAll.subList(Math.min(warmup, shardedAll.size()), shardedAll.size());
+      CaseResult c = CaseResult.time(name + ", sharded " + mesh + " (row pull)",
+              recorded.isEmpty() ? Double.NaN : Measure.median(recorded), s.peerMedian(),
+              "MLlib FMClassifier (AdamW, k=8)", "ms/step", target)
+          .with("timing", "as the driver-held case, in the same rounds (right before it) and against the same MLlib"
+              + " samples; variables on a MeshRuntime, laid out by the model's specs, checkpoint directory set")
+          .with("meshgradPullsRows", pulled[0])
+          .with("meshgradFirstStepsMsPerStep", Measure.round4(shardedFirstSteps))
+          .with("meshgradSamples", Measure.rounded(recorded))
+          .with("peerSamples", Measure.rounded(s.peer()));
+      if (ctx.runs("meshgrad") && !pulled[0]) {
+        c.missed("the sharded model did not take the row-sparse pull");
+      }
+      out.add(c);
+    }
+    return out;
   }
 
   private record MeshgradRun(double setupMs, double stepsMs, int steps, double auc) {}
