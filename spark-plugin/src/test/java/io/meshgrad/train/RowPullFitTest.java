@@ -13,6 +13,7 @@ import io.meshgrad.mesh.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.mesh.MeshRuntime;
+import io.meshgrad.model.FactorizationMachine;
 import io.meshgrad.model.LinearModel;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Variable;
@@ -44,7 +45,7 @@ class RowPullFitTest {
         "training left cached RDDs: " + spark.sparkContext().getPersistentRDDs());
   }
 
-  private record Run(Tensor[] weights, double[] losses, boolean coefficientsPulled, boolean interceptPulled,
+  private record Run(Tensor[] weights, double[] losses, boolean featureRowsPulled, boolean interceptPulled,
       int[] jobsPerStep) {}
 
   /** STEPS Adagrad steps of a linear model on a9a over batch=2,model=2; minRows 1 pulls the coefficients' rows. */
@@ -124,8 +125,8 @@ class RowPullFitTest {
         Run shipped = run(dtype, batchSize, 0.0, MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, false);
         Run pulled = run(dtype, batchSize, 0.0, 1, false);
         String what = dtype + " batch " + batchSize;
-        assertFalse(shipped.coefficientsPulled(), what + ": 123 rows are below the default threshold");
-        assertTrue(pulled.coefficientsPulled(), what + ": the coefficients' rows are pulled");
+        assertFalse(shipped.featureRowsPulled(), what + ": 123 rows are below the default threshold");
+        assertTrue(pulled.featureRowsPulled(), what + ": the coefficients' rows are pulled");
         assertFalse(pulled.interceptPulled(), what + ": the replicated intercept keeps the shipping path");
         assertEquals(shipped.weights()[0], pulled.weights()[0], what);
         assertEquals(shipped.weights()[1], pulled.weights()[1], what);
@@ -161,7 +162,7 @@ class RowPullFitTest {
     // 8 data partitions with aggregationDepth 2: partials are summed in groups before the shards
     Run shipped = run("batch=8,model=2", DType.FLOAT64, 256, 0.0, MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, true, -1);
     Run pulled = run("batch=8,model=2", DType.FLOAT64, 256, 0.0, 1, true, -1);
-    assertTrue(pulled.coefficientsPulled());
+    assertTrue(pulled.featureRowsPulled());
     assertEquals(shipped.weights()[0], pulled.weights()[0]);
     assertEquals(shipped.weights()[1], pulled.weights()[1]);
     assertArrayEquals(shipped.losses(), pulled.losses(), 0.0);
@@ -183,6 +184,54 @@ class RowPullFitTest {
     Run pulled = run(DType.FLOAT32, 512, 0.0, 1, true);
     Run shipped = run(DType.FLOAT32, 512, 0.0, MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, false);
     assertEquals(shipped.weights()[0], pulled.weights()[0]);
+  }
+
+  /** STEPS steps of an FM (k = 3) on a9a over batch=2,model=2: every variable's value, the losses, which are pulled. */
+  private static Run runFm(DType dtype, int rowPullMinRows) {
+    SparkSession spark = SparkTestSession.get();
+    Mesh mesh = Mesh.parse("batch=2,model=2");
+    FactorizationMachine fm = new FactorizationMachine(123, 3, true, true, 0.1, new BinaryLogisticLoss());
+    try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null,
+        mesh.batchSize(), fm::validateLabel);
+        ModelLoss loss = new ModelLoss(data, fm, BatchPlan.miniBatch(data.rowsPerPartition(), 512, 7L), 0.0);
+        MeshRuntime runtime = MeshRuntime.create(spark, mesh).setRowPullMinRows(rowPullMinRows)
+            .setCheckpointInterval(4)) {
+      Adagrad opt = Adagrad.builder().learningRate(0.5).build();
+      loss.bindSteps(opt);
+      List<Variable> vars = new ArrayList<>();
+      List<DVariable> dvars = new ArrayList<>();
+      for (int v = 0; v < fm.variables().size(); v++) {
+        io.meshgrad.model.VariableSpec spec = fm.variables().get(v);
+        Tensor initial = Tensor.fromDoubles(dtype, spec.initializer().values(spec.shape(), 31 + v), spec.shape());
+        DVariable dv = runtime.variable(spec.name(), initial,
+            spec.layout() == null ? Layout.defaultFor(mesh, spec.shape().length) : Layout.of(mesh, spec.layout()));
+        vars.add(dv);
+        dvars.add(dv);
+      }
+      double[] losses = new double[STEPS];
+      for (int i = 0; i < STEPS; i++) {
+        losses[i] = opt.minimize(loss, vars);
+      }
+      Tensor[] weights = dvars.stream().map(DVariable::value).toArray(Tensor[]::new);
+      boolean linearAndFactorsPulled = runtime.pullsRows(dvars.get(fm.linearIndex()))
+          && runtime.pullsRows(dvars.get(fm.factorsIndex()));
+      return new Run(weights, losses, linearAndFactorsPulled, runtime.pullsRows(dvars.get(fm.interceptIndex())), null);
+    }
+  }
+
+  @Test
+  void pulledFactorizationMachineRowsGiveTheShippedPathsWeightsBitForBit() {
+    for (DType dtype : DType.values()) {
+      Run shipped = runFm(dtype, MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS);
+      Run pulled = runFm(dtype, 1);
+      assertFalse(shipped.featureRowsPulled(), dtype + ": 123 rows are below the default threshold");
+      assertTrue(pulled.featureRowsPulled(), dtype + ": the linear weights' and factors' rows are pulled");
+      assertFalse(pulled.interceptPulled(), dtype + ": the replicated intercept keeps the shipping path");
+      for (int v = 0; v < shipped.weights().length; v++) {
+        assertEquals(shipped.weights()[v], pulled.weights()[v], dtype + " variable " + v);
+      }
+      assertArrayEquals(shipped.losses(), pulled.losses(), 0.0, dtype.toString());
+    }
   }
 
   /** The coefficients (first {@code keep} of them) and the last step's bytes sent to the data partitions, at {@code d} features. */
