@@ -32,7 +32,9 @@ import org.apache.spark.sql.Row;
  *   <li>ms per step at 1 % batches on a9a and on a9a's hashed pairwise crosses in {@code 2^22}
  *       dimensions ({@code 2^18} in {@code --quick}), each side timed as {@code (fit(2n) - fit(n)) /
  *       n} on the same cached data, so that what a fit does once (MLlib's count and conversion,
- *       meshgrad's variable set-up) cancels out;
+ *       meshgrad's variable set-up) cancels out; the crosses also with meshgrad's FM sharded on
+ *       {@code model=2} (row-sparse pull), in the same rounds (full runs: n = 10 and 3 rounds
+ *       there, as an MLlib step moves the whole 2^22 x 9 model);
  *   <li>seconds until a9a's test AUC reaches what MLlib's {@code FMClassifier} ends with (100
  *       full-batch steps): MLlib's fit time against meshgrad's {@code TrainingData.from} plus steps
  *       (full batch), the AUC checked after each step outside the timed region.
@@ -78,7 +80,8 @@ final class FmVsMllibSuite implements Suite {
       crossed.unpersist(false);
       Dataset<Row> frame = Fixtures.frame(ctx.spark(), data);
       try {
-        for (CaseResult c : stepCases(ctx, "2^" + bits + " hashed crosses, 1% batch", data, frame, 10.0, true)) {
+        for (CaseResult c : stepCases(ctx, "2^" + bits + " hashed crosses, 1% batch", data, frame, 10.0, true,
+            10, 3)) {
           out.add(c.with("dimensions", data.numFeatures()));
         }
       } finally {
@@ -177,7 +180,7 @@ final class FmVsMllibSuite implements Suite {
 
   private static CaseResult stepCase(BenchContext ctx, String name, TrainingData data, Dataset<Row> frame,
       double target) throws Exception {
-    return stepCases(ctx, name, data, frame, target, false).get(0);
+    return stepCases(ctx, name, data, frame, target, false, 20, 5).get(0);
   }
 
   /**
@@ -186,9 +189,9 @@ final class FmVsMllibSuite implements Suite {
    * pull) in the same rounds, against the same MLlib samples.
    */
   private static List<CaseResult> stepCases(BenchContext ctx, String name, TrainingData data, Dataset<Row> frame,
-      double target, boolean alsoSharded) throws Exception {
-    int n = ctx.steps(2, 10, 20);
-    int reps = ctx.reps(1, 3, 5);
+      double target, boolean alsoSharded, int fullSteps, int fullReps) throws Exception {
+    int n = ctx.steps(2, 10, fullSteps);
+    int reps = ctx.reps(1, 3, fullReps);
     int warmup = ctx.warmup(0, 1, 1);
     int batch = (int) Math.max(1, Math.round(0.01 * data.numRows()));
     int[] fallbacks = new int[1];
