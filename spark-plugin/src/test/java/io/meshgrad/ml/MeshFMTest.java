@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshgrad.data.SyntheticClicks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,6 +103,36 @@ class MeshFMTest {
         assertArrayEquals(held.summary().lossHistory(), sharded.summary().lossHistory(), 0.0, what + " loss");
         assertTrue(maxAbs(held.factors().toArray()) > 0.05, "the factors must have been trained");
       }
+    }
+  }
+
+  /**
+   * A hashed click-through model with 2^17 features: sharded on {@code model=2}, its linear
+   * weights and factors take the row-sparse pull (no driver copy; rows asked for with each step's
+   * gradients), and the stage's fit equals the driver-held one bit for bit (the loss with L2 to
+   * rounding).
+   */
+  @Test
+  void aShardedHashedModelPullsItsRowsAndEqualsTheDriverHeldFit() {
+    SyntheticClicks clicks = SyntheticClicks.builder().seed(11L).hashBits(17).fields(8).valuesPerField(5000)
+        .factorSize(4).build();
+    Dataset<Row> rows = clicks.dataFrame(MlData.spark(), 3000, 2).cache();
+    try {
+      for (String dtype : List.of("float32", "float64")) {
+        MeshFMClassifier fm = new MeshFMClassifier().setFactorSize(4).setMaxIter(6).setLearningRate(0.2)
+            .setInitStd(0.05).setRegParam(0.001).setBatchSize(300).setDtype(dtype).setSeed(3L);
+        MeshFMClassificationModel held = fm.copy(ParamMap.empty()).setMesh("batch=2").fit(rows);
+        MeshFMClassificationModel sharded = fm.copy(ParamMap.empty()).setMesh("batch=2,model=2").fit(rows);
+        assertEquals(1 << 17, sharded.numFeatures());
+        assertArrayEquals(held.linear().toArray(), sharded.linear().toArray(), 0.0, dtype + " linear");
+        assertArrayEquals(held.factors().toArray(), sharded.factors().toArray(), 0.0, dtype + " factors");
+        assertEquals(held.intercept(), sharded.intercept(), 0.0, dtype + " intercept");
+        // the L2 term's sum of squares is summed shard by shard on the pull path (README: row-sparse pull)
+        assertArrayEquals(held.summary().lossHistory(), sharded.summary().lossHistory(), 1e-12, dtype + " loss");
+        assertTrue(maxAbs(sharded.factors().toArray()) > 0.05, "the factors must have been trained");
+      }
+    } finally {
+      rows.unpersist();
     }
   }
 
