@@ -384,25 +384,30 @@ public final class FactorizationMachine implements BlockModel {
     if (block == null) {
       throw new IllegalArgumentException("block must be an InstanceBlock, got null");
     }
-    if (block.numFeatures() != numFeatures) {
-      throw new IllegalArgumentException("block must have " + numFeatures + " features (numFeatures), got "
-          + block.numFeatures());
+    // a sparse block may be renumbered onto the features a batch touches (InstanceBlock.onRows), with only
+    // those rows of the feature-indexed weights: see BlockModel
+    int inputs = block.numFeatures();
+    if (block.isSparse() ? inputs > numFeatures : inputs != numFeatures) {
+      throw new IllegalArgumentException("block must have " + numFeatures + " features (numFeatures), got " + inputs
+          + (block.isSparse() ? " (a sparse block renumbered onto the features a batch touches has fewer)" : ""));
     }
-    checkWeights(weights);
-    checkLengths(gradients, "gradients");
+    checkLengths(weights, "weights", inputs);
+    checkLengths(gradients, "gradients", inputs);
   }
 
   private void checkWeights(double[][] weights) {
-    checkLengths(weights, "weights");
+    checkLengths(weights, "weights", numFeatures);
   }
 
-  private void checkLengths(double[][] arrays, String what) {
+  /** One array per variable, a feature-indexed one with {@code rows} rows. */
+  private void checkLengths(double[][] arrays, String what, int rows) {
     if (arrays == null || arrays.length != variables().size()) {
       throw new IllegalArgumentException(what + " must hold " + variables().size() + " arrays (one per variable "
           + names() + "), got " + (arrays == null ? "null" : arrays.length));
     }
     for (int i = 0; i < arrays.length; i++) {
-      int size = variables().get(i).size();
+      VariableSpec spec = variables().get(i);
+      int size = spec.featureIndexed() ? rows * (spec.size() / numFeatures) : spec.size();
       if (arrays[i] == null || arrays[i].length != size) {
         throw new IllegalArgumentException(what + " of " + variables().get(i).name() + " must have length " + size
             + ", got " + (arrays[i] == null ? "null" : arrays[i].length));

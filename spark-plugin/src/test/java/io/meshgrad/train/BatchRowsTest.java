@@ -2,6 +2,7 @@ package io.meshgrad.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,9 +12,12 @@ import io.meshgrad.aggregate.PartialSums;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
+import io.meshgrad.loss.LeastSquaresLoss;
 import io.meshgrad.loss.MultinomialLogisticLoss;
 import io.meshgrad.model.BlockModel;
+import io.meshgrad.model.FactorizationMachine;
 import io.meshgrad.model.LinearModel;
+import io.meshgrad.model.VariableSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -88,7 +92,8 @@ class BatchRowsTest {
     }
   }
 
-  private static void checkModel(BlockModel model, int rowLength) {
+  /** Every feature-indexed variable of {@code model} pulled onto the batch rows, the others whole. */
+  private static void checkModel(BlockModel model) {
     Random r = new Random(11);
     double[][] whole = new double[model.variables().size()][];
     for (int v = 0; v < whole.length; v++) {
@@ -103,13 +108,23 @@ class BatchRowsTest {
           assertNotNull(batchRows, "sparse blocks touch a known set of features");
           assertArrayEquals(batchRows, ModelLoss.batchRows(rows, plan, step), "a pure function of partition and step");
           double[][] pulled = whole.clone();
-          pulled[0] = pull(whole[0], batchRows, rowLength);
+          List<Integer> featureIndexed = new ArrayList<>();
+          for (int v = 0; v < whole.length; v++) {
+            VariableSpec spec = model.variables().get(v);
+            if (spec.featureIndexed()) {
+              pulled[v] = pull(whole[v], batchRows, spec.size() / spec.shape()[0]);
+              featureIndexed.add(v);
+            }
+          }
+          assertFalse(featureIndexed.isEmpty(), model + " has a feature-indexed variable");
           PartialSums expected = ModelLoss.partitionSums(model, rows, plan, step, whole);
           PartialSums actual = ModelLoss.partitionSumsOnRows(model, rows, plan, step, batchRows, pulled);
           String what = model + " partition " + partition + (plan.isFullBatch() ? " full batch" : " mini-batch")
               + " step " + step;
-          if (!expected.gradient(0).isDense()) {
-            assertArrayEquals(expected.gradient(0).rows(), batchRows, what + ": the touched rows are the batch rows");
+          for (int v : featureIndexed) {
+            if (!expected.gradient(v).isDense()) {
+              assertArrayEquals(expected.gradient(v).rows(), batchRows, what + ": the touched rows are the batch rows");
+            }
           }
           assertSameSums(expected, actual, what);
         }
@@ -119,16 +134,24 @@ class BatchRowsTest {
 
   @Test
   void sumsFromThePulledRowsEqualSumsFromTheWholeWeightsBitForBit() {
-    checkModel(new LinearModel(new BinaryLogisticLoss(), D, true), 1);
-    checkModel(new LinearModel(new BinaryLogisticLoss(), D, false), 1);
-    checkModel(new LinearModel(new MultinomialLogisticLoss(3), D, true), 3);
+    checkModel(new LinearModel(new BinaryLogisticLoss(), D, true));
+    checkModel(new LinearModel(new BinaryLogisticLoss(), D, false));
+    checkModel(new LinearModel(new MultinomialLogisticLoss(3), D, true));
+  }
+
+  /** The linear weights and the factor matrix both pulled (the FM checked the block against its numFeatures). */
+  @Test
+  void factorizationMachineSumsFromThePulledRowsEqualTheWholeOnes() {
+    checkModel(new FactorizationMachine(D, 4, true, true, 0.1, new BinaryLogisticLoss()));
+    checkModel(new FactorizationMachine(D, 3, false, true, 0.1, new LeastSquaresLoss()));
+    checkModel(new FactorizationMachine(D, 2, true, false, 0.1, new BinaryLogisticLoss()));
   }
 
   @Test
   void multilayerPerceptronSumsFromThePulledRowsEqualTheWholeOnes() {
-    checkModel(new io.meshgrad.model.MultilayerPerceptron(new int[] {D, 4, 3}, io.meshgrad.model.Activation.TANH), 4);
+    checkModel(new io.meshgrad.model.MultilayerPerceptron(new int[] {D, 4, 3}, io.meshgrad.model.Activation.TANH));
     checkModel(new io.meshgrad.model.MultilayerPerceptron(new int[] {D, 5, 1}, io.meshgrad.model.Activation.RELU,
-        io.meshgrad.model.MultilayerPerceptron.Output.SQUARED_ERROR, 16, null, java.util.Map.of()), 5);
+        io.meshgrad.model.MultilayerPerceptron.Output.SQUARED_ERROR, 16, null, java.util.Map.of()));
   }
 
   @Test
