@@ -84,6 +84,11 @@ final class ScaleSuite implements Suite {
    * the live state while the next one is built; used to skip sizes that cannot fit.
    */
   static final double FM_BYTES_PER_PARAM = 10;
+  /**
+   * The FM state's element data per parameter, float32 weights and accumulator, and the 16-byte
+   * header of each 512-byte chunk array (3 %), as Spark's size estimate sees it.
+   */
+  static final double FM_STATE_BYTES_PER_PARAM = 8 * (1 + 16.0 / 512);
   /** The bound on what the driver retains for a sharded model per step. */
   static final long DRIVER_RETAINED_TARGET = 64L << 20;
 
@@ -167,13 +172,11 @@ final class ScaleSuite implements Suite {
       Map<Integer, Double> smallestFm = new HashMap<>();
       for (int bits : ctx.runsCases("fm") ? fmBits : new int[0]) {
         long params = (1L << bits) * (FM_FACTORS + 1);
-        double predicted = FM_BYTES_PER_PARAM * params + HeapWatcher.liveNow();
-        if (predicted > 0.9 * maxHeap) {
-          ctx.log("scale: skipping the 2^%d x %d FM: predicted peak heap %.1f GiB (%.0f bytes per parameter, %d"
-              + " parameters) > 90%% of max heap %.1f GiB (set MESHGRAD_JAVA_OPTS=-Xmx...)", bits, FM_FACTORS,
-              predicted / (1L << 30), FM_BYTES_PER_PARAM, params, maxHeap / (double) (1L << 30));
+        String cannotFit = fmCannotFit(ctx, params, maxHeap);
+        if (cannotFit != null) {
+          ctx.log("scale: skipping the 2^%d x %d FM: %s", bits, FM_FACTORS, cannotFit);
           for (int model : fmModels) {
-            out.add(skippedFm(bits, model, params, predicted, maxHeap));
+            out.add(skippedFm(bits, model, params, cannotFit));
           }
           continue;
         }
@@ -276,14 +279,41 @@ final class ScaleSuite implements Suite {
             + " executors' weights and accumulators), not only the driver's");
   }
 
-  private static CaseResult skippedFm(int bits, int model, long params, double predicted, long maxHeap) {
+  /**
+   * Why an FM of {@code params} parameters cannot run in this JVM, or {@code null} when it can. Two
+   * bounds: the heap ({@link #FM_BYTES_PER_PARAM} per parameter plus what is live now, at most 90 %
+   * of the max heap), and Spark's storage memory: during a step the state before and the state
+   * after are both cached, and Spark's size estimate of each counts every chunk, also those the two
+   * versions share, so a step needs twice the state ({@link #FM_STATE_BYTES_PER_PARAM} per
+   * parameter) in the unified memory region ({@code (heap - 300 MiB) * spark.memory.fraction});
+   * beyond it Spark evicts cached state blocks to disk (Java-serialized) every step.
+   */
+  private static String fmCannotFit(BenchContext ctx, long params, long maxHeap) {
+    double heapNeeded = FM_BYTES_PER_PARAM * params + HeapWatcher.liveNow();
+    if (heapNeeded > 0.9 * maxHeap) {
+      return String.format("predicted peak heap %d MiB (%.0f bytes per parameter, %d parameters, plus the heap in use)"
+          + " > 90%% of max heap %d MiB; local mode holds driver and executors in one JVM: run with"
+          + " MESHGRAD_JAVA_OPTS=-Xmx<more>", Math.round(heapNeeded / (1 << 20)), FM_BYTES_PER_PARAM, params,
+          maxHeap >> 20);
+    }
+    double fraction = ctx.spark().sparkContext().getConf().getDouble("spark.memory.fraction", 0.6);
+    double unified = (maxHeap - (300L << 20)) * fraction;
+    double storageNeeded = 2 * FM_STATE_BYTES_PER_PARAM * params;
+    if (storageNeeded > unified) {
+      return String.format("a step caches the state before and after it, and Spark's size estimate counts the chunks"
+          + " they share twice: %d MiB (2 x %.2f bytes per parameter, %d parameters) > Spark's unified memory %d MiB"
+          + " ((max heap %d MiB - 300 MiB) x spark.memory.fraction %.2f); past it every step evicts state blocks to"
+          + " disk", Math.round(storageNeeded / (1 << 20)), FM_STATE_BYTES_PER_PARAM, params,
+          Math.round(unified / (1 << 20)), maxHeap >> 20, fraction);
+    }
+    return null;
+  }
+
+  private static CaseResult skippedFm(int bits, int model, long params, String why) {
     return CaseResult.time("2^" + bits + " x " + FM_FACTORS + " FM sparse 1% batch, model=" + model + " (skipped)",
             Double.NaN, Double.NaN, "-", "ms/step", Double.NaN)
         .with("parameters", params)
-        .with("skipped", "predicted peak heap " + Math.round(predicted / (1 << 20)) + " MiB (" + FM_BYTES_PER_PARAM
-            + " bytes per parameter, " + params + " parameters, plus the heap in use) > 90% of max heap "
-            + (maxHeap >> 20) + " MiB; local mode holds driver and executors in one JVM: run with"
-            + " MESHGRAD_JAVA_OPTS=-Xmx<more>");
+        .with("skipped", why);
   }
 
   private static String label(int size) {
