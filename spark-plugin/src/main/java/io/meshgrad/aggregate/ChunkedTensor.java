@@ -74,6 +74,70 @@ public final class ChunkedTensor implements Serializable {
     return new ChunkedTensor(t.dtype(), shape, chunks);
   }
 
+  /** Values of a range of a tensor's rows, produced where the tensor is built. */
+  @FunctionalInterface
+  public interface RowValues {
+    /** Rows {@code [fromRow, toRow)}, row-major, in double (rounded to the tensor's dtype by the caller). */
+    double[] rows(int fromRow, int toRow);
+  }
+
+  /**
+   * A tensor of {@code shape} built chunk by chunk from {@code rows} (each chunk's rows asked for
+   * once, rounded to {@code dtype} as {@link Tensor#fromDoubles} rounds), so that no whole copy of
+   * it exists in double or in one array; {@code rows == null} for zeros (only allocated).
+   */
+  public static ChunkedTensor generate(DType dtype, int[] shape, RowValues rows) {
+    int numRows = shape.length == 0 ? 1 : shape[0];
+    int per = rowsPerChunk(shape);
+    int len = rowLength(shape);
+    Object[] chunks = new Object[(numRows + per - 1) / per];
+    for (int c = 0; c < chunks.length; c++) {
+      int first = c * per;
+      int last = Math.min(numRows, first + per);
+      int n = (last - first) * len;
+      chunks[c] = newArray(dtype, n);
+      if (rows == null) {
+        continue;
+      }
+      double[] v = rows.rows(first, last);
+      if (v.length != n) {
+        throw new IllegalStateException("rows [" + first + ", " + last + ") must be " + n + " values, got " + v.length);
+      }
+      if (dtype == DType.FLOAT64) {
+        System.arraycopy(v, 0, chunks[c], 0, n);
+      } else {
+        float[] f = (float[]) chunks[c];
+        for (int i = 0; i < n; i++) {
+          f[i] = (float) v[i];
+        }
+      }
+    }
+    return new ChunkedTensor(dtype, shape.clone(), chunks);
+  }
+
+  /**
+   * A tensor cut like this one whose chunk {@code c} is {@code f} of this one's chunk {@code c}
+   * (as a tensor of its rows): for an elementwise {@code f}, the same as {@code f} of the whole,
+   * without a whole copy.
+   */
+  public ChunkedTensor mapChunks(java.util.function.UnaryOperator<Tensor> f) {
+    Object[] next = new Object[chunks.length];
+    for (int c = 0; c < chunks.length; c++) {
+      Tensor out = f.apply(gather(new int[] {c}));
+      if (out.dtype() != dtype || out.size() != rowsIn(c) * rowLength) {
+        throw new IllegalArgumentException("a chunkwise map must keep the dtype " + dtype + " and the " + rowsIn(c)
+            * rowLength + " elements of chunk " + c + ", got " + out.dtype() + " with " + out.size());
+      }
+      next[c] = dtype == DType.FLOAT32 ? out.floats() : out.doubles();
+    }
+    return new ChunkedTensor(dtype, shape, next);
+  }
+
+  /** Bytes of element data ({@code 4} or {@code 8} per element; chunk headers and the chunk table not counted). */
+  public long byteSize() {
+    return (long) size() * (dtype == DType.FLOAT32 ? 4 : 8);
+  }
+
   private static Object newArray(DType dtype, int n) {
     return dtype == DType.FLOAT32 ? new float[n] : new double[n];
   }

@@ -37,6 +37,11 @@ public final class DriverHeldShards<T> {
     return rdd;
   }
 
+  /** The shards as the driver holds them (the broadcasts' values), in partition order. */
+  public List<T> values() {
+    return broadcasts.stream().map(Broadcast::value).toList();
+  }
+
   /** Destroys the broadcasts: the RDD can no longer be computed. */
   public void destroy() {
     broadcasts.forEach(b -> b.destroy());

@@ -1,6 +1,7 @@
 package io.meshgrad.aggregate;
 
 import io.meshgrad.optimizer.Optimizer;
+import io.meshgrad.optimizer.SlotInitializer;
 import io.meshgrad.optimizer.Slots;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.IndexedSlices;
@@ -38,6 +39,14 @@ public final class VariableShard implements Serializable {
    */
   public VariableShard(int variable, int shard, Tensor value, Map<String, Tensor> slots) {
     this(variable, shard, ChunkedTensor.of(value), chunked(slots), null, null, 0);
+  }
+
+  /**
+   * A shard with no slots whose value is {@code value} as it is (not copied): for a shard built
+   * where it lives, e.g. {@link ChunkedTensor#generate} from an initializer.
+   */
+  public static VariableShard of(int variable, int shard, ChunkedTensor value) {
+    return new VariableShard(variable, shard, value, Map.of(), null, null, 0);
   }
 
   private static Map<String, ChunkedTensor> chunked(Map<String, Tensor> slots) {
@@ -218,6 +227,26 @@ public final class VariableShard implements Serializable {
     Map<String, ChunkedTensor> s = new LinkedHashMap<>(slots);
     s.put(name, ChunkedTensor.of(slotValue));
     return new VariableShard(variable, shard, value, s, null, null, 0);
+  }
+
+  /**
+   * This shard with one more slot, {@code initializer} applied chunk by chunk to the value (the
+   * slot initializers are elementwise: constants, zeros, a copy), so that no whole copy of the
+   * shard is made on the way.
+   */
+  public VariableShard withSlot(String name, SlotInitializer initializer) {
+    Map<String, ChunkedTensor> s = new LinkedHashMap<>(slots);
+    s.put(name, value.mapChunks(initializer::initialValue));
+    return new VariableShard(variable, shard, value, s, null, null, 0);
+  }
+
+  /** Bytes of element data of the value and the slots, as stored. */
+  public long byteSize() {
+    long n = value.byteSize();
+    for (ChunkedTensor t : slots.values()) {
+      n += t.byteSize();
+    }
+    return n;
   }
 
   /** This shard with another value (slots kept). */

@@ -47,6 +47,8 @@ public final class WeightShipper implements AutoCloseable {
   private final List<ShippedWeights.Delta> deltas = new ArrayList<>();
   private long inlineBytes;
   private final List<Broadcast<?>> retired = new ArrayList<>();
+  private long retiredBytes;
+  private long broadcastDeltaBytes;
   private long lastShippedBytes;
   private ShippedWeights current;
 
@@ -95,6 +97,7 @@ public final class WeightShipper implements AutoCloseable {
       inlineBytes += bytes;
     } else {
       deltas.add(ShippedWeights.Delta.shared(jsc.broadcast(delta)));
+      broadcastDeltaBytes += bytes;
     }
     lastShippedBytes = bytes;
     deltaBytes += lastShippedBytes;
@@ -108,10 +111,23 @@ public final class WeightShipper implements AutoCloseable {
     return lastShippedBytes;
   }
 
+  /**
+   * Bytes of weight values this shipper keeps on the driver: its copy of the last shipped values,
+   * the current base (broadcast or inline) and the deltas on it, and the retired bases and deltas
+   * not yet released (element data: 4 or 8 bytes per value, 12 per delta entry).
+   */
+  public long retainedBytes() {
+    if (shipped == null) {
+      return retiredBytes;
+    }
+    return 2 * baseBytes + deltaBytes + retiredBytes;
+  }
+
   /** Destroys the broadcasts of earlier bases and their deltas. */
   public void releaseRetired() {
     retired.forEach(b -> b.destroy());
     retired.clear();
+    retiredBytes = 0;
   }
 
   /** Destroys every broadcast; a later {@link #ship} starts again from a base. */
@@ -152,6 +168,7 @@ public final class WeightShipper implements AutoCloseable {
   private void retire() {
     if (base != null) {
       retired.add(base);
+      retiredBytes += baseBytes;
       base = null;
     }
     inlineBase = null;
@@ -160,6 +177,8 @@ public final class WeightShipper implements AutoCloseable {
         retired.add(d.broadcast());
       }
     }
+    retiredBytes += broadcastDeltaBytes;
+    broadcastDeltaBytes = 0;
     deltas.clear();
     inlineBytes = 0;
   }

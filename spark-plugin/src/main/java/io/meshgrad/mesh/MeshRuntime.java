@@ -15,6 +15,7 @@ import io.meshgrad.aggregate.VariableShard;
 import io.meshgrad.aggregate.WeightShipper;
 import io.meshgrad.aggregate.ShippedWeights;
 import io.meshgrad.aggregate.ShippedRows;
+import io.meshgrad.model.Initializer;
 import io.meshgrad.optimizer.DifferentiableLoss;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
@@ -94,6 +95,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   private final WeightShipper shipper;
   /** Releases what the state's lineage since the last cut starts from (driver-held shards, broadcasts). */
   private final List<Runnable> untilLineageCut = new ArrayList<>();
+  /** Bytes of what {@link #untilLineageCut} keeps alive, as far as known (see {@link #retainedBytes}). */
+  private long heldUntilLineageCutBytes;
   private long updates;
   /** The rows the last step's jobs brought for the next step; {@code null} once anything else changes the state. */
   private Prefetched prefetched;
@@ -169,7 +172,9 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   }
 
   /**
-   * Creates a sharded variable.
+   * Creates a sharded variable from a whole first value, which the driver keeps (see {@link
+   * #pullsRows}); its shards reach the executors as one broadcast each, kept until the next lineage
+   * cut.
    *
    * @param layout one entry per axis of {@code initialValue}; {@code null} for
    *     {@link Layout#defaultFor}
@@ -177,7 +182,63 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
    */
   public synchronized DVariable variable(String name, Tensor initialValue, Layout layout) {
     requireOpen();
-    Layout l = layout != null ? layout : Layout.defaultFor(mesh, initialValue.rank());
+    Layout l = checkedLayout(name, layout, initialValue.rank());
+    ShardedShape shape = ShardedShape.of(l, initialValue.shape());
+    int idx = variables.size();
+    List<VariableShard> shards = new ArrayList<>();
+    for (int s = 0; s < shape.numShards(); s++) {
+      shards.add(new VariableShard(idx, s, (Tensor) AdagradAggregator.shardOf(initialValue, shape, s), Map.of()));
+    }
+    DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, shards);
+    holdUntilLineageCut(bytes(initialValue), held::destroy);
+    return register(name, shape, initialValue.dtype(), initialValue.copy(), held.rdd());
+  }
+
+  /**
+   * Creates a sharded variable whose shards are generated where they live: the task that builds
+   * shard {@code s} asks {@code initializer} for the rows of that shard only ({@link
+   * Initializer#rows}, rounded to {@code dtype}, chunk by chunk), and a lost state partition is
+   * generated again the same way from lineage. Since an initializer gives any range of rows the
+   * values the whole variable has there, the shards hold exactly {@code
+   * Tensor.fromDoubles(dtype, initializer.values(shape, seed), shape)}, whatever the sharding.
+   *
+   * <p>No JVM holds the whole variable: with more than one shard the driver keeps no copy of it
+   * (nothing is broadcast). A variable that cannot take the row-sparse pull (one shard, a layout
+   * that splits an axis other than 0, or fewer rows than {@link #setRowPullMinRows}) is gathered
+   * to the driver once, at the first {@link DVariable#read()} or step that needs its value, and
+   * kept there as a variable made from a tensor is; one that can is never gathered except by an
+   * explicit {@link DVariable#read()}. With one shard the value is generated on the driver and
+   * the variable is made as {@link #variable(String, Tensor, Layout)} makes it.
+   *
+   * @param shape the variable's shape, every extent {@code >= 1}
+   * @param seed the variable's seed, passed to the initializer
+   * @param layout one entry per axis of {@code shape}; {@code null} for {@link Layout#defaultFor}
+   * @throws IllegalArgumentException for a layout of another mesh or rank, or a duplicate name
+   */
+  public synchronized DVariable variable(String name, DType dtype, int[] shape, Initializer initializer, long seed,
+      Layout layout) {
+    requireOpen();
+    if (initializer == null || dtype == null) {
+      throw new IllegalArgumentException("variable " + name + " needs a dtype and an initializer, got dtype " + dtype
+          + ", initializer " + initializer);
+    }
+    Layout l = checkedLayout(name, layout, shape.length);
+    ShardedShape sharded = ShardedShape.of(l, shape);
+    if (sharded.numShards() == 1) {
+      return variable(name, Tensor.fromDoubles(dtype, initializer.values(shape, seed), shape), l);
+    }
+    int idx = variables.size();
+    List<Integer> ids = new ArrayList<>();
+    for (int s = 0; s < sharded.numShards(); s++) {
+      ids.add(s);
+    }
+    JavaRDD<VariableShard> generated = jsc.parallelize(ids, ids.size())
+        .map(s -> VariableShard.of(idx, s, InitialShard.generate(sharded, s, dtype, initializer, seed)));
+    return register(name, sharded, dtype, null, generated);
+  }
+
+  private Layout checkedLayout(String name, Layout layout, int rank) {
+    Layout l = layout != null ? layout : Layout.defaultFor(mesh, rank);
     if (!l.mesh().equals(mesh)) {
       throw new IllegalArgumentException("layout of variable " + name + " is on mesh " + l.mesh()
           + ", expected this runtime's mesh " + mesh);
@@ -187,23 +248,58 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
         throw new IllegalArgumentException("a variable named " + name + " already exists on this mesh");
       }
     }
-    ShardedShape shape = ShardedShape.of(l, initialValue.shape());
+    return l;
+  }
+
+  /** Adds a variable whose shards {@code fresh} computes to the state; {@code value}: the driver's copy, or null. */
+  private DVariable register(String name, ShardedShape shape, DType dtype, Tensor value, JavaRDD<VariableShard> fresh) {
     int idx = variables.size();
-    List<VariableShard> shards = new ArrayList<>();
-    for (int s = 0; s < shape.numShards(); s++) {
-      shards.add(new VariableShard(idx, s, (Tensor) AdagradAggregator.shardOf(initialValue, shape, s), Map.of()));
-    }
-    DVariable v = new DVariable(this, name, idx, null, shape, initialValue.dtype());
-    DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, shards);
-    untilLineageCut.add(held::destroy);
-    JavaRDD<VariableShard> fresh = held.rdd();
+    DVariable v = new DVariable(this, name, idx, null, shape, dtype);
     variables.add(v);
     shapes.add(shape);
-    dtypes.add(initialValue.dtype());
-    values.add(initialValue.copy());
+    dtypes.add(dtype);
+    values.add(value);
     rebuildIndex();
     replaceState(state == null ? fresh : state.union(fresh), "add variable " + name);
     return v;
+  }
+
+  /** Whether the variable could take the row-sparse pull in {@link #minimize} (see {@link #setRowPullMinRows}). */
+  private boolean mayPullRows(int variable) {
+    ShardedShape shape = shapes.get(variable);
+    return shape.numShards() > 1 && RowPull.pullable(shape) && shape.numRows() >= rowPullMinRows;
+  }
+
+  /**
+   * Bytes of model data this runtime keeps referenced on the driver now, between steps: the
+   * variables' driver copies ({@link #pullsRows} false), and, until the next lineage cut, what
+   * recomputing the state from it needs: the weights shipped to the data partitions since (the
+   * driver's copy of the last shipped values, the base and the deltas on it, and the bases and
+   * deltas retired since the cut, see {@link WeightShipper#retainedBytes}), each step's pulled
+   * rows (and those read for the next step), and the shards of variables made from tensors (or of a state restarted on the driver).
+   * Counted as element data (4 or 8 bytes per value, 12 per delta entry); Spark's serialized
+   * pieces of a broadcast, in the driver's block manager, come on top of its value. For a
+   * variable that takes the row-sparse pull this is O(rows touched since the cut), not O(rows).
+   */
+  public synchronized long retainedBytes() {
+    long n = shipper.retainedBytes() + heldUntilLineageCutBytes
+        + (prefetched == null ? 0 : prefetched.rows().rows().byteSize());
+    for (Tensor t : values) {
+      if (t != null) {
+        n += bytes(t);
+      }
+    }
+    return n;
+  }
+
+  private static long bytes(Tensor t) {
+    return (long) t.size() * (t.dtype() == DType.FLOAT32 ? 4 : 8);
+  }
+
+  /** Keeps what {@code release} releases ({@code bytes} of it, for {@link #retainedBytes}) until the next lineage cut. */
+  private void holdUntilLineageCut(long bytes, Runnable release) {
+    untilLineageCut.add(release);
+    heldUntilLineageCutBytes += bytes;
   }
 
   private void rebuildIndex() {
@@ -227,7 +323,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   public synchronized Variable createSlot(Variable reference, String slotName, SlotInitializer initializer) {
     DVariable ref = own(reference);
     int idx = ref.index();
-    replaceState(state.map(s -> s.variable() == idx ? s.withSlot(slotName, initializer.initialValue(s.value())) : s),
+    replaceState(state.map(s -> s.variable() == idx ? s.withSlot(slotName, initializer) : s),
         "add slot " + slotName + "/" + ref.name());
     return new DVariable(this, slotName + "/" + ref.name(), idx, slotName, ref.shardedShape(), ref.dtype());
   }
@@ -322,7 +418,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       pulledBytes = rows.rows().byteSize();
       ShippedRows shippedRows = ShippedRows.ship(jsc, rows.rows());
       // lineage recomputation of the states until the next cut reruns this step's gradient job
-      untilLineageCut.add(shippedRows::destroy);
+      holdUntilLineageCut(pulledBytes, shippedRows::destroy);
       partials = data.partialSums(shipped, shippedRows, step);
       if (totalSteps <= 0 || step + 1 < totalSteps) {
         // the next step's rows ride on this step's jobs: asked in the gradient tasks, answered by the update
@@ -409,10 +505,12 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       shipper.releaseRetired();
       untilLineageCut.forEach(Runnable::run);
       untilLineageCut.clear();
+      heldUntilLineageCutBytes = 0;
       deletePreviousCheckpoint();
     }
     if (r.restartedFrom() != null) {
-      untilLineageCut.add(r.restartedFrom()::destroy);
+      holdUntilLineageCut(r.restartedFrom().values().stream().mapToLong(VariableShard::byteSize).sum(),
+          r.restartedFrom()::destroy);
     }
     old.unpersist(false);
   }
@@ -478,7 +576,12 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
         shards[s.shard()] = slot == null ? s.value() : s.slot(slot);
       }
     }
-    return AdagradAggregator.assemble(v.shardedShape(), v.dtype(), List.of(shards));
+    Tensor whole = AdagradAggregator.assemble(v.shardedShape(), v.dtype(), List.of(shards));
+    if (slot == null && !mayPullRows(idx)) {
+      // generated on the shards, but shipped whole by every step: the driver keeps it from now on
+      values.set(idx, whole.copy());
+    }
+    return whole;
   }
 
   synchronized void assign(DVariable v, Tensor newValue) {
@@ -492,7 +595,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     ShardedShape shape = v.shardedShape();
     Tensor whole = newValue.copy();
     Broadcast<Tensor> assigned = jsc.broadcast(whole);
-    untilLineageCut.add(() -> assigned.destroy());
+    holdUntilLineageCut(bytes(whole), () -> assigned.destroy());
     replaceState(state.map(s -> {
       if (s.variable() != idx) {
         return s;
@@ -528,6 +631,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     shipper.close();
     untilLineageCut.forEach(Runnable::run);
     untilLineageCut.clear();
+    heldUntilLineageCutBytes = 0;
     deleteCheckpoint(lastCheckpointFile);
     lastCheckpointFile = null;
   }

@@ -38,6 +38,13 @@ public final class Initializers {
     return new Given(values.clone());
   }
 
+  /**
+   * The golden gamma by which {@link SplittableRandom}{@code (seed)} advances its state per draw:
+   * {@code new SplittableRandom(seed + k * GOLDEN_GAMMA)} continues the stream of {@code new
+   * SplittableRandom(seed)} after {@code k} draws. ({@code InitializersTest} pins this.)
+   */
+  static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
   private static int size(int[] shape) {
     long n = 1;
     for (int e : shape) {
@@ -46,10 +53,36 @@ public final class Initializers {
     return Math.toIntExact(n);
   }
 
+  private static int numRows(int[] shape) {
+    return shape.length == 0 ? 1 : shape[0];
+  }
+
+  private static int rowLength(int[] shape) {
+    int n = 1;
+    for (int i = 1; i < shape.length; i++) {
+      n *= shape[i];
+    }
+    return n;
+  }
+
+  /** The number of elements in rows {@code [fromRow, toRow)}, after checking the range. */
+  private static int elementsIn(int[] shape, int fromRow, int toRow) {
+    if (fromRow < 0 || fromRow > toRow || toRow > numRows(shape)) {
+      throw new IllegalArgumentException("rows must satisfy 0 <= fromRow <= toRow <= " + numRows(shape) + " (rows of "
+          + java.util.Arrays.toString(shape) + "), got fromRow " + fromRow + ", toRow " + toRow);
+    }
+    return Math.toIntExact((long) (toRow - fromRow) * rowLength(shape));
+  }
+
   private record Zeros() implements Initializer {
     @Override
-    public double[] values(int[] shape, long seed) {
-      return new double[size(shape)];
+    public double[] rows(int[] shape, long seed, int fromRow, int toRow) {
+      return new double[elementsIn(shape, fromRow, toRow)];
+    }
+
+    @Override
+    public boolean allZeros() {
+      return true;
     }
 
     @Override
@@ -58,14 +91,20 @@ public final class Initializers {
     }
   }
 
+  /**
+   * Element {@code i} (row-major) is draw {@code i} of {@code SplittableRandom(seed)}; a range of
+   * rows starts the stream at its first element by advancing the seed, so it costs only its own
+   * elements.
+   */
   private record GlorotUniform() implements Initializer {
     @Override
-    public double[] values(int[] shape, long seed) {
+    public double[] rows(int[] shape, long seed, int fromRow, int toRow) {
       int fanIn = shape.length == 0 ? 1 : shape[0];
       int fanOut = shape.length < 2 ? shape.length == 0 ? 1 : shape[0] : size(shape) / shape[0];
       double limit = Math.sqrt(6.0 / (fanIn + fanOut));
-      SplittableRandom random = new SplittableRandom(seed);
-      double[] v = new double[size(shape)];
+      double[] v = new double[elementsIn(shape, fromRow, toRow)];
+      long first = (long) fromRow * rowLength(shape);
+      SplittableRandom random = new SplittableRandom(seed + first * GOLDEN_GAMMA);
       for (int i = 0; i < v.length; i++) {
         v[i] = (2 * random.nextDouble() - 1) * limit;
       }
@@ -78,13 +117,22 @@ public final class Initializers {
     }
   }
 
+  /**
+   * Row {@code r} is drawn from its own stream, {@code SplittableRandom(s_r)} with {@code s_r} draw
+   * {@code r} of {@code SplittableRandom(seed)} (normal draws take a varying number of uniform
+   * ones, so the one-stream position of a row is not known without drawing every row before it).
+   */
   private record Normal(double std) implements Initializer {
     @Override
-    public double[] values(int[] shape, long seed) {
-      java.util.Random random = new java.util.Random(seed);
-      double[] v = new double[size(shape)];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = random.nextGaussian() * std;
+    public double[] rows(int[] shape, long seed, int fromRow, int toRow) {
+      double[] v = new double[elementsIn(shape, fromRow, toRow)];
+      int len = rowLength(shape);
+      for (int r = fromRow; r < toRow; r++) {
+        SplittableRandom random = new SplittableRandom(new SplittableRandom(seed + r * GOLDEN_GAMMA).nextLong());
+        int at = (r - fromRow) * len;
+        for (int j = 0; j < len; j++) {
+          v[at + j] = random.nextGaussian() * std;
+        }
       }
       return v;
     }
@@ -97,12 +145,14 @@ public final class Initializers {
 
   private record Given(double[] values) implements Initializer {
     @Override
-    public double[] values(int[] shape, long seed) {
+    public double[] rows(int[] shape, long seed, int fromRow, int toRow) {
       if (size(shape) != values.length) {
         throw new IllegalArgumentException("the given initial values are " + values.length + " numbers, the shape "
             + java.util.Arrays.toString(shape) + " holds " + size(shape));
       }
-      return values.clone();
+      int n = elementsIn(shape, fromRow, toRow);
+      int first = fromRow * rowLength(shape);
+      return java.util.Arrays.copyOfRange(values, first, first + n);
     }
 
     @Override

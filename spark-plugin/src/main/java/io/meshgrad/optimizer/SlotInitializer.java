@@ -5,7 +5,9 @@ import java.io.Serializable;
 
 /**
  * Initial value of a slot, computed from the variable's value (or from one shard of it, so a
- * sharded variable's slots are created where its shards live).
+ * sharded variable's slots are created where its shards live). Elementwise: element {@code i} of
+ * the slot depends on element {@code i} of the variable only, so a shard's slot may be made piece
+ * by piece (as {@code MeshRuntime} does, to never copy a whole shard on the way).
  */
 @FunctionalInterface
 public interface SlotInitializer extends Serializable {

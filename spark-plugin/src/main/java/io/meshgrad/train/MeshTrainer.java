@@ -8,6 +8,8 @@ import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.mesh.MeshRuntime;
 import io.meshgrad.model.BlockModel;
+import io.meshgrad.model.Initializer;
+import io.meshgrad.model.Initializers;
 import io.meshgrad.model.VariableSpec;
 import io.meshgrad.aggregate.DatasetLoss;
 import io.meshgrad.optimizer.GradientAndVariable;
@@ -157,10 +159,11 @@ public final class MeshTrainer {
     int[] shape = blockLoss.numOutputs() == 1 ? new int[] {data.numFeatures()}
         : new int[] {data.numFeatures(), blockLoss.numOutputs()};
     List<VariableStart> starts = new ArrayList<>();
-    starts.add(new VariableStart("coefficients", Tensor.zeros(s.dtype(), shape), Layout.defaultFor(s.mesh(), shape.length)));
+    starts.add(new VariableStart("coefficients", shape, Initializers.zeros(), 0L,
+        Layout.defaultFor(s.mesh(), shape.length), false));
     if (s.fitIntercept()) {
-      starts.add(new VariableStart("intercept", Tensor.zeros(s.dtype(), blockLoss.numOutputs()),
-          Layout.replicated(s.mesh(), 1)));
+      starts.add(new VariableStart("intercept", new int[] {blockLoss.numOutputs()}, Initializers.zeros(), 0L,
+          Layout.replicated(s.mesh(), 1), false));
     }
     return run(spark, data, optimizer, s, controls, listener, starts, null,
         (rows, plan) -> new LinearModelLoss(rows, blockLoss, plan, s.fitIntercept(), s.regParam()));
@@ -175,7 +178,10 @@ public final class MeshTrainer {
    * laid out by its {@link VariableSpec#layout()} (or {@link Layout#defaultFor} when it names none)
    * and the variables live on a {@link MeshRuntime} if any of them has more than one shard;
    * otherwise (a mesh of the batch dimension alone, whatever the layouts say) they are held on the
-   * driver. {@link Settings#fitIntercept()} does not apply: the
+   * driver. On a {@link MeshRuntime}, a sharded feature-indexed variable (when there is no L1 term)
+   * is generated on its shards from the initializer's rows ({@link MeshRuntime#variable(String,
+   * DType, int[], io.meshgrad.model.Initializer, long, Layout)}): the same values, and no JVM makes the whole of it;
+   * the other variables are made on the driver. {@link Settings#fitIntercept()} does not apply: the
    * model declares its own variables. The result's {@link TrainingResult#weights()} follow {@link
    * BlockModel#variables()}.
    *
@@ -188,17 +194,28 @@ public final class MeshTrainer {
     List<VariableSpec> specs = model.variables();
     for (int v = 0; v < specs.size(); v++) {
       VariableSpec spec = specs.get(v);
-      int[] shape = spec.shape();
-      Tensor initial = Tensor.fromDoubles(s.dtype(), spec.initializer().values(shape, SplitMix64.mix64(s.seed() + v)),
-          shape);
-      starts.add(new VariableStart(spec.name(), initial, layoutOf(spec, s.mesh())));
+      // a variable that a step may pull rows of is generated on its shards; one a step ships whole
+      // (an L1 term needs every weight) is kept on the driver anyway, so it is made there
+      starts.add(new VariableStart(spec.name(), spec.shape(), spec.initializer(), SplitMix64.mix64(s.seed() + v),
+          layoutOf(spec, s.mesh()), spec.featureIndexed() && s.l1() == 0));
     }
     return run(spark, data, optimizer, s, controls, listener, starts, model.toString(),
         (rows, plan) -> new ModelLoss(rows, model, plan, s.regParam()));
   }
 
-  /** A variable to create: its name, first value and layout on the mesh. */
-  private record VariableStart(String name, Tensor initial, Layout layout) {}
+  /**
+   * A variable to create: its name, shape, how its first value is drawn, its layout on the mesh,
+   * and whether, when sharded, its shards are generated on the executors ({@link
+   * MeshRuntime#variable(String, DType, int[], Initializer, long, Layout)}) rather than cut from a
+   * first value made on the driver.
+   */
+  private record VariableStart(String name, int[] shape, Initializer initializer, long seed, Layout layout,
+      boolean generateOnShards) {
+    /** The whole first value, made on the driver. */
+    Tensor initial(DType dtype) {
+      return Tensor.fromDoubles(dtype, initializer.values(shape, seed), shape);
+    }
+  }
 
   private static Layout layoutOf(VariableSpec spec, Mesh mesh) {
     int rank = spec.shape().length;
@@ -251,11 +268,13 @@ public final class MeshTrainer {
         runtime = MeshRuntime.create(spark, s.mesh()).setAggregationDepth(s.aggregationDepth())
             .setCheckpointInterval(s.checkpointInterval()).setTotalSteps(optimizer.iterations() + steps);
         for (VariableStart v : starts) {
-          vars.add(runtime.variable(v.name(), v.initial(), v.layout()));
+          vars.add(v.generateOnShards()
+              ? runtime.variable(v.name(), s.dtype(), v.shape(), v.initializer(), v.seed(), v.layout())
+              : runtime.variable(v.name(), v.initial(s.dtype()), v.layout()));
         }
       } else {
         for (VariableStart v : starts) {
-          vars.add(new Variable(v.name(), v.initial()));
+          vars.add(new Variable(v.name(), v.initial(s.dtype())));
         }
       }
       NonFiniteGradient mode = controls.onNonFinite();

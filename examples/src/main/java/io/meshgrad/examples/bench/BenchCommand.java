@@ -25,10 +25,13 @@ public final class BenchCommand {
   /** The usage line(s) for {@code bin/meshgrad --help}. */
   public static final String USAGE = """
         bench --suite NAME [--quick] [--json FILE] [--master URL] [--data-dir DIR]
-              [--partitions N] [--reps N] [--steps N] [--only meshgrad|peer] [--verbose]
+              [--partitions N] [--reps N] [--steps N] [--only meshgrad|peer] [--cases GROUP]
+              [--verbose]
                                           benchmark meshgrad against its peer (MLlib, a streaming
                                           triad, a bare Spark job) in this process, print a table;
-                                          --quick finishes in minutes; BENCHMARKS.md has the details.
+                                          --quick finishes in minutes; BENCHMARKS.md has the details;
+                                          --cases runs one group of a suite's cases (scale: dense,
+                                          sparse, fm).
                                           suites: %s
         bench --jfr-summary FILE.jfr [--top N]
                                           hottest methods of a JFR recording (jdk.ExecutionSample)
@@ -92,10 +95,15 @@ public final class BenchCommand {
       }
     }
     Suite suite = SUITES.get(o.suite).get();
+    if (o.cases != null && !suite.caseGroups().contains(o.cases)) {
+      err.println("meshgrad bench: --cases takes one of " + suite.caseGroups() + " for suite " + suite.name()
+          + ", got '" + o.cases + "' (meshgrad --help lists the bench options)");
+      return 2;
+    }
     boolean owned = session == null;
     Supplier<SparkSession> factory = owned ? () -> startSession(o.master) : session;
-    BenchContext ctx = new BenchContext(o.mode, o.master, o.partitions, o.reps, o.steps, o.only, o.dataDir, err,
-        factory);
+    BenchContext ctx = new BenchContext(o.mode, o.master, o.partitions, o.reps, o.steps, o.only, o.cases, o.dataDir,
+        err, factory);
     long t0 = System.nanoTime();
     try {
       ctx.log("meshgrad bench: suite %s (%s), %s", suite.name(), o.mode.name().toLowerCase(), machine());
@@ -212,6 +220,7 @@ public final class BenchCommand {
     Integer reps;
     Integer steps;
     String only;
+    String cases;
     Path jfrSummary;
     int top = 25;
     boolean verbose;
@@ -249,6 +258,7 @@ public final class BenchCommand {
               throw new IllegalArgumentException("--only takes meshgrad or peer, got '" + o.only + "'");
             }
           }
+          case "--cases" -> o.cases = value(args, ++i, a);
           case "--jfr-summary" -> o.jfrSummary = Path.of(value(args, ++i, a));
           case "--top" -> o.top = positive(args, ++i, a);
           case "--report" -> {

@@ -36,15 +36,17 @@ final class BenchContext {
   private final Integer repsOption;
   private final Integer stepsOption;
   private final String only;
+  private final String cases;
   private final Path dataDirOption;
   private final PrintStream log;
   private final Supplier<SparkSession> sessionFactory;
   private SparkSession spark;
   private SparkBytes bytes;
 
-  BenchContext(Mode mode, String master, Integer partitions, Integer reps, Integer steps, String only, Path dataDir,
-      PrintStream log, Supplier<SparkSession> sessionFactory) {
+  BenchContext(Mode mode, String master, Integer partitions, Integer reps, Integer steps, String only, String cases,
+      Path dataDir, PrintStream log, Supplier<SparkSession> sessionFactory) {
     this.only = only;
+    this.cases = cases;
     this.mode = mode;
     this.master = master;
     this.partitionsOption = partitions;
@@ -104,6 +106,11 @@ final class BenchContext {
   /** Steps per repetition: {@code --steps}, else the suite's default for the mode. */
   int steps(int smoke, int quick, int full) {
     return stepsOption != null ? stepsOption : mode.pick(smoke, quick, full);
+  }
+
+  /** Whether to run the suite's cases of {@code group} ({@link Suite#caseGroups}): {@code --cases GROUP} runs one. */
+  boolean runsCases(String group) {
+    return cases == null || cases.equals(group);
   }
 
   /** Whether to run this side ({@code "meshgrad"} or {@code "peer"}): {@code --only} runs one, for profiling. */

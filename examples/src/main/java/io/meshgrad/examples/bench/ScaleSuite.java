@@ -1,5 +1,7 @@
 package io.meshgrad.examples.bench;
 
+import io.meshgrad.data.SyntheticClicks;
+import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.LeastSquaresLoss;
 import io.meshgrad.tensor.Tensor;
 import io.meshgrad.train.BatchPlan;
@@ -40,6 +42,17 @@ import org.apache.spark.sql.RowFactory;
  * copy-on-write chunks the touched rows fall in) is reported against the whole state; the target
  * is a step growing with the rows touched, not with the dimension: at most twice the smallest
  * sparse model's step on the same mesh.
+ *
+ * <p><b>FM cases</b> (the issue's 2^22, 2^24 and 2^26 rows x 16 factors on {@code model=4} and
+ * {@code 8}; smaller in {@code --quick} and {@code --smoke}): a factorization machine whose factor
+ * table and linear weights are generated on their shards and pulled by rows ({@link
+ * ShardedFmModel}), on 20000 rows of {@code SyntheticClicks} (16 fields hashed into the table's
+ * rows), 1 % batches, so the data is small and the model dominates. Reported: the step time (target:
+ * at most twice the smallest table's step on the same mesh, i.e. it grows with the rows a batch
+ * touches, not with the rows of the table), the most bytes the driver's runtime retains for the
+ * model after a step ({@code MeshRuntime.retainedBytes()}, target under 64 MiB) and the executors'
+ * state bytes. A size whose predicted heap ({@link #FM_BYTES_PER_PARAM} per parameter) does not fit
+ * is skipped with the bytes it needs against the max heap.
  */
 final class ScaleSuite implements Suite {
   static final int NON_ZEROS = 10;
@@ -58,6 +71,27 @@ final class ScaleSuite implements Suite {
    */
   static final double BYTES_PER_PARAM_SHARDED = 300;
 
+  /** Factors per feature of the FM cases (the 2^k x 16 tables). */
+  static final int FM_FACTORS = 16;
+  /** Rows of synthetic clicks of the FM cases: a 1 % batch is 200 rows, touching at most 200 x FM_FIELDS rows of V. */
+  static final int FM_ROWS = 20_000;
+  /** Categorical fields per synthetic click row. */
+  static final int FM_FIELDS = 16;
+  static final BinaryLogisticLoss FM_LOSS = new BinaryLogisticLoss();
+  /**
+   * Heap an FM case needs per parameter in local mode: float32 weights and accumulator (8), the
+   * copy-on-write chunks' array headers and chunk tables of the state versions alive at once, and
+   * the live state while the next one is built; used to skip sizes that cannot fit.
+   */
+  static final double FM_BYTES_PER_PARAM = 10;
+  /**
+   * The FM state's element data per parameter, float32 weights and accumulator, and the 16-byte
+   * header of each 512-byte chunk array (3 %), as Spark's size estimate sees it.
+   */
+  static final double FM_STATE_BYTES_PER_PARAM = 8 * (1 + 16.0 / 512);
+  /** The bound on what the driver retains for a sharded model per step. */
+  static final long DRIVER_RETAINED_TARGET = 64L << 20;
+
   /** Rows of the sparse cases: a 1 % batch touches about {@code rows / 100 * NON_ZEROS} coefficients. */
   static final int SPARSE_ROWS = 20_000;
 
@@ -68,8 +102,14 @@ final class ScaleSuite implements Suite {
 
   @Override
   public String description() {
-    return "float32 models of 1M-100M parameters on model=1,2,4, and sparse 1% batch steps of 2^20-2^24 parameters"
-        + " sharded: ms per step, peak heap, bytes broadcast, bytes a shard update writes";
+    return "float32 models of 1M-100M parameters on model=1,2,4, sparse 1% batch steps of 2^20-2^24 parameters"
+        + " sharded, and sparse FMs of 2^22-2^26 x 16 on model=4,8: ms per step, peak heap, bytes broadcast, bytes a"
+        + " shard update writes, bytes the driver retains";
+  }
+
+  @Override
+  public List<String> caseGroups() {
+    return List.of("dense", "sparse", "fm");
   }
 
   @Override
@@ -92,7 +132,7 @@ final class ScaleSuite implements Suite {
       sc.setCheckpointDir(checkpoints.toString());
     }
     try (HeapWatcher heap = new HeapWatcher()) {
-      for (int size : sizes) {
+      for (int size : ctx.runsCases("dense") ? sizes : new int[0]) {
         double predicted = (models.length > 1 ? BYTES_PER_PARAM_SHARDED : BYTES_PER_PARAM) * size
             + HeapWatcher.liveNow();
         if (predicted > 0.9 * maxHeap) {
@@ -113,7 +153,7 @@ final class ScaleSuite implements Suite {
       int[] sparseModels = mode.pick(new int[] {2}, new int[] {2}, new int[] {2, 4});
       int sparseRows = mode.pick(2000, SPARSE_ROWS, SPARSE_ROWS);
       Map<Integer, Double> smallestSparse = new HashMap<>();
-      for (int size : sparseSizes) {
+      for (int size : ctx.runsCases("sparse") ? sparseSizes : new int[0]) {
         double predicted = BYTES_PER_PARAM_SHARDED * size + HeapWatcher.liveNow();
         if (predicted > 0.9 * maxHeap) {
           out.add(skipped(size, predicted, maxHeap));
@@ -126,6 +166,29 @@ final class ScaleSuite implements Suite {
           }
         }
       }
+      int[] fmBits = mode.pick(new int[] {12, 14}, new int[] {18, 20}, new int[] {22, 24, 26});
+      int[] fmModels = mode.pick(new int[] {2}, new int[] {4}, new int[] {4, 8});
+      int fmRows = mode.pick(2000, FM_ROWS, FM_ROWS);
+      Map<Integer, Double> smallestFm = new HashMap<>();
+      for (int bits : ctx.runsCases("fm") ? fmBits : new int[0]) {
+        long params = (1L << bits) * (FM_FACTORS + 1);
+        String cannotFit = fmCannotFit(ctx, params, maxHeap);
+        if (cannotFit != null) {
+          ctx.log("scale: skipping the 2^%d x %d FM: %s", bits, FM_FACTORS, cannotFit);
+          for (int model : fmModels) {
+            out.add(skippedFm(bits, model, params, cannotFit));
+          }
+          continue;
+        }
+        Dataset<Row> clicks = SyntheticClicks.builder().seed(7L).hashBits(bits).fields(FM_FIELDS).build()
+            .dataFrame(ctx.spark(), fmRows, ctx.partitions());
+        try (TrainingData data = TrainingData.from(clicks, "features", "label", null, ctx.partitions(),
+            FM_LOSS::validateLabel)) {
+          for (int model : fmModels) {
+            out.add(runFmCase(ctx, heap, data, bits, model, smallestFm));
+          }
+        }
+      }
     } finally {
       if (checkpoints != null) {
         try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(checkpoints)) {
@@ -134,6 +197,123 @@ final class ScaleSuite implements Suite {
       }
     }
     return out;
+  }
+
+  /**
+   * A sparse FM case: the factors {@code V [2^bits, FM_FACTORS]} float32 laid out {@code ["model",
+   * "unsharded"]}, linear weights beside them, every variable generated on its shards and pulled
+   * by rows ({@link ShardedFmModel}), 1 % batches of synthetic clicks. Reports the step time
+   * against twice the smallest FM's on the same mesh, the most bytes the driver's runtime retains
+   * for the model after a step ({@code MeshRuntime.retainedBytes()}, target under 64 MiB) and the
+   * bytes of the executors' state (weights and accumulators, about the model once).
+   */
+  private static CaseResult runFmCase(BenchContext ctx, HeapWatcher heap, TrainingData data, int bits, int model,
+      Map<Integer, Double> smallest) throws Exception {
+    int steps = ctx.steps(1, 3, 5);
+    int reps = ctx.reps(1, 3, 5);
+    boolean smoke = ctx.mode() == BenchContext.Mode.SMOKE;
+    String name = "2^" + bits + " x " + FM_FACTORS + " FM sparse 1% batch, model=" + model;
+    Memory before = smoke ? Memory.now(ctx) : Memory.settled(ctx);
+    heap.reset();
+    BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), (int) Math.max(1, data.numRows() / 100), 42L);
+    List<Double> samples = new ArrayList<>();
+    long setupStart = System.nanoTime();
+    double setupMs;
+    double firstSteps;
+    long retained;
+    long stateBytes;
+    boolean pulled;
+    String mesh;
+    io.meshgrad.aggregate.StepStats last;
+    Memory after;
+    try (ShardedFmModel m = ShardedFmModel.create(ctx.spark(), data, plan, model, FM_FACTORS)) {
+      setupMs = Measure.millisSince(setupStart);
+      mesh = m.meshSpec();
+      int first = smoke ? 1 : SparseHighDimSuite.FIRST_STEPS;
+      firstSteps = m.timeSteps(first) / first;
+      ctx.log("scale fm %s: created in %s ms, first %d steps %s ms/step", name, Measure.fmt(setupMs), first,
+          Measure.fmt(firstSteps));
+      for (int rep = 0; rep < reps; rep++) {
+        double ms = BenchRegion.time("meshgrad", name, () -> m.timeSteps(steps)) / steps;
+        samples.add(ms);
+        ctx.log("scale fm %s: rep %d/%d %s ms/step, driver retains %d bytes", name, rep + 1, reps, Measure.fmt(ms),
+            m.maxRetainedBytes());
+      }
+      last = m.lastStepStats();
+      retained = m.maxRetainedBytes();
+      pulled = m.pullsEveryShardedVariable();
+      stateBytes = m.stateBytes();
+      after = smoke ? Memory.now(ctx) : Memory.settled(ctx);
+    }
+    double t = Measure.median(samples);
+    smallest.putIfAbsent(model, t);
+    long params = (1L << bits) * (FM_FACTORS + 1);
+    return CaseResult.time(name, t, 2 * smallest.get(model), "twice the smallest FM's step on the same mesh",
+            "ms/step", 1.0)
+        .with("parameters", params)
+        .with("meshgradMesh", mesh)
+        .with("rowsPerStep", plan.rowsInStep(0))
+        .with("fieldsPerRow", FM_FIELDS)
+        .with("allShardedVariablesPulled", pulled)
+        .with("driverRetainedModelBytes", retained)
+        .with("driverRetainedTargetBytes", DRIVER_RETAINED_TARGET)
+        .with("driverRetainedMet", retained < DRIVER_RETAINED_TARGET)
+        .with("driverRetainedNote", "the most MeshRuntime.retainedBytes() after any step: driver copies of"
+            + " variables (here only the intercept), shipped weights and pulled rows kept until the lineage cut"
+            + " (every 10 steps), driver-held shards; element data, without Spark's serialized broadcast pieces")
+        .with("executorStateBytes", stateBytes)
+        .with("modelBytes", 4L * params)
+        .with("executorStateNote", "element data of every shard's weights and Adagrad accumulators in the state RDD:"
+            + " twice the float32 model, held once")
+        .with("setupMs", Measure.round4(setupMs))
+        .with("firstStepsMsPerStep", Measure.round4(firstSteps))
+        .with("shardBytesWrittenPerStep", last.bytesWrittenOnShards())
+        .with("bytesSentPerStep", last.bytesBroadcast())
+        .with("retainedHeapBytes", after.live() - before.live())
+        .with("peakHeapUsedBytes", heap.peakUsed())
+        .with("peakHeapAfterGcBytes", heap.peakAfterGc())
+        .with("stepsPerRep", steps)
+        .with("reps", reps)
+        .with("meshgradSamples", Measure.rounded(samples))
+        .with("heapNote", "local mode: executors share this JVM, so the heap peaks include the state RDD (the"
+            + " executors' weights and accumulators), not only the driver's");
+  }
+
+  /**
+   * Why an FM of {@code params} parameters cannot run in this JVM, or {@code null} when it can. Two
+   * bounds: the heap ({@link #FM_BYTES_PER_PARAM} per parameter plus what is live now, at most 90 %
+   * of the max heap), and Spark's storage memory: during a step the state before and the state
+   * after are both cached, and Spark's size estimate of each counts every chunk, also those the two
+   * versions share, so a step needs twice the state ({@link #FM_STATE_BYTES_PER_PARAM} per
+   * parameter) in the unified memory region ({@code (heap - 300 MiB) * spark.memory.fraction});
+   * beyond it Spark evicts cached state blocks to disk (Java-serialized) every step.
+   */
+  private static String fmCannotFit(BenchContext ctx, long params, long maxHeap) {
+    double heapNeeded = FM_BYTES_PER_PARAM * params + HeapWatcher.liveNow();
+    if (heapNeeded > 0.9 * maxHeap) {
+      return String.format("predicted peak heap %d MiB (%.0f bytes per parameter, %d parameters, plus the heap in use)"
+          + " > 90%% of max heap %d MiB; local mode holds driver and executors in one JVM: run with"
+          + " MESHGRAD_JAVA_OPTS=-Xmx<more>", Math.round(heapNeeded / (1 << 20)), FM_BYTES_PER_PARAM, params,
+          maxHeap >> 20);
+    }
+    double fraction = ctx.spark().sparkContext().getConf().getDouble("spark.memory.fraction", 0.6);
+    double unified = (maxHeap - (300L << 20)) * fraction;
+    double storageNeeded = 2 * FM_STATE_BYTES_PER_PARAM * params;
+    if (storageNeeded > unified) {
+      return String.format("a step caches the state before and after it, and Spark's size estimate counts the chunks"
+          + " they share twice: %d MiB (2 x %.2f bytes per parameter, %d parameters) > Spark's unified memory %d MiB"
+          + " ((max heap %d MiB - 300 MiB) x spark.memory.fraction %.2f); past it every step evicts state blocks to"
+          + " disk", Math.round(storageNeeded / (1 << 20)), FM_STATE_BYTES_PER_PARAM, params,
+          Math.round(unified / (1 << 20)), maxHeap >> 20, fraction);
+    }
+    return null;
+  }
+
+  private static CaseResult skippedFm(int bits, int model, long params, String why) {
+    return CaseResult.time("2^" + bits + " x " + FM_FACTORS + " FM sparse 1% batch, model=" + model + " (skipped)",
+            Double.NaN, Double.NaN, "-", "ms/step", Double.NaN)
+        .with("parameters", params)
+        .with("skipped", why);
   }
 
   private static String label(int size) {
