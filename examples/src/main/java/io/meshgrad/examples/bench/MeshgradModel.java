@@ -95,6 +95,11 @@ final class MeshgradModel implements AutoCloseable {
     return Measure.millisSince(t0);
   }
 
+  /** Whether the coefficients take the row-sparse pull (sharded and large enough): the driver keeps no copy. */
+  boolean pullsRows() {
+    return runtime != null && runtime.pullsRows((DVariable) variables.get(0));
+  }
+
   /** What the last step did (loss, bytes shipped and aggregated), as meshgrad records it. */
   io.meshgrad.aggregate.StepStats lastStepStats() {
     return loss.lastStepStats();

@@ -82,16 +82,9 @@ final class ScaleSuite implements Suite {
     List<CaseResult> out = new ArrayList<>();
     Map<Integer, Double> smallest = new HashMap<>();
     long maxHeap = Runtime.getRuntime().maxMemory();
-    // Sharded runs cut the state's lineage every 10 steps; with a checkpoint directory (as a
-    // production job on a cluster should set) the cut writes the state to it, without one it
-    // would keep a copy of every shard and slot on the driver.
+    // Sharded runs cut the state's lineage every 10 steps: into a checkpoint directory, not the driver
     SparkContext sc = ctx.spark().sparkContext();
-    java.nio.file.Path checkpoints = sc.getCheckpointDir().isDefined() ? null
-        : java.nio.file.Files.createTempDirectory("meshgrad-bench-checkpoints");
-    if (checkpoints != null) {
-      sc.setCheckpointDir(checkpoints.toString());
-    }
-    try (HeapWatcher heap = new HeapWatcher()) {
+    try (BenchCheckpoints checkpoints = BenchCheckpoints.ensure(sc); HeapWatcher heap = new HeapWatcher()) {
       for (int size : sizes) {
         double predicted = (models.length > 1 ? BYTES_PER_PARAM_SHARDED : BYTES_PER_PARAM) * size
             + HeapWatcher.liveNow();
@@ -124,12 +117,6 @@ final class ScaleSuite implements Suite {
           for (int model : sparseModels) {
             out.add(runCase(ctx, heap, data, size, model, smallestSparse, true));
           }
-        }
-      }
-    } finally {
-      if (checkpoints != null) {
-        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(checkpoints)) {
-          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
       }
     }
