@@ -2,7 +2,13 @@ package io.meshgrad.aggregate;
 
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -16,6 +22,10 @@ import java.util.Arrays;
  * <p>Chunks hold {@code rowsPerChunk} rows, the last one fewer; {@code rowsPerChunk} depends only
  * on the shape ({@link #rowsPerChunk(int[])}), so a variable's shard and its slots' shards are
  * cut alike. (A class, not a record: Spark's Kryo serializer cannot rebuild records.)
+ *
+ * <p>Java serialization (a checkpointed or spilled state, a state brought to the driver) writes
+ * the chunks' elements as raw little-endian bytes ({@link Serialized}), because {@code
+ * ObjectOutputStream} writes a {@code float[]} or {@code double[]} one element at a time.
  */
 public final class ChunkedTensor implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -324,5 +334,81 @@ public final class ChunkedTensor implements Serializable {
       }
     }
     return elements * (dtype == DType.FLOAT32 ? 4 : 8);
+  }
+
+  // ------------------------------------------------------------------ Java serialization
+
+  private Object writeReplace() {
+    return new Serialized(this);
+  }
+
+  private void readObject(ObjectInputStream in) throws InvalidObjectException {
+    throw new InvalidObjectException("a ChunkedTensor is read through its serialized form");
+  }
+
+  /**
+   * The serialized form of a {@link ChunkedTensor}: dtype, shape, then each chunk's elements as
+   * little-endian bytes, through one reused buffer of a chunk's size (never a copy of the whole
+   * tensor). Reading gives the same chunks, element for element.
+   */
+  private static final class Serialized implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private transient ChunkedTensor tensor;
+
+    Serialized(ChunkedTensor tensor) {
+      this.tensor = tensor;
+    }
+
+    private void writeObject(ObjectOutputStream out) throws IOException {
+      ChunkedTensor t = tensor;
+      out.writeObject(t.dtype);
+      out.writeObject(t.shape);
+      int width = t.dtype == DType.FLOAT32 ? Float.BYTES : Double.BYTES;
+      ByteBuffer buffer = ByteBuffer.allocate(t.rowsPerChunk * t.rowLength * width).order(ByteOrder.LITTLE_ENDIAN);
+      for (Object chunk : t.chunks) {
+        buffer.clear();
+        int n;
+        if (chunk instanceof float[] f) {
+          buffer.asFloatBuffer().put(f);
+          n = f.length;
+        } else {
+          double[] d = (double[]) chunk;
+          buffer.asDoubleBuffer().put(d);
+          n = d.length;
+        }
+        out.write(buffer.array(), 0, n * width);
+      }
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+      DType dtype = (DType) in.readObject();
+      int[] shape = (int[]) in.readObject();
+      int rows = shape.length == 0 ? 1 : shape[0];
+      int per = rowsPerChunk(shape);
+      int len = rowLength(shape);
+      int width = dtype == DType.FLOAT32 ? Float.BYTES : Double.BYTES;
+      ByteBuffer buffer = ByteBuffer.allocate(per * len * width).order(ByteOrder.LITTLE_ENDIAN);
+      Object[] chunks = new Object[(rows + per - 1) / per];
+      for (int c = 0; c < chunks.length; c++) {
+        int n = (Math.min(rows, (c + 1) * per) - c * per) * len;
+        in.readFully(buffer.array(), 0, n * width);
+        buffer.clear();
+        if (dtype == DType.FLOAT32) {
+          float[] f = new float[n];
+          buffer.asFloatBuffer().get(f);
+          chunks[c] = f;
+        } else {
+          double[] d = new double[n];
+          buffer.asDoubleBuffer().get(d);
+          chunks[c] = d;
+        }
+      }
+      tensor = new ChunkedTensor(dtype, shape, chunks);
+    }
+
+    private Object readResolve() {
+      return tensor;
+    }
   }
 }

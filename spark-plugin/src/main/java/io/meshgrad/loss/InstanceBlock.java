@@ -201,15 +201,21 @@ public final class InstanceBlock implements Serializable {
    */
   public InstanceBlock onRows(int[] rows) {
     Requires.require(isSparse(), "onRows needs a sparse (CSR) block, got a dense one: " + this);
+    // per-element checks build their message only when they fail: this runs on every pulled step
     for (int i = 1; i < rows.length; i++) {
-      Requires.require(rows[i] > rows[i - 1],
-          "rows must be increasing and distinct, got rows[" + (i - 1) + "]=" + rows[i - 1] + ", rows[" + i + "]=" + rows[i]);
+      if (rows[i] <= rows[i - 1]) {
+        throw new IllegalArgumentException("rows must be increasing and distinct, got rows[" + (i - 1) + "]="
+            + rows[i - 1] + ", rows[" + i + "]=" + rows[i]);
+      }
     }
     int end = rowPtr[numRows];
     int[] positions = new int[end];
     for (int p = 0; p < end; p++) {
       int at = Arrays.binarySearch(rows, colIndices[p]);
-      Requires.require(at >= 0, "rows must include every stored column, column " + colIndices[p] + " is missing");
+      if (at < 0) {
+        throw new IllegalArgumentException("rows must include every stored column, column " + colIndices[p]
+            + " is missing");
+      }
       positions[p] = at;
     }
     return new InstanceBlock(rows.length, labels, weights, weightSum, null, rowPtr, positions, csrValues);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgrad.loss.BlockLoss;
+import io.meshgrad.mesh.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.mesh.MeshRuntime;
@@ -165,8 +166,9 @@ public final class MeshTrainer {
       starts.add(new VariableStart("intercept", new int[] {blockLoss.numOutputs()}, Initializers.zeros(), 0L,
           Layout.replicated(s.mesh(), 1), false));
     }
+    // no model description: the checkpoint identity of a linear fit stays what it always was
     return run(spark, data, optimizer, s, controls, listener, starts, null,
-        (rows, plan) -> new LinearModelLoss(rows, blockLoss, plan, s.fitIntercept(), s.regParam()));
+        (rows, plan) -> ModelLoss.linear(rows, blockLoss, plan, s.fitIntercept(), s.regParam()));
   }
 
   /**
@@ -296,6 +298,7 @@ public final class MeshTrainer {
       int sinceBest = 0;
       boolean stoppedEarly = false;
       boolean previousSkipped = false;
+      boolean pathsLogged = false;
       while (taken < steps) {
         long step = optimizer.iterations();
         if (runtime == null) {
@@ -306,6 +309,10 @@ public final class MeshTrainer {
             : sharded ? guardedShardedStep(optimizer, objective, vars, mode) : guardedDriverStep(optimizer, objective, vars);
         double loss = outcome.loss();
         history[taken++] = loss;
+        if (runtime != null && !pathsLogged) {
+          pathsLogged = true;
+          logPaths(runtime, vars);
+        }
         if (outcome.problem() != null) {
           if (mode == NonFiniteGradient.ERROR) {
             throw nonFinite(step + 1, outcome, java.util.Arrays.copyOf(history, taken - 1), first, plan,
@@ -371,6 +378,23 @@ public final class MeshTrainer {
         validation.close();
       }
     }
+  }
+
+  /**
+   * Says, once a sharded fit has taken a step, which path each variable took: the row-sparse pull
+   * (the driver keeps no copy) or shipped from the driver's copy.
+   */
+  private static void logPaths(MeshRuntime runtime, List<Variable> vars) {
+    if (!LOG.isInfoEnabled()) {
+      return;
+    }
+    List<String> paths = new ArrayList<>();
+    for (Variable v : vars) {
+      DVariable d = (DVariable) v;
+      paths.add(d.name() + " " + java.util.Arrays.toString(d.shape()) + ": "
+          + (runtime.pullsRows(d) ? "row-sparse pull, no driver copy" : "shipped from the driver's copy"));
+    }
+    LOG.info("sharded variables on mesh {}: {}", runtime.mesh(), String.join("; ", paths));
   }
 
   // ------------------------------------------------------------------ checkpoints

@@ -7,9 +7,11 @@ import io.meshgrad.aggregate.ShippedRows;
 import io.meshgrad.aggregate.RowSums;
 import io.meshgrad.aggregate.ShippedWeights;
 import io.meshgrad.aggregate.StepJobs;
+import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientBuffers;
 import io.meshgrad.loss.TouchedFeatures;
 import io.meshgrad.model.BlockModel;
+import io.meshgrad.model.LinearModel;
 import io.meshgrad.model.VariableSpec;
 import io.meshgrad.plugin.ExecutorMetrics;
 import java.util.List;
@@ -23,7 +25,9 @@ import org.apache.spark.broadcast.Broadcast;
  * variables. Each data partition runs {@link BlockModel#accumulate} over its share of the step's
  * batch ({@link BatchPlan}, broadcast once); the gradient of a {@linkplain
  * VariableSpec#featureIndexed() feature-indexed} variable ships only the rows of the features the
- * batch touched when the rows are sparse and touch few of them. Call {@link #close()} to release
+ * batch touched when the rows are sparse and touch few of them, and is the variable a sharded
+ * mesh may {@linkplain #canPullRows pull by rows}. Linear models are {@link #linear} (a {@link
+ * LinearModel}: the one kernel path of linear, FM and MLP fits). Call {@link #close()} to release
  * the plan's broadcast.
  */
 public final class ModelLoss extends DatasetLoss implements AutoCloseable {
@@ -48,6 +52,17 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
     this.data = data;
     this.model = model;
     this.planBroadcast = sparkContext().broadcast(plan);
+  }
+
+  /**
+   * The objective of a linear model: {@code loss} (logistic, multinomial, least squares, hinge) on
+   * {@code coefficients} ({@code [d]}, or {@code [d, K]} row-major; L2-regularised) and, when
+   * {@code fitIntercept}, {@code intercept} ({@code [K]}, never regularised), in that order: a
+   * {@link LinearModel} of the data's features.
+   */
+  public static ModelLoss linear(TrainingData data, BlockLoss loss, BatchPlan plan, boolean fitIntercept,
+      double regParam) {
+    return new ModelLoss(data, new LinearModel(loss, data.numFeatures(), fitIntercept), plan, regParam);
   }
 
   public BlockModel model() {

@@ -154,28 +154,13 @@ public final class PartitionRows implements Serializable {
       double[] coefficients,
       double[] intercept,
       boolean fitIntercept) {
-    return gradientSum(loss, plan, step, coefficients, intercept, fitIntercept, null);
-  }
-
-  /**
-   * As above, accumulating the coefficient gradient into {@code coefBuffer} (all zeros, or {@code
-   * null} for a new array); see {@link GradientSum#GradientSum(int, int, boolean, double[])}.
-   */
-  public GradientSum gradientSum(
-      BlockLoss loss,
-      BatchPlan plan,
-      long step,
-      double[] coefficients,
-      double[] intercept,
-      boolean fitIntercept,
-      double[] coefBuffer) {
     if (loss == null || plan == null) {
       throw new IllegalArgumentException(
           "loss and plan must be non-null, got " + loss + " and " + plan);
     }
     checkPlan(plan);
     checkParameters(loss.numOutputs(), coefficients, intercept, fitIntercept);
-    GradientSum sums = new GradientSum(numFeatures, loss.numOutputs(), fitIntercept, coefBuffer);
+    GradientSum sums = new GradientSum(numFeatures, loss.numOutputs(), fitIntercept);
     forEachBatchBlock(plan, step, block -> sums.add(loss, block, coefficients, intercept));
     return sums;
   }

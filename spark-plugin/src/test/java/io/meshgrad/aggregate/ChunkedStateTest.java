@@ -22,7 +22,7 @@ import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.IndexedSlices;
 import io.meshgrad.tensor.Tensor;
 import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.LinearModelLoss;
+import io.meshgrad.train.ModelLoss;
 import io.meshgrad.train.TrainingData;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -252,7 +252,7 @@ class ChunkedStateTest {
     Mesh mesh = Mesh.parse("batch=2,model=2");
     BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 50, 13);
     try (MeshRuntime rt = MeshRuntime.create(spark, mesh).setCheckpointInterval(4);
-        LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 0.0)) {
+        ModelLoss loss = ModelLoss.linear(data, LOSS, plan, true, 0.0)) {
       loss.bindSteps(opt);
       List<Variable> vars = List.of(rt.variable("c", Tensor.zeros(DType.FLOAT32, data.numFeatures())),
           rt.variable("b", Tensor.zeros(DType.FLOAT32, 1), Layout.replicated(mesh, 1)));

@@ -16,7 +16,7 @@ import io.meshgrad.optimizer.Variable;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.LinearModelLoss;
+import io.meshgrad.train.ModelLoss;
 import io.meshgrad.train.TrainingData;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,9 +34,9 @@ class DistributedStepTest {
 
   /** Throws on the first attempt of the even data partitions' tasks (the test session allows 4 attempts). */
   static final class FailingFirstAttempt extends DatasetLoss {
-    private final LinearModelLoss inner;
+    private final ModelLoss inner;
 
-    FailingFirstAttempt(LinearModelLoss inner) {
+    FailingFirstAttempt(ModelLoss inner) {
       super(inner.regParam());
       this.inner = inner;
     }
@@ -73,7 +73,7 @@ class DistributedStepTest {
   private Run train(TrainingData data, BatchPlan plan, boolean failing, int steps, int checkpointInterval) {
     Mesh mesh = Mesh.parse("batch=2,model=2");
     try (MeshRuntime rt = MeshRuntime.create(spark, mesh).setCheckpointInterval(checkpointInterval);
-        LinearModelLoss linear = new LinearModelLoss(data, LOSS, plan, true, 1e-4)) {
+        ModelLoss linear = ModelLoss.linear(data, LOSS, plan, true, 1e-4)) {
       DatasetLoss loss = failing ? new FailingFirstAttempt(linear) : linear;
       Adagrad opt = Adagrad.builder().learningRate(0.3).useEma(true).emaMomentum(0.9).build();
       loss.bindSteps(opt);
@@ -135,7 +135,7 @@ class DistributedStepTest {
       Mesh mesh = Mesh.parse("batch=2,model=2");
       StepStats local;
       StepStats sharded;
-      try (LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 0.01)) {
+      try (ModelLoss loss = ModelLoss.linear(data, LOSS, plan, true, 0.01)) {
         Adagrad opt = Adagrad.builder().learningRate(0.3).build();
         loss.bindSteps(opt);
         opt.minimize(loss, List.of(new Variable("c", Tensor.filled(DType.FLOAT64, 0.01, 123)),
@@ -143,7 +143,7 @@ class DistributedStepTest {
         local = loss.lastStepStats();
       }
       try (MeshRuntime rt = MeshRuntime.create(spark, mesh);
-          LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 0.01)) {
+          ModelLoss loss = ModelLoss.linear(data, LOSS, plan, true, 0.01)) {
         Adagrad opt = Adagrad.builder().learningRate(0.3).build();
         loss.bindSteps(opt);
         opt.minimize(loss, List.of(rt.variable("c", Tensor.filled(DType.FLOAT64, 0.01, 123)),
@@ -192,7 +192,7 @@ class DistributedStepTest {
       List<StepStats> sharded = new ArrayList<>();
       List<Tensor> localWeights;
       List<Tensor> shardedWeights;
-      try (LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 0.0)) {
+      try (ModelLoss loss = ModelLoss.linear(data, LOSS, plan, true, 0.0)) {
         Adagrad opt = Adagrad.builder().learningRate(0.3).build();
         loss.bindSteps(opt);
         List<Variable> vars = List.of(new Variable("c", Tensor.zeros(DType.FLOAT32, dim)),
@@ -205,7 +205,7 @@ class DistributedStepTest {
       }
       Mesh mesh = Mesh.parse("batch=2,model=2");
       try (MeshRuntime rt = MeshRuntime.create(spark, mesh).setCheckpointInterval(5);
-          LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 0.0)) {
+          ModelLoss loss = ModelLoss.linear(data, LOSS, plan, true, 0.0)) {
         Adagrad opt = Adagrad.builder().learningRate(0.3).build();
         loss.bindSteps(opt);
         List<Variable> vars = List.of(rt.variable("c", Tensor.zeros(DType.FLOAT32, dim)),

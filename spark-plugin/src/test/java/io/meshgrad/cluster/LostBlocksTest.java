@@ -17,7 +17,7 @@ import io.meshgrad.optimizer.Variable;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.LinearModelLoss;
+import io.meshgrad.train.ModelLoss;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.TrainingData;
 import io.meshgrad.train.TrainingResult;
@@ -99,7 +99,7 @@ class LostBlocksTest {
   private static Run runtimeLoop(java.util.function.Consumer<MeshRuntime> loseBlocks) {
     BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 3000, 17);
     try (MeshRuntime rt = MeshRuntime.create(spark, MESH).setCheckpointInterval(INTERVAL);
-        LinearModelLoss loss = new LinearModelLoss(data, LOSS, plan, true, 1e-4)) {
+        ModelLoss loss = ModelLoss.linear(data, LOSS, plan, true, 1e-4)) {
       Adagrad opt = Adagrad.builder().learningRate(0.2).useEma(true).emaMomentum(0.9).clipnorm(0.5).build();
       loss.bindSteps(opt);
       DVariable coef = rt.variable("coefficients", Tensor.zeros(DType.FLOAT32, data.numFeatures()));

@@ -68,7 +68,7 @@ class KryoTrainingDataTest {
       BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 50, 3);
       double[] coefSum = new double[d * 3];
       double weightSum = 0;
-      try (LinearModelLoss objective = new LinearModelLoss(data, loss, plan, true, 0.0);
+      try (ModelLoss objective = ModelLoss.linear(data, loss, plan, true, 0.0);
           WeightShipper shipper = new WeightShipper(jsc)) {
         ShippedWeights weights = shipper.ship(List.of(Tensor.of(coef.clone(), d * 3), Tensor.of(intercept.clone(), 3)));
         for (long step = 0; step < plan.stepsPerEpoch(); step++) {

@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import scala.Tuple2;
 
 /**
- * {@link LinearModelLoss} over {@link TrainingData}: its per-partition sums, their deterministic
+ * The objective of a linear model ({@link ModelLoss#linear}) over {@link TrainingData}: its per-partition sums, their deterministic
  * {@link OrderedTreeSum}, and the objective {@link io.meshgrad.aggregate.DatasetLoss#evaluate}
  * builds from them, all checked against sums computed on the driver from the input rows. (These
  * are the checks of the former {@code TrainingData.treeAggregate} test, on the code that replaced
@@ -95,7 +95,7 @@ class LinearModelLossTest {
   @MethodSource("lossesWithAndWithoutIntercept")
   void theFullBatchSumsEveryRow(BlockLoss loss, boolean fitIntercept) {
     Params params = Params.random(loss, 12);
-    try (LinearModelLoss objective = objective(loss, fullBatch(), fitIntercept, 0.0)) {
+    try (ModelLoss objective = objective(loss, fullBatch(), fitIntercept, 0.0)) {
       PartialSums sums = treeSum(objective, params.weights(fitIntercept), 0, 2);
       assertEquals(
           data.totalWeight(), sums.weightSum(), 1e-12 * data.totalWeight(), "weightSum");
@@ -114,7 +114,7 @@ class LinearModelLossTest {
 
     GradientSum fullBatch = onTheDriver(LEAST_SQUARES, rows, params, fitIntercept);
     double[][] weights = params.weights(fitIntercept);
-    try (LinearModelLoss objective = objective(LEAST_SQUARES, plan, fitIntercept, 0.0)) {
+    try (ModelLoss objective = objective(LEAST_SQUARES, plan, fitIntercept, 0.0)) {
       for (long epoch = 0; epoch < 2; epoch++) {
         PartialSums total = null;
         for (long k = 0; k < plan.stepsPerEpoch(); k++) {
@@ -137,7 +137,7 @@ class LinearModelLossTest {
     double[][] weights = params.weights(true);
     BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 200, 5);
     long step = 4; // the second step of the second epoch
-    try (LinearModelLoss objective = objective(MULTINOMIAL, plan, true, 0.0)) {
+    try (ModelLoss objective = objective(MULTINOMIAL, plan, true, 0.0)) {
       PartialSums first = treeSum(objective, weights, step, depth);
       assertMatches(onTheDriver(MULTINOMIAL, rowsOfStep(plan, step), params, true), first);
       for (int run = 0; run < 3; run++) {
@@ -151,7 +151,7 @@ class LinearModelLossTest {
 
   @Test
   void treeSumRejectsDepthZero() {
-    try (LinearModelLoss objective = objective(LEAST_SQUARES, fullBatch(), false, 0.0)) {
+    try (ModelLoss objective = objective(LEAST_SQUARES, fullBatch(), false, 0.0)) {
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class,
               () -> treeSum(objective, Params.random(LEAST_SQUARES, 1).weights(false), 0, 0));
@@ -165,9 +165,9 @@ class LinearModelLossTest {
   @MethodSource("lossesWithAndWithoutIntercept")
   void evaluateGivesTheRegularisedMeanLossAndItsGradient(BlockLoss loss, boolean fitIntercept) {
     Params params = Params.random(loss, 15);
-    try (LinearModelLoss objective = objective(loss, fullBatch(), fitIntercept, REG_PARAM)) {
+    try (ModelLoss objective = objective(loss, fullBatch(), fitIntercept, REG_PARAM)) {
       int[] coefShape = loss.numOutputs() == 1 ? new int[] {D} : new int[] {D, K};
-      assertArrayEquals(coefShape, objective.coefficientShape());
+      assertArrayEquals(coefShape, objective.model().variables().get(0).shape());
       List<Variable> vars = variables(objective, params, fitIntercept);
 
       GradientSum driver = onTheDriver(loss, rows, params, fitIntercept);
@@ -206,7 +206,7 @@ class LinearModelLossTest {
 
   @Test
   void aggregationDepthZeroIsRejected() {
-    try (LinearModelLoss objective = objective(LEAST_SQUARES, fullBatch(), true, REG_PARAM)) {
+    try (ModelLoss objective = objective(LEAST_SQUARES, fullBatch(), true, REG_PARAM)) {
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> objective.setAggregationDepth(0));
       assertEquals("aggregationDepth must be >= 1, got 0", e.getMessage());
@@ -241,7 +241,7 @@ class LinearModelLossTest {
   @Test
   void closeDestroysThePlanBroadcast() {
     Params params = Params.random(LEAST_SQUARES, 16);
-    LinearModelLoss objective = objective(LEAST_SQUARES, fullBatch(), true, REG_PARAM);
+    ModelLoss objective = objective(LEAST_SQUARES, fullBatch(), true, REG_PARAM);
     List<Variable> vars = variables(objective, params, true);
     double loss = objective.evaluate(vars).loss();
     assertTrue(Double.isFinite(loss) && loss > 0, "loss " + loss);
@@ -272,17 +272,17 @@ class LinearModelLossTest {
     return BatchPlan.fullBatch(data.rowsPerPartition());
   }
 
-  private static LinearModelLoss objective(
+  private static ModelLoss objective(
       BlockLoss loss, BatchPlan plan, boolean fitIntercept, double regParam) {
-    return new LinearModelLoss(data, loss, plan, fitIntercept, regParam);
+    return ModelLoss.linear(data, loss, plan, fitIntercept, regParam);
   }
 
   /** Float64 driver variables holding the parameters, in the order the objective expects. */
   private static List<Variable> variables(
-      LinearModelLoss objective, Params params, boolean fitIntercept) {
+      ModelLoss objective, Params params, boolean fitIntercept) {
     List<Variable> vars = new ArrayList<>();
     vars.add(new Variable("coefficients",
-        Tensor.of(params.coef().clone(), objective.coefficientShape())));
+        Tensor.of(params.coef().clone(), objective.model().variables().get(0).shape())));
     if (fitIntercept) {
       vars.add(new Variable("intercept",
           Tensor.of(params.intercept().clone(), params.intercept().length)));
@@ -292,7 +292,7 @@ class LinearModelLossTest {
 
   /** The partitions' sums at {@code weights} for {@code step}, keyed by partition. */
   private static PartialSums treeSum(
-      LinearModelLoss objective, double[][] weights, long step, int depth) {
+      ModelLoss objective, double[][] weights, long step, int depth) {
     try (WeightShipper shipper = new WeightShipper(jsc)) {
       return OrderedTreeSum.sum(
           objective.partialSums(ship(shipper, weights), step).mapToPair(p -> new Tuple2<>(p.source(), p)),
@@ -310,7 +310,7 @@ class LinearModelLossTest {
 
   /** The partitions' sums collected and added on the driver, partition 0 first. */
   private static PartialSums inPartitionOrder(
-      LinearModelLoss objective, double[][] weights, long step) {
+      ModelLoss objective, double[][] weights, long step) {
     try (WeightShipper shipper = new WeightShipper(jsc)) {
       JavaRDD<PartialSums> partials = objective.partialSums(ship(shipper, weights), step);
       List<PartialSums> collected = partials.collect();

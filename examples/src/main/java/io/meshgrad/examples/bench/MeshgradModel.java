@@ -10,7 +10,7 @@ import io.meshgrad.optimizer.Variable;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.LinearModelLoss;
+import io.meshgrad.train.ModelLoss;
 import io.meshgrad.train.TrainingData;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,13 +24,13 @@ import org.apache.spark.sql.SparkSession;
  * optimizer slots next to their shards. One {@link #step()} is one {@code optimizer.minimize}.
  */
 final class MeshgradModel implements AutoCloseable {
-  private final LinearModelLoss loss;
+  private final ModelLoss loss;
   private final Adagrad optimizer;
   private final List<Variable> variables = new ArrayList<>();
   private final MeshRuntime runtime;
   private final String meshSpec;
 
-  private MeshgradModel(LinearModelLoss loss, Adagrad optimizer, MeshRuntime runtime, String meshSpec) {
+  private MeshgradModel(ModelLoss loss, Adagrad optimizer, MeshRuntime runtime, String meshSpec) {
     this.loss = loss;
     this.optimizer = optimizer;
     this.runtime = runtime;
@@ -53,7 +53,7 @@ final class MeshgradModel implements AutoCloseable {
       Tensor initialCoefficients, double learningRate, double regParam) {
     DType dtype = initialCoefficients.dtype();
     Adagrad opt = Adagrad.builder().learningRate(learningRate).build();
-    LinearModelLoss loss = new LinearModelLoss(data, blockLoss, plan, true, regParam);
+    ModelLoss loss = ModelLoss.linear(data, blockLoss, plan, true, regParam);
     loss.bindSteps(opt);
     String spec = "batch=" + data.numPartitions() + (model > 1 ? ",model=" + model : "");
     MeshRuntime runtime = null;
@@ -93,6 +93,11 @@ final class MeshgradModel implements AutoCloseable {
       step();
     }
     return Measure.millisSince(t0);
+  }
+
+  /** Whether the coefficients take the row-sparse pull (sharded and large enough): the driver keeps no copy. */
+  boolean pullsRows() {
+    return runtime != null && runtime.pullsRows((DVariable) variables.get(0));
   }
 
   /** What the last step did (loss, bytes shipped and aggregated), as meshgrad records it. */

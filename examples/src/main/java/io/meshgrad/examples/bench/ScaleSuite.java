@@ -122,16 +122,9 @@ final class ScaleSuite implements Suite {
     List<CaseResult> out = new ArrayList<>();
     Map<Integer, Double> smallest = new HashMap<>();
     long maxHeap = Runtime.getRuntime().maxMemory();
-    // Sharded runs cut the state's lineage every 10 steps; with a checkpoint directory (as a
-    // production job on a cluster should set) the cut writes the state to it, without one it
-    // would keep a copy of every shard and slot on the driver.
+    // Sharded runs cut the state's lineage every 10 steps: into a checkpoint directory, not the driver
     SparkContext sc = ctx.spark().sparkContext();
-    java.nio.file.Path checkpoints = sc.getCheckpointDir().isDefined() ? null
-        : java.nio.file.Files.createTempDirectory("meshgrad-bench-checkpoints");
-    if (checkpoints != null) {
-      sc.setCheckpointDir(checkpoints.toString());
-    }
-    try (HeapWatcher heap = new HeapWatcher()) {
+    try (BenchCheckpoints checkpoints = BenchCheckpoints.ensure(sc); HeapWatcher heap = new HeapWatcher()) {
       for (int size : ctx.runsCases("dense") ? sizes : new int[0]) {
         double predicted = (models.length > 1 ? BYTES_PER_PARAM_SHARDED : BYTES_PER_PARAM) * size
             + HeapWatcher.liveNow();
@@ -187,12 +180,6 @@ final class ScaleSuite implements Suite {
           for (int model : fmModels) {
             out.add(runFmCase(ctx, heap, data, bits, model, smallestFm));
           }
-        }
-      }
-    } finally {
-      if (checkpoints != null) {
-        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(checkpoints)) {
-          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
       }
     }

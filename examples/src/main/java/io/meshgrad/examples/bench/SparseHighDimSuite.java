@@ -54,7 +54,10 @@ final class SparseHighDimSuite implements Suite {
     Dataset<Row> crossed = crossed(ctx, a9a, bits);
     List<CaseResult> out = new ArrayList<>();
     long t0 = System.nanoTime();
-    try (TrainingData data = TrainingData.from(crossed, "features", "label", null, ctx.partitions(),
+    // the sharded case cuts its state's lineage every 10 steps into a checkpoint directory, as a
+    // cluster job should: without one the cut would bring the whole state to the driver
+    try (BenchCheckpoints checkpoints = BenchCheckpoints.ensure(ctx.spark().sparkContext());
+        TrainingData data = TrainingData.from(crossed, "features", "label", null, ctx.partitions(),
         StepVsMllibSuite.LOSS::validateLabel)) {
       crossed.unpersist(false);
       JavaRDD<Tuple2<Object, Vector>> mllib = Fixtures.mllibRows(data);
@@ -161,6 +164,7 @@ final class SparseHighDimSuite implements Suite {
     SparkBytes.Snapshot[] meshBytes = new SparkBytes.Snapshot[1];
     int[] peerIterations = new int[1];
     String[] mesh = new String[1];
+    boolean[] pulls = new boolean[1];
     io.meshgrad.aggregate.StepStats[] lastStep = new io.meshgrad.aggregate.StepStats[1];
     String name = model > 1 ? "1% batch, sharded model=" + model : "1% batch, driver-held";
     Measure.Samples s;
@@ -189,6 +193,7 @@ final class SparseHighDimSuite implements Suite {
             double ms = m.timeSteps(steps);
             meshBytes[0] = ctx.bytes().snapshot().minus(before);
             lastStep[0] = m.lastStepStats();
+            pulls[0] = m.pullsRows();
             return ms / steps;
           });
     }
@@ -201,6 +206,9 @@ final class SparseHighDimSuite implements Suite {
         .with("meshgradShardBytesWrittenPerStep", lastStep[0] == null ? 0 : lastStep[0].bytesWrittenOnShards())
         .with("coordinatesTouchedByStep0", touched)
         .with("meshgradMesh", mesh[0])
+        .with("meshgradRowPull", pulls[0])
+        .with("stateLineageCuts", model > 1 ? "every " + FIRST_STEPS + " steps, checkpointed to "
+            + ctx.spark().sparkContext().getCheckpointDir().get() : "none (driver-held)")
         .with("meshgradFirstStepsMsPerStep", Measure.round4(firstSteps))
         .with("meshgradTiming", "one model per case; steps 1-" + FIRST_STEPS + " run first (reported as"
             + " meshgradFirstStepsMsPerStep), then each repetition times the next " + steps + " steps")
