@@ -202,12 +202,8 @@ final class FmVsMllibSuite implements Suite {
     boolean[] pulled = new boolean[1];
     BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), batch, 42L);
     Mesh mesh = Mesh.parse("batch=" + data.numPartitions() + ",model=2");
-    if (alsoSharded && ctx.spark().sparkContext().getCheckpointDir().isEmpty()) {
-      // lineage cuts of a pulled variable need one to stay off the driver (see MeshRuntime)
-      ctx.spark().sparkContext().setCheckpointDir(
-          java.nio.file.Files.createTempDirectory("meshgrad-bench-checkpoints-").toString());
-    }
-    try (Stepper m = new Stepper(data, plan);
+    try (BenchCheckpoints checkpoints = BenchCheckpoints.ensure(ctx.spark().sparkContext());
+        Stepper m = new Stepper(data, plan);
         Stepper sharded = alsoSharded ? new Stepper(data, plan, MeshRuntime.create(ctx.spark(), mesh)) : null) {
       firstSteps = ctx.runs("meshgrad") ? m.timeSteps(SparseHighDimSuite.FIRST_STEPS) / SparseHighDimSuite.FIRST_STEPS
           : Double.NaN;
