@@ -192,16 +192,19 @@ public final class InstanceBlock implements Serializable {
    * its position in {@code rows}, and the block has {@code rows.length} features. A kernel run on
    * it with the weights of just those rows computes, in the same order, what it computes on this
    * block with the whole weights (the renumbering is increasing, so each row's values keep their
-   * order). Labels, weights and values are shared with this block. O(stored values * log
-   * rows.length).
+   * order). Labels, weights and values are shared with this block. O(stored values + rows.length)
+   * through a hash table of {@code rows} when the block stores at least as many values as there
+   * are rows, else O(stored values * log rows.length) by binary search.
    *
    * @param rows increasing, distinct features that include every column this block stores
    * @throws IllegalArgumentException if this block is dense, {@code rows} is not increasing, or a
    *     stored column is not in {@code rows}
    */
   public InstanceBlock onRows(int[] rows) {
-    Requires.require(isSparse(), "onRows needs a sparse (CSR) block, got a dense one: " + this);
-    // per-element checks build their message only when they fail: this runs on every pulled step
+    // checks build their message only when they fail: this runs for every block of every pulled step
+    if (!isSparse()) {
+      throw new IllegalArgumentException("onRows needs a sparse (CSR) block, got a dense one: " + this);
+    }
     for (int i = 1; i < rows.length; i++) {
       if (rows[i] <= rows[i - 1]) {
         throw new IllegalArgumentException("rows must be increasing and distinct, got rows[" + (i - 1) + "]="
@@ -209,16 +212,55 @@ public final class InstanceBlock implements Serializable {
       }
     }
     int end = rowPtr[numRows];
+    int[] positions = end >= rows.length ? positionsByHash(rows, end) : positionsBySearch(rows, end);
+    return new InstanceBlock(rows.length, labels, weights, weightSum, null, rowPtr, positions, csrValues);
+  }
+
+  private int[] positionsBySearch(int[] rows, int end) {
     int[] positions = new int[end];
     for (int p = 0; p < end; p++) {
       int at = Arrays.binarySearch(rows, colIndices[p]);
       if (at < 0) {
-        throw new IllegalArgumentException("rows must include every stored column, column " + colIndices[p]
-            + " is missing");
+        throw missingColumn(colIndices[p]);
       }
       positions[p] = at;
     }
-    return new InstanceBlock(rows.length, labels, weights, weightSum, null, rowPtr, positions, csrValues);
+    return positions;
+  }
+
+  /** As {@link #positionsBySearch}, through an open-addressing table of {@code rows} (Fibonacci hashing, linear probing). */
+  private int[] positionsByHash(int[] rows, int end) {
+    int capacity = Integer.highestOneBit(2 * Math.max(1, rows.length) - 1) << 1; // a power of two >= 2 * rows
+    int shift = 32 - Integer.numberOfTrailingZeros(capacity);
+    int mask = capacity - 1;
+    int[] keys = new int[capacity];
+    int[] at = new int[capacity];
+    Arrays.fill(keys, -1); // features are >= 0
+    for (int i = 0; i < rows.length; i++) {
+      int h = (rows[i] * 0x9E3779B9) >>> shift;
+      while (keys[h] != -1) {
+        h = (h + 1) & mask;
+      }
+      keys[h] = rows[i];
+      at[h] = i;
+    }
+    int[] positions = new int[end];
+    for (int p = 0; p < end; p++) {
+      int column = colIndices[p];
+      int h = (column * 0x9E3779B9) >>> shift;
+      while (keys[h] != column) {
+        if (keys[h] == -1) {
+          throw missingColumn(column);
+        }
+        h = (h + 1) & mask;
+      }
+      positions[p] = at[h];
+    }
+    return positions;
+  }
+
+  private static IllegalArgumentException missingColumn(int column) {
+    return new IllegalArgumentException("rows must include every stored column, column " + column + " is missing");
   }
 
   @Override

@@ -5,8 +5,10 @@
  * <ul>
  *   <li>{@link io.meshgrad.train.TrainingData}: validates the training columns and rows,
  *       repartitions them deterministically into the mesh's batch dimension and caches them as
- *       one {@link io.meshgrad.train.PartitionRows} per partition; also a reproducible
- *       aggregate of a step's gradient sums.
+ *       one {@link io.meshgrad.train.PartitionRows} per partition.
+ *   <li>{@link io.meshgrad.train.ModelLoss}: the objective of a {@link io.meshgrad.model.BlockModel}
+ *       (a linear model: {@link io.meshgrad.train.ModelLoss#linear}) over those partitions, per
+ *       step's batch; {@link io.meshgrad.train.MeshTrainer} runs the training loop over it.
  *   <li>{@link io.meshgrad.train.PartitionRows}: one partition's rows as {@link
  *       io.meshgrad.loss.InstanceBlock}s, with row selection and per-step gradient sums.
  *   <li>{@link io.meshgrad.train.BatchPlan}: which rows of each partition a step uses, full batch
@@ -18,16 +20,17 @@
  *
  * <pre>{@code
  * try (TrainingData data = TrainingData.from(df, "features", "label", null,
- *     mesh.batchSize(), loss::validateLabel)) {
- *   Broadcast<BatchPlan> plan =
- *       jsc.broadcast(BatchPlan.miniBatch(data.rowsPerPartition(), 256, seed));
+ *         mesh.batchSize(), loss::validateLabel);
+ *     ModelLoss objective = ModelLoss.linear(data, loss,
+ *         BatchPlan.miniBatch(data.rowsPerPartition(), 256, seed), true, regParam)) {
+ *   Adagrad opt = Adagrad.builder().learningRate(0.5).build();
+ *   objective.bindSteps(opt);                // step t uses batch t
+ *   List<Variable> vars = List.of(
+ *       new Variable("coefficients", Tensor.zeros(DType.FLOAT32, data.numFeatures())),
+ *       new Variable("intercept", Tensor.zeros(DType.FLOAT32, 1)));
  *   for (long step = 0; step < steps; step++) {
- *     Broadcast<double[][]> weights = jsc.broadcast(new double[][] {coef, intercept});
- *     GradientSum sums = TrainingData.treeAggregate(data, loss, plan, step, weights, true, 2);
- *     weights.destroy();
- *     // L2Regularization.objective(sums, coef, regParam), then the optimizer update
+ *     opt.minimize(objective, vars);          // one Spark job: the partitions' sums, in a fixed order
  *   }
- *   plan.destroy();
  * }
  * }</pre>
  */

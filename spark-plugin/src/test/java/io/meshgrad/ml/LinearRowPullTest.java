@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * MeshAdagradClassifier} stage built on it) take the row-sparse pull for sharded coefficients of
  * at least 2^16 rows: the first step sends the data partitions only the rows their batch touches
  * (never the whole coefficients), and the weights equal the driver-held fit's bit for bit, for
- * every built-in loss (multinomial {@code [d, K]} coefficients included) and both dtypes.
+ * every built-in loss (multinomial {@code [d, K]} coefficients included) and both dtypes; with an
+ * L1 term the coefficients keep the shipping path.
  */
 class LinearRowPullTest {
   private static final int D = 1 << 16;
@@ -151,5 +152,16 @@ class LinearRowPullTest {
     assertArrayEquals(driverHeld.coefficients().toArray(), sharded.coefficients().toArray(), 0.0);
     assertEquals(driverHeld.intercept(), sharded.intercept(), 0.0);
     assertArrayEquals(driverHeld.summary().lossHistory(), sharded.summary().lossHistory(), 1e-12);
+  }
+
+  /** The L1 term's value needs every weight: with elasticNetParam > 0 the coefficients keep the shipping path. */
+  @Test
+  void withAnL1TermTheCoefficientsAreShippedFromTheDriver() {
+    MeshAdagradClassifier clf = new MeshAdagradClassifier().setLearningRate(0.5).setMaxIter(2).setBatchSize(40)
+        .setSeed(3L).setRegParam(0.01).setElasticNetParam(0.5).setMesh("batch=2,model=2");
+    try (LogCapture log = LogCapture.start(MeshTrainer.class.getName(), Level.INFO)) {
+      clf.fit(sparseRows(2));
+      assertTrue(log.describe().contains("coefficients [" + D + "]: shipped from the driver's copy"), log.describe());
+    }
   }
 }

@@ -214,4 +214,40 @@ class BatchRowsTest {
     IllegalArgumentException notSparse = assertThrows(IllegalArgumentException.class, () -> dense.onRows(new int[] {0, 1}));
     assertTrue(notSparse.getMessage().contains("sparse"), notSparse.getMessage());
   }
+
+  /** onRows looks columns up by hash when the block stores at least as many values as rows are given, else by binary search: the same positions. */
+  @Test
+  void onRowsGivesTheSamePositionsThroughItsHashTableAndItsBinarySearch() {
+    java.util.Random r = new java.util.Random(17);
+    int d = 1 << 20;
+    for (int trial = 0; trial < 20; trial++) {
+      List<Instance> rows = new java.util.ArrayList<>();
+      java.util.TreeSet<Integer> all = new java.util.TreeSet<>();
+      for (int i = 0; i < 1 + r.nextInt(40); i++) {
+        java.util.TreeSet<Integer> cols = new java.util.TreeSet<>();
+        while (cols.size() < 1 + r.nextInt(12)) {
+          cols.add(r.nextInt(d));
+        }
+        all.addAll(cols);
+        rows.add(new Instance(i % 2, 1.0, Vectors.sparse(d, cols.stream().mapToInt(Integer::intValue).toArray(),
+            cols.stream().mapToDouble(c -> c * 0.5).toArray())));
+      }
+      InstanceBlock block = InstanceBlock.sparse(rows, d);
+      int[] exact = all.stream().mapToInt(Integer::intValue).toArray(); // <= stored values: hash table
+      java.util.TreeSet<Integer> more = new java.util.TreeSet<>(all);
+      while (more.size() <= block.rowPtr()[block.numRows()]) {
+        more.add(r.nextInt(d));
+      }
+      int[] wide = more.stream().mapToInt(Integer::intValue).toArray(); // more rows than stored values: binary search
+      for (int[] on : new int[][] {exact, wide}) {
+        InstanceBlock renumbered = block.onRows(on);
+        for (int p = 0; p < block.rowPtr()[block.numRows()]; p++) {
+          assertEquals(block.colIndices()[p], on[renumbered.colIndices()[p]], "trial " + trial + " value " + p);
+        }
+      }
+      int[] lacking = java.util.Arrays.copyOfRange(exact, 1, exact.length);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> block.onRows(lacking));
+      assertTrue(e.getMessage().contains("column " + exact[0] + " is missing"), e.getMessage());
+    }
+  }
 }

@@ -221,7 +221,8 @@ final class SparseHighDimSuite implements Suite {
         .with("bytesNote", "measured by Spark: broadcast = serialized+lz4-compressed broadcast pieces written (the"
             + " task binary of every job included), result = taskMetrics.resultSize, shuffle = shuffle bytes"
             + " written; meshgrad's own StepStats of its last step (array bytes): weights shipped (changed"
-            + " coordinates, 12 bytes each, inline in the step's closure while small), gradient partials (touched"
+            + " coordinates, 12 bytes each, inline in the step's closure while small; with meshgradRowPull, also the"
+            + " rows pulled from the shards for the data partitions), gradient partials (touched"
             + " rows, 12 bytes each), new values to the driver; MLlib's estimates from sizes: a dense double vector"
             + " of d+1 is 8(d+1) bytes (its broadcast weights, its per-task gradient)")
         .withSpark("meshgrad", meshBytes[0], steps)
