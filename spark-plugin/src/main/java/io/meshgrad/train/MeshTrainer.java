@@ -182,7 +182,7 @@ public final class MeshTrainer {
    * otherwise (a mesh of the batch dimension alone, whatever the layouts say) they are held on the
    * driver. On a {@link MeshRuntime}, a sharded feature-indexed variable (when there is no L1 term)
    * is generated on its shards from the initializer's rows ({@link MeshRuntime#variable(String,
-   * DType, int[], io.meshgrad.model.Initializer, long, Layout)}): the same values, and no JVM makes the whole of it;
+   * DType, int[], Initializer, long, Layout)}): the same values, and no JVM makes the whole of it;
    * the other variables are made on the driver. {@link Settings#fitIntercept()} does not apply: the
    * model declares its own variables. The result's {@link TrainingResult#weights()} follow {@link
    * BlockModel#variables()}.

@@ -52,6 +52,27 @@ class WeightShipperTest {
   }
 
   @Test
+  void retainedBytesCountTheCopyTheBaseTheDeltasAndTheRetiredUntilReleased() {
+    Tensor coef = Tensor.zeros(DType.FLOAT32, 100_000);
+    try (WeightShipper shipper = new WeightShipper(jsc)) {
+      assertEquals(0, shipper.retainedBytes(), "nothing shipped");
+      shipper.ship(List.of(coef));
+      long base = 4L * 100_000;
+      assertEquals(2 * base, shipper.retainedBytes(), "the driver's copy of the shipped values and the base");
+      Tensor changed = coef.copy();
+      changed.floats()[7] = 1f;
+      changed.floats()[99] = 2f;
+      shipper.ship(List.of(changed));
+      assertEquals(2 * base + 2 * 12, shipper.retainedBytes(), "plus a delta of two changes, 12 bytes each");
+      Tensor all = Tensor.filled(DType.FLOAT32, 3.0, 100_000);
+      shipper.ship(List.of(all));
+      assertEquals(2 * base + base, shipper.retainedBytes(), "a new base: the old broadcast base is retired, kept");
+      shipper.releaseRetired();
+      assertEquals(2 * base, shipper.retainedBytes(), "released at the lineage cut");
+    }
+  }
+
+  @Test
   void fewChangesShipAsDeltasAndEveryVersionReadsExactly() {
     Random rnd = new Random(5);
     Tensor coef = Tensor.zeros(DType.FLOAT32, 100_000);

@@ -51,7 +51,9 @@ final class ShardedFmModel implements AutoCloseable {
     ModelLoss loss = new ModelLoss(data, fm, plan, 0.0);
     MeshRuntime runtime = null;
     try {
-      runtime = MeshRuntime.create(spark, mesh);
+      // every table takes the row pull, also the smoke run's small ones (the default threshold, 2^16 rows, is below
+      // every size of the full and quick runs)
+      runtime = MeshRuntime.create(spark, mesh).setRowPullMinRows(1);
       ShardedFmModel m = new ShardedFmModel(loss, runtime, spec);
       loss.bindSteps(m.optimizer);
       List<VariableSpec> specs = fm.variables();

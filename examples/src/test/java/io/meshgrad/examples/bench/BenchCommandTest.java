@@ -80,6 +80,30 @@ class BenchCommandTest {
     assertEquals(2, bench().code());
     assertEquals(2, bench("--suite", "nope").code());
     assertEquals(2, bench("--suite", "kernel", "--reps", "0").code());
+    Run cases = bench("--suite", "scale", "--smoke", "--cases", "huge");
+    assertEquals(2, cases.code());
+    assertTrue(cases.err().contains("--cases takes one of [dense, sparse, fm] for suite scale, got 'huge'"), cases.err());
+    assertEquals(2, bench("--suite", "kernel", "--cases", "fm").code(), "a suite without case groups");
+  }
+
+  @Test
+  void scaleCasesFmRunsTheFmCasesOnly() throws Exception {
+    java.nio.file.Path json = java.nio.file.Files.createTempFile("bench-scale-fm", ".json");
+    Run r = bench("--suite", "scale", "--smoke", "--cases", "fm", "--json", json.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode cases = new ObjectMapper()
+        .readTree(json.toFile()).get("cases");
+    assertEquals(2, cases.size(), cases.toString());
+    for (JsonNode c : cases) {
+      assertTrue(c.get("name").asText().contains("FM sparse 1% batch, model=2"), c.toString());
+      assertTrue(c.get("allShardedVariablesPulled").asBoolean(), c.toString());
+      assertTrue(c.get("driverRetainedModelBytes").asLong() > 0
+          && c.get("driverRetainedModelBytes").asLong() < c.get("modelBytes").asLong(), c.toString());
+      // weights + accumulator of V and the linear weights once, and of the replicated intercept once per replica
+      long extra = c.get("executorStateBytes").asLong() - 2 * c.get("modelBytes").asLong();
+      assertTrue(extra >= 0 && extra <= 2 * 8, c.toString());
+    }
+    java.nio.file.Files.deleteIfExists(json);
   }
 
   @Test
