@@ -100,6 +100,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   private long updates;
   /** The rows the last step's jobs brought for the next step; {@code null} once anything else changes the state. */
   private Prefetched prefetched;
+  /** Pulled variables already named in the warning of {@link #warnIfCutsCollect}. */
+  private final java.util.Set<Integer> warnedAboutCuts = new java.util.HashSet<>();
   private String lastCheckpointFile;
   private boolean closed;
 
@@ -377,7 +379,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       penalties[i] = data.penalty(i);
       stepByIndex.put(indices[i], steps.get(i));
       if (takesRowPull(data, i, indices[i])) {
-        if (values.get(indices[i]) != null) {
+        if (warnedAboutCuts.add(indices[i])) {
           warnIfCutsCollect(v);
         }
         values.set(indices[i], null);

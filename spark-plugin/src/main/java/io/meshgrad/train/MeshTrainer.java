@@ -160,8 +160,9 @@ public final class MeshTrainer {
     int[] shape = blockLoss.numOutputs() == 1 ? new int[] {data.numFeatures()}
         : new int[] {data.numFeatures(), blockLoss.numOutputs()};
     List<VariableStart> starts = new ArrayList<>();
+    // zeros made where the shards live when the row pull may take them (no L1 term), as for a model's
     starts.add(new VariableStart("coefficients", shape, Initializers.zeros(), 0L,
-        Layout.defaultFor(s.mesh(), shape.length), false));
+        Layout.defaultFor(s.mesh(), shape.length), s.l1() == 0));
     if (s.fitIntercept()) {
       starts.add(new VariableStart("intercept", new int[] {blockLoss.numOutputs()}, Initializers.zeros(), 0L,
           Layout.replicated(s.mesh(), 1), false));
