@@ -151,4 +151,32 @@ class TrainAppTest {
     assertEquals(written.get("factors").get(4 * 7 + 2).asDouble(), model.factors().apply(7, 2));
     assertEquals(written.get("linear").get(5).asDouble(), model.linear().apply(5));
   }
+
+  /**
+   * {@code bin/meshgrad train --model fm} on a model of 2^17 features (a9a's rows declared that
+   * wide) sharded on {@code batch=2,model=2}: the factors and linear weights take the row-sparse
+   * pull (at least 2^16 rows), the lineage cuts go to {@code --checkpoint-dir}, and the fit equals
+   * the driver-held one on {@code batch=2} weight for weight.
+   */
+  @Test
+  void aWideFactorizationMachineTrainsShardedOnThePullPathAsDriverHeld() throws Exception {
+    Path a9a = repo().resolve("data/a9a");
+    JsonNode[] written = new JsonNode[2];
+    String[] meshes = {"batch=2", "batch=2,model=2"};
+    for (int m = 0; m < 2; m++) {
+      Path dir = out.resolve("mesh" + m);
+      TrainOptions o = TrainOptions.parse(new String[] {"--data", a9a.resolve("a9a").toString(),
+          "--test", a9a.resolve("a9a.t").toString(), "--num-features", String.valueOf(1 << 17), "--steps", "20",
+          "--batch-size", "2000", "--model", "fm", "--factor-size", "2", "--init-std", "0.05", "--mesh", meshes[m],
+          "--optimizer", "{\"learning_rate\": 0.5}", "--checkpoint-dir", dir.resolve("checkpoints").toString(),
+          "--output", dir.resolve("out").toString()});
+      TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      written[m] = new ObjectMapper().readTree(dir.resolve("out/summary.json").toFile());
+    }
+    assertEquals((1 << 17) * 2, written[1].get("factors").size());
+    assertEquals(written[0].get("factors"), written[1].get("factors"), "factors, driver-held and row-pulled");
+    assertEquals(written[0].get("linear"), written[1].get("linear"), "linear weights, driver-held and row-pulled");
+    assertEquals(written[0].get("lossHistory").size(), written[1].get("lossHistory").size());
+    assertTrue(written[1].get("testAuc").asDouble() > 0.85, written[1].get("testAuc").toString());
+  }
 }
