@@ -46,7 +46,7 @@ import scala.Tuple2;
  * are the checks of the former {@code TrainingData.treeAggregate} test, on the code that replaced
  * it.)
  */
-class LinearModelLossTest {
+class LinearObjectiveTest {
   private static final int D = 8;
   private static final int K = 3;
   private static final int ROWS = 500;
@@ -65,7 +65,7 @@ class LinearModelLossTest {
 
   @BeforeAll
   static void setUp() {
-    spark = LocalSpark.start("LinearModelLossTest");
+    spark = LocalSpark.start("LinearObjectiveTest");
     jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     rows = Rows.random(11, ROWS, D, false, true);
     // small blocks, so that a partition's sums add several blocks
