@@ -369,7 +369,7 @@ public final class AdagradAggregator implements Serializable {
         if (f.gradient != null && step != null) {
           Gradient g = transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY)
               .apply(f.gradient);
-          after = shard.afterStep(optimizer, step, g, f.stats);
+          after = shard.afterStep(optimizer, step, g, f.stats, withValues(pulled, shard));
         }
         boolean squares = pulled != null && pulled.regularises(shard.variable());
         return List.of(after.answering(f.nextRows, squares)).iterator();

@@ -1,5 +1,6 @@
 package io.meshgrad.aggregate;
 
+import io.meshgrad.optimizer.GradientClipping;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import java.io.Serializable;
@@ -30,22 +31,7 @@ public final class RowAnswer implements Serializable {
   public static RowAnswer of(RowRequests requests, VariableShard shard, boolean squares) {
     int[] union = requests.union();
     Tensor values = union == null ? shard.value() : shard.rows(union);
-    return new RowAnswer(requests, union, values, squares ? sumOfSquares(shard) : 0);
-  }
-
-  private static double sumOfSquares(VariableShard shard) {
-    Tensor t = shard.value();
-    double s = 0;
-    if (t.dtype() == DType.FLOAT32) {
-      for (float x : t.floats()) {
-        s += (double) x * x;
-      }
-    } else {
-      for (double x : t.doubles()) {
-        s += x * x;
-      }
-    }
-    return s;
+    return new RowAnswer(requests, union, values, squares ? GradientClipping.sumOfSquares(shard.value()) : 0);
   }
 
   public RowRequests requests() {

@@ -81,9 +81,19 @@ public final class VariableShard implements Serializable {
    * otherwise it runs on copies of the whole value and slots. Either way the arithmetic is the
    * optimizer's own, element for element, so the result is the same bit for bit.
    *
-   * @param stats what the step did here, kept for {@link #update()}
+   * @param stats what the step did here, kept for {@link #update}
    */
   VariableShard afterStep(Optimizer optimizer, Optimizer.VariableStep step, Gradient gradient, ShardStepStats stats) {
+    return afterStep(optimizer, step, gradient, stats, true);
+  }
+
+  /**
+   * {@link #afterStep(Optimizer, Optimizer.VariableStep, Gradient, ShardStepStats)}; without
+   * {@code findChanges} the changed elements are not looked for (the driver holds no copy to
+   * patch: {@link #update} then sends no values).
+   */
+  VariableShard afterStep(Optimizer optimizer, Optimizer.VariableStep step, Gradient gradient, ShardStepStats stats,
+      boolean findChanges) {
     int[] ids = gradient instanceof IndexedSlices s && optimizer.sparseStepChangesOnlyItsRows(step)
         ? chunksOfRows(s.indices())
         : null;
@@ -101,7 +111,7 @@ public final class VariableShard implements Serializable {
       written += t.bytesNotSharedWith(e.getValue());
     }
     return new VariableShard(variable, shard, newValue, newSlots, stats,
-        ChunkedTensor.changedPositions(value, newValue, value.size() / 2), written);
+        findChanges ? ChunkedTensor.changedPositions(value, newValue, value.size() / 2) : null, written);
   }
 
   private static ChunkedTensor next(ChunkedTensor before, int[] ids, Tensor updated) {

@@ -471,10 +471,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
 
   /** See {@link #setRowPullMinRows}. */
   private boolean takesRowPull(DatasetLoss data, int position, int variable) {
-    ShardedShape shape = shapes.get(variable);
     // the L1 term's value needs every weight's absolute value, which the pull does not bring back
-    return data.canPullRows(position) && data.penalty(position).l1() == 0 && shape.numShards() > 1
-        && RowPull.pullable(shape) && shape.numRows() >= rowPullMinRows;
+    return data.canPullRows(position) && data.penalty(position).l1() == 0 && mayPullRows(variable);
   }
 
   private AdagradAggregator aggregator() {

@@ -1,10 +1,6 @@
 package io.meshgrad.examples.bench;
 
 import io.meshgrad.loss.BinaryLogisticLoss;
-import io.meshgrad.mesh.DVariable;
-import io.meshgrad.mesh.Layout;
-import io.meshgrad.mesh.Mesh;
-import io.meshgrad.mesh.MeshRuntime;
 import io.meshgrad.model.FactorizationMachine;
 import io.meshgrad.model.VariableSpec;
 import io.meshgrad.optimizer.Adagrad;
@@ -101,55 +97,26 @@ final class FmVsMllibSuite implements Suite {
   }
 
   /**
-   * meshgrad's FM as {@code MeshTrainer} sets it up (optimizer built), to be stepped one {@code
-   * minimize} at a time: on a batch-only mesh (driver-held variables), or with a {@link
-   * MeshRuntime} on a mesh with a model dimension (variables sharded by their specs' layouts;
-   * the factor matrix and linear weights of a large model take the row-sparse pull).
+   * meshgrad's FM as {@code MeshTrainer} sets it up on a batch-only mesh (driver-held variables,
+   * optimizer built), to be stepped one {@code minimize} at a time.
    */
   private static final class Stepper implements AutoCloseable {
     final FactorizationMachine fm;
     final ModelLoss objective;
     final Adagrad optimizer = Adagrad.builder().learningRate(LEARNING_RATE).build();
     final List<Variable> vars = new ArrayList<>();
-    final MeshRuntime runtime;
 
     Stepper(TrainingData data, BatchPlan plan) {
-      this(data, plan, null);
-    }
-
-    /** @param runtime {@code null}: driver-held variables */
-    Stepper(TrainingData data, BatchPlan plan, MeshRuntime runtime) {
-      this.runtime = runtime;
       fm = model(data.numFeatures());
       objective = new ModelLoss(data, fm, plan, 0.0);
       objective.bindSteps(optimizer);
       List<VariableSpec> specs = fm.variables();
       for (int v = 0; v < specs.size(); v++) {
         VariableSpec spec = specs.get(v);
-        Tensor initial = Tensor.fromDoubles(DType.FLOAT32, spec.initializer().values(spec.shape(), 42L + v),
-            spec.shape());
-        if (runtime == null) {
-          vars.add(new Variable(spec.name(), initial));
-        } else {
-          Mesh mesh = runtime.mesh();
-          vars.add(runtime.variable(spec.name(), initial, spec.layout() == null
-              ? Layout.defaultFor(mesh, spec.shape().length) : Layout.of(mesh, spec.layout())));
-        }
+        vars.add(new Variable(spec.name(), Tensor.fromDoubles(DType.FLOAT32,
+            spec.initializer().values(spec.shape(), 42L + v), spec.shape())));
       }
       optimizer.build(vars);
-    }
-
-    /** Whether every feature-indexed variable takes the row-sparse pull (after a first step). */
-    boolean pullsRows() {
-      if (runtime == null) {
-        return false;
-      }
-      for (int v = 0; v < vars.size(); v++) {
-        if (fm.variables().get(v).featureIndexed() && !runtime.pullsRows((DVariable) vars.get(v))) {
-          return false;
-        }
-      }
-      return true;
     }
 
     /** Runs {@code n} steps and returns the milliseconds they took. */
@@ -172,9 +139,6 @@ final class FmVsMllibSuite implements Suite {
     @Override
     public void close() {
       objective.close();
-      if (runtime != null) {
-        runtime.close();
-      }
     }
   }
 
@@ -199,17 +163,18 @@ final class FmVsMllibSuite implements Suite {
     double firstSteps;
     double shardedFirstSteps = Double.NaN;
     List<Double> shardedAll = new ArrayList<>();
-    boolean[] pulled = new boolean[1];
+    boolean pulled = false;
+    String shardedMesh = "batch=" + data.numPartitions() + ",model=2";
     BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), batch, 42L);
-    Mesh mesh = Mesh.parse("batch=" + data.numPartitions() + ",model=2");
     try (BenchCheckpoints checkpoints = BenchCheckpoints.ensure(ctx.spark().sparkContext());
         Stepper m = new Stepper(data, plan);
-        Stepper sharded = alsoSharded ? new Stepper(data, plan, MeshRuntime.create(ctx.spark(), mesh)) : null) {
+        ShardedFmModel sharded = alsoSharded
+            ? ShardedFmModel.create(ctx.spark(), data, plan, 2, FACTOR_SIZE, LEARNING_RATE) : null) {
       firstSteps = ctx.runs("meshgrad") ? m.timeSteps(SparseHighDimSuite.FIRST_STEPS) / SparseHighDimSuite.FIRST_STEPS
           : Double.NaN;
       if (sharded != null && ctx.runs("meshgrad")) {
         shardedFirstSteps = sharded.timeSteps(SparseHighDimSuite.FIRST_STEPS) / SparseHighDimSuite.FIRST_STEPS;
-        pulled[0] = sharded.pullsRows();
+        pulled = sharded.pullsEveryShardedVariable();
       }
       s = Measure.alternate(ctx, name, warmup, reps,
           () -> {
@@ -246,16 +211,17 @@ final class FmVsMllibSuite implements Suite {
         .with("peerSamples", Measure.rounded(s.peer())));
     if (alsoSharded) {
       List<Double> recorded = shardedAll.subList(Math.min(warmup, shardedAll.size()), shardedAll.size());
-      CaseResult c = CaseResult.time(name + ", sharded " + mesh + " (row pull)",
+      CaseResult c = CaseResult.time(name + ", sharded " + shardedMesh + " (row pull)",
               recorded.isEmpty() ? Double.NaN : Measure.median(recorded), s.peerMedian(),
               "MLlib FMClassifier (AdamW, k=8)", "ms/step", target)
           .with("timing", "as the driver-held case, in the same rounds (right before it) and against the same MLlib"
-              + " samples; variables on a MeshRuntime, laid out by the model's specs, checkpoint directory set")
-          .with("meshgradPullsRows", pulled[0])
+              + " samples; ShardedFmModel: variables generated on their shards (the driver-held model's values),"
+              + " checkpoint directory set")
+          .with("meshgradPullsRows", pulled)
           .with("meshgradFirstStepsMsPerStep", Measure.round4(shardedFirstSteps))
           .with("meshgradSamples", Measure.rounded(recorded))
           .with("peerSamples", Measure.rounded(s.peer()));
-      if (ctx.runs("meshgrad") && !pulled[0]) {
+      if (ctx.runs("meshgrad") && !pulled) {
         c.missed("the sharded model did not take the row-sparse pull");
       }
       out.add(c);

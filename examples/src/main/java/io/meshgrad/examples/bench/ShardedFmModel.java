@@ -30,13 +30,14 @@ final class ShardedFmModel implements AutoCloseable {
   static final double INIT_STD = 0.01;
 
   private final ModelLoss loss;
-  private final Adagrad optimizer = Adagrad.builder().learningRate(LEARNING_RATE).build();
+  private final Adagrad optimizer;
   private final MeshRuntime runtime;
   private final List<Variable> variables = new ArrayList<>();
   private final String meshSpec;
   private long maxRetainedBytes;
 
-  private ShardedFmModel(ModelLoss loss, MeshRuntime runtime, String meshSpec) {
+  private ShardedFmModel(ModelLoss loss, MeshRuntime runtime, String meshSpec, double learningRate) {
+    this.optimizer = Adagrad.builder().learningRate(learningRate).build();
     this.loss = loss;
     this.runtime = runtime;
     this.meshSpec = meshSpec;
@@ -44,6 +45,12 @@ final class ShardedFmModel implements AutoCloseable {
 
   /** An FM of {@code data.numFeatures()} rows x {@code factorSize} on {@code batch=partitions,model=model}. */
   static ShardedFmModel create(SparkSession spark, TrainingData data, BatchPlan plan, int model, int factorSize) {
+    return create(spark, data, plan, model, factorSize, LEARNING_RATE);
+  }
+
+  /** The same with Adagrad at {@code learningRate}. */
+  static ShardedFmModel create(SparkSession spark, TrainingData data, BatchPlan plan, int model, int factorSize,
+      double learningRate) {
     String spec = "batch=" + data.numPartitions() + ",model=" + model;
     Mesh mesh = Mesh.parse(spec);
     FactorizationMachine fm = new FactorizationMachine(data.numFeatures(), factorSize, true, true, INIT_STD,
@@ -54,7 +61,7 @@ final class ShardedFmModel implements AutoCloseable {
       // every table takes the row pull, also the smoke run's small ones (the default threshold, 2^16 rows, is below
       // every size of the full and quick runs)
       runtime = MeshRuntime.create(spark, mesh).setRowPullMinRows(1);
-      ShardedFmModel m = new ShardedFmModel(loss, runtime, spec);
+      ShardedFmModel m = new ShardedFmModel(loss, runtime, spec, learningRate);
       loss.bindSteps(m.optimizer);
       List<VariableSpec> specs = fm.variables();
       for (int v = 0; v < specs.size(); v++) {
