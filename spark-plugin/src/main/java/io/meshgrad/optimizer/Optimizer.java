@@ -288,6 +288,14 @@ public abstract class Optimizer implements Serializable {
     }
   }
 
+  /**
+   * Whether {@link #excludeFromWeightDecay} named any variable or pattern. Such exclusions are
+   * held by identity in this process and do not travel with a serialized copy of the optimizer.
+   */
+  public final boolean excludesFromWeightDecay() {
+    return !excludedFromWeightDecay.isEmpty() || !excludedNamePatterns.isEmpty();
+  }
+
   private boolean usesWeightDecay(Variable v) {
     return weightDecay != null && !excludedFromWeightDecay.contains(v)
         && excludedNamePatterns.stream().noneMatch(p -> p.matcher(v.name()).find());

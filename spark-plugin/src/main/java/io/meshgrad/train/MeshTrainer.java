@@ -17,6 +17,7 @@ import io.meshgrad.optimizer.GradientAndVariable;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.runtime.engine.StepEngine;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
@@ -88,29 +89,52 @@ public final class MeshTrainer {
 
   /**
    * Safeguards on top of {@link Settings}: what to do with non-finite steps, early stopping, and
-   * checkpoints of the optimizer state.
+   * checkpoints of the optimizer state; and how many steps one Spark job runs.
    *
    * @param onNonFinite never null
    * @param earlyStopping {@code null} for none
    * @param checkpoints {@code null} for none
+   * @param stepsPerJob 1: one Spark job per step (the job-per-step path); {@code K >= 2}: up to K
+   *     steps in one barrier job of the many-steps-per-job engine ({@link StepEngine}), bit for bit
+   *     the same result, and an error naming what to change where the engine cannot run; 0:
+   *     automatic, the engine with {@value #AUTO_STEPS_PER_JOB} steps a job where it applies, else
+   *     one job per step (said in one log line)
    */
-  public record Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping, CheckpointPolicy checkpoints) {
+  public record Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping, CheckpointPolicy checkpoints,
+      int stepsPerJob) {
     public Controls {
       if (onNonFinite == null) {
         throw new IllegalArgumentException("onNonFinite must be one of ERROR, SKIP, PROPAGATE; got null");
       }
+      if (stepsPerJob < 0) {
+        throw new IllegalArgumentException("stepsPerJob must be >= 0 (0 = automatic, 1 = one Spark job per step), got "
+            + stepsPerJob);
+      }
     }
 
-    /** Without checkpoints. */
+    /** One Spark job per step. */
+    public Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping, CheckpointPolicy checkpoints) {
+      this(onNonFinite, earlyStopping, checkpoints, 1);
+    }
+
+    /** Without checkpoints, one Spark job per step. */
     public Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping) {
       this(onNonFinite, earlyStopping, null);
     }
 
-    /** No checks (NaN propagates, as in Keras), no early stopping, no checkpoints. */
+    /** No checks (NaN propagates, as in Keras), no early stopping, no checkpoints, one Spark job per step. */
     public static Controls none() {
       return new Controls(NonFiniteGradient.PROPAGATE, null, null);
     }
+
+    /** These controls with {@code stepsPerJob} steps per Spark job (see the record's doc). */
+    public Controls withStepsPerJob(int stepsPerJob) {
+      return new Controls(onNonFinite, earlyStopping, checkpoints, stepsPerJob);
+    }
   }
+
+  /** Steps per job of the automatic choice ({@code stepsPerJob = 0}) where the engine applies. */
+  public static final int AUTO_STEPS_PER_JOB = 100;
 
   private MeshTrainer() {}
 
@@ -300,14 +324,49 @@ public final class MeshTrainer {
       boolean stoppedEarly = false;
       boolean previousSkipped = false;
       boolean pathsLogged = false;
-      while (taken < steps) {
-        long step = optimizer.iterations();
-        if (runtime == null) {
-          jsc.setJobDescription("meshgrad step " + (step + 1) + "/" + (first + steps));
+      StepEngine engine = null;
+      int stepsPerJob = controls.stepsPerJob();
+      if (stepsPerJob != 1) {
+        String why = sharded ? "the engine runs variables held whole on the driver so far, and this fit's are sharded "
+            + "on mesh " + s.mesh()
+            : mode != NonFiniteGradient.PROPAGATE ? "onNonFiniteGradient=" + mode.name().toLowerCase(java.util.Locale.ROOT)
+                + " checks every step on the driver; the engine supports propagate"
+            : StepEngine.whyNot(jsc, objective);
+        if (why == null) {
+          engine = StepEngine.create(jsc, objective);
+          stepsPerJob = stepsPerJob == 0 ? AUTO_STEPS_PER_JOB : stepsPerJob;
+        } else if (stepsPerJob == 0) {
+          LOG.info("stepsPerJob=0 (automatic): one Spark job per step, because {}", why);
+        } else {
+          throw new IllegalArgumentException("stepsPerJob=" + stepsPerJob + " cannot run: " + why
+              + " (stepsPerJob=1 runs one Spark job per step; 0 chooses)");
         }
-        StepOutcome outcome = mode == NonFiniteGradient.PROPAGATE
-            ? new StepOutcome(optimizer.minimize(objective, vars), null)
-            : sharded ? guardedShardedStep(optimizer, objective, vars, mode) : guardedDriverStep(optimizer, objective, vars);
+      }
+      java.util.ArrayDeque<Double> pending = new java.util.ArrayDeque<>();
+      while (taken < steps) {
+        long step;
+        StepOutcome outcome;
+        if (engine != null) {
+          if (pending.isEmpty()) {
+            int count = jobLength(stepsPerJob, steps - taken, taken, optimizer.iterations(),
+                store == null ? 0 : policy.everySteps(), validation == null ? 0 : plan.stepsPerEpoch());
+            double previous = taken > 0 ? history[taken - 1] : Double.NaN;
+            for (double l : engine.run(optimizer, vars, count, first + steps, s.tol(), previous).losses()) {
+              pending.add(l);
+            }
+          }
+          step = optimizer.iterations() - pending.size();
+          outcome = new StepOutcome(pending.poll(), null);
+        } else {
+          step = optimizer.iterations();
+          if (runtime == null) {
+            jsc.setJobDescription("meshgrad step " + (step + 1) + "/" + (first + steps));
+          }
+          outcome = mode == NonFiniteGradient.PROPAGATE
+              ? new StepOutcome(optimizer.minimize(objective, vars), null)
+              : sharded ? guardedShardedStep(optimizer, objective, vars, mode)
+                  : guardedDriverStep(optimizer, objective, vars);
+        }
         double loss = outcome.loss();
         history[taken++] = loss;
         if (runtime != null && !pathsLogged) {
@@ -379,6 +438,24 @@ public final class MeshTrainer {
         validation.close();
       }
     }
+  }
+
+  /**
+   * Steps of the engine's next job: at most {@code stepsPerJob} and the steps left, ending where
+   * the loop must see the state between steps (an optimizer checkpoint every {@code
+   * checkpointEvery} steps taken, a validation at the end of every epoch of {@code stepsPerEpoch}
+   * steps; 0 for none).
+   */
+  private static int jobLength(int stepsPerJob, long left, long taken, long iteration, int checkpointEvery,
+      long stepsPerEpoch) {
+    long n = Math.min(stepsPerJob, left);
+    if (checkpointEvery > 0) {
+      n = Math.min(n, checkpointEvery - taken % checkpointEvery);
+    }
+    if (stepsPerEpoch > 0) {
+      n = Math.min(n, stepsPerEpoch - iteration % stepsPerEpoch);
+    }
+    return (int) n;
   }
 
   /**

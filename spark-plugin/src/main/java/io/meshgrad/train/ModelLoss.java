@@ -14,6 +14,7 @@ import io.meshgrad.model.BlockModel;
 import io.meshgrad.model.LinearModel;
 import io.meshgrad.model.VariableSpec;
 import io.meshgrad.plugin.ExecutorMetrics;
+import io.meshgrad.runtime.engine.EngineData;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -78,6 +79,31 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
       ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
       return sums;
     });
+  }
+
+  /** The cached rows and {@link #partitionSums} of this model and plan, for the engine's tasks. */
+  @Override
+  public EngineData<PartitionRows> engineData() {
+    return new EngineData<>(data.rdd(), new PartitionSumsOfModel(model, planBroadcast));
+  }
+
+  /** {@link #partitionSums} of one model and batch plan, as a task of the engine computes it. */
+  private static final class PartitionSumsOfModel implements EngineData.PartitionSums<PartitionRows> {
+    private static final long serialVersionUID = 1L;
+    private final BlockModel model;
+    private final Broadcast<BatchPlan> plan;
+
+    PartitionSumsOfModel(BlockModel model, Broadcast<BatchPlan> plan) {
+      this.model = model;
+      this.plan = plan;
+    }
+
+    @Override
+    public PartialSums of(PartitionRows rows, long step, double[][] weights) {
+      PartialSums sums = partitionSums(model, rows, plan.value(), step, weights);
+      ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
+      return sums;
+    }
   }
 
   @Override
