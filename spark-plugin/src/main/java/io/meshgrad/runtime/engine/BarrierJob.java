@@ -53,7 +53,7 @@ public final class BarrierJob {
       ClassTag<U> tag = anyRef();
       RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<>(settings, rendezvous.address(), jobAttempt, body),
           false, tag);
-      return io.meshgrad.aggregate.StepJobs.collect(JavaRDD.fromRDD(out, tag));
+      return io.meshgrad.runtime.StepJobs.collect(JavaRDD.fromRDD(out, tag));
     }
   }
 

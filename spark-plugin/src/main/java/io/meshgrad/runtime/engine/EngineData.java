@@ -1,6 +1,6 @@
 package io.meshgrad.runtime.engine;
 
-import io.meshgrad.aggregate.PartialSums;
+import io.meshgrad.runtime.PartialSums;
 import java.io.Serializable;
 import org.apache.spark.api.java.JavaRDD;
 

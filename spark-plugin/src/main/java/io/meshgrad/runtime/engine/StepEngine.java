@@ -1,9 +1,9 @@
 package io.meshgrad.runtime.engine;
 
-import io.meshgrad.aggregate.DatasetLoss;
-import io.meshgrad.aggregate.OrderedTreeSum;
-import io.meshgrad.aggregate.PartialSums;
-import io.meshgrad.aggregate.StepStats;
+import io.meshgrad.runtime.DatasetLoss;
+import io.meshgrad.runtime.OrderedTreeSum;
+import io.meshgrad.runtime.PartialSums;
+import io.meshgrad.metrics.StepStats;
 import io.meshgrad.optimizer.DifferentiableLoss;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
