@@ -144,7 +144,7 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
    * sums themselves; {@code null} (the default) where a loss does not offer them: the engine then
    * does not apply.
    */
-  public io.meshgrad.runtime.engine.EngineData<?> engineData() {
+  public EngineData<?> engineData() {
     return null;
   }
 

@@ -10,7 +10,6 @@ import io.meshgrad.model.BlockModel;
 import io.meshgrad.model.LinearModel;
 import io.meshgrad.model.VariableSpec;
 import io.meshgrad.metrics.ExecutorMetrics;
-import io.meshgrad.runtime.engine.EngineData;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;

@@ -1,6 +1,7 @@
 package io.meshgrad.runtime.engine;
 
 import io.meshgrad.runtime.DatasetLoss;
+import io.meshgrad.runtime.EngineData;
 import io.meshgrad.runtime.OrderedTreeSum;
 import io.meshgrad.runtime.PartialSums;
 import io.meshgrad.metrics.StepStats;

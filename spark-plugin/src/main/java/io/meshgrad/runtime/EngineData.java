@@ -1,6 +1,5 @@
-package io.meshgrad.runtime.engine;
+package io.meshgrad.runtime;
 
-import io.meshgrad.runtime.PartialSums;
 import java.io.Serializable;
 import org.apache.spark.api.java.JavaRDD;
 
