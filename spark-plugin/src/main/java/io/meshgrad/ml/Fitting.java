@@ -297,7 +297,8 @@ final class Fitting {
           throw new IllegalArgumentException("resume is true but checkpointDir is not set: set checkpointDir to the "
               + "path of the checkpoints to continue from");
         }
-        return trainer.fit(spark, data, optimizer, settings, new MeshTrainer.Controls(onNonFinite, es, checkpoints),
+        return trainer.fit(spark, data, optimizer, settings, new MeshTrainer.Controls(onNonFinite, es, checkpoints,
+            p.getStepsPerJob()),
             (step, total, epoch, value) -> LOG.debug("{}: step {}/{} (epoch {}) loss {}", uid, step, total, epoch,
                 value));
       } finally {

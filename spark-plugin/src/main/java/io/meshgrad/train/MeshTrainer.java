@@ -336,8 +336,6 @@ public final class MeshTrainer {
       if (stepsPerJob != 1) {
         String why = sharded ? "the engine runs variables held whole on the driver so far, and this fit's are sharded "
             + "on mesh " + s.mesh()
-            : mode != NonFiniteGradient.PROPAGATE ? "onNonFiniteGradient=" + mode.name().toLowerCase(java.util.Locale.ROOT)
-                + " checks every step on the driver; the engine supports propagate"
             : StepEngine.whyNot(jsc, objective);
         if (why == null) {
           engine = StepEngine.create(jsc, objective);
@@ -350,21 +348,26 @@ public final class MeshTrainer {
         }
       }
       java.util.ArrayDeque<Double> pending = new java.util.ArrayDeque<>();
+      boolean guardNext = false; // the engine handed back a non-finite step: run it on the guarded path
       while (taken < steps) {
         long step;
         StepOutcome outcome;
-        if (engine != null) {
-          if (pending.isEmpty()) {
-            int count = jobLength(stepsPerJob, steps - taken, taken, optimizer.iterations(),
-                store == null ? 0 : policy.everySteps(), validation == null ? 0 : plan.stepsPerEpoch());
-            double previous = taken > 0 ? history[taken - 1] : Double.NaN;
-            for (double l : engine.run(optimizer, vars, count, first + steps, s.tol(), previous).losses()) {
-              pending.add(l);
-            }
+        if (engine != null && pending.isEmpty() && !guardNext) {
+          int count = jobLength(stepsPerJob, steps - taken, taken, optimizer.iterations(),
+              store == null ? 0 : policy.everySteps(), validation == null ? 0 : plan.stepsPerEpoch());
+          double previous = taken > 0 && !previousSkipped ? history[taken - 1] : Double.NaN;
+          StepEngine.Steps job = engine.run(optimizer, vars, count, first + steps, s.tol(), previous,
+              mode != NonFiniteGradient.PROPAGATE);
+          for (double l : job.losses()) {
+            pending.add(l);
           }
+          guardNext = job.handedBack();
+        }
+        if (engine != null && !pending.isEmpty()) {
           step = optimizer.iterations() - pending.size();
           outcome = new StepOutcome(pending.poll(), null);
         } else {
+          guardNext = false;
           step = optimizer.iterations();
           if (runtime == null) {
             jsc.setJobDescription("meshgrad step " + (step + 1) + "/" + (first + steps));

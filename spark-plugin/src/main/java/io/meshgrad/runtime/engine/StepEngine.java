@@ -132,9 +132,11 @@ public final class StepEngine {
   /**
    * What one job did: the loss of each step it took, in order, and its stats.
    *
-   * @param losses one per step taken (fewer than asked when a step converged)
+   * @param losses one per step taken (fewer than asked when a step converged or was handed back)
+   * @param handedBack whether the job stopped before a step that was not finite (see {@link #run}):
+   *     the state is the one before that step, which the caller runs on its guarded path
    */
-  public record Steps(double[] losses, StepStats[] stats) {}
+  public record Steps(double[] losses, StepStats[] stats, boolean handedBack) {}
 
   /**
    * Runs up to {@code count} steps of {@code optimizer} on {@code vars} (held in this process)
@@ -144,10 +146,15 @@ public final class StepEngine {
    * one before by at most {@code tol * max(1, |loss|)} ({@code previousLoss}: the loss of the step
    * before this job's first, NaN if none).
    *
+   * <p>With {@code handBackNonFinite}, a step whose loss, a gradient or an updated value holds a
+   * NaN or an infinity is not kept: the job ends with the state before it ({@link
+   * Steps#handedBack()}), so that the caller's own checks (error or skip) run that step exactly as
+   * on the job-per-step path. Each task then keeps a copy of the state before each step.
+   *
    * @param totalSteps the fit's last step number, for the job description ({@code meshgrad steps 101-200/1000})
    */
   public Steps run(Optimizer optimizer, List<Variable> vars, int count, long totalSteps, double tol,
-      double previousLoss) {
+      double previousLoss, boolean handBackNonFinite) {
     if (count < 1) {
       throw new IllegalArgumentException("count must be >= 1, got " + count);
     }
@@ -174,7 +181,8 @@ public final class StepEngine {
         + (totalSteps > 0 ? "/" + totalSteps : ""));
     List<Result> results = null;
     for (long attempt = 0; results == null; attempt++) {
-      Replicas<?> body = replicas(optimizer, names, values, slots, count, tol, previousLoss, attempt);
+      Replicas<?> body = replicas(optimizer, names, values, slots, count, tol, previousLoss, handBackNonFinite,
+          attempt);
       try {
         results = submit(body, attempt);
       } catch (Exception e) {
@@ -203,7 +211,7 @@ public final class StepEngine {
     for (StepStats s : r0.stats) {
       loss.recordStepStats(s, optimizer);
     }
-    return new Steps(r0.losses, r0.stats);
+    return new Steps(r0.losses, r0.stats, r0.handedBack);
   }
 
   private static String firstLine(Exception e) {
@@ -214,9 +222,9 @@ public final class StepEngine {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private Replicas<?> replicas(Optimizer optimizer, String[] names, Tensor[] values, Tensor[] slots, int count,
-      double tol, double previousLoss, long attempt) {
+      double tol, double previousLoss, boolean handBackNonFinite, long attempt) {
     return new Replicas(optimizer, loss, data.sums(), names, values, slots, count, tol, previousLoss,
-        loss.aggregationDepth(), attempt == 0 ? failRank : -1);
+        handBackNonFinite, loss.aggregationDepth(), attempt == 0 ? failRank : -1);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -235,9 +243,11 @@ public final class StepEngine {
     final long checksum;
     final Tensor[] values;
     final Tensor[] slots;
+    final boolean handedBack;
 
     Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum, Tensor[] values,
-        Tensor[] slots) {
+        Tensor[] slots, boolean handedBack) {
+      this.handedBack = handedBack;
       this.rank = rank;
       this.losses = losses;
       this.stats = stats;
@@ -260,11 +270,14 @@ public final class StepEngine {
     private final int count;
     private final double tol;
     private final double previousLoss;
+    private final boolean handBackNonFinite;
     private final int depth;
     private final int failRank;
 
     Replicas(Optimizer optimizer, DatasetLoss loss, EngineData.PartitionSums<T> sums, String[] names, Tensor[] values,
-        Tensor[] slots, int count, double tol, double previousLoss, int depth, int failRank) {
+        Tensor[] slots, int count, double tol, double previousLoss, boolean handBackNonFinite, int depth,
+        int failRank) {
+      this.handBackNonFinite = handBackNonFinite;
       this.optimizer = optimizer;
       this.loss = loss;
       this.sums = sums;
@@ -292,16 +305,27 @@ public final class StepEngine {
       double[] losses = new double[count];
       StepStats[] stats = new StepStats[count];
       int taken = 0;
+      boolean handedBack = false;
       while (taken < count) {
+        List<Tensor> before = handBackNonFinite ? copies(vars, opt) : null;
         double l = opt.minimize(exchanged, vars);
+        if (before != null && (!Double.isFinite(l) || exchanged.nonFiniteGradient || !allFinite(vars))) {
+          for (int i = 0; i < vars.size(); i++) {
+            vars.get(i).assign(before.get(i));
+          }
+          opt.setWeights(before.subList(vars.size(), before.size()));
+          opt.setIterations(opt.iterations() - 1);
+          handedBack = true;
+          break;
+        }
         stats[taken] = exchanged.lastStats;
         losses[taken++] = l;
         if (transport.rank() == failRank) {
           throw new IllegalStateException("meshgrad engine: rank " + failRank + " fails on purpose after its first "
               + "step (" + FAIL_RANK_PROPERTY + ")");
         }
-        double before = taken == 1 ? previousLoss : losses[taken - 2];
-        if (tol > 0 && Math.abs(before - l) <= tol * Math.max(1.0, Math.abs(l))) {
+        double previous = taken == 1 ? previousLoss : losses[taken - 2];
+        if (tol > 0 && Math.abs(previous - l) <= tol * Math.max(1.0, Math.abs(l))) {
           break;
         }
       }
@@ -314,7 +338,26 @@ public final class StepEngine {
       boolean first = transport.rank() == 0;
       return new Result(transport.rank(), Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
           checksum(state), first ? state.subList(0, vars.size()).stream().map(Tensor::copy).toArray(Tensor[]::new) : null,
-          first ? slotValues.toArray(new Tensor[0]) : null);
+          first ? slotValues.toArray(new Tensor[0]) : null, handedBack);
+    }
+
+    /** Copies of the variables' values, then of the optimizer's slots. */
+    private static List<Tensor> copies(List<Variable> vars, Optimizer opt) {
+      List<Tensor> out = new ArrayList<>();
+      for (Variable v : vars) {
+        out.add(v.read());
+      }
+      out.addAll(opt.getWeights());
+      return out;
+    }
+
+    private static boolean allFinite(List<Variable> vars) {
+      for (Variable v : vars) {
+        if (!finite(v.value())) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** The step's loss as this task sees it: its partition's sums and its peers', summed in the fixed order. */
@@ -324,6 +367,7 @@ public final class StepEngine {
       private final int numRanks;
       private final Optimizer clock;
       StepStats lastStats;
+      boolean nonFiniteGradient;
 
       Exchanged(T partition, MeshTransport transport, int numRanks, Optimizer clock) {
         this.partition = partition;
@@ -357,6 +401,10 @@ public final class StepEngine {
         }
         PartialSums total = OrderedTreeSum.sumInProcess(all, depth, PartialSums::plus);
         DatasetLoss.Objective o = loss.objective(total, variables, current);
+        nonFiniteGradient = false;
+        for (io.meshgrad.tensor.Gradient g : o.lossAndGradients().gradients()) {
+          nonFiniteGradient |= g != null && !finite(g.values());
+        }
         lastStats = new StepStats(o.lossAndGradients().loss(), total.count(), total.weightSum(), o.gradientNorms(),
             o.gradientMaxAbs(), 0, total.bytesShipped(), 0, 0, (System.nanoTime() - start) / 1e9);
         return o.lossAndGradients();
@@ -392,6 +440,15 @@ public final class StepEngine {
     } catch (IOException | ClassNotFoundException e) {
       throw new IllegalStateException("meshgrad engine: a peer's partial sums could not be read", e);
     }
+  }
+
+  private static boolean finite(Tensor t) {
+    for (double x : t.toDoubleArray()) {
+      if (!Double.isFinite(x)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A checksum of the exact bits of every element, to tell that the replicas are equal. */
