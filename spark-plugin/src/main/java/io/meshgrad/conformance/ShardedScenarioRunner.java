@@ -1,9 +1,9 @@
 package io.meshgrad.conformance;
 
-import io.meshgrad.mesh.DVariable;
+import io.meshgrad.runtime.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.mesh.MeshRuntime;
+import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.optimizer.Adagrad;
 import java.util.ArrayList;
 import java.util.List;

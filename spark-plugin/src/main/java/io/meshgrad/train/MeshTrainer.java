@@ -1,18 +1,25 @@
 package io.meshgrad.train;
 
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.SplitMix64;
+import io.meshgrad.data.TrainingData;
+import io.meshgrad.runtime.ModelLoss;
+import io.meshgrad.checkpoint.CheckpointPolicy;
+import io.meshgrad.checkpoint.CheckpointStore;
+import io.meshgrad.checkpoint.TrainingCheckpoint;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgrad.loss.BlockLoss;
-import io.meshgrad.mesh.DVariable;
+import io.meshgrad.runtime.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.mesh.MeshRuntime;
+import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.model.BlockModel;
 import io.meshgrad.model.Initializer;
 import io.meshgrad.model.Initializers;
 import io.meshgrad.model.VariableSpec;
-import io.meshgrad.aggregate.DatasetLoss;
+import io.meshgrad.runtime.DatasetLoss;
 import io.meshgrad.optimizer.GradientAndVariable;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
@@ -33,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * dimension ({@link TrainingData} with {@code mesh.batchSize()} partitions). When the
  * coefficients' default layout gives a single shard (no model dimension, or one of size 1) the
  * variables are held on the driver and a step is one Spark job with no shuffle; otherwise they
- * are {@link io.meshgrad.mesh.DVariable}s on a {@link MeshRuntime}, coefficients sharded along
+ * are {@link io.meshgrad.runtime.DVariable}s on a {@link MeshRuntime}, coefficients sharded along
  * axis 0 on the first non-batch dimension and the intercept replicated.
  *
  * <p>{@link Controls} add what a library front end needs on top of plain Keras-style training:
@@ -54,7 +61,7 @@ public final class MeshTrainer {
    * @param regParam L2 strength on the coefficients: {@code (regParam/2) ||w||^2}
    * @param checkpointInterval truncate lineage every this many steps (-1 never)
    * @param l1 L1 strength on the coefficients: {@code l1 ||w||_1}, gradient {@code l1 * sign(w)}
-   *     (see {@link io.meshgrad.aggregate.Penalty})
+   *     (see {@link io.meshgrad.runtime.Penalty})
    */
   public record Settings(Mesh mesh, DType dtype, long maxSteps, long maxEpochs, int batchSize, long seed,
       boolean fitIntercept, double regParam, double tol, int aggregationDepth, int checkpointInterval, double l1) {

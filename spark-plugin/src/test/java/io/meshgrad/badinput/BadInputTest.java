@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.mesh.MeshRuntime;
+import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.ml.MeshAdagradClassificationModel;
 import io.meshgrad.ml.MeshAdagradClassifier;
 import io.meshgrad.ml.MeshAdagradRegressionModel;

@@ -12,7 +12,7 @@ import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.StepListener;
-import io.meshgrad.train.TrainingData;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.train.TrainingResult;
 import java.nio.file.Files;
 import java.nio.file.Path;

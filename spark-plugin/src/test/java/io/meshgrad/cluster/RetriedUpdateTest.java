@@ -18,7 +18,7 @@ import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
 import io.meshgrad.train.MeshTrainer;
-import io.meshgrad.train.TrainingData;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.train.TrainingResult;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -9,7 +9,7 @@ import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.MeshTrainer;
-import io.meshgrad.train.TrainingData;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.train.TrainingResult;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;

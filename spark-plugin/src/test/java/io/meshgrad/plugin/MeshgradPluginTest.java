@@ -1,5 +1,6 @@
 package io.meshgrad.plugin;
 
+import io.meshgrad.metrics.TrainingMetrics;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
@@ -8,7 +9,7 @@ import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.train.MeshTrainer;
-import io.meshgrad.train.TrainingData;
+import io.meshgrad.data.TrainingData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

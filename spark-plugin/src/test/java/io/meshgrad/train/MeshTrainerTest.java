@@ -1,5 +1,6 @@
 package io.meshgrad.train;
 
+import io.meshgrad.data.TrainingData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,8 @@
 package io.meshgrad.train;
 
+import io.meshgrad.data.TrainingData;
+import io.meshgrad.checkpoint.CheckpointPolicy;
+import io.meshgrad.checkpoint.CheckpointStore;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

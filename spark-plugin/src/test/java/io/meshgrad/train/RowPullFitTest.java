@@ -1,5 +1,9 @@
 package io.meshgrad.train;
 
+import io.meshgrad.LocalSpark;
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.TrainingData;
+import io.meshgrad.runtime.ModelLoss;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,10 +13,10 @@ import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
-import io.meshgrad.mesh.DVariable;
+import io.meshgrad.runtime.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.mesh.MeshRuntime;
+import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.model.FactorizationMachine;
 import io.meshgrad.model.LinearModel;
 import io.meshgrad.optimizer.Adagrad;

@@ -1,5 +1,9 @@
 package io.meshgrad.train;
 
+import io.meshgrad.LocalSpark;
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.TrainingData;
+import io.meshgrad.runtime.ModelLoss;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.loss.BinaryLogisticLoss;
-import io.meshgrad.mesh.DVariable;
+import io.meshgrad.runtime.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.mesh.MeshRuntime;
+import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.model.FactorizationMachine;
 import io.meshgrad.model.Initializer;
 import io.meshgrad.model.Initializers;

@@ -5,8 +5,8 @@ import static org.apache.spark.sql.functions.when;
 
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.Instance;
-import io.meshgrad.train.PartitionRows;
-import io.meshgrad.train.TrainingData;
+import io.meshgrad.data.PartitionRows;
+import io.meshgrad.data.TrainingData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

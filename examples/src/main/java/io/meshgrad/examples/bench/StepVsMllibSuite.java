@@ -2,8 +2,8 @@ package io.meshgrad.examples.bench;
 
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.tensor.DType;
-import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.TrainingData;
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.TrainingData;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
