@@ -20,7 +20,8 @@ import scala.runtime.BoxedUnit;
  * The per-step transformations and job of a training step, with functions that are plain Java
  * classes. {@code JavaRDD.map} and {@code collect} wrap their functions in Scala closures, and
  * Spark's {@code ClosureCleaner} re-reads the class file of every Scala closure with ASM on every
- * call: about a quarter of the driver's CPU in a small model's step (profiles in BENCHMARKS.md).
+ * call: about a quarter of the driver's CPU in a small model's step (profiles in
+ * docs/performance/history.md).
  * It leaves plain classes alone, so these calls do the same work without that pass. Only the
  * public RDD and SparkContext API is used.
  */
