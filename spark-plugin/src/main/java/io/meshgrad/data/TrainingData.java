@@ -3,11 +3,9 @@ package io.meshgrad.data;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Supplier;

@@ -1,12 +1,12 @@
 package io.meshgrad.runtime;
 
 import io.meshgrad.metrics.StepStats;
+import io.meshgrad.metrics.TrainingMetrics;
 import io.meshgrad.optimizer.DifferentiableLoss;
 import io.meshgrad.optimizer.GradientClipping;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
-import io.meshgrad.metrics.TrainingMetrics;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
 import java.io.Serializable;
@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 
 /**
  * A loss over a Spark dataset: the weighted mean of per-row losses plus L2 and L1 ({@link Penalty}),

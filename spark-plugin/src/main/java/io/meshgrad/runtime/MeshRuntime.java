@@ -14,20 +14,16 @@ import io.meshgrad.optimizer.VariableHome;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +63,6 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   private final JavaSparkContext jsc;
   private final Mesh mesh;
   private int aggregationDepth = 2;
-  private int checkpointInterval = 10;
   private long totalSteps = -1;
   private int rowPullMinRows = DEFAULT_ROW_PULL_MIN_ROWS;
 
@@ -80,24 +75,18 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   /** Whole values of the variables the driver holds; {@code null} for a row-pulled variable (read from the state). */
   private final List<Tensor> values = new ArrayList<>();
   private ShardIndex index;
-  private JavaRDD<VariableShard> state;
+  private final StateLineage lineage;
   private final WeightShipper shipper;
-  /** Releases what the state's lineage since the last cut starts from (driver-held shards, broadcasts). */
-  private final List<Runnable> untilLineageCut = new ArrayList<>();
-  /** Bytes of what {@link #untilLineageCut} keeps alive, as far as known (see {@link #retainedBytes}). */
-  private long heldUntilLineageCutBytes;
-  private long updates;
-  /** The rows the last step's jobs brought for the next step; {@code null} once anything else changes the state. */
-  private Prefetched prefetched;
+  private PrefetchedRows prefetched;
   /** Pulled variables already named in the warning of {@link #warnIfCutsCollect}. */
   private final java.util.Set<Integer> warnedAboutCuts = new java.util.HashSet<>();
-  private String lastCheckpointFile;
   private boolean closed;
 
   private MeshRuntime(JavaSparkContext jsc, Mesh mesh) {
     this.jsc = jsc;
     this.mesh = mesh;
     this.shipper = new WeightShipper(jsc);
+    this.lineage = new StateLineage(jsc);
   }
 
   /** A runtime for {@code mesh} on the session's SparkContext. */
@@ -126,10 +115,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
 
   /** Truncate the state's lineage every this many updates (default 10); -1 never. */
   public MeshRuntime setCheckpointInterval(int interval) {
-    if (interval < 1 && interval != -1) {
-      throw new IllegalArgumentException("checkpointInterval must be >= 1 or -1 (never), got " + interval);
-    }
-    this.checkpointInterval = interval;
+    lineage.setCheckpointInterval(interval);
     return this;
   }
 
@@ -181,7 +167,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       shards.add(new VariableShard(idx, s, (Tensor) AdagradAggregator.shardOf(initialValue, shape, s), Map.of()));
     }
     DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, shards);
-    holdUntilLineageCut(bytes(initialValue), held::destroy);
+    lineage.holdUntilCut(bytes(initialValue), held::destroy);
     return register(name, shape, initialValue.dtype(), initialValue.copy(), held.rdd());
   }
 
@@ -251,7 +237,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     dtypes.add(dtype);
     values.add(value);
     rebuildIndex();
-    replaceState(state == null ? fresh : state.union(fresh), "add variable " + name);
+    replaceState(lineage.current() == null ? fresh : lineage.current().union(fresh), "add variable " + name);
     return v;
   }
 
@@ -273,7 +259,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
    * variable that takes the row-sparse pull this is O(rows touched since the cut), not O(rows).
    */
   public synchronized long retainedBytes() {
-    long n = shipper.retainedBytes() + heldUntilLineageCutBytes
+    long n = shipper.retainedBytes() + lineage.heldBytes()
         + (prefetched == null ? 0 : prefetched.rows().rows().byteSize());
     for (Tensor t : values) {
       if (t != null) {
@@ -285,12 +271,6 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
 
   private static long bytes(Tensor t) {
     return (long) t.size() * (t.dtype() == DType.FLOAT32 ? 4 : 8);
-  }
-
-  /** Keeps what {@code release} releases ({@code bytes} of it, for {@link #retainedBytes}) until the next lineage cut. */
-  private void holdUntilLineageCut(long bytes, Runnable release) {
-    untilLineageCut.add(release);
-    heldUntilLineageCutBytes += bytes;
   }
 
   private void rebuildIndex() {
@@ -305,7 +285,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   /** The persisted state RDD (one variable shard per partition), for inspection. */
   public JavaRDD<VariableShard> stateRdd() {
     requireOpen();
-    return state;
+    return lineage.current();
   }
 
   // ------------------------------------------------------------------ VariableHome
@@ -314,7 +294,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   public synchronized Variable createSlot(Variable reference, String slotName, SlotInitializer initializer) {
     DVariable ref = own(reference);
     int idx = ref.index();
-    replaceState(state.map(s -> s.variable() == idx ? s.withSlot(slotName, initializer) : s),
+    replaceState(lineage.current().map(s -> s.variable() == idx ? s.withSlot(slotName, initializer) : s),
         "add slot " + slotName + "/" + ref.name());
     return new DVariable(this, slotName + "/" + ref.name(), idx, slotName, ref.shardedShape(), ref.dtype());
   }
@@ -331,31 +311,45 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     describeStep(optimizer);
     JavaRDD<ShardInput> inputs = aggregator().scatter(jsc, byIndex);
-    commit(aggregator().update(optimizer, state, inputs, stepByIndex, truncateNow(), stepName(optimizer)));
+    commit(aggregator().update(optimizer, lineage.current(), inputs, stepByIndex, lineage.cutsNow(), stepName(optimizer)));
   }
 
   @Override
   public synchronized double minimize(Optimizer optimizer, DifferentiableLoss loss, List<Variable> vars,
       List<Optimizer.VariableStep> steps) {
-    if (!(loss instanceof DatasetLoss data)) {
-      LossAndGradients lg = loss.evaluate(vars);
-      List<Variable> present = new ArrayList<>();
-      List<Gradient> grads = new ArrayList<>();
-      List<Optimizer.VariableStep> presentSteps = new ArrayList<>();
-      for (int i = 0; i < vars.size(); i++) {
-        if (lg.gradients().get(i) != null) {
-          present.add(vars.get(i));
-          grads.add(lg.gradients().get(i));
-          presentSteps.add(steps.get(i));
-        }
+    return loss instanceof DatasetLoss data ? step(optimizer, data, vars, steps)
+        : minimizeOnDriver(optimizer, loss, vars, steps);
+  }
+
+  /** A loss that is not over a dataset: evaluated on the driver, its gradients scattered to the shards. */
+  private double minimizeOnDriver(Optimizer optimizer, DifferentiableLoss loss, List<Variable> vars,
+      List<Optimizer.VariableStep> steps) {
+    LossAndGradients lg = loss.evaluate(vars);
+    List<Variable> present = new ArrayList<>();
+    List<Gradient> grads = new ArrayList<>();
+    List<Optimizer.VariableStep> presentSteps = new ArrayList<>();
+    for (int i = 0; i < vars.size(); i++) {
+      if (lg.gradients().get(i) != null) {
+        present.add(vars.get(i));
+        grads.add(lg.gradients().get(i));
+        presentSteps.add(steps.get(i));
       }
-      if (present.isEmpty()) {
-        throw new IllegalArgumentException("No gradients provided for any variable: "
-            + vars.stream().map(Variable::name).toList());
-      }
-      applyGradients(optimizer, present, grads, presentSteps);
-      return lg.loss();
     }
+    if (present.isEmpty()) {
+      throw new IllegalArgumentException("No gradients provided for any variable: "
+          + vars.stream().map(Variable::name).toList());
+    }
+    applyGradients(optimizer, present, grads, presentSteps);
+    return lg.loss();
+  }
+
+  /**
+   * One step over a dataset: the data partitions' partial sums (with the touched rows of pulled
+   * variables, prefetched by the step before when it could), reduce-scattered to the shards in a
+   * fixed order and applied there, in the jobs of {@link AdagradAggregator}.
+   */
+  private double step(Optimizer optimizer, DatasetLoss data, List<Variable> vars,
+      List<Optimizer.VariableStep> steps) {
     long start = System.nanoTime();
     int[] indices = new int[vars.size()];
     Penalty[] penalties = new Penalty[vars.size()];
@@ -388,7 +382,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     RowPuller.Variables pulledVariables = null;
     boolean[] asking = new boolean[vars.size()];
     JavaRDD<int[]> nextRows = null;
-    Prefetched ready = prefetched;
+    PrefetchedRows ready = prefetched;
     prefetched = null;
     if (pulled.isEmpty()) {
       partials = data.partialSums(shipped, step);
@@ -402,14 +396,14 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
         asking[positions[k]] = true;
       }
       pulledVariables = new RowPuller.Variables(positions, pulledIndices, regularised);
-      RowPuller.Pulled rows = ready != null && ready.isFor(data, step, state, pulledVariables)
+      RowPuller.Pulled rows = ready != null && ready.isFor(data, step, lineage.current(), pulledVariables)
           ? ready.rows()
-          : RowPuller.pull(state, index, data, step, pulledVariables);
+          : RowPuller.pull(lineage.current(), index, data, step, pulledVariables);
       penaltyValue += Penalty.of(data.regParam(), 0).value(rows.regularisedSquares(), 0);
       pulledBytes = rows.rows().byteSize();
       ShippedRows shippedRows = ShippedRows.ship(jsc, rows.rows());
       // lineage recomputation of the states until the next cut reruns this step's gradient job
-      holdUntilLineageCut(pulledBytes, shippedRows::destroy);
+      lineage.holdUntilCut(pulledBytes, shippedRows::destroy);
       partials = data.partialSums(shipped, shippedRows, step);
       if (totalSteps <= 0 || step + 1 < totalSteps) {
         // the next step's rows ride on this step's jobs: asked in the gradient tasks, answered by the update
@@ -418,43 +412,35 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     JavaRDD<ShardInput> inputs = aggregator().reduceScatter(partials, nextRows, asking, indices, penalties,
         data.numPartitions());
-    AdagradAggregator.Result r = aggregator().update(optimizer, state, inputs, stepByIndex, pulledVariables,
-        truncateNow(), stepName(optimizer));
+    AdagradAggregator.Result r = aggregator().update(optimizer, lineage.current(), inputs, stepByIndex, pulledVariables,
+        lineage.cutsNow(), stepName(optimizer));
     commit(r);
     if (nextRows != null) {
-      prefetched = new Prefetched(data, step + 1, state, pulledVariables,
+      prefetched = new PrefetchedRows(data, step + 1, lineage.current(), pulledVariables,
           RowPuller.fromAnswers(index, data.numPartitions(), pulledVariables, r.rowAnswers()));
     }
     double value = ObjectiveGradient.value(r.lossSum(), r.weightSum(), penaltyValue);
+    data.recordStepStats(stepStats(r, value, indices, pulledBytes, start), optimizer);
+    return value;
+  }
+
+  private StepStats stepStats(AdagradAggregator.Result r, double value, int[] indices, long pulledBytes, long start) {
     double[] norms = new double[indices.length];
     for (int i = 0; i < indices.length; i++) {
       norms[i] = r.gradientNorm(indices[i]);
     }
-    data.recordStepStats(new StepStats(value, r.count(), r.weightSum(), norms, r.gradientMaxAbs(),
+    return new StepStats(value, r.count(), r.weightSum(), norms, r.gradientMaxAbs(),
         shipper.lastShippedBytes() + pulledBytes, r.bytesAggregated(), r.bytesToDriver(), r.bytesWrittenOnShards(),
-        (System.nanoTime() - start) / 1e9),
-        optimizer);
-    return value;
-  }
-
-  /**
-   * Rows for step {@code step} of {@code loss}, read from the state {@code state} by the previous
-   * step's update: usable only by that step, on that state, for the same pulled variables.
-   */
-  private record Prefetched(DatasetLoss loss, long step, JavaRDD<VariableShard> state, RowPuller.Variables variables,
-      RowPuller.Pulled rows) {
-    boolean isFor(DatasetLoss l, long s, JavaRDD<VariableShard> current, RowPuller.Variables v) {
-      return loss == l && step == s && state == current && variables.sameAs(v);
-    }
+        (System.nanoTime() - start) / 1e9);
   }
 
   /** A pulled variable's shards reach the driver at lineage cuts without a checkpoint directory: say so once. */
   private void warnIfCutsCollect(DVariable v) {
-    if (checkpointInterval > 0 && !jsc.getCheckpointDir().isPresent()) {
+    if (lineage.checkpointInterval() > 0 && !jsc.getCheckpointDir().isPresent()) {
       LOG.warn("{} takes the row-sparse pull (no driver copy), but the SparkContext has no checkpoint directory: "
           + "every {} steps the lineage cut brings every shard to the driver and keeps that copy until the next cut. "
           + "Set one (SparkContext.setCheckpointDir, bin/meshgrad --checkpoint-dir) to keep the driver O(rows touched).",
-          v.name(), checkpointInterval);
+          v.name(), lineage.checkpointInterval());
     }
   }
 
@@ -466,10 +452,6 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
 
   private AdagradAggregator aggregator() {
     return new AdagradAggregator(index, aggregationDepth);
-  }
-
-  private boolean truncateNow() {
-    return checkpointInterval > 0 && (updates + 1) % checkpointInterval == 0;
   }
 
   private String stepName(Optimizer optimizer) {
@@ -485,56 +467,17 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   /** Takes a step's new state and values; releases what the truncated lineage no longer needs. */
   private void commit(AdagradAggregator.Result r) {
     prefetched = null;
-    JavaRDD<VariableShard> old = state;
-    state = r.state();
     r.applyNewValues(values);
-    boolean truncated = truncateNow();
-    updates++;
-    if (truncated) {
-      shipper.releaseRetired();
-      untilLineageCut.forEach(Runnable::run);
-      untilLineageCut.clear();
-      heldUntilLineageCutBytes = 0;
-      deletePreviousCheckpoint();
-    }
+    lineage.advance(r.state(), shipper::releaseRetired);
     if (r.restartedFrom() != null) {
-      holdUntilLineageCut(r.restartedFrom().values().stream().mapToLong(VariableShard::byteSize).sum(),
+      lineage.holdUntilCut(r.restartedFrom().values().stream().mapToLong(VariableShard::byteSize).sum(),
           r.restartedFrom()::destroy);
-    }
-    old.unpersist(false);
-  }
-
-  private void deletePreviousCheckpoint() {
-    org.apache.spark.api.java.Optional<String> file = state.getCheckpointFile();
-    if (!file.isPresent()) {
-      return;
-    }
-    deleteCheckpoint(lastCheckpointFile);
-    lastCheckpointFile = file.get();
-  }
-
-  private void deleteCheckpoint(String file) {
-    if (file == null) {
-      return;
-    }
-    try {
-      Path p = new Path(file);
-      FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
-      fs.delete(p, true);
-    } catch (IOException e) {
-      LOG.warn("could not delete the state checkpoint {}: {}", file, e.getMessage());
     }
   }
 
   private void replaceState(JavaRDD<VariableShard> next, String what) {
     prefetched = null;
-    JavaRDD<VariableShard> old = state;
-    state = next.persist(StorageLevel.MEMORY_AND_DISK());
-    state.setName("meshgrad state (" + what + ")");
-    state.count();
-    if (old != null) {
-      old.unpersist(false);
-    }
+    lineage.replace(next, what);
   }
 
   private DVariable own(Variable v) {
@@ -560,7 +503,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     String slot = v.slotName();
     Tensor[] shards = new Tensor[partitions.length];
-    for (List<VariableShard> part : state.collectPartitions(partitions)) {
+    for (List<VariableShard> part : lineage.current().collectPartitions(partitions)) {
       for (VariableShard s : part) {
         shards[s.shard()] = slot == null ? s.value() : s.slot(slot);
       }
@@ -584,8 +527,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     ShardedShape shape = v.shardedShape();
     Tensor whole = newValue.copy();
     Broadcast<Tensor> assigned = jsc.broadcast(whole);
-    holdUntilLineageCut(bytes(whole), () -> assigned.destroy());
-    replaceState(state.map(s -> {
+    lineage.holdUntilCut(bytes(whole), () -> assigned.destroy());
+    replaceState(lineage.current().map(s -> {
       if (s.variable() != idx) {
         return s;
       }
@@ -614,15 +557,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     closed = true;
     prefetched = null;
-    if (state != null) {
-      state.unpersist(false);
-    }
     shipper.close();
-    untilLineageCut.forEach(Runnable::run);
-    untilLineageCut.clear();
-    heldUntilLineageCutBytes = 0;
-    deleteCheckpoint(lastCheckpointFile);
-    lastCheckpointFile = null;
+    lineage.close();
   }
 
   @Override

@@ -5,13 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.rdd.RDD;
 import org.apache.spark.api.java.function.Function;
+import org.apache.spark.rdd.RDD;
 import scala.collection.Iterator;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
-import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
+import scala.reflect.ClassTag;
 import scala.runtime.AbstractFunction1;
 import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
@@ -20,7 +20,8 @@ import scala.runtime.BoxedUnit;
  * The per-step transformations and job of a training step, with functions that are plain Java
  * classes. {@code JavaRDD.map} and {@code collect} wrap their functions in Scala closures, and
  * Spark's {@code ClosureCleaner} re-reads the class file of every Scala closure with ASM on every
- * call: about a quarter of the driver's CPU in a small model's step (profiles in BENCHMARKS.md).
+ * call: about a quarter of the driver's CPU in a small model's step (profiles in
+ * docs/performance/history.md).
  * It leaves plain classes alone, so these calls do the same work without that pass. Only the
  * public RDD and SparkContext API is used.
  */

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.GradientAndVariable;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import java.io.IOException;

@@ -1,22 +1,22 @@
 package io.meshgrad.data;
 
-import io.meshgrad.LocalSpark;
-import io.meshgrad.train.MeshTrainer;
-import io.meshgrad.Rows;
-import io.meshgrad.train.TrainingResult;
-import io.meshgrad.runtime.ModelLoss;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.meshgrad.runtime.OrderedTreeSum;
-import io.meshgrad.runtime.PartialSums;
-import io.meshgrad.runtime.ShippedWeights;
-import io.meshgrad.runtime.WeightShipper;
+import io.meshgrad.LocalSpark;
+import io.meshgrad.Rows;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientSum;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
 import io.meshgrad.loss.MultinomialLogisticLoss;
+import io.meshgrad.runtime.ModelLoss;
+import io.meshgrad.runtime.OrderedTreeSum;
+import io.meshgrad.runtime.PartialSums;
+import io.meshgrad.runtime.ShippedWeights;
+import io.meshgrad.runtime.WeightShipper;
 import io.meshgrad.tensor.Tensor;
+import io.meshgrad.train.MeshTrainer;
+import io.meshgrad.train.TrainingResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,11 +1,11 @@
 package io.meshgrad.data;
 
-import io.meshgrad.Rows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshgrad.Rows;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientSum;
 import io.meshgrad.loss.Instance;

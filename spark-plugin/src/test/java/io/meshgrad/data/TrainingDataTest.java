@@ -1,13 +1,13 @@
 package io.meshgrad.data;
 
-import io.meshgrad.LocalSpark;
-import io.meshgrad.Rows;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshgrad.LocalSpark;
+import io.meshgrad.Rows;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;

@@ -1,7 +1,5 @@
 package io.meshgrad.runtime;
 
-import io.meshgrad.data.BatchPlan;
-import io.meshgrad.data.PartitionRows;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.PartitionRows;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;

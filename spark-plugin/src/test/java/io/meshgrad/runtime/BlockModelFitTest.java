@@ -1,11 +1,5 @@
 package io.meshgrad.runtime;
 
-import io.meshgrad.train.MeshTrainer;
-import io.meshgrad.train.TrainingResult;
-import io.meshgrad.data.BatchPlan;
-import io.meshgrad.data.PartitionRows;
-import io.meshgrad.data.SplitMix64;
-import io.meshgrad.data.TrainingData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.PartitionRows;
+import io.meshgrad.data.SplitMix64;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientSum;
@@ -28,6 +26,8 @@ import io.meshgrad.model.LinearModel;
 import io.meshgrad.model.VariableSpec;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.train.MeshTrainer;
+import io.meshgrad.train.TrainingResult;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.linalg.Vector;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Layout;
@@ -20,8 +22,6 @@ import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.IndexedSlices;
 import io.meshgrad.tensor.Tensor;
-import io.meshgrad.data.BatchPlan;
-import io.meshgrad.data.TrainingData;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,21 +1,21 @@
 package io.meshgrad.runtime;
 
-import io.meshgrad.metrics.StepStats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
+import io.meshgrad.metrics.StepStats;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
-import io.meshgrad.data.BatchPlan;
-import io.meshgrad.data.TrainingData;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

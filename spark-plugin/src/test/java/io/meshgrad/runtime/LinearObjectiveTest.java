@@ -1,10 +1,5 @@
 package io.meshgrad.runtime;
 
-import io.meshgrad.LocalSpark;
-import io.meshgrad.Rows;
-import io.meshgrad.data.BatchPlan;
-import io.meshgrad.data.LabelValidator;
-import io.meshgrad.data.TrainingData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -12,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshgrad.LocalSpark;
+import io.meshgrad.Rows;
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.LabelValidator;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientSum;
 import io.meshgrad.loss.Instance;

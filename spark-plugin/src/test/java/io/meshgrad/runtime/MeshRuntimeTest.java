@@ -1,12 +1,12 @@
 package io.meshgrad.runtime;
 
-import io.meshgrad.mesh.Layout;
-import io.meshgrad.mesh.Mesh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.mesh.Layout;
+import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.GradientAndVariable;
 import io.meshgrad.optimizer.Variable;

@@ -1,12 +1,12 @@
 package io.meshgrad.train;
 
-import io.meshgrad.data.TrainingData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;

@@ -1,26 +1,26 @@
 package io.meshgrad.train;
 
-import io.meshgrad.LocalSpark;
-import io.meshgrad.data.BatchPlan;
-import io.meshgrad.data.TrainingData;
-import io.meshgrad.runtime.ModelLoss;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
+import io.meshgrad.LocalSpark;
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
-import io.meshgrad.runtime.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.model.FactorizationMachine;
 import io.meshgrad.model.LinearModel;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.runtime.DVariable;
+import io.meshgrad.runtime.MeshRuntime;
+import io.meshgrad.runtime.ModelLoss;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;

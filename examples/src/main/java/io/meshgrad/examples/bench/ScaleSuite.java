@@ -1,11 +1,11 @@
 package io.meshgrad.examples.bench;
 
+import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.SyntheticClicks;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.LeastSquaresLoss;
 import io.meshgrad.tensor.Tensor;
-import io.meshgrad.data.BatchPlan;
-import io.meshgrad.data.TrainingData;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,10 +1,10 @@
 package io.meshgrad.examples.bench;
 
-import io.meshgrad.loss.Instance;
-import io.meshgrad.tensor.DType;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.PartitionRows;
 import io.meshgrad.data.TrainingData;
+import io.meshgrad.loss.Instance;
+import io.meshgrad.tensor.DType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
