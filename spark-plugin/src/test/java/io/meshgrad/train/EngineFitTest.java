@@ -190,4 +190,43 @@ class EngineFitTest {
     assertTrue(sharded.getMessage().startsWith("stepsPerJob=5 cannot run: the engine runs variables held whole"),
         sharded.getMessage());
   }
+
+  /** Early stopping's validation after each epoch and checkpoints every 3 steps: jobs end at both, results equal. */
+  @Test
+  void jobsEndAtEpochsAndCheckpointsAndValidationSeesTheSameWeights(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) {
+    SparkSession spark = SparkTestSession.get();
+    Mesh m = Mesh.parse("batch=2");
+    TrainingResult[] results = new TrainingResult[2];
+    Jobs jobs = null;
+    try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null, 2,
+            LOSS::validateLabel);
+        TrainingData validation = TrainingData.from(Datasets.a9a(spark, "a9a.t"), "features", "label", null, 2,
+            LOSS::validateLabel)) {
+      for (int k = 0; k < 2; k++) {
+        // 32561 rows in batches of 8192: 4 steps an epoch
+        MeshTrainer.Settings s = new MeshTrainer.Settings(m, DType.FLOAT64, STEPS, 0, 8192, 7L, true, 0.0, 0.0, 2, 10);
+        MeshTrainer.Controls c = new MeshTrainer.Controls(NonFiniteGradient.PROPAGATE,
+            new EarlyStopping(validation, 5, 0.0),
+            new io.meshgrad.checkpoint.CheckpointPolicy(dir.resolve("k" + k).toString(), 3, 2, false))
+            .withStepsPerJob(k == 0 ? 1 : 100);
+        if (k == 1) {
+          jobs = Jobs.watch();
+        }
+        try {
+          results[k] = MeshTrainer.fit(spark, data, new io.meshgrad.model.LinearModel(LOSS, data.numFeatures(), true),
+              Adagrad.builder().learningRate(0.5).useEma(true).build(), s, c, null);
+        } finally {
+          if (jobs != null) {
+            jobs.stop();
+          }
+        }
+      }
+    }
+    assertSameFit(results[0], results[1], "early stopping and checkpoints");
+    assertArrayEquals(results[0].validationLossHistory(), results[1].validationLossHistory(), 0.0);
+    assertEquals(2, results[1].validationLossHistory().length, "after epoch 1 and after the last step");
+    assertEquals(List.of("meshgrad steps 1-3/7", "meshgrad steps 4-4/7", "meshgrad steps 5-6/7",
+        "meshgrad steps 7-7/7"), jobs.stepJobs());
+  }
 }

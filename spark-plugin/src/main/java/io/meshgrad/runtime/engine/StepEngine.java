@@ -94,12 +94,19 @@ public final class StepEngine {
     if (loss.engineData() == null) {
       return loss.getClass().getSimpleName() + " does not offer its partitions to the engine";
     }
+    return whyNot(jsc, loss.numPartitions());
+  }
+
+  /**
+   * Why a barrier job of {@code partitions} tasks cannot run on this SparkContext (dynamic
+   * allocation, or fewer task slots than tasks), in one line, or {@code null} when it can.
+   */
+  public static String whyNot(JavaSparkContext jsc, int partitions) {
     SparkConf conf = jsc.getConf();
     if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
       return "Spark refuses barrier stages under dynamic allocation (spark.dynamicAllocation.enabled=true): "
           + "turn it off or use stepsPerJob=1";
     }
-    int partitions = loss.numPartitions();
     int taskCpus = conf.getInt("spark.task.cpus", 1);
     int slots = jsc.sc().defaultParallelism() / Math.max(1, taskCpus);
     if (slots < partitions) {
