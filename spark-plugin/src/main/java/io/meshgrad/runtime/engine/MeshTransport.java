@@ -6,10 +6,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -123,6 +121,7 @@ public final class MeshTransport implements AutoCloseable {
   private final TransportContext context;
   private final TransportServer server;
   private final TransportClientFactory clients;
+  /** What this endpoint received; {@code null} for the rendezvous, which receives registrations only. */
   private final Inbox inbox;
   private final Map<Integer, TransportClient> peers = new HashMap<>();
   private final Address address;
@@ -198,7 +197,7 @@ public final class MeshTransport implements AutoCloseable {
 
   /** Messages refused so far because they belonged to another attempt. */
   public long refusedMessages() {
-    return inbox.refused.get();
+    return inbox == null ? 0 : inbox.refused.get();
   }
 
   /**
@@ -432,7 +431,7 @@ public final class MeshTransport implements AutoCloseable {
 
     private Rendezvous(Settings settings, String host, int size, long attempt) {
       Registrations registrations = new Registrations(size, attempt);
-      this.transport = new MeshTransport(settings, host, -1, attempt, registrations, new Inbox(attempt));
+      this.transport = new MeshTransport(settings, host, -1, attempt, registrations, null);
     }
 
     /** Where the endpoints register; travels in the task closure. */
@@ -519,18 +518,9 @@ public final class MeshTransport implements AutoCloseable {
     }
   }
 
-  /** For diagnostics: the ranks this endpoint is connected to. */
-  List<Integer> connectedRanks() {
-    return Collections.unmodifiableList(new ArrayList<>(peers.keySet()));
-  }
-
   @Override
   public String toString() {
     return "MeshTransport(rank " + rank + ", attempt " + attempt + ", " + address.host() + ":" + address.port()
         + (settings.encrypted() ? ", encrypted" : "") + ")";
-  }
-
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }
