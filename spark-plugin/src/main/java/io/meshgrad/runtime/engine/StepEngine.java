@@ -193,7 +193,9 @@ public final class StepEngine {
       try {
         results = submit(body, attempt);
       } catch (Exception e) {
-        if (!(e instanceof SparkException) || attempt + 1 >= maxAttempts) {
+        // a cancelled job (SparkContext.cancelJob/cancelAllJobs, a stopped context) is not a failure to retry
+        boolean cancelled = String.valueOf(e.getMessage()).contains(" cancelled");
+        if (!(e instanceof SparkException) || cancelled || attempt + 1 >= maxAttempts) {
           throw e instanceof RuntimeException r ? r
               : new IllegalStateException("meshgrad engine: the job of steps " + (first + 1) + "-" + (first + count)
                   + " failed " + (attempt + 1) + " times (" + MAX_ATTEMPTS_CONF + "=" + maxAttempts + ")", e);
