@@ -135,9 +135,11 @@ class EngineFitTest {
   }
 
   @Test
-  void factorizationMachineAndConvergenceStopInsideAJob() {
+  void factorizationMachineMlpAndConvergenceStopInsideAJob() {
     FactorizationMachine fm = new FactorizationMachine(123, 3, true, true, 0.1, LOSS_FM);
     compare("FM", DType.FLOAT32, () -> Adagrad.builder().learningRate(0.2).build(), fm, 0);
+    compare("MLP", DType.FLOAT64, () -> Adagrad.builder().learningRate(0.2).globalClipnorm(1.0).build(),
+        new io.meshgrad.model.MultilayerPerceptron(new int[] {123, 6, 2}, io.meshgrad.model.Activation.TANH), 0);
     // a tolerance that stops the fit after a few steps: the engine stops inside its job at the same step
     List<Long> seen = new ArrayList<>();
     TrainingResult a = fit("batch=2", DType.FLOAT64, () -> Adagrad.builder().learningRate(0.01).build(), null, 0.02, 1,
