@@ -77,12 +77,7 @@ public final class Adagrad extends Optimizer {
 
   /** Creates one {@code accumulator} slot per variable, filled with {@code initial_accumulator_value}. */
   @Override
-  public void build(List<Variable> varList) {
-    super.build(varList);
-    if (isBuilt()) {
-      return;
-    }
-    markBuilt();
+  protected void createSlots(List<Variable> varList) {
     for (Variable v : varList) {
       addVariableFromReference(v, "accumulator", SlotInitializer.constant(initialAccumulatorValue));
     }

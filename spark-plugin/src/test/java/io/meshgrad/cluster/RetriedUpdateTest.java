@@ -82,12 +82,7 @@ class RetriedUpdateTest {
     }
 
     @Override
-    public void build(List<Variable> varList) {
-      super.build(varList);
-      if (isBuilt()) {
-        return;
-      }
-      markBuilt();
+    protected void createSlots(List<Variable> varList) {
       for (Variable v : varList) {
         addVariableFromReference(v, "accumulator", SlotInitializer.constant(0.1));
       }

@@ -191,12 +191,7 @@ class ChunkedStateTest {
     }
 
     @Override
-    public void build(List<Variable> varList) {
-      super.build(varList);
-      if (isBuilt()) {
-        return;
-      }
-      markBuilt();
+    protected void createSlots(List<Variable> varList) {
       for (Variable v : varList) {
         addVariableFromReference(v, "accumulator", SlotInitializer.constant(0.1));
       }
