@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
+import io.meshgrad.FlakyAdagrad;
+import io.meshgrad.FlakyAdagrad.Failure;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.TrainingData;
@@ -160,65 +162,6 @@ class ChunkedStateTest {
   }
 
   // ------------------------------------------------------------------ on Spark
-
-  /** Where the first attempt of every shard-update task fails. */
-  enum Failure { NONE, AFTER_UPDATE, END_OF_TASK }
-
-  /**
-   * Adagrad (its own update, through {@link Optimizer#applyToVariable} of a plain {@link Adagrad}),
-   * failing the first attempt of each task that updates a shard as {@link Failure} says.
-   */
-  static final class FlakyAdagrad extends Optimizer {
-    private static final long serialVersionUID = 1L;
-    private final Failure failure;
-    private final Adagrad inner;
-
-    static final class Builder extends Optimizer.Builder<Builder> {
-      Builder() {
-        super("Adagrad");
-      }
-
-      @Override
-      protected Builder self() {
-        return this;
-      }
-    }
-
-    FlakyAdagrad(double learningRate, Failure failure) {
-      super(new Builder().learningRate(learningRate));
-      this.failure = failure;
-      this.inner = Adagrad.builder().learningRate(learningRate).build();
-    }
-
-    @Override
-    protected void createSlots(List<Variable> varList) {
-      for (Variable v : varList) {
-        addVariableFromReference(v, "accumulator", SlotInitializer.constant(0.1));
-      }
-    }
-
-    @Override
-    protected boolean sparseUpdateIsRowLocal() {
-      return true;
-    }
-
-    @Override
-    protected void updateStep(Gradient gradient, Tensor variable, Slots slots, double learningRate) {
-      inner.applyToVariable(new VariableStep((float) learningRate, 0, false), gradient, variable, slots);
-      TaskContext task = TaskContext.get();
-      if (task == null || task.attemptNumber() > 0) {
-        return;
-      }
-      switch (failure) {
-        case AFTER_UPDATE -> throw new IllegalStateException("injected failure after the update, task "
-            + task.taskAttemptId());
-        case END_OF_TASK -> task.addTaskCompletionListener((TaskContext t) -> {
-          throw new IllegalStateException("injected failure at the end of task " + t.taskAttemptId());
-        });
-        default -> { }
-      }
-    }
-  }
 
   /** a9a's first rows with their features spread over {@code 2^18} dimensions: a step touches few rows. */
   private static TrainingData spreadA9a(SparkSession spark, int rows, int dim) {
