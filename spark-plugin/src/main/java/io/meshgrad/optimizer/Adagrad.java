@@ -2,6 +2,7 @@ package io.meshgrad.optimizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.ConfigReader;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.IndexedSlices;

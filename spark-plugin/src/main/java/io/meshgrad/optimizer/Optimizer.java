@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgrad.schedule.LearningRateSchedule;
 import io.meshgrad.schedule.Schedules;
+import io.meshgrad.support.ConfigReader;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.IndexedSlices;
