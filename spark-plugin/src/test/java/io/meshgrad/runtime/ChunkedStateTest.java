@@ -17,8 +17,6 @@ import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Optimizer;
-import io.meshgrad.optimizer.SlotInitializer;
-import io.meshgrad.optimizer.Slots;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
@@ -33,7 +31,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.log4j.Level;
 import org.apache.log4j.Logger;
-import org.apache.spark.TaskContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
@@ -165,20 +162,8 @@ class ChunkedStateTest {
 
   /** a9a's first rows with their features spread over {@code 2^18} dimensions: a step touches few rows. */
   private static TrainingData spreadA9a(SparkSession spark, int rows, int dim) {
-    List<org.apache.spark.sql.Row> out = new ArrayList<>();
-    for (org.apache.spark.sql.Row r : Datasets.a9a(spark, "a9a").limit(rows).collectAsList()) {
-      org.apache.spark.ml.linalg.SparseVector x = ((org.apache.spark.ml.linalg.Vector) r.getAs("features")).toSparse();
-      int[] idx = new int[x.indices().length];
-      for (int k = 0; k < idx.length; k++) {
-        idx[k] = x.indices()[k] * 2039;
-      }
-      out.add(org.apache.spark.sql.RowFactory.create(r.<Double>getAs("label"),
-          org.apache.spark.ml.linalg.Vectors.sparse(dim, idx, x.values())));
-    }
-    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
-        .add("label", org.apache.spark.sql.types.DataTypes.DoubleType)
-        .add("features", new org.apache.spark.ml.linalg.VectorUDT());
-    return TrainingData.from(spark.createDataFrame(out, schema), "features", "label", null, 2, LOSS::validateLabel);
+    return TrainingData.from(Datasets.spreadA9a(spark, rows, dim, 2039), "features", "label", null, 2,
+        LOSS::validateLabel);
   }
 
   private record Run(List<Tensor> state, List<Double> losses, List<Long> bytesWritten) {}
