@@ -13,6 +13,7 @@ import io.meshgrad.mesh.Mesh;
 import io.meshgrad.model.BlockModel;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.schedule.Schedules;
+import io.meshgrad.support.Json;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.EarlyStopping;
 import io.meshgrad.train.MeshTrainer;

@@ -3,6 +3,7 @@ package io.meshgrad.ml;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.schedule.Schedules;
+import io.meshgrad.support.Json;
 import io.meshgrad.train.NonFiniteGradient;
 import java.io.Serializable;
 import java.util.ArrayList;
