@@ -118,8 +118,13 @@ final class EngineRunner {
    * better for the engine).
    */
   static CaseResult withJobPerStep(CaseResult engineCase, double jobPerStepMs) {
-    engineCase.with("jobPerStepMsPerStep", Measure.round4(jobPerStepMs));
-    double r = jobPerStepMs / engineCase.meshgrad();
+    return withJobPerStep(engineCase, "jobPerStepMsPerStep", jobPerStepMs);
+  }
+
+  /** As above, the job-per-step median recorded under {@code key} (in the case's unit). */
+  static CaseResult withJobPerStep(CaseResult engineCase, String key, double jobPerStep) {
+    engineCase.with(key, Measure.round4(jobPerStep));
+    double r = jobPerStep / engineCase.meshgrad();
     engineCase.with("engineVsJobPerStep", Double.isFinite(r) ? Measure.round4(r) : null);
     return engineCase;
   }
