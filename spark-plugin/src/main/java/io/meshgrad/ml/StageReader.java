@@ -31,6 +31,7 @@ final class StageReader<T extends Params> extends MLReader<T> {
   private final Class<T> cls;
   private final boolean hasData;
   private final RowFactory<T> factory;
+  private java.util.function.BiConsumer<T, MeshAdagradTrainingSummary> summarySetter;
 
   StageReader(Class<T> cls, boolean hasData, Factory<T> factory) {
     this((uid, row, path) -> factory.create(uid, row == null ? null : ModelData.fromRow(row, path)), cls, hasData);
@@ -45,6 +46,37 @@ final class StageReader<T extends Params> extends MLReader<T> {
     this.cls = cls;
     this.hasData = hasData;
     this.factory = factory;
+  }
+
+  /** Gives a summary found beside an offloaded model back to it, see {@link #loadFromLocal}. */
+  StageReader<T> withSummary(java.util.function.BiConsumer<T, MeshAdagradTrainingSummary> setter) {
+    this.summarySetter = setter;
+    return this;
+  }
+
+  /**
+   * What Spark Connect's model cache (Spark 4.1 and later) calls to reload a model it offloaded
+   * with {@link StageWriter#saveToLocal}: {@link #load}, and the training summary saved beside it.
+   */
+  public T loadFromLocal(String path) {
+    T stage = load(path);
+    String summaryPath = path + "/" + StageWriter.SUMMARY;
+    if (summarySetter != null && exists(summaryPath)) {
+      List<Row> lines = sparkSession().read().text(summaryPath).takeAsList(1);
+      if (!lines.isEmpty()) {
+        summarySetter.accept(stage, MeshAdagradTrainingSummary.fromJson(lines.get(0).getString(0)));
+      }
+    }
+    return stage;
+  }
+
+  private boolean exists(String path) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+      return p.getFileSystem(sparkSession().sparkContext().hadoopConfiguration()).exists(p);
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   @Override
