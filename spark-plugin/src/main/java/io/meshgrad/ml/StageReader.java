@@ -14,7 +14,9 @@ import org.apache.spark.sql.Row;
  * IllegalArgumentException}s that name the path and what is wrong: no metadata, metadata of
  * another class (naming both), an unknown param, missing or corrupt model data.
  */
-final class StageReader<T extends Params> extends MLReader<T> {
+// T is unbounded (a Params at run time): its erasure, Object, makes loadFromLocal override
+// MLReader.loadFromLocal (Spark 4.1 and later) in bytecode compiled against any Spark line.
+final class StageReader<T> extends MLReader<T> {
 
   /** Creates the stage from its saved uid and, for models, its data. */
   @FunctionalInterface
@@ -144,7 +146,8 @@ final class StageReader<T extends Params> extends MLReader<T> {
     return rows.get(0);
   }
 
-  private void setParams(T stage, JsonNode values, boolean defaults, String path) {
+  private void setParams(T loaded, JsonNode values, boolean defaults, String path) {
+    Params stage = (Params) loaded;
     if (values.isMissingNode() || values.isNull()) {
       return;
     }
