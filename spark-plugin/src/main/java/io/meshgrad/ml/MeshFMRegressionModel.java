@@ -2,14 +2,14 @@ package io.meshgrad.ml;
 
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /** A factorization machine regression model fitted by {@link MeshFMRegressor}: the prediction is the FM margin. */
 public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegressionModel>
