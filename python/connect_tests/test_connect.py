@@ -248,3 +248,24 @@ def test_models_saved_over_connect_and_in_classic_pyspark_load_in_each_other(spa
     fm = MeshFMClassificationModel.load(str(tmp_path / "from-classic"))
     assert (fm.factors.numRows, fm.factors.numCols) == (123, 2)
     assert fm.transform(test).count() == 600
+
+
+def test_the_connect_page_example_runs(spark, tmp_path, capsys):
+    """docs/connect.md's Pipeline example (step 4), as written, with this run's server, the a9a file
+    by its full path and the save path in a temporary folder."""
+    import re
+
+    text = (REPO / "docs" / "connect.md").read_text()
+    code = re.search(r"4\. Use the stages.*?```python\n(.*?)```", text, re.S).group(1)
+    code = "\n".join(line[3:] if line.startswith("   ") else line for line in code.splitlines())
+    assert "sc://127.0.0.1:15002" in code and "/tmp/meshgrad-pipeline" in code
+    code = (code.replace("sc://127.0.0.1:15002", os.environ["MESHGRAD_CONNECT_URL"])
+            .replace("/tmp/meshgrad-pipeline", str(tmp_path / "pipeline"))
+            .replace('"data/a9a/a9a"', repr(str(REPO / "data" / "a9a" / "a9a"))))
+    scope = {}
+    exec(compile(code, "docs/connect.md (step 4)", "exec"), scope)
+    assert (tmp_path / "pipeline" / "stages").is_dir()
+    assert isinstance(scope["again"].stages[-1], MeshAdagradClassificationModel)
+    assert len(scope["lr"].summary.lossHistory) == 20
+    printed = capsys.readouterr().out
+    assert "prediction" in printed
