@@ -132,7 +132,8 @@ class MeshgradModel(MeshgradStage):
                 " loaded model has not" % type(self).__name__
             )
         if is_remote():
-            return MeshgradTrainingSummary(_remote.Answer(_remote.answer_row(self, "summary"), "training summary"))
+            answer = _remote.answer_row(self, "summary")
+            return MeshgradTrainingSummary(_remote.Answer(answer, "training summary"))
         return MeshgradTrainingSummary(self._java_obj.summary())
 
 

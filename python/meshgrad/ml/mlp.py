@@ -19,13 +19,13 @@ from pyspark.ml.regression import _JavaRegressionModel, _JavaRegressor
 from pyspark.ml.util import JavaMLReadable, JavaMLWritable
 from pyspark.sql import DataFrame, is_remote
 
+from meshgrad.ml import _remote
 from meshgrad.ml._params import (
     _MeshMLPClassifierParams,
     _MeshMLPClassifierSetters,
     _MeshMLPParams,
     _MeshMLPSetters,
 )
-from meshgrad.ml import _remote
 from meshgrad.ml._stage import MeshgradEstimator, MeshgradModel
 from meshgrad.ml.summary import evaluate
 
