@@ -155,3 +155,14 @@ def test_spark_conf_defaults_apply_to_params_python_did_not_set(spark, a9a_train
         assert MeshAdagradRegressor(maxIter=4).fit(a9a_train).summary.totalIterations == 4
     finally:
         spark.conf.unset("spark.meshgrad.maxIter")
+
+
+def test_steps_per_job_gives_the_same_model_as_one_job_per_step(a9a_train):
+    """stepsPerJob=4: four steps per Spark job on the engine, bit for bit the job-per-step model."""
+    params = dict(learningRate=0.3, maxIter=9, batchSize=2048, mesh="batch=2", clipNorm=1.0)
+    jobs = MeshAdagradClassifier(**params).fit(a9a_train)
+    engine = MeshAdagradClassifier(stepsPerJob=4, **params).fit(a9a_train)
+    assert engine.getStepsPerJob() == 4
+    assert list(engine.coefficients) == list(jobs.coefficients)
+    assert engine.intercept == jobs.intercept
+    assert engine.summary.lossHistory == jobs.summary.lossHistory

@@ -212,6 +212,13 @@ class _SharedParams(Params):
         typeConverter=TypeConverters.toInt,
     )
 
+    stepsPerJob: "Param[int]" = Param(
+        Params._dummy(),
+        'stepsPerJob',
+        'optimizer steps per Spark job (>= 0): 1 = one job per step; K >= 2 = up to K steps in one barrier job whose tasks exchange gradients directly (same result bit for bit; an error says why where it cannot run); 0 = that engine where it applies, else one job per step',
+        typeConverter=TypeConverters.toInt,
+    )
+
     tol: "Param[float]" = Param(
         Params._dummy(),
         'tol',
@@ -256,7 +263,7 @@ class _SharedParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.1, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, tol=1e-06, useEma=False, validationTol=0.0)
+        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.1, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, stepsPerJob=1, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 
@@ -359,6 +366,10 @@ class _SharedParams(Params):
     def getSeed(self) -> int:
         """The value (or default) of seed."""
         return self.getOrDefault(self.seed)
+
+    def getStepsPerJob(self) -> int:
+        """The value (or default) of stepsPerJob."""
+        return self.getOrDefault(self.stepsPerJob)
 
     def getTol(self) -> float:
         """The value (or default) of tol."""
@@ -487,6 +498,10 @@ class _SharedSetters:
     def setSeed(self, value: int) -> Any:
         """Sets seed."""
         return self._set(seed=value)
+
+    def setStepsPerJob(self, value: int) -> Any:
+        """Sets stepsPerJob."""
+        return self._set(stepsPerJob=value)
 
     def setTol(self, value: float) -> Any:
         """Sets tol."""

@@ -243,7 +243,8 @@ public final class TrainApp {
 
   private static <T extends io.meshgrad.ml.MeshAdagradSetters<T>> T configure(T est, TrainOptions o,
       SparkSession spark) {
-    est.setMaxIter(o.steps()).setMaxEpochs(o.epochs()).setBatchSize(o.batchSize()).setRegParam(o.regParam())
+    est.setMaxIter(o.steps()).setMaxEpochs(o.epochs()).setBatchSize(o.batchSize()).setStepsPerJob(o.stepsPerJob())
+        .setRegParam(o.regParam())
         .setDtype(o.dtype()).setSeed(o.seed())
         .setMesh(o.mesh() != null ? o.mesh() : "batch=" + spark.sparkContext().defaultParallelism());
     if (o.optimizerJson() != null) {

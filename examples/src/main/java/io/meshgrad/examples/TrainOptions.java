@@ -28,6 +28,7 @@ record TrainOptions(
     int steps,
     int epochs,
     int batchSize,
+    int stepsPerJob,
     String optimizerJson,
     double regParam,
     String dtype,
@@ -65,6 +66,9 @@ record TrainOptions(
         --steps N              optimizer steps (default 100)
         --epochs N             stop after N passes over the data as well (default 0: no limit)
         --batch-size N         rows per step, 0 = full batch (default 0)
+        --steps-per-job K      optimizer steps per Spark job (default 1: one job per step); K >= 2 runs up to K
+                               steps in one barrier job whose tasks exchange gradients directly (same result
+                               bit for bit; docs/engine.md); 0 chooses
         --optimizer FILE|JSON  a Keras Adagrad config (get_config() JSON) instead of the defaults
         --reg-param R          L2 strength on the coefficients (default 0)
         --dtype D              float32 (default) | float64
@@ -94,6 +98,7 @@ record TrainOptions(
     int steps = 100;
     int epochs = 0;
     int batchSize = 0;
+    int stepsPerJob = 1;
     String optimizer = null;
     double regParam = 0;
     String dtype = "float32";
@@ -145,6 +150,7 @@ record TrainOptions(
         case "--steps" -> steps = nonNegativeInt(flag, v);
         case "--epochs" -> epochs = nonNegativeInt(flag, v);
         case "--batch-size" -> batchSize = nonNegativeInt(flag, v);
+        case "--steps-per-job" -> stepsPerJob = nonNegativeInt(flag, v);
         case "--optimizer" -> optimizer = optimizer(v);
         case "--reg-param" -> regParam = nonNegativeDouble(flag, v);
         case "--dtype" -> dtype = oneOf(flag, v, List.of("float32", "float64"));
@@ -177,7 +183,7 @@ record TrainOptions(
       throw new UsageException("--layers is for --model mlp, got --model " + model);
     }
     return new TrainOptions(data, test, format, numFeatures, labelCol, List.copyOf(featuresCols), model, mesh, steps,
-        epochs, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, factorSize, initStd,
+        epochs, batchSize, stepsPerJob, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, factorSize, initStd,
         fitLinear, overwrite, verbose, layers, activation);
   }
 
@@ -196,8 +202,8 @@ record TrainOptions(
 
   /** The flags that take a value. */
   static final List<String> FLAGS = List.of("--data", "--test", "--format", "--num-features", "--label-col",
-      "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--batch-size", "--optimizer", "--reg-param",
-      "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size", "--init-std", "--layers",
+      "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--batch-size", "--steps-per-job", "--optimizer",
+      "--reg-param", "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size", "--init-std", "--layers",
       "--activation");
 
   boolean binary() {

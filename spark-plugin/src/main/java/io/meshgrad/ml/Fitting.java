@@ -13,6 +13,7 @@ import io.meshgrad.mesh.Mesh;
 import io.meshgrad.model.BlockModel;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.schedule.Schedules;
+import io.meshgrad.support.Json;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.EarlyStopping;
 import io.meshgrad.train.MeshTrainer;
@@ -297,7 +298,8 @@ final class Fitting {
           throw new IllegalArgumentException("resume is true but checkpointDir is not set: set checkpointDir to the "
               + "path of the checkpoints to continue from");
         }
-        return trainer.fit(spark, data, optimizer, settings, new MeshTrainer.Controls(onNonFinite, es, checkpoints),
+        return trainer.fit(spark, data, optimizer, settings, new MeshTrainer.Controls(onNonFinite, es, checkpoints,
+            p.getStepsPerJob()),
             (step, total, epoch, value) -> LOG.debug("{}: step {}/{} (epoch {}) loss {}", uid, step, total, epoch,
                 value));
       } finally {

@@ -3,6 +3,7 @@ package io.meshgrad.ml;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.schedule.Schedules;
+import io.meshgrad.support.Json;
 import io.meshgrad.train.NonFiniteGradient;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -159,6 +160,16 @@ public interface MeshAdagradParams extends Params {
   /** Maximum number of passes over the data ({@code >= 0}, default 0: no limit). */
   default IntParam maxEpochs() {
     return meshgradParams().maxEpochs;
+  }
+
+  /**
+   * Optimizer steps per Spark job ({@code >= 0}, default 1: one job per step). {@code K >= 2} runs
+   * up to K steps in one barrier job whose tasks exchange gradients directly (the many-steps-per-job
+   * engine, bit for bit the same result; a fit where it cannot run fails saying why); 0 chooses:
+   * the engine where it applies, else one job per step. See docs/engine.md.
+   */
+  default IntParam stepsPerJob() {
+    return meshgradParams().stepsPerJob;
   }
 
   /** float32 (default) or float64. */
@@ -318,6 +329,11 @@ public interface MeshAdagradParams extends Params {
     return (Integer) getOrDefault(maxEpochs());
   }
 
+  /** The value (or default) of {@link #stepsPerJob()}; throws if neither is defined. */
+  default int getStepsPerJob() {
+    return (Integer) getOrDefault(stepsPerJob());
+  }
+
   /** The value (or default) of {@link #dtype()}, lower case. */
   default String getDtype() {
     return getOrDefault(dtype()).toLowerCase(java.util.Locale.ROOT);
@@ -395,6 +411,7 @@ public interface MeshAdagradParams extends Params {
     final Param<String> mesh;
     final IntParam batchSize;
     final IntParam maxEpochs;
+    final IntParam stepsPerJob;
     final Param<String> dtype;
     final Param<String> validationIndicatorCol;
     final IntParam earlyStoppingPatience;
@@ -505,6 +522,11 @@ public interface MeshAdagradParams extends Params {
       maxEpochs = new IntParam(owner, "maxEpochs",
           "stop after this many passes over the training rows (>= 0; 0 = no limit besides maxIter)",
           Validators.intAtLeast("maxEpochs", 0));
+      stepsPerJob = new IntParam(owner, "stepsPerJob",
+          "optimizer steps per Spark job (>= 0): 1 = one job per step; K >= 2 = up to K steps in one barrier job"
+              + " whose tasks exchange gradients directly (same result bit for bit; an error says why where it"
+              + " cannot run); 0 = that engine where it applies, else one job per step",
+          Validators.intAtLeast("stepsPerJob", 0));
       dtype = new Param<>(owner, "dtype",
           "floating-point type of the weights, gradients and optimizer state: float32 (Keras' default) or"
               + " float64",
@@ -568,6 +590,7 @@ public interface MeshAdagradParams extends Params {
       owner.setDefault(emaMomentum, 0.99);
       owner.setDefault(batchSize, 0);
       owner.setDefault(maxEpochs, 0);
+      owner.setDefault(stepsPerJob, 1);
       owner.setDefault(dtype, "float32");
       owner.setDefault(earlyStoppingPatience, 5);
       owner.setDefault(validationTol, 0.0);
@@ -588,7 +611,7 @@ public interface MeshAdagradParams extends Params {
       List<Param<?>> out = new ArrayList<>(List.of(maxIter, tol, regParam, elasticNetParam, fitIntercept, aggregationDepth,
           checkpointInterval, seed, learningRate, learningRateSchedule, initialAccumulatorValue, epsilon,
           weightDecay, clipNorm, clipValue, globalClipNorm, useEma, emaMomentum, emaOverwriteFrequency,
-          optimizerConfig, mesh, batchSize, maxEpochs, dtype, earlyStoppingPatience, validationTol,
+          optimizerConfig, mesh, batchSize, maxEpochs, stepsPerJob, dtype, earlyStoppingPatience, validationTol,
           onNonFiniteGradient, checkpointDir, resume));
       if (family != null) {
         out.add(family);

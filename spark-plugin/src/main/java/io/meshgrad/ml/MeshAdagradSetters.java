@@ -152,6 +152,12 @@ public interface MeshAdagradSetters<S extends MeshAdagradSetters<S>> extends Mes
     return self();
   }
 
+  /** Sets the optimizer steps per Spark job (>= 0; 1: one job per step; 0: automatic); see {@link #stepsPerJob()}. */
+  default S setStepsPerJob(int value) {
+    set(stepsPerJob(), value);
+    return self();
+  }
+
   /** Sets float32 or float64. */
   default S setDtype(String value) {
     set(dtype(), value);

@@ -3,6 +3,7 @@ package io.meshgrad.ml;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshgrad.model.Activation;
 import io.meshgrad.model.MultilayerPerceptron;
+import io.meshgrad.support.Json;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;

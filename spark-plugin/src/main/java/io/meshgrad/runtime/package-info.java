@@ -15,6 +15,8 @@
  *   <li>Moving weights: {@link io.meshgrad.runtime.WeightShipper} ships driver-held weights as a base
  *       and deltas; the row-sparse pull ({@link io.meshgrad.runtime.RowPuller}, {@link
  *       io.meshgrad.runtime.RowPull}) brings a large sharded variable's touched rows only.
+ *   <li>Many steps per job: the subpackage {@link io.meshgrad.runtime.engine} (the barrier-stage
+ *       engine); {@link io.meshgrad.runtime.EngineData} is what a loss offers it.
  * </ul>
  *
  * Uses every layer below: {@code tensor} to {@code metrics}.

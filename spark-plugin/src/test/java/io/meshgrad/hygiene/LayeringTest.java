@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
   /** Bottom to top; a subpackage ({@code runtime.engine}) belongs to its top-level package's layer. */
   static final List<String> LAYERS = List.of(
-      "tensor", "schedule", "optimizer", "mesh", "loss", "model", "data", "metrics", "runtime",
+      "support", "tensor", "schedule", "optimizer", "mesh", "loss", "model", "data", "metrics", "runtime",
       "checkpoint", "train", "conformance", "ml", "plugin");
 
-  /** Packages whose classes run without Spark (the Keras semantics and the mesh arithmetic). */
-  static final List<String> SPARK_FREE = List.of("tensor", "schedule", "optimizer", "mesh");
+  /** Packages whose classes run without Spark (the shared helpers, the Keras semantics and the mesh arithmetic). */
+  static final List<String> SPARK_FREE = List.of("support", "tensor", "schedule", "optimizer", "mesh");
 
   private static JavaClasses classes;
 

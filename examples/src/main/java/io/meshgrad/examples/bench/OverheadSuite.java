@@ -3,7 +3,12 @@ package io.meshgrad.examples.bench;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.PartitionRows;
 import io.meshgrad.data.TrainingData;
+import io.meshgrad.optimizer.Adagrad;
+import io.meshgrad.optimizer.Variable;
+import io.meshgrad.runtime.ModelLoss;
+import io.meshgrad.runtime.engine.StepEngine;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -42,6 +47,9 @@ final class OverheadSuite implements Suite {
         StepVsMllibSuite.LOSS::validateLabel)) {
       out.add(runCase(ctx, data, 1));
       out.add(runCase(ctx, data, 2));
+      if (StepEngine.whyNot(ctx.jsc(), data.numPartitions()) == null) {
+        out.add(runEngineCase(ctx, data));
+      }
     }
     return out;
   }
@@ -106,6 +114,50 @@ final class OverheadSuite implements Suite {
         .with("stepsPerRep", steps)
         .with("reps", reps)
         .with("overheadMsPerStep", Measure.round4(s.meshgradMedian() - s.peerMedian()))
+        .with("meshgradSamples", Measure.rounded(s.meshgrad()))
+        .with("peerSamples", Measure.rounded(s.peer()));
+  }
+
+  /**
+   * The driver-held model on the many-steps-per-job engine ({@link StepEngine}): all of a rep's
+   * steps in one barrier job whose tasks exchange their partials directly, against the same floor.
+   * The issue's target: a step at most 0.05 of a bare job.
+   */
+  private static CaseResult runEngineCase(BenchContext ctx, TrainingData data) throws Exception {
+    int steps = ctx.steps(2, 50, 200);
+    int reps = ctx.reps(1, 5, 10);
+    int warmup = ctx.warmup(0, 3, 5);
+    JavaRDD<PartitionRows> rdd = data.rdd();
+    String name = "driver-held, engine (" + steps + " steps per job)";
+    Measure.Samples s = Measure.alternate(ctx, name, warmup, reps,
+        () -> {
+          long t0 = System.nanoTime();
+          for (int i = 0; i < steps; i++) {
+            floor(ctx, rdd);
+          }
+          return Measure.millisSince(t0) / steps;
+        },
+        () -> {
+          Adagrad opt = Adagrad.builder().learningRate(0.5).build();
+          try (ModelLoss loss = ModelLoss.linear(data, StepVsMllibSuite.LOSS,
+              BatchPlan.fullBatch(data.rowsPerPartition()), true, 0.0)) {
+            loss.bindSteps(opt);
+            List<Variable> vars = List.of(new Variable("coefficients", Tensor.zeros(DType.FLOAT32, FEATURES)),
+                new Variable("intercept", Tensor.zeros(DType.FLOAT32, 1)));
+            StepEngine engine = StepEngine.create(ctx.jsc(), loss);
+            long t0 = System.nanoTime();
+            engine.run(opt, vars, steps, steps, 0.0, Double.NaN, false);
+            return Measure.millisSince(t0) / steps;
+          }
+        });
+    return CaseResult.time(name, s.meshgradMedian(), s.peerMedian(),
+            "floor: 1 job, fresh broadcast + treeAggregate of a number over the cached rows", "ms/step", 20.0)
+        .with("meshgradMesh", "batch=" + data.numPartitions())
+        .with("rows", data.numRows())
+        .with("features", FEATURES)
+        .with("stepsPerRep", steps)
+        .with("stepsPerJob", steps)
+        .with("reps", reps)
         .with("meshgradSamples", Measure.rounded(s.meshgrad()))
         .with("peerSamples", Measure.rounded(s.peer()));
   }
