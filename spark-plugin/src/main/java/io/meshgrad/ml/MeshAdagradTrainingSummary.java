@@ -2,6 +2,7 @@ package io.meshgrad.ml;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.Json;
 import io.meshgrad.train.TrainingResult;
 import java.io.Serializable;
 
