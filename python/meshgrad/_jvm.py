@@ -9,8 +9,9 @@ from __future__ import annotations
 import glob
 import os
 import re
+import zipfile
 from pathlib import Path
-from typing import Any, List
+from typing import Any, List, Optional
 
 #: Environment variable naming the jar explicitly; wins over every other place.
 JAR_ENV = "MESHGRAD_JAR"
@@ -29,21 +30,29 @@ _PROBE_CLASS = "io.meshgrad.ml.BuildInfo"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
+#: The jar's build facts (versions of meshgrad, Spark and Scala it was built with).
+_BUILD_PROPERTIES = "io/meshgrad/ml/build.properties"
+
 
 class MeshgradJvmError(RuntimeError):
     """The JVM side of meshgrad is missing, or built for another Spark version."""
 
 
-def jar_path() -> str:
-    """The meshgrad jar to put on ``spark.jars``, found in this order:
+def jar_path(spark_version: Optional[str] = None) -> str:
+    """The meshgrad jar to put on ``spark.jars`` (or to give ``spark.addArtifacts``), built for the
+    Spark line (major.minor) of ``spark_version``: by default the running PySpark's version; over
+    Spark Connect pass the server's, ``meshgrad.jar_path(spark.version)``. Found in this order:
 
-    1. the file named by the environment variable ``MESHGRAD_JAR``;
-    2. the jar bundled in this package (``meshgrad/jars/``, put there when the wheel was built
-       from a clone with a built jar);
+    1. the file named by the environment variable ``MESHGRAD_JAR`` (taken as is);
+    2. the jars bundled in this package (``meshgrad/jars/``, put there when the wheel was built
+       from a clone with built jars; one per Spark line, ``meshgrad-spark-<v>-spark4.1.jar``);
     3. the Maven build directory of the clone this package is run from
        (``<clone>/spark-plugin/target/``), for ``PYTHONPATH=python`` or ``pip install -e``.
 
-    Raises :class:`MeshgradJvmError` naming each place looked at when none has it.
+    In each place the plain ``meshgrad-spark-<v>.jar`` is taken when it was built for that Spark
+    line, else the jar named for the line. Which line a jar serves is read from the jar itself
+    (``io/meshgrad/ml/build.properties``). Raises :class:`MeshgradJvmError` naming each place
+    looked at, and the lines found there, when none has a jar for that line.
     """
     explicit = os.environ.get(JAR_ENV)
     if explicit:
@@ -53,15 +62,50 @@ def jar_path() -> str:
                 " spark-plugin/target/) or unset it" % (JAR_ENV, explicit, JAR_NAME)
             )
         return os.path.abspath(explicit)
+    if spark_version is None:
+        spark_version = _running_pyspark_version()
+    wanted = _major_minor(spark_version) if spark_version else None
     places = _candidate_dirs()
+    other_lines = []
     for folder in places:
-        found = _jars_in(folder)
-        if found:
-            return found[0]
+        for jar in _jars_in(folder):
+            line = jar_spark_line(jar)
+            if wanted is None or line == wanted:
+                return jar
+            other_lines.append("%s (Spark %s)" % (os.path.basename(jar), ".".join(line) if line else "?"))
+    if other_lines:
+        raise MeshgradJvmError(
+            "no meshgrad jar for Spark %s.x: found only %s. Build one with `mvn -Pspark-%s -DskipTests package`"
+            " (no profile for 4.0), or set %s to a jar built for Spark %s.x"
+            % (".".join(wanted), ", ".join(other_lines), ".".join(wanted), JAR_ENV, ".".join(wanted))
+        )
     raise MeshgradJvmError(
         "cannot find %s: set %s to its path, or build it with `mvn -DskipTests package` in a meshgrad"
         " clone (looked in: %s)" % (JAR_NAME, JAR_ENV, ", ".join(str(p) for p in places))
     )
+
+
+def jar_spark_line(jar: str) -> Optional[tuple]:
+    """The Spark (major, minor) a meshgrad jar was built for, from its ``build.properties``; None
+    when the file is not a meshgrad jar."""
+    try:
+        with zipfile.ZipFile(jar) as z:
+            text = z.read(_BUILD_PROPERTIES).decode("utf-8")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "sparkVersion":
+            return _major_minor(value.strip())
+    return None
+
+
+def _running_pyspark_version() -> Optional[str]:
+    try:
+        from pyspark import __version__
+    except ImportError:
+        return None
+    return __version__
 
 
 def _candidate_dirs() -> List[Path]:
@@ -69,13 +113,14 @@ def _candidate_dirs() -> List[Path]:
 
 
 def _jars_in(folder: Path) -> List[str]:
-    """The meshgrad library jars in ``folder`` (not -tests or -sources jars), newest first."""
+    """The meshgrad library jars in ``folder`` (not -tests, -sources or -javadoc jars): the plain
+    ``meshgrad-spark-<v>.jar`` first, then those named for a Spark line, newest first."""
     jars = [
         j
         for j in glob.glob(str(folder / "meshgrad-spark-*.jar"))
         if not re.search(r"-(tests|sources|javadoc)\.jar$", j)
     ]
-    return sorted(jars, key=os.path.getmtime, reverse=True)
+    return sorted(jars, key=lambda j: (os.path.basename(j) != JAR_NAME, -os.path.getmtime(j)))
 
 
 def _how_to_add_jar() -> str:

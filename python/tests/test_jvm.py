@@ -97,3 +97,35 @@ def test_without_a_session_or_without_the_jar_the_error_says_how_to_add_it(tmp_p
     assert "has no class io.meshgrad.ml.BuildInfo" in no_jar
     assert meshgrad.JAR_NAME in no_jar and "spark.jars" in no_jar and "--jars" in no_jar
     assert "--packages io.meshgrad:meshgrad-spark:" in no_jar and "Databricks" in no_jar
+
+
+def _fake_jar(path, spark_version):
+    """A zip holding only the build facts a meshgrad jar carries."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("io/meshgrad/ml/build.properties", "version=%s\nsparkVersion=%s\n" % (meshgrad.JAR_VERSION,
+                                                                                        spark_version))
+    return str(path)
+
+
+def test_jar_path_picks_the_jar_of_the_spark_line(monkeypatch, tmp_path):
+    import meshgrad._jvm as jvm_module
+
+    monkeypatch.delenv("MESHGRAD_JAR", raising=False)
+    bundled = tmp_path / "jars"
+    bundled.mkdir()
+    plain = _fake_jar(bundled / meshgrad.JAR_NAME, "4.0.1")
+    line41 = _fake_jar(bundled / ("meshgrad-spark-%s-spark4.1.jar" % meshgrad.JAR_VERSION), "4.1.0")
+    line42 = _fake_jar(bundled / ("meshgrad-spark-%s-spark4.2.jar" % meshgrad.JAR_VERSION), "4.2.0")
+    monkeypatch.setattr(jvm_module, "_candidate_dirs", lambda: [bundled, tmp_path / "target"])
+
+    assert meshgrad.jar_path("4.0.3") == plain
+    assert meshgrad.jar_path("4.1.0") == line41
+    assert meshgrad.jar_path("4.2.1.dev0") == line42
+    assert jvm_module.jar_spark_line(line41) == ("4", "1")
+    with pytest.raises(MeshgradJvmError) as caught:
+        meshgrad.jar_path("4.3.0")
+    message = str(caught.value)
+    assert "no meshgrad jar for Spark 4.3.x" in message and "-spark4.2.jar (Spark 4.2)" in message
+    assert "mvn -Pspark-4.3" in message and "MESHGRAD_JAR" in message

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar, List
 
-from py4j.protocol import Py4JJavaError
 from pyspark.ml.param import Params, TypeConverters
 from pyspark.ml.util import JavaMLReader
 from pyspark.ml.wrapper import JavaWrapper
 from pyspark.sql import is_remote
 
 from meshgrad._jvm import require_jvm
+from meshgrad.ml import _remote
 
 
 def java_string_hash(text: str) -> int:
@@ -80,8 +80,10 @@ class MeshgradStage(Params):
         return java_string_hash(self._java_class)
 
     @classmethod
-    def read(cls) -> "JavaMLReader":
-        """An MLReader that loads this stage with its Java reader."""
+    def read(cls) -> Any:
+        """An MLReader that loads this stage with its Java reader (over Spark Connect, on the server)."""
+        if is_remote():
+            return _remote.RemoteStageReader(cls)
         return _MeshgradReader(cls)
 
 
@@ -90,7 +92,9 @@ class MeshgradEstimator(MeshgradStage):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
-        require_jvm(self._java_class)
+        if not is_remote():
+            require_jvm(self._java_class)
+        # over Spark Connect this is the Java class name, which the server builds the stage from
         self._java_obj = self._new_java_obj(self._java_class, self.uid)
         self.setParams(**kwargs)
 
@@ -106,7 +110,13 @@ class MeshgradEstimator(MeshgradStage):
 
 
 class MeshgradModel(MeshgradStage):
-    """Mixin of the meshgrad models: the training summary."""
+    """Mixin of the meshgrad models: the training summary, and (over Spark Connect) the model's
+    attributes through :mod:`meshgrad.ml._remote`."""
+
+    def _call_java(self, name: str, *args: Any) -> Any:
+        if is_remote() and not args:
+            return _remote.attribute(self, name)
+        return super()._call_java(name, *args)
 
     @property
     def hasSummary(self) -> bool:
@@ -121,6 +131,9 @@ class MeshgradModel(MeshgradStage):
                 "No training summary available for this %s: only a model returned by fit has one, a"
                 " loaded model has not" % type(self).__name__
             )
+        if is_remote():
+            answer = _remote.answer_row(self, "summary")
+            return MeshgradTrainingSummary(_remote.Answer(answer, "training summary"))
         return MeshgradTrainingSummary(self._java_obj.summary())
 
 
@@ -197,6 +210,8 @@ def _java_call(method: Any, *args: Any) -> Any:
     """Calls into the JVM; a Java exception comes back as PySpark's Python exception of that kind
     (e.g. ``IllegalArgumentException`` with the Java message), also without a SparkSession's
     exception handler installed."""
+    from py4j.protocol import Py4JJavaError
+
     try:
         return method(*args)
     except Py4JJavaError as e:

@@ -8,7 +8,7 @@ comes before PySpark's base classes, so that its declarations (the Java docs) wi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, List
 
 from pyspark.ml.classification import (
     _JavaProbabilisticClassificationModel,
@@ -17,8 +17,9 @@ from pyspark.ml.classification import (
 from pyspark.ml.linalg import Vector
 from pyspark.ml.regression import _JavaRegressionModel, _JavaRegressor
 from pyspark.ml.util import JavaMLReadable, JavaMLWritable
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, is_remote
 
+from meshgrad.ml import _remote
 from meshgrad.ml._params import (
     _MeshMLPClassifierParams,
     _MeshMLPClassifierSetters,
@@ -37,8 +38,15 @@ class _Network(MeshgradModel):
         super().__init__(java_model)
         # fit sets layers on the Java model (from the data when the estimator had none): take it,
         # as the estimator's values copied onto the model do not have it
-        if java_model is not None and java_model.isSet(java_model.layers()):
+        if java_model is not None and not is_remote() and java_model.isSet(java_model.layers()):
             self._set(layers=list(java_model.getLayers()))
+
+    def getLayers(self) -> List[int]:
+        """The layer sizes, input and output included (over Spark Connect from the server's model
+        when fit took them from the data)."""
+        if is_remote() and not self.isDefined(self.layers):
+            return list(_remote.attribute(self, "layers"))
+        return super().getLayers()
 
     @property
     def weights(self) -> Vector:

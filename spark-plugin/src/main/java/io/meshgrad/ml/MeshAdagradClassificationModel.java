@@ -293,9 +293,17 @@ public class MeshAdagradClassificationModel
     return super.transformSchema(schema);
   }
 
-  /** Adds the output columns; for a hinge model without the probability column. */
+  /**
+   * Adds the output columns; for a hinge model without the probability column. A DataFrame with a
+   * meshgrad query column (a Spark Connect client's question, see {@code ConnectAnswers}) gets the
+   * answer instead.
+   */
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
+    String query = ConnectAnswers.query(dataset);
+    if (query != null) {
+      return ConnectAnswers.answer(this, query, dataset);
+    }
     checkThresholdParams();
     if (isHinge()) {
       if (!getProbabilityCol().isEmpty()) {
@@ -350,17 +358,26 @@ public class MeshAdagradClassificationModel
   /** Saves the params as metadata JSON and the weights as Parquet (see {@code StageWriter}). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, data);
+    return new StageWriter(this, data).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
   public static MLReader<MeshAdagradClassificationModel> read() {
-    return new StageReader<>(MeshAdagradClassificationModel.class, true, MeshAdagradClassificationModel::new);
+    return new StageReader<>(MeshAdagradClassificationModel.class, true, MeshAdagradClassificationModel::new)
+        .withSummary(MeshAdagradClassificationModel::setSummary);
   }
 
   /** Loads a model saved with {@code write().save(path)}. */
   public static MeshAdagradClassificationModel load(String path) {
     return read().load(path);
+  }
+
+  /**
+   * The model's own size in bytes (its weights and training summary), for Spark Connect's model
+   * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
+   */
+  public long estimatedSize() {
+    return ModelSizes.estimate(data, summary);
   }
 
   @Override

@@ -9,6 +9,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /** A linear regression model fitted by {@link MeshAdagradRegressor}: {@code prediction = w.x + b}. */
 public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdagradRegressionModel>
@@ -123,17 +124,36 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
   /** Saves the params as metadata JSON and the weights as Parquet (see {@code StageWriter}). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, data);
+    return new StageWriter(this, data).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
   public static MLReader<MeshAdagradRegressionModel> read() {
-    return new StageReader<>(MeshAdagradRegressionModel.class, true, MeshAdagradRegressionModel::new);
+    return new StageReader<>(MeshAdagradRegressionModel.class, true, MeshAdagradRegressionModel::new)
+        .withSummary(MeshAdagradRegressionModel::setSummary);
   }
 
   /** Loads a model saved with {@code write().save(path)}. */
   public static MeshAdagradRegressionModel load(String path) {
     return read().load(path);
+  }
+
+  /**
+   * Adds the prediction columns; a DataFrame with a meshgrad query column (a Spark Connect
+   * client's question, see {@code ConnectAnswers}) gets the answer instead.
+   */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    String query = ConnectAnswers.query(dataset);
+    return query != null ? ConnectAnswers.answer(this, query, dataset) : super.transform(dataset);
+  }
+
+  /**
+   * The model's own size in bytes (its weights and training summary), for Spark Connect's model
+   * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
+   */
+  public long estimatedSize() {
+    return ModelSizes.estimate(data, summary);
   }
 
   @Override

@@ -9,6 +9,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /** A factorization machine regression model fitted by {@link MeshFMRegressor}: the prediction is the FM margin. */
 public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegressionModel>
@@ -115,18 +116,37 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
   /** Saves the params as metadata JSON and the weights as one Parquet row (see {@code FMWeights}). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, FMWeights.SCHEMA, weights.toRow());
+    return new StageWriter(this, FMWeights.SCHEMA, weights.toRow()).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
   public static MLReader<MeshFMRegressionModel> read() {
     return new StageReader<>(MeshFMRegressionModel.class,
-        (uid, row, path) -> new MeshFMRegressionModel(uid, FMWeights.fromRow(row, path)));
+        (uid, row, path) -> new MeshFMRegressionModel(uid, FMWeights.fromRow(row, path)))
+        .withSummary(MeshFMRegressionModel::setSummary);
   }
 
   /** Loads a model saved with {@code write().save(path)}. */
   public static MeshFMRegressionModel load(String path) {
     return read().load(path);
+  }
+
+  /**
+   * Adds the prediction columns; a DataFrame with a meshgrad query column (a Spark Connect
+   * client's question, see {@code ConnectAnswers}) gets the answer instead.
+   */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    String query = ConnectAnswers.query(dataset);
+    return query != null ? ConnectAnswers.answer(this, query, dataset) : super.transform(dataset);
+  }
+
+  /**
+   * The model's own size in bytes (its weights and training summary), for Spark Connect's model
+   * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
+   */
+  public long estimatedSize() {
+    return ModelSizes.estimate(weights, summary);
   }
 
   @Override

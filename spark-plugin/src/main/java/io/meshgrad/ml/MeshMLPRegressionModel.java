@@ -10,6 +10,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * A multilayer perceptron fitted by {@link MeshMLPRegressor}: the prediction is the output unit.
@@ -123,18 +124,37 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
   /** Saves the params as metadata JSON and the network as Parquet (layers, activation, output, weights). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, NetworkData.SCHEMA, data.toRow());
+    return new StageWriter(this, NetworkData.SCHEMA, data.toRow()).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
   public static MLReader<MeshMLPRegressionModel> read() {
     return new StageReader<>(MeshMLPRegressionModel.class,
-        (uid, row, path) -> new MeshMLPRegressionModel(uid, NetworkData.fromRow(row, path)));
+        (uid, row, path) -> new MeshMLPRegressionModel(uid, NetworkData.fromRow(row, path)))
+        .withSummary(MeshMLPRegressionModel::setSummary);
   }
 
   /** Loads a model saved with {@code write().save(path)}. */
   public static MeshMLPRegressionModel load(String path) {
     return read().load(path);
+  }
+
+  /**
+   * Adds the prediction columns; a DataFrame with a meshgrad query column (a Spark Connect
+   * client's question, see {@code ConnectAnswers}) gets the answer instead.
+   */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    String query = ConnectAnswers.query(dataset);
+    return query != null ? ConnectAnswers.answer(this, query, dataset) : super.transform(dataset);
+  }
+
+  /**
+   * The model's own size in bytes (its weights and training summary), for Spark Connect's model
+   * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
+   */
+  public long estimatedSize() {
+    return ModelSizes.estimate(data, summary);
   }
 
   @Override

@@ -1,5 +1,8 @@
 package io.meshgrad.ml;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.Json;
 import io.meshgrad.train.TrainingResult;
 import java.io.Serializable;
 
@@ -21,14 +24,57 @@ public final class MeshgradTrainingSummary implements Serializable {
   private final boolean stoppedEarly;
 
   MeshgradTrainingSummary(TrainingResult r) {
-    this.lossHistory = r.lossHistory().clone();
-    this.steps = r.steps();
-    this.epochs = r.epochs();
-    this.wallSeconds = r.wallSeconds();
-    this.stepsSkipped = r.stepsSkipped();
-    this.validationLossHistory = r.validationLossHistory().clone();
-    this.bestStep = r.bestStep();
-    this.stoppedEarly = r.stoppedEarly();
+    this(r.lossHistory().clone(), r.steps(), r.epochs(), r.wallSeconds(), r.stepsSkipped(),
+        r.validationLossHistory().clone(), r.bestStep(), r.stoppedEarly());
+  }
+
+  private MeshgradTrainingSummary(double[] lossHistory, long steps, long epochs, double wallSeconds,
+      long stepsSkipped, double[] validationLossHistory, long bestStep, boolean stoppedEarly) {
+    this.lossHistory = lossHistory;
+    this.steps = steps;
+    this.epochs = epochs;
+    this.wallSeconds = wallSeconds;
+    this.stepsSkipped = stepsSkipped;
+    this.validationLossHistory = validationLossHistory;
+    this.bestStep = bestStep;
+    this.stoppedEarly = stoppedEarly;
+  }
+
+  /** This summary as one JSON object (kept beside a model that Spark Connect's cache offloads). */
+  String toJson() {
+    ObjectNode json = Json.MAPPER.createObjectNode();
+    json.set("lossHistory", Json.MAPPER.valueToTree(lossHistory));
+    json.put("steps", steps);
+    json.put("epochs", epochs);
+    json.put("wallSeconds", wallSeconds);
+    json.put("stepsSkipped", stepsSkipped);
+    json.set("validationLossHistory", Json.MAPPER.valueToTree(validationLossHistory));
+    json.put("bestStep", bestStep);
+    json.put("stoppedEarly", stoppedEarly);
+    return json.toString();
+  }
+
+  /** The summary {@link #toJson} wrote. @throws IllegalArgumentException for other JSON */
+  static MeshgradTrainingSummary fromJson(String text) {
+    JsonNode json = Json.parse(text);
+    for (String field : new String[] {"lossHistory", "steps", "epochs", "wallSeconds", "stepsSkipped",
+        "validationLossHistory", "bestStep", "stoppedEarly"}) {
+      if (!json.has(field)) {
+        throw new IllegalArgumentException("a training summary needs '" + field + "': " + text);
+      }
+    }
+    return new MeshgradTrainingSummary(doubles(json.get("lossHistory")), json.get("steps").asLong(),
+        json.get("epochs").asLong(), json.get("wallSeconds").asDouble(), json.get("stepsSkipped").asLong(),
+        doubles(json.get("validationLossHistory")), json.get("bestStep").asLong(),
+        json.get("stoppedEarly").asBoolean());
+  }
+
+  private static double[] doubles(JsonNode array) {
+    double[] out = new double[array.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = array.get(i).asDouble();
+    }
+    return out;
   }
 
   /**

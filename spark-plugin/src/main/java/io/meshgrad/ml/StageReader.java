@@ -15,7 +15,9 @@ import org.apache.spark.sql.Row;
  * IllegalArgumentException}s that name the path and what is wrong: no metadata, metadata of
  * another class (naming both), an unknown param, missing or corrupt model data.
  */
-final class StageReader<T extends Params> extends MLReader<T> {
+// T is unbounded (a Params at run time): its erasure, Object, makes loadFromLocal override
+// MLReader.loadFromLocal (Spark 4.1 and later) in bytecode compiled against any Spark line.
+final class StageReader<T> extends MLReader<T> {
 
   /** Creates the stage from its saved uid and, for models, its data. */
   @FunctionalInterface
@@ -32,6 +34,7 @@ final class StageReader<T extends Params> extends MLReader<T> {
   private final Class<T> cls;
   private final boolean hasData;
   private final RowFactory<T> factory;
+  private java.util.function.BiConsumer<T, MeshgradTrainingSummary> summarySetter;
 
   StageReader(Class<T> cls, boolean hasData, Factory<T> factory) {
     this((uid, row, path) -> factory.create(uid, row == null ? null : ModelData.fromRow(row, path)), cls, hasData);
@@ -46,6 +49,37 @@ final class StageReader<T extends Params> extends MLReader<T> {
     this.cls = cls;
     this.hasData = hasData;
     this.factory = factory;
+  }
+
+  /** Gives a summary found beside an offloaded model back to it, see {@link #loadFromLocal}. */
+  StageReader<T> withSummary(java.util.function.BiConsumer<T, MeshgradTrainingSummary> setter) {
+    this.summarySetter = setter;
+    return this;
+  }
+
+  /**
+   * What Spark Connect's model cache (Spark 4.1 and later) calls to reload a model it offloaded
+   * with {@link StageWriter#saveToLocal}: {@link #load}, and the training summary saved beside it.
+   */
+  public T loadFromLocal(String path) {
+    T stage = load(path);
+    String summaryPath = path + "/" + StageWriter.SUMMARY;
+    if (summarySetter != null && exists(summaryPath)) {
+      List<Row> lines = sparkSession().read().text(summaryPath).takeAsList(1);
+      if (!lines.isEmpty()) {
+        summarySetter.accept(stage, MeshgradTrainingSummary.fromJson(lines.get(0).getString(0)));
+      }
+    }
+    return stage;
+  }
+
+  private boolean exists(String path) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+      return p.getFileSystem(sparkSession().sparkContext().hadoopConfiguration()).exists(p);
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   @Override
@@ -113,7 +147,8 @@ final class StageReader<T extends Params> extends MLReader<T> {
     return rows.get(0);
   }
 
-  private void setParams(T stage, JsonNode values, boolean defaults, String path) {
+  private void setParams(T loaded, JsonNode values, boolean defaults, String path) {
+    Params stage = (Params) loaded;
     if (values.isMissingNode() || values.isNull()) {
       return;
     }

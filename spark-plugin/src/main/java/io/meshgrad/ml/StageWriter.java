@@ -24,6 +24,10 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code path/data} (models only): Parquet, one row of the model's data ({@link ModelData}
  *       for the linear models, {@link FMModelData} for factorization machines); never Java
  *       serialization.
+ *   <li>{@code path/trainingSummary} (only when Spark Connect's model cache offloads a fitted model,
+ *       {@link #saveToLocal}): a text file of one JSON line, the training summary, which
+ *       {@link StageReader#loadFromLocal} gives back to the reloaded model. A model saved by a user
+ *       keeps no summary, as MLlib's.
  * </ul>
  */
 final class StageWriter extends MLWriter {
@@ -33,6 +37,7 @@ final class StageWriter extends MLWriter {
   private final Params stage;
   private final StructType dataSchema;
   private final Row data;
+  private MeshgradTrainingSummary summary;
 
   /** @param data the model's data, or {@code null} for an estimator */
   StageWriter(Params stage, ModelData data) {
@@ -45,6 +50,28 @@ final class StageWriter extends MLWriter {
     this.dataSchema = dataSchema;
     this.data = data;
   }
+
+  /** Keeps {@code summary} (or {@code null}) for {@link #saveToLocal}. */
+  StageWriter withSummary(MeshgradTrainingSummary summary) {
+    this.summary = summary;
+    return this;
+  }
+
+  /**
+   * What Spark Connect's model cache (Spark 4.1 and later) calls to offload a model: the usual
+   * layout, plus the training summary, so that the model reloaded from there still has it.
+   */
+  public void saveToLocal(String path) throws java.io.IOException {
+    save(path);
+    if (summary != null) {
+      StructType text = new StructType().add("value", DataTypes.StringType, false);
+      sparkSession().createDataFrame(List.of(RowFactory.create(summary.toJson())), text).repartition(1).write()
+          .text(path + "/" + SUMMARY);
+    }
+  }
+
+  /** Folder of the offloaded training summary. */
+  static final String SUMMARY = "trainingSummary";
 
   @Override
   public void saveImpl(String path) {
