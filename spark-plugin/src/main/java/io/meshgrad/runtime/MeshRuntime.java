@@ -448,16 +448,13 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
 
   /**
    * Why the many-steps-per-job engine cannot step {@code vars} with {@code data} on this runtime,
-   * in one line, or {@code null} when it can: it does not run the row-sparse pull yet.
+   * in one line, or {@code null} when it can: it runs every variable of a runtime, those that take
+   * the row-sparse pull included, so this names nothing yet; it throws for a variable of another
+   * home.
    */
   public synchronized String whyNotEngine(DatasetLoss data, List<Variable> vars) {
-    for (int i = 0; i < vars.size(); i++) {
-      DVariable v = own(vars.get(i));
-      if (takesRowPull(data, i, v.index()) || (values.get(v.index()) == null && mayPullRows(v.index()))) {
-        return "the engine does not run the row-sparse pull yet, and variable " + v.name() + " "
-            + java.util.Arrays.toString(v.shape()) + " takes it (" + v.shape()[0] + " rows >= rowPullMinRows "
-            + rowPullMinRows + ")";
-      }
+    for (Variable v : vars) {
+      own(v);
     }
     return null;
   }
@@ -470,7 +467,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
    * r}'s shards (through one shuffle of the state, at the job's start).
    */
   public record EngineStart(ShardIndex index, int[] variables, Penalty[] penalties, List<Tensor> values,
-      JavaRDD<List<VariableShard>> shardsByOwner) {}
+      JavaRDD<List<VariableShard>> shardsByOwner, RowPuller.Variables pulled) {}
 
   /**
    * The start of an engine job over {@code numRanks} tasks (see {@link EngineStart}).
@@ -484,17 +481,32 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     int[] indices = new int[vars.size()];
     Penalty[] penalties = new Penalty[vars.size()];
+    List<Tensor> whole = new ArrayList<>(java.util.Collections.nCopies(values.size(), null));
+    List<Integer> pulled = new ArrayList<>();
     for (int i = 0; i < vars.size(); i++) {
       DVariable v = own(vars.get(i));
       indices[i] = v.index();
       penalties[i] = data.penalty(i);
-      if (values.get(indices[i]) == null) {
-        read(v); // generated on its shards and not pulled: the driver keeps it from now on
+      if (takesRowPull(data, i, indices[i])) {
+        if (warnedAboutCuts.add(indices[i])) {
+          warnIfCutsCollect(v);
+        }
+        values.set(indices[i], null); // as the job path: the driver keeps no copy of a pulled variable
+        pulled.add(i);
+      } else {
+        whole.set(indices[i], values.get(indices[i]) != null ? values.get(indices[i]).copy() : read(v));
       }
     }
-    List<Tensor> whole = new ArrayList<>();
-    for (Tensor t : values) {
-      whole.add(t == null ? null : t.copy());
+    RowPuller.Variables pulledVariables = null;
+    if (!pulled.isEmpty()) {
+      int[] positions = pulled.stream().mapToInt(Integer::intValue).toArray();
+      int[] pulledIndices = new int[positions.length];
+      boolean[] regularised = new boolean[positions.length];
+      for (int k = 0; k < positions.length; k++) {
+        pulledIndices[k] = indices[positions[k]];
+        regularised[k] = penalties[positions[k]].l2() > 0;
+      }
+      pulledVariables = new RowPuller.Variables(positions, pulledIndices, regularised);
     }
     ShardIndex idx = index;
     JavaRDD<List<VariableShard>> byOwner = lineage.current()
@@ -505,7 +517,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
           it.forEachRemaining(t -> owned.add(t._2()));
           return List.of(owned).iterator();
         }, true);
-    return new EngineStart(idx, indices, penalties, whole, byOwner);
+    return new EngineStart(idx, indices, penalties, whole, byOwner, pulledVariables);
   }
 
   /**

@@ -37,6 +37,7 @@ public final class OwnedShards implements Serializable {
   private final int[] variables;
   private final Penalty[] penalties;
   private final int numSources;
+  private final RowPuller.Variables pulled;
   private final TreeMap<Integer, VariableShard> shards = new TreeMap<>();
   private final TreeMap<Integer, Gradient> gradients = new TreeMap<>();
   private final TreeMap<Integer, ShardStepStats> stats = new TreeMap<>();
@@ -49,6 +50,17 @@ public final class OwnedShards implements Serializable {
    */
   public OwnedShards(ShardIndex index, int aggregationDepth, int[] variables, Penalty[] penalties, int numSources,
       Collection<VariableShard> owned) {
+    this(index, aggregationDepth, variables, penalties, numSources, owned, null);
+  }
+
+  /**
+   * @param pulled the variables that take the row-sparse pull, or {@code null}: their shards
+   *     answer row requests ({@link #answer}) and send no new values in their updates, as on the
+   *     job path
+   */
+  public OwnedShards(ShardIndex index, int aggregationDepth, int[] variables, Penalty[] penalties, int numSources,
+      Collection<VariableShard> owned, RowPuller.Variables pulled) {
+    this.pulled = pulled;
     this.aggregator = new AdagradAggregator(index, aggregationDepth);
     this.index = index;
     this.variables = variables.clone();
@@ -83,6 +95,38 @@ public final class OwnedShards implements Serializable {
   public void restore(Map<Integer, VariableShard> snapshot) {
     shards.clear();
     shards.putAll(snapshot);
+  }
+
+  /**
+   * The owned shard at state partition {@code partition} answers the row requests {@code asked}
+   * (every data partition's, merged in source order), with the shard's sum of squares when its
+   * variable is L2-regularised: what the job path's update (or pull) answers.
+   */
+  public RowAnswer answer(int partition, RowRequests asked) {
+    VariableShard shard = shards.get(partition);
+    if (shard == null) {
+      throw new IllegalStateException("row requests for state partition " + partition + " reached a task that does "
+          + "not own it (owns " + shards.keySet() + ")");
+    }
+    return RowAnswer.of(asked, shard, pulled != null && pulled.regularises(shard.variable()));
+  }
+
+  /** Whether every owned shard of a row-pulled variable holds only finite values (no task holds them whole). */
+  public boolean pulledFinite() {
+    for (VariableShard shard : shards.values()) {
+      if (!withValues(shard)) {
+        for (double x : shard.value().toDoubleArray()) {
+          if (!Double.isFinite(x)) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  private boolean withValues(VariableShard shard) {
+    return pulled == null || java.util.Arrays.stream(pulled.variables()).noneMatch(v -> v == shard.variable());
   }
 
   /**
@@ -169,11 +213,11 @@ public final class OwnedShards implements Serializable {
       if (g != null && step != null) {
         after = shard.afterStep(optimizer, step,
             transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY).apply(g),
-            stats.get(e.getKey()));
+            stats.get(e.getKey()), withValues(shard));
       }
       e.setValue(after);
       if (step != null) {
-        out.add(after.update(true));
+        out.add(after.update(withValues(shard)));
       }
     }
     return out;

@@ -2,8 +2,6 @@ package io.meshgrad.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
@@ -29,6 +27,7 @@ import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -41,8 +40,8 @@ import org.junit.jupiter.api.Test;
  * in 2 shards, the intercept replicated; 2 data partitions, so 2 barrier tasks on {@code
  * local[2]}) through {@link MeshTrainer}: bit for bit the job-per-step path's weights and losses,
  * linear and FM, float32 and float64, with clipping, EMA and its overwrite, weight decay and a
- * schedule, retried jobs included; and the row-sparse pull, which the engine does not run yet,
- * named in one line.
+ * schedule, retried jobs included; and with the row-sparse pull, on a runtime directly (a9a's 123
+ * features are below the default threshold of a fit).
  */
 class ShardedEngineFitTest {
   private static final BlockLoss LOSS = new BinaryLogisticLoss();
@@ -172,30 +171,76 @@ class ShardedEngineFitTest {
     }
   }
 
-  @Test
-  void theRowSparsePullIsNamedInOneLine() {
+  /**
+   * 6 Adagrad steps of a linear model or an FM (k = 3) on a9a over batch=2,model=2,
+   * taken on a {@link MeshRuntime} directly: by {@code Optimizer.minimize} (the job path) when
+   * {@code perJob} is empty, else by the engine in jobs of the given lengths. Returns every
+   * variable's value, then the losses as a tensor, and whether exactly the feature-indexed
+   * variables were pulled.
+   */
+  private static Object[] onRuntime(boolean fm, DType dtype, int rowPullMinRows, double regParam,
+      Supplier<Optimizer> optimizer, int... perJob) {
     SparkSession spark = SparkTestSession.get();
     Mesh mesh = Mesh.parse(MESH);
+    BlockModel model = fm ? new FactorizationMachine(123, 3, true, true, 0.1, new BinaryLogisticLoss())
+        : new LinearModel(LOSS, 123, true);
     try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null,
         mesh.batchSize(), LOSS::validateLabel);
-        ModelLoss loss = new ModelLoss(data, new LinearModel(LOSS, data.numFeatures(), true),
-            BatchPlan.miniBatch(data.rowsPerPartition(), 512, 7L), 0.0)) {
-      for (int minRows : new int[] {1, MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS}) {
-        try (MeshRuntime runtime = MeshRuntime.create(spark, mesh).setRowPullMinRows(minRows)) {
-          DVariable coef = runtime.variable("coefficients", Tensor.zeros(DType.FLOAT32, data.numFeatures()),
-              Layout.defaultFor(mesh, 1));
-          DVariable intercept = runtime.variable("intercept", Tensor.zeros(DType.FLOAT32, 1),
-              Layout.replicated(mesh, 1));
-          List<Variable> vars = List.of(coef, intercept);
-          if (minRows == 1) {
-            assertEquals("the engine does not run the row-sparse pull yet, and variable coefficients [123] takes it "
-                + "(123 rows >= rowPullMinRows 1)", runtime.whyNotEngine(loss, vars));
-          } else {
-            assertNull(runtime.whyNotEngine(loss, vars));
+        ModelLoss loss = new ModelLoss(data, model, BatchPlan.miniBatch(data.rowsPerPartition(), 512, 7L), regParam);
+        MeshRuntime runtime = MeshRuntime.create(spark, mesh).setRowPullMinRows(rowPullMinRows)
+            .setCheckpointInterval(4)) {
+      Optimizer opt = optimizer.get();
+      loss.bindSteps(opt);
+      List<Variable> vars = new ArrayList<>();
+      for (int v = 0; v < model.variables().size(); v++) {
+        io.meshgrad.model.VariableSpec spec = model.variables().get(v);
+        Tensor initial = Tensor.fromDoubles(dtype, spec.initializer().values(spec.shape(), 31 + v), spec.shape());
+        vars.add(runtime.variable(spec.name(), initial, spec.layout() == null
+            ? Layout.defaultFor(mesh, spec.shape().length) : Layout.of(mesh, spec.layout())));
+      }
+      List<Double> losses = new ArrayList<>();
+      if (perJob.length == 0) {
+        for (int i = 0; i < 6; i++) {
+          losses.add(opt.minimize(loss, vars));
+        }
+      } else {
+        StepEngine engine = StepEngine.create(JavaSparkContext.fromSparkContext(spark.sparkContext()), loss);
+        for (int k : perJob) {
+          for (double l : engine.run(opt, vars, k, 6, 0, Double.NaN, false).losses()) {
+            losses.add(l);
           }
         }
       }
+      // the feature-indexed variables (coefficients; the FM's linear weights and factors) are pulled, the intercept not
+      boolean pulled = true;
+      for (int v = 0; v < vars.size(); v++) {
+        pulled &= runtime.pullsRows((DVariable) vars.get(v)) == model.variables().get(v).featureIndexed();
+      }
+      List<Object> out = new ArrayList<>();
+      for (Variable v : vars) {
+        out.add(v.value());
+      }
+      out.add(Tensor.of(losses.stream().mapToDouble(Double::doubleValue).toArray(), losses.size()));
+      out.add(pulled);
+      return out.toArray();
     }
-    assertTrue(true);
+  }
+
+  @Test
+  void theRowSparsePullOnTheEngineIsBitIdentical() {
+    for (boolean fm : new boolean[] {false, true}) {
+      for (DType dtype : DType.values()) {
+        Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).clipnorm(0.05).useEma(true)
+            .emaOverwriteFrequency(4).build();
+        double regParam = fm ? 0.0 : 0.01;
+        Object[] jobPath = onRuntime(fm, dtype, 1, regParam, opt);
+        Object[] engine = onRuntime(fm, dtype, 1, regParam, opt, 4, 2);
+        String what = (fm ? "FM " : "linear ") + dtype;
+        assertEquals(true, jobPath[jobPath.length - 1], what + ": the job path pulls the rows");
+        assertEquals(true, engine[engine.length - 1], what + ": the engine pulls the rows");
+        assertArrayEquals(java.util.Arrays.copyOf(jobPath, jobPath.length - 1),
+            java.util.Arrays.copyOf(engine, engine.length - 1), what + ": every variable and the losses");
+      }
+    }
   }
 }

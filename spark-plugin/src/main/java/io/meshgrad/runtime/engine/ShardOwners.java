@@ -11,10 +11,15 @@ import io.meshgrad.runtime.ObjectiveGradient;
 import io.meshgrad.runtime.OwnedShards;
 import io.meshgrad.runtime.PartialSums;
 import io.meshgrad.runtime.Penalty;
+import io.meshgrad.runtime.RowAnswer;
+import io.meshgrad.runtime.RowPull;
+import io.meshgrad.runtime.RowPuller;
+import io.meshgrad.runtime.RowRequests;
 import io.meshgrad.runtime.ShardIndex;
 import io.meshgrad.runtime.ShardPartial;
 import io.meshgrad.runtime.ShardUpdate;
 import io.meshgrad.runtime.VariableShard;
+import io.meshgrad.mesh.ShardedShape;
 import io.meshgrad.tensor.Tensor;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -67,8 +72,8 @@ final class ShardOwners {
         + (totalSteps > 0 ? "/" + totalSteps : ""));
     List<Result> results = engine.withRetries(first, count, attempt -> BarrierJob.run(zipped, engine.transport(),
         engine.driverHost(), attempt, new Task<>(optimizer, loss, sums(data), start.index(), loss.aggregationDepth(),
-            start.variables(), start.penalties(), names, start.values(), count, tol, previousLoss, handBackNonFinite,
-            engine.failRank(attempt))));
+            start.variables(), start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss,
+            handBackNonFinite, engine.failRank(attempt))));
     Result r0 = results.get(0);
     List<VariableShard> shards = new ArrayList<>();
     for (Result r : results) {
@@ -148,6 +153,7 @@ final class ShardOwners {
     private final int depth;
     private final int[] variables;
     private final Penalty[] penalties;
+    private final RowPuller.Variables pulled;
     private final String[] names;
     private final List<Tensor> values;
     private final int count;
@@ -157,8 +163,9 @@ final class ShardOwners {
     private final int failRank;
 
     Task(Optimizer optimizer, DatasetLoss loss, EngineData.PartitionSums<T> sums, ShardIndex index, int depth,
-        int[] variables, Penalty[] penalties, String[] names, List<Tensor> values, int count, double tol,
-        double previousLoss, boolean handBackNonFinite, int failRank) {
+        int[] variables, Penalty[] penalties, RowPuller.Variables pulled, String[] names, List<Tensor> values,
+        int count, double tol, double previousLoss, boolean handBackNonFinite, int failRank) {
+      this.pulled = pulled;
       this.optimizer = optimizer;
       this.loss = loss;
       this.sums = sums;
@@ -179,14 +186,17 @@ final class ShardOwners {
     public Result run(java.util.Iterator<Owned<T>> rows, MeshTransport transport, int numRanks) {
       Owned<T> mine = rows.next();
       int rank = transport.rank();
-      OwnedShards owned = new OwnedShards(index, depth, variables, penalties, numRanks, mine.shards);
+      OwnedShards owned = new OwnedShards(index, depth, variables, penalties, numRanks, mine.shards, pulled);
       List<Tensor> whole = new ArrayList<>();
       for (Tensor t : values) {
         whole.add(t == null ? null : t.copy());
       }
       List<Variable> vars = new ArrayList<>();
       for (int i = 0; i < names.length; i++) {
-        vars.add(new Variable(names[i], whole.get(variables[i])));
+        // a pulled variable has no whole copy: the empty placeholder stands in for it, as among the job path's weights
+        Tensor value = whole.get(variables[i]) != null ? whole.get(variables[i])
+            : RowPuller.placeholder(index.dtype(variables[i]));
+        vars.add(new Variable(names[i], value));
       }
       Optimizer opt = optimizer; // this task's own deserialized copy: iterations and configuration
       double[] losses = new double[count];
@@ -202,15 +212,53 @@ final class ShardOwners {
         double[][] w = new double[variables.length][];
         for (int i = 0; i < variables.length; i++) {
           steps.put(variables[i], st.get(i));
-          current.add(whole.get(variables[i]));
+          current.add(whole.get(variables[i]) != null ? whole.get(variables[i]) : vars.get(i).value());
           w[i] = current.get(i).toDoubleArray();
         }
         double penaltyValue = loss.penaltyValue(current);
         Map<Integer, VariableShard> before = handBackNonFinite ? owned.snapshot() : null;
         List<Tensor> valuesBefore = handBackNonFinite ? copies(whole) : null;
+        PartialSums partial;
+        if (pulled == null) {
+          partial = sums.of(mine.partition, step, w);
+        } else {
+          // rounds 3 and 4: the row-sparse pull. Each owner gets every partition's requests for its shards' rows and
+          // answers every task; each task assembles its rows from the answers, as the job path's data tasks do
+          int[] batchRows = sums.batchRows(mine.partition, step);
+          List<List<Tuple2<Integer, RowRequests>>> asks = new ArrayList<>();
+          for (int q = 0; q < numRanks; q++) {
+            asks.add(new ArrayList<>());
+          }
+          for (int k = 0; k < pulled.variables().length; k++) {
+            ShardedShape shape = index.shape(pulled.variables()[k]);
+            int[][] perShard = batchRows == null ? null : RowPull.requests(batchRows, shape);
+            for (int s = 0; s < shape.numShards(); s++) {
+              int p = index.partitionOf(pulled.variables()[k], s);
+              asks.get(OwnedShards.ownerOf(p, numRanks)).add(new Tuple2<>(p,
+                  RowRequests.of(rank, perShard == null ? null : perShard[s])));
+            }
+          }
+          TreeMap<Integer, RowRequests> asked = new TreeMap<>();
+          for (Object part : exchangeEach(transport, numRanks, step, 3, asks)) {
+            List<Tuple2<Integer, RowRequests>> got = cast(part);
+            for (Tuple2<Integer, RowRequests> t : got) {
+              asked.merge(t._1(), t._2(), RowRequests::plus);
+            }
+          }
+          TreeMap<Integer, RowAnswer> answers = new TreeMap<>();
+          asked.forEach((p, r) -> answers.put(p, owned.answer(p, r)));
+          Map<Integer, RowAnswer> all = new HashMap<>();
+          for (Object part : exchangeAll(transport, numRanks, step, 4, answers)) {
+            all.putAll(cast(part));
+          }
+          RowPuller.Pulled rowsOfStep = RowPuller.fromAnswers(index, numRanks, pulled, all);
+          penaltyValue += Penalty.of(loss.regParam(), 0).value(rowsOfStep.regularisedSquares(), 0);
+          partial = sums.ofRows(mine.partition, step, rowsOfStep.rows().rowsOf(rank),
+              rowsOfStep.rows().weightsOf(rank, w));
+        }
 
         // round 0: each owner gets its shards' pieces of every partition's sums
-        List<List<Tuple2<Integer, ShardPartial>>> byRank = owned.split(sums.of(mine.partition, step, w), numRanks);
+        List<List<Tuple2<Integer, ShardPartial>>> byRank = owned.split(partial, numRanks);
         List<Tuple2<Integer, ShardPartial>> received = new ArrayList<>(exchange(transport, numRanks, step, 0,
             new ArrayList<>(byRank.get(rank)), byRank));
         Map<Integer, Double> squares = owned.sum(received);
@@ -236,7 +284,14 @@ final class ShardOwners {
         r.applyNewValues(whole);
         double l = ObjectiveGradient.value(r.lossSum(), r.weightSum(), penaltyValue);
         opt.setIterations(step + 1);
-        if (before != null && (!Double.isFinite(l) || !allFinite(current))) {
+        boolean finite = Double.isFinite(l) && allFinite(whole);
+        if (before != null && pulled != null) {
+          // round 5: the pulled variables' shards are checked by their owners; every task must agree
+          for (Object part : exchangeAll(transport, numRanks, step, 5, owned.pulledFinite())) {
+            finite &= (Boolean) part;
+          }
+        }
+        if (before != null && !finite) {
           owned.restore(before);
           whole = valuesBefore;
           opt.setIterations(step);
@@ -279,7 +334,7 @@ final class ShardOwners {
 
     private static boolean allFinite(List<Tensor> values) {
       for (Tensor t : values) {
-        if (!StepEngine.finite(t)) {
+        if (t != null && !StepEngine.finite(t)) {
           return false;
         }
       }
@@ -292,9 +347,26 @@ final class ShardOwners {
     return (X) o;
   }
 
-  /** The round's round number on the wire: three rounds a step. */
+  /** The round's round number on the wire: six rounds a step. */
   private static long round(long step, int phase) {
-    return step * 3 + phase;
+    return step * 6 + phase;
+  }
+
+  /** Sends peer {@code q} element {@code q} of {@code byRank}; returns what every rank sent this one, in rank order. */
+  private static <X extends Serializable> List<Object> exchangeEach(MeshTransport transport, int numRanks, long step,
+      int phase, List<List<X>> byRank) {
+    int rank = transport.rank();
+    for (int peer = 0; peer < numRanks; peer++) {
+      if (peer != rank) {
+        transport.send(peer, round(step, phase), StepEngine.serialize(new ArrayList<>(byRank.get(peer))));
+      }
+    }
+    List<Object> out = new ArrayList<>();
+    for (int peer = 0; peer < numRanks; peer++) {
+      out.add(peer == rank ? byRank.get(rank) : StepEngine.read(transport.receive(peer, round(step, phase)),
+          "requests"));
+    }
+    return out;
   }
 
   /**
