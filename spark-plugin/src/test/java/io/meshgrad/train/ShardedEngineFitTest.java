@@ -171,6 +171,43 @@ class ShardedEngineFitTest {
     }
   }
 
+  /** Early stopping's validation after each epoch and optimizer checkpoints every 3 steps on sharded variables. */
+  @Test
+  void jobsEndAtEpochsAndCheckpointsOnShardedVariables(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    SparkSession spark = SparkTestSession.get();
+    Mesh m = Mesh.parse(MESH);
+    TrainingResult[] results = new TrainingResult[2];
+    Jobs jobs = null;
+    try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null, 2,
+            LOSS::validateLabel);
+        TrainingData validation = TrainingData.from(Datasets.a9a(spark, "a9a.t"), "features", "label", null, 2,
+            LOSS::validateLabel)) {
+      for (int k = 0; k < 2; k++) {
+        // 32561 rows in batches of 8192: 4 steps an epoch
+        MeshTrainer.Settings s = new MeshTrainer.Settings(m, DType.FLOAT64, STEPS, 0, 8192, 7L, true, 0.0, 0.0, 2, 10);
+        MeshTrainer.Controls c = new MeshTrainer.Controls(NonFiniteGradient.PROPAGATE,
+            new EarlyStopping(validation, 5, 0.0),
+            new io.meshgrad.checkpoint.CheckpointPolicy(dir.resolve("k" + k).toString(), 3, 2, false))
+            .withStepsPerJob(k == 0 ? 1 : 100);
+        if (k == 1) {
+          jobs = Jobs.watch();
+        }
+        try {
+          results[k] = MeshTrainer.fit(spark, data, new LinearModel(LOSS, data.numFeatures(), true),
+              Adagrad.builder().learningRate(0.5).useEma(true).build(), s, c, null);
+        } finally {
+          if (jobs != null) {
+            jobs.stop();
+          }
+        }
+      }
+    }
+    assertSameFit(results[0], results[1], "early stopping and checkpoints");
+    assertArrayEquals(results[0].validationLossHistory(), results[1].validationLossHistory(), 0.0);
+    assertEquals(List.of("meshgrad steps 1-3/7", "meshgrad steps 4-4/7", "meshgrad steps 5-6/7",
+        "meshgrad steps 7-7/7"), new ArrayList<>(jobs.descriptions));
+  }
+
   /**
    * 6 Adagrad steps of a linear model or an FM (k = 3) on a9a over batch=2,model=2,
    * taken on a {@link MeshRuntime} directly: by {@code Optimizer.minimize} (the job path) when
