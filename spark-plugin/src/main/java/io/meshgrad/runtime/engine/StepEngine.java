@@ -27,8 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Many optimizer steps in one Spark job, for variables held whole (replicated) rather than
- * sharded: one barrier job ({@link BarrierJob}) of the data's partitions, in which every task
+ * Many optimizer steps in one Spark job. Variables sharded on a {@link MeshRuntime} go to {@link
+ * ShardOwners} (tasks that own the state's shards; see there). For variables held whole
+ * (replicated): one barrier job ({@link BarrierJob}) of the data's partitions, in which every task
  * keeps a replica of the variables and the optimizer's slots for the whole job. Per step each task
  * computes its partition's {@link PartialSums} at its replica (the function the job-per-step path
  * runs in its gradient tasks, {@link EngineData.PartitionSums}), sends them to every other task and
@@ -172,8 +173,8 @@ public final class StepEngine {
   public record Steps(double[] losses, StepStats[] stats, boolean handedBack) {}
 
   /**
-   * Runs up to {@code count} steps of {@code optimizer} on {@code vars} (held in this process)
-   * in one job, then sets the variables, the optimizer's slots and its iteration count to their
+   * Runs up to {@code count} steps of {@code optimizer} on {@code vars} (held in this process,
+   * or all on one {@link MeshRuntime}, whose state the job's result then becomes) in one job, then sets the variables, the optimizer's slots and its iteration count to their
    * values after those steps, as {@code count} calls of {@code optimizer.minimize(loss, vars)}
    * would. With {@code tol > 0} the job stops after the first step whose loss differs from the
    * one before by at most {@code tol * max(1, |loss|)} ({@code previousLoss}: the loss of the step
