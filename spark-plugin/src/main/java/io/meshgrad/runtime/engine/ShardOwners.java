@@ -245,13 +245,25 @@ final class ShardOwners {
               asked.merge(t._1(), t._2(), RowRequests::plus);
             }
           }
-          TreeMap<Integer, RowAnswer> answers = new TreeMap<>();
-          asked.forEach((p, r) -> answers.put(p, owned.answer(p, r)));
-          Map<Integer, RowAnswer> all = new HashMap<>();
-          for (Object part : exchangeAll(transport, numRanks, step, 4, answers)) {
-            all.putAll(cast(part));
+          // each task gets only the answers to its own requests
+          List<List<Tuple2<Integer, RowAnswer>>> answers = new ArrayList<>();
+          for (int q = 0; q < numRanks; q++) {
+            answers.add(new ArrayList<>());
           }
-          RowPuller.Pulled rowsOfStep = RowPuller.fromAnswers(index, numRanks, pulled, all);
+          for (Map.Entry<Integer, RowRequests> e : asked.entrySet()) {
+            RowRequests requests = e.getValue();
+            for (int i = 0; i < requests.numSources(); i++) {
+              int q = requests.source(i);
+              answers.get(q).add(new Tuple2<>(e.getKey(), owned.answer(e.getKey(), RowRequests.of(q,
+                  requests.rows(i)))));
+            }
+          }
+          Map<Integer, RowAnswer> mineAnswered = new HashMap<>();
+          for (Object part : exchangeEach(transport, numRanks, step, 4, answers)) {
+            List<Tuple2<Integer, RowAnswer>> got = cast(part);
+            got.forEach(t -> mineAnswered.put(t._1(), t._2()));
+          }
+          RowPuller.Pulled rowsOfStep = RowPuller.fromAnswers(index, numRanks, pulled, mineAnswered, rank);
           penaltyValue += Penalty.of(loss.regParam(), 0).value(rowsOfStep.regularisedSquares(), 0);
           partial = sums.ofRows(mine.partition, step, rowsOfStep.rows().rowsOf(rank),
               rowsOfStep.rows().weightsOf(rank, w));
