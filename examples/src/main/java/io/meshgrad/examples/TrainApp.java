@@ -11,7 +11,7 @@ import io.meshgrad.ml.MeshAdagradClassificationModel;
 import io.meshgrad.ml.MeshAdagradClassifier;
 import io.meshgrad.ml.MeshAdagradRegressionModel;
 import io.meshgrad.ml.MeshAdagradRegressor;
-import io.meshgrad.ml.MeshAdagradTrainingSummary;
+import io.meshgrad.ml.MeshgradTrainingSummary;
 import io.meshgrad.ml.MeshFMClassificationModel;
 import io.meshgrad.ml.MeshFMClassifier;
 import io.meshgrad.ml.MeshFMRegressionModel;
@@ -133,7 +133,7 @@ public final class TrainApp {
     summary.put("model", o.model());
     double[] coefficients;
     double[] intercept;
-    MeshAdagradTrainingSummary training;
+    MeshgradTrainingSummary training;
     String mesh;
     out.printf("meshgrad: training a %s model on %s%n", o.model(), o.data());
     try (Progress progress = new Progress(out, o.steps(), 3000)) {
@@ -241,7 +241,7 @@ public final class TrainApp {
     return summary;
   }
 
-  private static <T extends io.meshgrad.ml.MeshAdagradSetters<T>> T configure(T est, TrainOptions o,
+  private static <T extends io.meshgrad.ml.MeshgradSetters<T>> T configure(T est, TrainOptions o,
       SparkSession spark) {
     est.setMaxIter(o.steps()).setMaxEpochs(o.epochs()).setBatchSize(o.batchSize()).setStepsPerJob(o.stepsPerJob())
         .setRegParam(o.regParam())

@@ -56,7 +56,7 @@ final class Fitting {
    *
    * @throws IllegalArgumentException naming the key when its value does not parse or is invalid
    */
-  static <S extends MeshAdagradParams> S withConfDefaults(S stage, SparkSession spark) {
+  static <S extends MeshgradParams> S withConfDefaults(S stage, SparkSession spark) {
     stage.meshgradParams().fromConf.clear();
     for (Param<?> p : configurable(stage)) {
       if (stage.isSet(p)) {
@@ -81,7 +81,7 @@ final class Fitting {
   }
 
   /** The params of {@code stage} that {@code spark.meshgrad.<name>} can give a default: the shared ones and the model's own. */
-  static List<Param<?>> configurable(MeshAdagradParams stage) {
+  static List<Param<?>> configurable(MeshgradParams stage) {
     List<Param<?>> configurable = new ArrayList<>(stage.meshgradParams().configurable());
     if (stage instanceof MeshFMParams fm) {
       configurable.addAll(fm.fmParams().configurable());
@@ -117,7 +117,7 @@ final class Fitting {
   }
 
   /** The mesh param, or {@code batch=<defaultParallelism>} when unset. */
-  static Mesh mesh(MeshAdagradParams p, SparkSession spark) {
+  static Mesh mesh(MeshgradParams p, SparkSession spark) {
     if (p.isDefined(p.mesh())) {
       return Mesh.parse(p.getMesh());
     }
@@ -129,7 +129,7 @@ final class Fitting {
    *
    * @throws IllegalArgumentException if more than one clipping param is set
    */
-  static Adagrad optimizer(MeshAdagradParams p) {
+  static Adagrad optimizer(MeshgradParams p) {
     if (p.isDefined(p.optimizerConfig())) {
       return Adagrad.fromConfig(Json.parse(p.getOptimizerConfig()));
     }
@@ -175,7 +175,7 @@ final class Fitting {
    * The trainer's settings; {@code regParam} and {@code elasticNetParam} {@code a} become the L2
    * strength {@code (1 - a) regParam} and the L1 strength {@code a regParam}, as MLlib splits them.
    */
-  static MeshTrainer.Settings settings(MeshAdagradParams p, Mesh mesh) {
+  static MeshTrainer.Settings settings(MeshgradParams p, Mesh mesh) {
     double a = p.getElasticNetParam();
     double l2 = a == 0 ? p.getRegParam() : (1 - a) * p.getRegParam();
     return new MeshTrainer.Settings(mesh, DType.parse(p.getDtype()), p.getMaxIter(), p.getMaxEpochs(),
@@ -184,12 +184,12 @@ final class Fitting {
   }
 
   /** The weight column, or null when unset or empty. */
-  static String weightCol(MeshAdagradParams p) {
+  static String weightCol(MeshgradParams p) {
     return p.isDefined(p.weightCol()) && !p.getWeightCol().isEmpty() ? p.getWeightCol() : null;
   }
 
   /** The validation indicator column, or null when unset or empty. */
-  static String validationCol(MeshAdagradParams p) {
+  static String validationCol(MeshgradParams p) {
     return p.isDefined(p.validationIndicatorCol()) && !p.getValidationIndicatorCol().isEmpty()
         ? p.getValidationIndicatorCol() : null;
   }
@@ -198,7 +198,7 @@ final class Fitting {
    * Checks the columns the meshgrad params name (weight: numeric, validation indicator: boolean);
    * the features and label columns are Spark's {@code Predictor}'s to check.
    */
-  static void checkColumns(MeshAdagradParams p, StructType schema) {
+  static void checkColumns(MeshgradParams p, StructType schema) {
     String w = weightCol(p);
     if (w != null) {
       requireColumn(schema, w, "weightCol", NumericType.class, "numeric");
@@ -226,7 +226,7 @@ final class Fitting {
    * Trains on {@code df}: the rows not marked by {@code validationIndicatorCol} are the training
    * rows, the others (if any) drive early stopping.
    */
-  static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
+  static TrainingResult train(MeshgradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       BlockLoss loss) {
     return train(p, df, featuresCol, labelCol, loss::validateLabel, loss.toString(),
         (spark, data, optimizer, settings, controls, listener) ->
@@ -234,13 +234,13 @@ final class Fitting {
   }
 
   /**
-   * As {@link #train(MeshAdagradParams, Dataset, String, String, BlockLoss)}, for a {@link
+   * As {@link #train(MeshgradParams, Dataset, String, String, BlockLoss)}, for a {@link
    * BlockModel} built once the number of features is known.
    *
    * @param labelValidator checks each label (the model's {@link BlockModel#validateLabel} rule)
    * @param modelForFeatures the model for the data's number of features
    */
-  static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
+  static TrainingResult train(MeshgradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       LabelValidator labelValidator, IntFunction<BlockModel> modelForFeatures) {
     return train(p, df, featuresCol, labelCol, labelValidator, "the model of " + p.getClass().getSimpleName(),
         (spark, data, optimizer, settings, controls, listener) -> MeshTrainer.fit(spark, data,
@@ -254,7 +254,7 @@ final class Fitting {
         MeshTrainer.Controls controls, StepListener listener);
   }
 
-  private static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
+  private static TrainingResult train(MeshgradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       LabelValidator labelValidator, String what, Trainer trainer) {
     SparkSession spark = df.sparkSession();
     checkColumns(p, df.schema());
@@ -314,7 +314,7 @@ final class Fitting {
    * Copies the fit's params (the estimator's, with the conf defaults applied) to its model, and
    * which of them came from the conf.
    */
-  static void copyParams(MeshAdagradParams fit, MeshAdagradParams model) {
+  static void copyParams(MeshgradParams fit, MeshgradParams model) {
     fit.copyValues(model, org.apache.spark.ml.param.ParamMap.empty());
     model.meshgradParams().fromConf.clear();
     model.meshgradParams().fromConf.addAll(fit.meshgradParams().fromConf);

@@ -53,7 +53,7 @@ public class MeshAdagradClassificationModel
   private final String uid;
   private final ParamSet params;
   private final ModelData data;
-  private transient MeshAdagradTrainingSummary summary;
+  private transient MeshgradTrainingSummary summary;
 
   /** An empty binomial model of 0 features (for ServiceLoader and Spark Connect; load or fit real ones). */
   public MeshAdagradClassificationModel() {
@@ -160,7 +160,7 @@ public class MeshAdagradClassificationModel
    *
    * @throws IllegalStateException for a model without summary (loaded from disk)
    */
-  public MeshAdagradTrainingSummary summary() {
+  public MeshgradTrainingSummary summary() {
     if (summary == null) {
       throw new IllegalStateException("no training summary for model " + uid + ": only a model returned by fit has"
           + " one, a loaded model has not");
@@ -168,7 +168,7 @@ public class MeshAdagradClassificationModel
     return summary;
   }
 
-  void setSummary(MeshAdagradTrainingSummary summary) {
+  void setSummary(MeshgradTrainingSummary summary) {
     this.summary = summary;
   }
 

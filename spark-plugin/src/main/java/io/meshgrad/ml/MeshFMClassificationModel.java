@@ -26,7 +26,7 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
   private final ParamSet params;
   private final FMParamSet fmParams;
   private final FMWeights weights;
-  private transient MeshAdagradTrainingSummary summary;
+  private transient MeshgradTrainingSummary summary;
 
   /** An empty model of 1 feature (for ServiceLoader and Spark Connect; load or fit real ones). */
   public MeshFMClassificationModel() {
@@ -99,7 +99,7 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
    *
    * @throws IllegalStateException for a model without summary (loaded from disk)
    */
-  public MeshAdagradTrainingSummary summary() {
+  public MeshgradTrainingSummary summary() {
     if (summary == null) {
       throw new IllegalStateException("no training summary for model " + uid + ": only a model returned by fit has"
           + " one, a loaded model has not");
@@ -107,7 +107,7 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
     return summary;
   }
 
-  void setSummary(MeshAdagradTrainingSummary summary) {
+  void setSummary(MeshgradTrainingSummary summary) {
     this.summary = summary;
   }
 

@@ -8,12 +8,12 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Params;
 
 /**
- * {@link MeshAdagradParams} plus the factorization machine's own, named as MLlib's {@code
+ * {@link MeshgradParams} plus the factorization machine's own, named as MLlib's {@code
  * FMClassifier} names them: {@code factorSize}, {@code fitLinear}, {@code initStd} and {@code
  * miniBatchFraction}. ({@code fitIntercept}, {@code regParam}, {@code maxIter}, {@code tol} and
  * {@code seed} are the shared ones.)
  */
-public interface MeshFMParams extends MeshAdagradParams {
+public interface MeshFMParams extends MeshgradParams {
 
   /** The FM param objects of this stage (an implementation detail of the accessors below). */
   FMParamSet fmParams();

@@ -17,13 +17,13 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 
 /**
- * {@link MeshAdagradParams} plus the network's params: {@code layers} (MLlib's), {@code
+ * {@link MeshgradParams} plus the network's params: {@code layers} (MLlib's), {@code
  * hiddenLayers} (used when {@code layers} is not set, with the input size and the number of
  * classes taken from the data), {@code activation}, {@code initialWeights} (MLlib's), {@code
  * blockSize} (MLlib's) and {@code layouts}. {@code fitIntercept} does not apply: every layer has a
  * bias; {@code regParam} is L2 on the kernels, never on the biases.
  */
-public interface MeshMLPParams extends MeshAdagradParams {
+public interface MeshMLPParams extends MeshgradParams {
 
   /** The network's param objects (an implementation detail of the accessors below). */
   NetworkParamSet networkParams();

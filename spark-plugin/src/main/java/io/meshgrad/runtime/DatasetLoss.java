@@ -24,7 +24,7 @@ import org.apache.spark.api.java.JavaSparkContext;
  * <p>Two ways to use it: {@link #evaluate} (the {@link DifferentiableLoss} contract) brings the
  * partitions' sums to the driver through an {@link OrderedTreeSum} (one job without a shuffle for
  * a few partitions), for variables held in the driver; a mesh runtime instead reduce-scatters the sums to the variable shards (see
- * {@link AdagradAggregator#reduceScatter}), and no gradient is gathered on the driver.
+ * {@link ShardedStep#reduceScatter}), and no gradient is gathered on the driver.
  *
  * <p>The batch of a step is chosen from the step number: the bound optimizer's iteration count
  * ({@link #bindSteps}), or the number of evaluations so far.

@@ -14,25 +14,25 @@ import scala.Tuple2;
 /**
  * The state partitions (variable shards with their slots) that one task of the many-steps-per-job
  * engine owns for a whole job, and the job path's own step on them, in process: the engine's task
- * does here, for its shards, what {@link AdagradAggregator#reduceScatter} and {@link
- * AdagradAggregator#update} do across the cluster, with the same code:
+ * does here, for its shards, what {@link ShardedStep#reduceScatter} and {@link
+ * ShardedStep#update} do across the cluster, with the same code:
  * <ol>
  *   <li>{@link #split}: a data partition's sums cut into per-shard partials ({@code route}), grouped
  *       by the rank that owns each shard ({@link #ownerOf});</li>
  *   <li>{@link #sum}: at the owner, every source's partial for a shard summed with the job path's
- *       levels and order ({@link AdagradAggregator#sumInProcess}), turned into the shard's
+ *       levels and order ({@link ShardedStep#sumInProcess}), turned into the shard's
  *       gradient ({@link ShardInput.Summed}); its sum of squares is what clipping needs of it;</li>
- *   <li>{@link #apply}: the shard clipped ({@link AdagradAggregator#clipTransforms}, from every
+ *   <li>{@link #apply}: the shard clipped ({@link ShardedStep#clipTransforms}, from every
  *       shard's sum of squares) and updated with {@link VariableShard#afterStep}; the {@link
  *       ShardUpdate}s go to every task, which write them into their whole copies of the variables
- *       ({@link AdagradAggregator.Result#applyNewValues}) as the job path's driver does.</li>
+ *       ({@link ShardedStep.Result#applyNewValues}) as the job path's driver does.</li>
  * </ol>
  * Shards are immutable, so keeping the state before a step costs a reference per shard.
  */
 public final class OwnedShards implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  private final AdagradAggregator aggregator;
+  private final ShardedStep aggregator;
   private final ShardIndex index;
   private final int[] variables;
   private final Penalty[] penalties;
@@ -61,7 +61,7 @@ public final class OwnedShards implements Serializable {
   public OwnedShards(ShardIndex index, int aggregationDepth, int[] variables, Penalty[] penalties, int numSources,
       Collection<VariableShard> owned, RowPuller.Variables pulled) {
     this.pulled = pulled;
-    this.aggregator = new AdagradAggregator(index, aggregationDepth);
+    this.aggregator = new ShardedStep(index, aggregationDepth);
     this.index = index;
     this.variables = variables.clone();
     this.penalties = penalties.clone();
@@ -138,7 +138,7 @@ public final class OwnedShards implements Serializable {
     for (int r = 0; r < numRanks; r++) {
       byRank.add(new ArrayList<>());
     }
-    for (Tuple2<Integer, ShardPartial> piece : AdagradAggregator.route(index, variables, sums, null, null)) {
+    for (Tuple2<Integer, ShardPartial> piece : ShardedStep.route(index, variables, sums, null, null)) {
       byRank.get(ownerOf(piece._1(), numRanks)).add(piece);
     }
     return byRank;
@@ -202,7 +202,7 @@ public final class OwnedShards implements Serializable {
    */
   public List<ShardUpdate> apply(Optimizer optimizer, Map<Integer, Optimizer.VariableStep> steps,
       List<Double> sumsOfSquares) {
-    Map<Integer, GradientClipping.Transform> transforms = AdagradAggregator.clipTransforms(index,
+    Map<Integer, GradientClipping.Transform> transforms = ShardedStep.clipTransforms(index,
         optimizer.clipping(), steps.keySet(), sumsOfSquares);
     List<ShardUpdate> out = new ArrayList<>();
     for (Map.Entry<Integer, VariableShard> e : shards.entrySet()) {

@@ -10,7 +10,7 @@
  *   <li>The step: {@link io.meshgrad.runtime.DatasetLoss} (a loss over the data partitions, e.g.
  *       {@link io.meshgrad.runtime.ModelLoss} for a {@link io.meshgrad.model.BlockModel}) computes
  *       {@link io.meshgrad.runtime.PartialSums} per partition; {@link
- *       io.meshgrad.runtime.AdagradAggregator} reduce-scatters them to the shards in a fixed order
+ *       io.meshgrad.runtime.ShardedStep} reduce-scatters them to the shards in a fixed order
  *       ({@link io.meshgrad.runtime.OrderedTreeSum}) and applies the optimizer's kernels there.
  *   <li>Moving weights: {@link io.meshgrad.runtime.WeightShipper} ships driver-held weights as a base
  *       and deltas; the row-sparse pull ({@link io.meshgrad.runtime.RowPuller}, {@link

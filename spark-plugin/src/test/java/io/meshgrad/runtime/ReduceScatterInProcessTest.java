@@ -19,8 +19,8 @@ import scala.Tuple2;
 
 /**
  * What a task of the engine that owns a shard computes ({@link OwnedShards#split} at every source,
- * then {@link AdagradAggregator#sumInProcess} at the owner) is bit for bit what the job path's
- * reduce-scatter ({@link AdagradAggregator#reduceScatter}) delivers to the shard over Spark's
+ * then {@link ShardedStep#sumInProcess} at the owner) is bit for bit what the job path's
+ * reduce-scatter ({@link ShardedStep#reduceScatter}) delivers to the shard over Spark's
  * shuffles, for source counts with and without intermediate levels, at depths 1 to 3.
  */
 class ReduceScatterInProcessTest {
@@ -47,7 +47,7 @@ class ReduceScatterInProcessTest {
           partials.add(new PartialSums(source, r.nextDouble() * 1e3, r.nextInt(1, 100), 7,
               new RowSums[] {RowSums.dense(g, 1), RowSums.dense(new double[] {r.nextDouble() - 0.5}, 1)}));
         }
-        AdagradAggregator aggregator = new AdagradAggregator(index, depth);
+        ShardedStep aggregator = new ShardedStep(index, depth);
         List<ShardInput> spark = aggregator.reduceScatter(jsc.parallelize(partials, Math.min(n, 4)), variables,
             penalties, n).collect();
         List<VariableShard> shards = new ArrayList<>();

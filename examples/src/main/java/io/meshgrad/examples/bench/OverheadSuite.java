@@ -3,12 +3,7 @@ package io.meshgrad.examples.bench;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.PartitionRows;
 import io.meshgrad.data.TrainingData;
-import io.meshgrad.optimizer.Adagrad;
-import io.meshgrad.optimizer.Variable;
-import io.meshgrad.runtime.ModelLoss;
-import io.meshgrad.runtime.engine.StepEngine;
 import io.meshgrad.tensor.DType;
-import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -45,11 +40,12 @@ final class OverheadSuite implements Suite {
     List<CaseResult> out = new ArrayList<>();
     try (TrainingData data = TrainingData.from(synthetic(ctx, rows), "features", "label", null, ctx.partitions(),
         StepVsMllibSuite.LOSS::validateLabel)) {
-      out.add(runCase(ctx, data, 1));
-      out.add(runCase(ctx, data, 2));
-      if (StepEngine.whyNot(ctx.jsc(), data.numPartitions()) == null) {
-        out.add(runEngineCase(ctx, data));
-      }
+      CaseResult driverHeld = runCase(ctx, data, 1);
+      CaseResult sharded = runCase(ctx, data, 2);
+      out.add(driverHeld);
+      out.add(sharded);
+      out.add(runEngineCase(ctx, data, 1, driverHeld.meshgrad()));
+      out.add(runEngineCase(ctx, data, 2, sharded.meshgrad()));
     }
     return out;
   }
@@ -119,16 +115,32 @@ final class OverheadSuite implements Suite {
   }
 
   /**
-   * The driver-held model on the many-steps-per-job engine ({@link StepEngine}): all of a rep's
-   * steps in one barrier job whose tasks exchange their partials directly, against the same floor.
-   * The issue's target: a step at most 0.05 of a bare job.
+   * The same model on the many-steps-per-job engine ({@link EngineRunner}, {@code stepsPerJob}):
+   * all of a rep's steps in one barrier job whose tasks exchange their partials directly, against
+   * the same floor, driver-held ({@code model == 1}) and sharded; "not supported" with the engine's
+   * reason where it refuses the mesh's variables. The issue's target: a step at most 0.05 of a bare
+   * job. {@code jobPerStepMs}: the job-per-step case of the same mesh in this run.
    */
-  private static CaseResult runEngineCase(BenchContext ctx, TrainingData data) throws Exception {
+  private static CaseResult runEngineCase(BenchContext ctx, TrainingData data, int model, double jobPerStepMs)
+      throws Exception {
     int steps = ctx.steps(2, 50, 200);
     int reps = ctx.reps(1, 5, 10);
     int warmup = ctx.warmup(0, 3, 5);
     JavaRDD<PartitionRows> rdd = data.rdd();
-    String name = "driver-held, engine (" + steps + " steps per job)";
+    String name = (model > 1 ? "sharded model=" + model : "driver-held") + ", engine (" + steps + " steps per job)";
+    String peerName = "floor: 1 job, fresh broadcast + treeAggregate of a number over the cached rows";
+    String[] mesh = new String[1];
+    String refusal = null;
+    if (ctx.runs("meshgrad")) {
+      try (MeshgradModel probe = MeshgradModel.create(ctx.spark(), data, StepVsMllibSuite.LOSS,
+          BatchPlan.fullBatch(data.rowsPerPartition()), model, DType.FLOAT32, 0.5, 0.0)) {
+        refusal = probe.engine(ctx.jsc(), true).refusal();
+        mesh[0] = probe.meshSpec();
+      }
+    }
+    if (refusal != null) {
+      return EngineRunner.notSupported(name, peerName, "ms/step", 20.0, refusal).with("meshgradMesh", mesh[0]);
+    }
     Measure.Samples s = Measure.alternate(ctx, name, warmup, reps,
         () -> {
           long t0 = System.nanoTime();
@@ -138,21 +150,14 @@ final class OverheadSuite implements Suite {
           return Measure.millisSince(t0) / steps;
         },
         () -> {
-          Adagrad opt = Adagrad.builder().learningRate(0.5).build();
-          try (ModelLoss loss = ModelLoss.linear(data, StepVsMllibSuite.LOSS,
-              BatchPlan.fullBatch(data.rowsPerPartition()), true, 0.0)) {
-            loss.bindSteps(opt);
-            List<Variable> vars = List.of(new Variable("coefficients", Tensor.zeros(DType.FLOAT32, FEATURES)),
-                new Variable("intercept", Tensor.zeros(DType.FLOAT32, 1)));
-            StepEngine engine = StepEngine.create(ctx.jsc(), loss);
-            long t0 = System.nanoTime();
-            engine.run(opt, vars, steps, steps, 0.0, Double.NaN, false);
-            return Measure.millisSince(t0) / steps;
+          try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, StepVsMllibSuite.LOSS,
+              BatchPlan.fullBatch(data.rowsPerPartition()), model, DType.FLOAT32, 0.5, 0.0)) {
+            return m.engine(ctx.jsc(), false).timeSteps(steps, steps) / steps;
           }
         });
-    return CaseResult.time(name, s.meshgradMedian(), s.peerMedian(),
-            "floor: 1 job, fresh broadcast + treeAggregate of a number over the cached rows", "ms/step", 20.0)
-        .with("meshgradMesh", "batch=" + data.numPartitions())
+    return EngineRunner.withJobPerStep(CaseResult.time(name, s.meshgradMedian(), s.peerMedian(), peerName, "ms/step",
+            20.0), jobPerStepMs)
+        .with("meshgradMesh", mesh[0])
         .with("rows", data.numRows())
         .with("features", FEATURES)
         .with("stepsPerRep", steps)

@@ -3,7 +3,7 @@ package io.meshgrad.runtime.engine;
 import io.meshgrad.metrics.StepStats;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
-import io.meshgrad.runtime.AdagradAggregator;
+import io.meshgrad.runtime.ShardedStep;
 import io.meshgrad.runtime.DatasetLoss;
 import io.meshgrad.runtime.EngineData;
 import io.meshgrad.runtime.MeshRuntime;
@@ -292,7 +292,7 @@ final class ShardOwners {
           updates.addAll(cast(part));
         }
         updates.sort(Comparator.comparingInt(u -> index.partitionOf(u.variable(), u.shard())));
-        AdagradAggregator.Result r = AdagradAggregator.Result.of(null, updates, index, null, Map.of());
+        ShardedStep.Result r = ShardedStep.Result.of(null, updates, index, null, Map.of());
         r.applyNewValues(whole);
         double l = ObjectiveGradient.value(r.lossSum(), r.weightSum(), penaltyValue);
         opt.setIterations(step + 1);

@@ -6,7 +6,7 @@ package io.meshgrad.ml;
  *
  * @param <S> the estimator type
  */
-public interface MeshAdagradSetters<S extends MeshAdagradSetters<S>> extends MeshAdagradParams {
+public interface MeshgradSetters<S extends MeshgradSetters<S>> extends MeshgradParams {
 
   /** Sets the column of row weights; unset or empty: every weight is 1. */
   default S setWeightCol(String value) {

@@ -8,7 +8,7 @@ import java.io.Serializable;
  * model: a model loaded from disk has none. Unlike MLlib's, it holds no metrics of the training
  * rows: {@code model.evaluate(trainingData)} gives them, with MLlib's names.
  */
-public final class MeshAdagradTrainingSummary implements Serializable {
+public final class MeshgradTrainingSummary implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final double[] lossHistory;
@@ -20,7 +20,7 @@ public final class MeshAdagradTrainingSummary implements Serializable {
   private final long bestStep;
   private final boolean stoppedEarly;
 
-  MeshAdagradTrainingSummary(TrainingResult r) {
+  MeshgradTrainingSummary(TrainingResult r) {
     this.lossHistory = r.lossHistory().clone();
     this.steps = r.steps();
     this.epochs = r.epochs();
@@ -87,7 +87,7 @@ public final class MeshAdagradTrainingSummary implements Serializable {
   @Override
   public String toString() {
     double last = lossHistory.length == 0 ? Double.NaN : lossHistory[lossHistory.length - 1];
-    return "MeshAdagradTrainingSummary(steps=" + steps + ", epochs=" + epochs + ", lastLoss=" + last
+    return "MeshgradTrainingSummary(steps=" + steps + ", epochs=" + epochs + ", lastLoss=" + last
         + ", stepsSkipped=" + stepsSkipped + ", bestStep=" + bestStep + ", stoppedEarly=" + stoppedEarly
         + ", wallSeconds=" + String.format(java.util.Locale.ROOT, "%.3f", wallSeconds) + ")";
   }
