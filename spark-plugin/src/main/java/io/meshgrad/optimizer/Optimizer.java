@@ -367,6 +367,15 @@ public abstract class Optimizer implements Serializable {
     }
   }
 
+  /**
+   * What {@link #applyToVariable} needs for each of {@code vars} in the next update (the learning
+   * rate at the current iteration, the iteration, whether weight decay applies): what {@link
+   * #minimize} hands a {@link VariableHome}, for a runtime that applies updates itself.
+   */
+  public final List<VariableStep> nextSteps(List<Variable> vars) {
+    return steps(learningRate.valueAt(iterations), vars);
+  }
+
   private List<VariableStep> steps(float lr, List<Variable> vars) {
     return vars.stream().map(v -> new VariableStep(lr, iterations, usesWeightDecay(v))).toList();
   }

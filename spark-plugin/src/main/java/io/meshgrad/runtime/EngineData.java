@@ -21,5 +21,29 @@ public record EngineData<T>(JavaRDD<T> rows, PartitionSums<T> sums) {
      * @param weights every variable's whole value, widened to double, in the loss's variable order
      */
     PartialSums of(T partition, long step, double[][] weights);
+
+    /**
+     * The rows of the row-pulled variables that the partition's slice of step {@code step}'s batch
+     * touches, increasing, or {@code null} for every row: what {@link DatasetLoss#batchRows}
+     * gives for the partition.
+     *
+     * @throws UnsupportedOperationException where the loss cannot compute with pulled rows
+     */
+    default int[] batchRows(T partition, long step) {
+      throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot compute with pulled rows");
+    }
+
+    /**
+     * The partition's sums of step {@code step} computed with only its {@code batchRows} of the
+     * row-pulled variables ({@code weights} holds those rows at their positions, {@link
+     * PulledRows#weightsOf}), as {@link DatasetLoss#partialSums(ShippedWeights, ShippedRows, long)}
+     * computes them; {@code batchRows} {@code null}: every row, as {@link #of}.
+     */
+    default PartialSums ofRows(T partition, long step, int[] batchRows, double[][] weights) {
+      if (batchRows == null) {
+        return of(partition, step, weights);
+      }
+      throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot compute with pulled rows");
+    }
   }
 }

@@ -444,6 +444,111 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
   }
 
+  // ------------------------------------------------------------------ the many-steps-per-job engine
+
+  /**
+   * Why the many-steps-per-job engine cannot step {@code vars} with {@code data} on this runtime,
+   * in one line, or {@code null} when it can: it runs every variable of a runtime, those that take
+   * the row-sparse pull included, so this names nothing yet; it throws for a variable of another
+   * home.
+   */
+  public synchronized String whyNotEngine(DatasetLoss data, List<Variable> vars) {
+    for (Variable v : vars) {
+      own(v);
+    }
+    return null;
+  }
+
+  /**
+   * What a job of the many-steps-per-job engine starts from: the state's layout, the loss's
+   * variables (runtime index and regularisation per position), every variable's whole value (by
+   * runtime index; copies), and the state's shards grouped by the rank of the job that owns them
+   * ({@link OwnedShards#ownerOf}): partition {@code r} of {@code shardsByOwner} holds rank {@code
+   * r}'s shards (through one shuffle of the state, at the job's start).
+   */
+  public record EngineStart(ShardIndex index, int[] variables, Penalty[] penalties, List<Tensor> values,
+      JavaRDD<List<VariableShard>> shardsByOwner, RowPuller.Variables pulled) {}
+
+  /**
+   * The start of an engine job over {@code numRanks} tasks (see {@link EngineStart}).
+   *
+   * @throws IllegalArgumentException with {@link #whyNotEngine}'s line when the engine cannot run
+   */
+  public synchronized EngineStart engineStart(DatasetLoss data, List<Variable> vars, int numRanks) {
+    String why = whyNotEngine(data, vars);
+    if (why != null) {
+      throw new IllegalArgumentException(why);
+    }
+    int[] indices = new int[vars.size()];
+    Penalty[] penalties = new Penalty[vars.size()];
+    List<Tensor> whole = new ArrayList<>(java.util.Collections.nCopies(values.size(), null));
+    List<Integer> pulled = new ArrayList<>();
+    for (int i = 0; i < vars.size(); i++) {
+      DVariable v = own(vars.get(i));
+      indices[i] = v.index();
+      penalties[i] = data.penalty(i);
+      if (takesRowPull(data, i, indices[i])) {
+        if (warnedAboutCuts.add(indices[i])) {
+          warnIfCutsCollect(v);
+        }
+        values.set(indices[i], null); // as the job path: the driver keeps no copy of a pulled variable
+        pulled.add(i);
+      } else {
+        whole.set(indices[i], values.get(indices[i]) != null ? values.get(indices[i]).copy() : read(v));
+      }
+    }
+    RowPuller.Variables pulledVariables = null;
+    if (!pulled.isEmpty()) {
+      int[] positions = pulled.stream().mapToInt(Integer::intValue).toArray();
+      int[] pulledIndices = new int[positions.length];
+      boolean[] regularised = new boolean[positions.length];
+      for (int k = 0; k < positions.length; k++) {
+        pulledIndices[k] = indices[positions[k]];
+        regularised[k] = penalties[positions[k]].l2() > 0;
+      }
+      pulledVariables = new RowPuller.Variables(positions, pulledIndices, regularised);
+    }
+    ShardIndex idx = index;
+    JavaRDD<List<VariableShard>> byOwner = lineage.current()
+        .mapToPair(sh -> new scala.Tuple2<>(OwnedShards.ownerOf(OwnedShards.partitionOf(idx, sh), numRanks), sh))
+        .partitionBy(new ShardPartitioner(numRanks))
+        .mapPartitions(it -> {
+          List<VariableShard> owned = new ArrayList<>();
+          it.forEachRemaining(t -> owned.add(t._2()));
+          return List.of(owned).iterator();
+        }, true);
+    return new EngineStart(idx, indices, penalties, whole, byOwner, pulledVariables);
+  }
+
+  /**
+   * Takes the state after an engine job: {@code shards}, every state partition's shard (any
+   * order), becomes the new state, held by the driver as a lineage cut does without a checkpoint
+   * directory (the job's tasks are gone, so its output cannot be recomputed from the job); {@code
+   * newValues} (by runtime index, {@code null} where the driver holds no copy) become the
+   * driver's copies of the variables; {@code steps} updates count towards the next cut.
+   */
+  public synchronized void adoptEngineState(List<VariableShard> shards, List<Tensor> newValues, int steps) {
+    requireOpen();
+    VariableShard[] ordered = new VariableShard[index.numPartitions()];
+    for (VariableShard sh : shards) {
+      ordered[OwnedShards.partitionOf(index, sh)] = sh;
+    }
+    for (int p = 0; p < ordered.length; p++) {
+      if (ordered[p] == null) {
+        throw new IllegalStateException("the engine's job gave back no shard for state partition " + p);
+      }
+    }
+    DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, List.of(ordered));
+    prefetched = null;
+    lineage.restart(held.rdd(), steps, "after engine steps", shipper::releaseRetired);
+    lineage.holdUntilCut(java.util.Arrays.stream(ordered).mapToLong(VariableShard::byteSize).sum(), held::destroy);
+    for (int v = 0; v < values.size(); v++) {
+      if (values.get(v) != null) {
+        values.set(v, newValues.get(v).copy());
+      }
+    }
+  }
+
   /** See {@link #setRowPullMinRows}. */
   private boolean takesRowPull(DatasetLoss data, int position, int variable) {
     // the L1 term's value needs every weight's absolute value, which the pull does not bring back

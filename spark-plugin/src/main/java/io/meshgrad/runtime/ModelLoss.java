@@ -99,6 +99,20 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
       ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
       return sums;
     }
+
+    @Override
+    public int[] batchRows(PartitionRows rows, long step) {
+      return ModelLoss.batchRows(rows, plan.value(), step);
+    }
+
+    @Override
+    public PartialSums ofRows(PartitionRows rows, long step, int[] batchRows, double[][] weights) {
+      PartialSums sums = batchRows == null
+          ? partitionSums(model, rows, plan.value(), step, weights)
+          : partitionSumsOnRows(model, rows, plan.value(), step, batchRows, weights);
+      ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
+      return sums;
+    }
   }
 
   @Override

@@ -93,6 +93,16 @@ public final class RowPuller {
    */
   public static Pulled fromAnswers(ShardIndex index, int numPartitions, Variables pulled,
       Map<Integer, RowAnswer> answers) {
+    return fromAnswers(index, numPartitions, pulled, answers, -1);
+  }
+
+  /**
+   * {@link #fromAnswers(ShardIndex, int, Variables, Map)} for data partition {@code only} alone
+   * ({@code -1}: every partition): the answers need hold only its requests, and the other
+   * partitions' rows are left {@code null}. What a task of the engine assembles for itself.
+   */
+  public static Pulled fromAnswers(ShardIndex index, int numPartitions, Variables pulled,
+      Map<Integer, RowAnswer> answers, int only) {
     int[] variables = pulled.variables();
     double squares = 0;
     int[][] rows = new int[numPartitions][];
@@ -107,7 +117,7 @@ public final class RowPuller {
         }
         squares += shardAnswers[s].squares();
       }
-      for (int p = 0; p < numPartitions; p++) {
+      for (int p = only < 0 ? 0 : only; p < (only < 0 ? numPartitions : only + 1); p++) {
         RowPull.PartitionRows mine = RowPull.rowsOf(p, shape, shardAnswers);
         if (k > 0 && !Arrays.equals(rows[p], mine.rows())) {
           throw new IllegalArgumentException("partition " + p + " asked variables " + variables[0] + " and "

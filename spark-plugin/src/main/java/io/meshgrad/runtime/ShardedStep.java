@@ -66,6 +66,21 @@ public final class ShardedStep implements Serializable {
       Map<Integer, Double> gradientSumsOfSquares, DriverHeldShards<VariableShard> restartedFrom,
       Map<Integer, RowAnswer> rowAnswers) {
     /**
+     * The outcome of a step from its updated shards' {@code updates} (in state partition order):
+     * the batch's sums and each variable's gradient sum of squares added in that order.
+     */
+    public static Result of(JavaRDD<VariableShard> state, List<ShardUpdate> updates, ShardIndex index,
+        DriverHeldShards<VariableShard> restartedFrom, Map<Integer, RowAnswer> rowAnswers) {
+      ShardStepStats stats = new ShardStepStats(0, 0, 0, 0, 0, 0);
+      Map<Integer, Double> sumsOfSquares = new HashMap<>();
+      for (ShardUpdate u : updates) {
+        stats = stats.plus(u.stats());
+        sumsOfSquares.merge(u.variable(), u.stats().gradientSumOfSquares, Double::sum);
+      }
+      return new Result(state, updates, index, stats, sumsOfSquares, restartedFrom, rowAnswers);
+    }
+
+    /**
      * Writes the updated shards' new values into {@code values} (whole variables, by runtime
      * index; a {@code null} entry, a variable the driver does not hold, is skipped).
      */
@@ -169,8 +184,8 @@ public final class ShardedStep implements Serializable {
         });
     JavaPairRDD<Integer, ShardPartial> routed = JavaPairRDD.fromJavaRDD(pieces);
     int sources = numSources;
-    int scale = Math.max((int) Math.ceil(Math.pow(sources, 1.0 / aggregationDepth)), 2);
-    while (aggregationDepth > 1 && sources > scale + (sources + scale - 1) / scale) {
+    int scale = levelScale(numSources);
+    while (addsLevel(sources, scale)) {
       routed = sumGroups(routed, scale);
       sources = (sources + scale - 1) / scale;
     }
@@ -192,12 +207,49 @@ public final class ShardedStep implements Serializable {
     }, true);
   }
 
+  /** How many sources each intermediate level of the reduce-scatter sums into one (fixed for all levels). */
+  private int levelScale(int numSources) {
+    return Math.max((int) Math.ceil(Math.pow(numSources, 1.0 / aggregationDepth)), 2);
+  }
+
+  /** Whether {@code sources} partials per shard get another intermediate level before the shard sums them. */
+  private boolean addsLevel(int sources, int scale) {
+    return aggregationDepth > 1 && sources > scale + (sources + scale - 1) / scale;
+  }
+
+  /**
+   * The sum at state partition {@code partition} of every source's partial for it, computed in
+   * this process exactly as {@link #reduceScatter} computes it across the cluster: the same
+   * intermediate levels (groups of {@code scale} consecutive sources), each group and the last
+   * level added in source order ({@link ShardPartial#sumInSourceOrder}). What a task of the
+   * many-steps-per-job engine that owns the shard does with the partials its peers sent it.
+   *
+   * @param partials one per data partition (source), in any order
+   */
+  public ShardPartial.Sum sumInProcess(int partition, List<ShardPartial> partials, int numSources) {
+    int[] shardShape = index.shape(index.variableOf(partition)).shardShape(index.shardOf(partition));
+    List<ShardPartial> level = partials;
+    int sources = numSources;
+    int scale = levelScale(numSources);
+    while (addsLevel(sources, scale)) {
+      java.util.TreeMap<Integer, List<ShardPartial>> groups = new java.util.TreeMap<>();
+      for (ShardPartial p : level) {
+        groups.computeIfAbsent(p.source() / scale, g -> new ArrayList<>()).add(p);
+      }
+      List<ShardPartial> next = new ArrayList<>();
+      groups.forEach((g, parts) -> next.add(ShardPartial.ofSum(g, ShardPartial.sumInSourceOrder(parts, shardShape))));
+      level = next;
+      sources = (sources + scale - 1) / scale;
+    }
+    return ShardPartial.sumInSourceOrder(level, shardShape);
+  }
+
   /**
    * One data partition's sums cut into per-shard partials, keyed by state partition; at the
    * positions {@code asking}, each partial also asks its shard for the shard's part of {@code
    * nextRows} (the partition's next batch rows; {@code null}: every row).
    */
-  private static List<Tuple2<Integer, ShardPartial>> route(ShardIndex idx, int[] variables, PartialSums sums,
+  static List<Tuple2<Integer, ShardPartial>> route(ShardIndex idx, int[] variables, PartialSums sums,
       boolean[] asking, int[] nextRows) {
     List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>();
     for (int pos = 0; pos < variables.length; pos++) {
@@ -336,31 +388,15 @@ public final class ShardedStep implements Serializable {
       Gradient g = input.gradient(shard);
       return List.of(new Finished(g, ShardStepStats.of(input, g), input.nextRows())).iterator();
     });
-    List<Integer> vars = new ArrayList<>(steps.keySet());
-    Collections.sort(vars);
-    DType[] dtypes = new DType[vars.size()];
-    double[] perVariable = new double[vars.size()];
-    for (int i = 0; i < vars.size(); i++) {
-      dtypes[i] = idx.dtype(vars.get(i));
-    }
     JavaRDD<VariableShard> next = null;
     try {
+      List<Double> sums = null;
       if (clipping.needsNorms()) {
         finished = finished.persist(StorageLevel.MEMORY_AND_DISK());
         finished.setName(description + ": gradients");
-        List<Double> sums = finished.map(f -> f.stats.gradientSumOfSquares).collect();
-        for (int i = 0; i < vars.size(); i++) {
-          int v = vars.get(i);
-          for (int s = 0; s < idx.shape(v).numShards(); s++) {
-            perVariable[i] += sums.get(idx.partitionOf(v, s));
-          }
-        }
+        sums = finished.map(f -> f.stats.gradientSumOfSquares).collect();
       }
-      GradientClipping.Transform[] t = clipping.transforms(dtypes, perVariable);
-      Map<Integer, GradientClipping.Transform> transforms = new HashMap<>();
-      for (int i = 0; i < vars.size(); i++) {
-        transforms.put(vars.get(i), t[i]);
-      }
+      Map<Integer, GradientClipping.Transform> transforms = clipTransforms(idx, clipping, steps.keySet(), sums);
       next = StepJobs.zipPartitions(finished, state, (in, st) -> {
         VariableShard shard = st.next();
         Finished f = in.next();
@@ -401,12 +437,6 @@ public final class ShardedStep implements Serializable {
           answers.put(idx.partitionOf(u.variable(), u.shard()), u.answer());
         }
       }
-      ShardStepStats stats = new ShardStepStats(0, 0, 0, 0, 0, 0);
-      Map<Integer, Double> sumsOfSquares = new HashMap<>();
-      for (ShardUpdate u : updates) {
-        stats = stats.plus(u.stats());
-        sumsOfSquares.merge(u.variable(), u.stats().gradientSumOfSquares, Double::sum);
-      }
       JavaRDD<VariableShard> newState = next;
       DriverHeldShards<VariableShard> restart = null;
       if (fromDriver) {
@@ -415,7 +445,7 @@ public final class ShardedStep implements Serializable {
         newState.setName(description + ": variable shards (lineage restarts from the driver's copy)");
         next.unpersist(false);
       }
-      return new Result(newState, updates, idx, stats, sumsOfSquares, restart, answers);
+      return Result.of(newState, updates, idx, restart, answers);
     } catch (RuntimeException | Error e) {
       if (next != null) {
         next.unpersist(false);
@@ -426,6 +456,35 @@ public final class ShardedStep implements Serializable {
         finished.unpersist(false);
       }
     }
+  }
+
+  /**
+   * Each stepped variable's clipping transform (by runtime index) from the shards' sums of squares
+   * ({@code sumsOfSquares}, one per state partition; {@code null} when the clipping needs no
+   * norms), added per variable in shard order: the one computation of the transforms on the job
+   * path's driver and on every task of the many-steps-per-job engine.
+   */
+  public static Map<Integer, GradientClipping.Transform> clipTransforms(ShardIndex idx, GradientClipping clipping,
+      java.util.Collection<Integer> stepped, List<Double> sumsOfSquares) {
+    List<Integer> vars = new ArrayList<>(stepped);
+    Collections.sort(vars);
+    DType[] dtypes = new DType[vars.size()];
+    double[] perVariable = new double[vars.size()];
+    for (int i = 0; i < vars.size(); i++) {
+      int v = vars.get(i);
+      dtypes[i] = idx.dtype(v);
+      if (clipping.needsNorms()) {
+        for (int s = 0; s < idx.shape(v).numShards(); s++) {
+          perVariable[i] += sumsOfSquares.get(idx.partitionOf(v, s));
+        }
+      }
+    }
+    GradientClipping.Transform[] t = clipping.transforms(dtypes, perVariable);
+    Map<Integer, GradientClipping.Transform> transforms = new HashMap<>();
+    for (int i = 0; i < vars.size(); i++) {
+      transforms.put(vars.get(i), t[i]);
+    }
+    return transforms;
   }
 
   private static boolean withValues(RowPuller.Variables pulled, VariableShard s) {

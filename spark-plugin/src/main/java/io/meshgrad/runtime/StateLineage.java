@@ -83,6 +83,26 @@ final class StateLineage implements AutoCloseable {
     old.unpersist(false);
   }
 
+  /**
+   * Takes a state that starts a new lineage ({@code next}, not yet persisted: it is persisted and
+   * computed now) after {@code updates} updates made elsewhere: a cut, so {@code onCut} runs and
+   * everything held until now is released, the last checkpoint file deleted.
+   */
+  void restart(JavaRDD<VariableShard> next, int updatesMade, String what, Runnable onCut) {
+    JavaRDD<VariableShard> old = state;
+    state = next.persist(StorageLevel.MEMORY_AND_DISK());
+    state.setName("meshgrad state (" + what + ")");
+    state.count();
+    updates += updatesMade;
+    onCut.run();
+    releaseHeld();
+    deleteCheckpoint(lastCheckpointFile);
+    lastCheckpointFile = null;
+    if (old != null) {
+      old.unpersist(false);
+    }
+  }
+
   /** Keeps what {@code release} releases ({@code bytes} of it, see {@link #heldBytes}) until the next cut. */
   void holdUntilCut(long bytes, Runnable release) {
     untilCut.add(release);

@@ -1,9 +1,9 @@
 package io.meshgrad.train;
 
-import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.runtime.DatasetLoss;
+import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.runtime.engine.StepEngine;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -39,13 +39,15 @@ final class EngineSteps {
    * @throws IllegalArgumentException in one line saying why, for {@code requested >= 2} where the
    *     engine cannot run
    */
-  static EngineSteps choose(JavaSparkContext jsc, DatasetLoss objective, boolean sharded, Mesh mesh, int requested) {
+  static EngineSteps choose(JavaSparkContext jsc, DatasetLoss objective, MeshRuntime runtime, List<Variable> vars,
+      int requested) {
     if (requested == 1) {
       return null;
     }
-    String why = sharded
-        ? "the engine runs variables held whole on the driver so far, and this fit's are sharded on mesh " + mesh
-        : StepEngine.whyNot(jsc, objective);
+    String why = StepEngine.whyNot(jsc, objective);
+    if (why == null && runtime != null) {
+      why = runtime.whyNotEngine(objective, vars);
+    }
     if (why == null) {
       return new EngineSteps(StepEngine.create(jsc, objective),
           requested == 0 ? MeshTrainer.AUTO_STEPS_PER_JOB : requested);

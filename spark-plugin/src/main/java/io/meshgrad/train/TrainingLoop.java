@@ -102,7 +102,7 @@ final class TrainingLoop {
       boolean stoppedEarly = false;
       boolean previousSkipped = false;
       boolean pathsLogged = false;
-      EngineSteps engine = EngineSteps.choose(jsc, objective, sharded, settings.mesh(), controls.stepsPerJob());
+      EngineSteps engine = EngineSteps.choose(jsc, objective, runtime, vars, controls.stepsPerJob());
       while (taken < steps) {
         long step;
         NonFiniteGuard.StepOutcome outcome;

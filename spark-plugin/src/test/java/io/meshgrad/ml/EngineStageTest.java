@@ -49,6 +49,24 @@ class EngineStageTest {
   }
 
   @Test
+  void skippedAndFailingStepsAreTheSameOnTheEngineWithShardedVariables() {
+    String mesh = "batch=2,model=2";
+    MeshAdagradRegressionModel jobs = regressor(1).setMesh(mesh).setOnNonFiniteGradient("skip").fit(regression(5));
+    MeshAdagradRegressionModel engine = regressor(4).setMesh(mesh).setOnNonFiniteGradient("skip").fit(regression(5));
+    assertEquals(3, jobs.summary().stepsSkipped());
+    assertEquals(jobs.summary().stepsSkipped(), engine.summary().stepsSkipped());
+    assertArrayEquals(jobs.coefficients().toArray(), engine.coefficients().toArray(), 0.0);
+    assertEquals(jobs.intercept(), engine.intercept(), 0.0);
+    assertArrayEquals(jobs.summary().lossHistory(), engine.summary().lossHistory(), 0.0);
+    NonFiniteGradientException failed = assertThrows(NonFiniteGradientException.class,
+        () -> regressor(1).setMesh(mesh).setMaxIter(5).fit(regression(-2)));
+    NonFiniteGradientException failedOnEngine = assertThrows(NonFiniteGradientException.class,
+        () -> regressor(3).setMesh(mesh).setMaxIter(5).fit(regression(-2)));
+    assertEquals(failed.getMessage(), failedOnEngine.getMessage());
+    assertEquals(failed.step(), failedOnEngine.step());
+  }
+
+  @Test
   void aNonFiniteStepFailsAsOnTheJobPerStepPath() {
     NonFiniteGradientException jobs = assertThrows(NonFiniteGradientException.class,
         () -> regressor(1).setMaxIter(5).fit(regression(-2)));

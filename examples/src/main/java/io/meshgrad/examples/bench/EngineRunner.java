@@ -12,8 +12,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * A model's steps on the many-steps-per-job engine ({@link StepEngine}, what {@code stepsPerJob}
  * turns on), for the suites' engine cases: {@code K} steps of {@code optimizer} on {@code vars} per
  * Spark job. Where the engine refuses the model (its own {@link StepEngine#whyNot} line, or the
- * {@link IllegalArgumentException} its {@code create}/{@code run} throws, e.g. for sharded
- * variables it does not run yet), {@link #refusal()} holds that reason and the case reports "not
+ * {@link IllegalArgumentException} its {@code create}/{@code run} throws, e.g. for too few task
+ * slots), {@link #refusal()} holds that reason and the case reports "not
  * supported" instead of failing the suite. The one place the bench calls the engine: when the
  * engine learns new kinds of variables, every engine case picks them up here.
  */

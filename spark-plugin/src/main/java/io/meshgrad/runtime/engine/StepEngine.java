@@ -2,6 +2,7 @@ package io.meshgrad.runtime.engine;
 
 import io.meshgrad.runtime.DatasetLoss;
 import io.meshgrad.runtime.EngineData;
+import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.runtime.OrderedTreeSum;
 import io.meshgrad.runtime.PartialSums;
 import io.meshgrad.metrics.StepStats;
@@ -26,8 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Many optimizer steps in one Spark job, for variables held whole (replicated) rather than
- * sharded: one barrier job ({@link BarrierJob}) of the data's partitions, in which every task
+ * Many optimizer steps in one Spark job. Variables sharded on a {@link MeshRuntime} go to {@link
+ * ShardOwners} (tasks that own the state's shards; see there). For variables held whole
+ * (replicated): one barrier job ({@link BarrierJob}) of the data's partitions, in which every task
  * keeps a replica of the variables and the optimizer's slots for the whole job. Per step each task
  * computes its partition's {@link PartialSums} at its replica (the function the job-per-step path
  * runs in its gradient tasks, {@link EngineData.PartitionSums}), sends them to every other task and
@@ -131,6 +133,31 @@ public final class StepEngine {
     return new StepEngine(jsc, loss, loss.engineData());
   }
 
+  JavaSparkContext jsc() {
+    return jsc;
+  }
+
+  DatasetLoss loss() {
+    return loss;
+  }
+
+  EngineData<?> data() {
+    return data;
+  }
+
+  MeshTransport.Settings transport() {
+    return transport;
+  }
+
+  String driverHost() {
+    return driverHost;
+  }
+
+  /** The rank that fails on purpose in attempt {@code attempt} (see {@link #FAIL_RANK_PROPERTY}), or -1. */
+  int failRank(long attempt) {
+    return attempt == 0 ? failRank : -1;
+  }
+
   /** Jobs of this engine that failed and were submitted again. */
   public long failedAttempts() {
     return failedAttempts;
@@ -146,8 +173,8 @@ public final class StepEngine {
   public record Steps(double[] losses, StepStats[] stats, boolean handedBack) {}
 
   /**
-   * Runs up to {@code count} steps of {@code optimizer} on {@code vars} (held in this process)
-   * in one job, then sets the variables, the optimizer's slots and its iteration count to their
+   * Runs up to {@code count} steps of {@code optimizer} on {@code vars} (held in this process,
+   * or all on one {@link MeshRuntime}, whose state the job's result then becomes) in one job, then sets the variables, the optimizer's slots and its iteration count to their
    * values after those steps, as {@code count} calls of {@code optimizer.minimize(loss, vars)}
    * would. With {@code tol > 0} the job stops after the first step whose loss differs from the
    * one before by at most {@code tol * max(1, |loss|)} ({@code previousLoss}: the loss of the step
@@ -165,15 +192,18 @@ public final class StepEngine {
     if (count < 1) {
       throw new IllegalArgumentException("count must be >= 1, got " + count);
     }
-    for (Variable v : vars) {
-      if (v.home() != null) {
-        throw new IllegalArgumentException("the engine runs variables held in this process; " + v.name()
-            + " lives on " + v.home());
-      }
-    }
     if (optimizer.excludesFromWeightDecay()) {
       throw new IllegalArgumentException("the engine cannot run an optimizer with variables excluded from weight "
           + "decay (excludeFromWeightDecay): use stepsPerJob=1");
+    }
+    if (vars.get(0).home() instanceof MeshRuntime runtime) {
+      return ShardOwners.run(this, runtime, optimizer, vars, count, totalSteps, tol, previousLoss, handBackNonFinite);
+    }
+    for (Variable v : vars) {
+      if (v.home() != null) {
+        throw new IllegalArgumentException("the engine runs variables held in this process or on a MeshRuntime; "
+            + v.name() + " lives on " + v.home());
+      }
     }
     optimizer.build(vars);
     long first = optimizer.iterations();
@@ -186,25 +216,8 @@ public final class StepEngine {
     Tensor[] slots = optimizer.getWeights().toArray(new Tensor[0]);
     jsc.setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
         + (totalSteps > 0 ? "/" + totalSteps : ""));
-    List<Result> results = null;
-    for (long attempt = 0; results == null; attempt++) {
-      Replicas<?> body = replicas(optimizer, names, values, slots, count, tol, previousLoss, handBackNonFinite,
-          attempt);
-      try {
-        results = submit(body, attempt);
-      } catch (Exception e) {
-        // a cancelled job (SparkContext.cancelJob/cancelAllJobs, a stopped context) is not a failure to retry
-        boolean cancelled = String.valueOf(e.getMessage()).contains(" cancelled");
-        if (!(e instanceof SparkException) || cancelled || attempt + 1 >= maxAttempts) {
-          throw e instanceof RuntimeException r ? r
-              : new IllegalStateException("meshgrad engine: the job of steps " + (first + 1) + "-" + (first + count)
-                  + " failed " + (attempt + 1) + " times (" + MAX_ATTEMPTS_CONF + "=" + maxAttempts + ")", e);
-        }
-        failedAttempts++;
-        LOG.warn("meshgrad engine: the job of steps {}-{} failed ({}); submitting it again from the state at its "
-            + "start (attempt {} of {})", first + 1, first + count, firstLine(e), attempt + 2, maxAttempts);
-      }
-    }
+    List<Result> results = withRetries(first, count, attempt -> submit(replicas(optimizer, names, values, slots, count,
+        tol, previousLoss, handBackNonFinite, attempt), attempt));
     Result r0 = results.get(0);
     for (Result r : results) {
       if (r.checksum != r0.checksum || r.iterations != r0.iterations) {
@@ -221,6 +234,32 @@ public final class StepEngine {
       loss.recordStepStats(s, optimizer);
     }
     return new Steps(r0.losses, r0.stats, r0.handedBack);
+  }
+
+  /**
+   * Submits a job ({@code submit} with the attempt number) until it succeeds: a failed barrier
+   * result stage is not retried by Spark, so a failed job runs again from the state at its start
+   * (which {@code submit} ships anew), at most {@link #maxAttempts} times.
+   */
+  <R> List<R> withRetries(long first, int count, java.util.function.LongFunction<List<R>> submit) {
+    List<R> results = null;
+    for (long attempt = 0; results == null; attempt++) {
+      try {
+        results = submit.apply(attempt);
+      } catch (Exception e) {
+        // a cancelled job (SparkContext.cancelJob/cancelAllJobs, a stopped context) is not a failure to retry
+        boolean cancelled = String.valueOf(e.getMessage()).contains(" cancelled");
+        if (!(e instanceof SparkException) || cancelled || attempt + 1 >= maxAttempts) {
+          throw e instanceof RuntimeException r ? r
+              : new IllegalStateException("meshgrad engine: the job of steps " + (first + 1) + "-" + (first + count)
+                  + " failed " + (attempt + 1) + " times (" + MAX_ATTEMPTS_CONF + "=" + maxAttempts + ")", e);
+        }
+        failedAttempts++;
+        LOG.warn("meshgrad engine: the job of steps {}-{} failed ({}); submitting it again from the state at its "
+            + "start (attempt {} of {})", first + 1, first + count, firstLine(e), attempt + 2, maxAttempts);
+      }
+    }
+    return results;
   }
 
   private static String firstLine(Exception e) {
@@ -421,7 +460,7 @@ public final class StepEngine {
     }
   }
 
-  private static byte[] serialize(Serializable o) {
+  static byte[] serialize(Serializable o) {
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
@@ -434,6 +473,11 @@ public final class StepEngine {
   }
 
   private static PartialSums deserialize(byte[] b) {
+    return (PartialSums) read(b, "partial sums");
+  }
+
+  /** An object a peer serialized ({@link #serialize}), read with the task's class loader. */
+  static Object read(byte[] b, String what) {
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b)) {
       @Override
       protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
@@ -445,13 +489,13 @@ public final class StepEngine {
         }
       }
     }) {
-      return (PartialSums) in.readObject();
+      return in.readObject();
     } catch (IOException | ClassNotFoundException e) {
-      throw new IllegalStateException("meshgrad engine: a peer's partial sums could not be read", e);
+      throw new IllegalStateException("meshgrad engine: a peer's " + what + " could not be read", e);
     }
   }
 
-  private static boolean finite(Tensor t) {
+  static boolean finite(Tensor t) {
     for (double x : t.toDoubleArray()) {
       if (!Double.isFinite(x)) {
         return false;
@@ -461,7 +505,7 @@ public final class StepEngine {
   }
 
   /** A checksum of the exact bits of every element, to tell that the replicas are equal. */
-  private static long checksum(List<Tensor> tensors) {
+  static long checksum(List<Tensor> tensors) {
     long h = 1125899906842597L;
     for (Tensor t : tensors) {
       for (double x : t.toDoubleArray()) {

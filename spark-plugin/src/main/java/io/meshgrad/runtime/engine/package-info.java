@@ -2,9 +2,11 @@
  * Many optimizer steps in one Spark job (see docs/engine.md).
  *
  * <ul>
- *   <li>{@link io.meshgrad.runtime.engine.StepEngine}: K steps of variables held whole, in one
- *       barrier job whose tasks keep replicas and exchange partial sums directly; bit for bit the
- *       job-per-step path's result; resubmits a failed job from the state at its start.
+ *   <li>{@link io.meshgrad.runtime.engine.StepEngine}: K steps in one barrier job, bit for bit the
+ *       job-per-step path's result; resubmits a failed job from the state at its start. Variables
+ *       held whole: the tasks keep replicas and exchange partial sums directly. Sharded variables
+ *       on a {@code MeshRuntime}: {@code ShardOwners}, whose tasks own state shards round robin
+ *       and step them with {@link io.meshgrad.runtime.OwnedShards}.
  *   <li>{@link io.meshgrad.runtime.engine.BarrierJob}: one barrier job whose tasks rendezvous once
  *       with the driver and then talk to each other.
  *   <li>{@link io.meshgrad.runtime.engine.MeshTransport}: the one adapter over Spark's network

@@ -1,0 +1,423 @@
+package io.meshgrad.runtime.engine;
+
+import io.meshgrad.metrics.StepStats;
+import io.meshgrad.optimizer.Optimizer;
+import io.meshgrad.optimizer.Variable;
+import io.meshgrad.runtime.ShardedStep;
+import io.meshgrad.runtime.DatasetLoss;
+import io.meshgrad.runtime.EngineData;
+import io.meshgrad.runtime.MeshRuntime;
+import io.meshgrad.runtime.ObjectiveGradient;
+import io.meshgrad.runtime.OwnedShards;
+import io.meshgrad.runtime.PartialSums;
+import io.meshgrad.runtime.Penalty;
+import io.meshgrad.runtime.RowAnswer;
+import io.meshgrad.runtime.RowPull;
+import io.meshgrad.runtime.RowPuller;
+import io.meshgrad.runtime.RowRequests;
+import io.meshgrad.runtime.ShardIndex;
+import io.meshgrad.runtime.ShardPartial;
+import io.meshgrad.runtime.ShardUpdate;
+import io.meshgrad.runtime.VariableShard;
+import io.meshgrad.mesh.ShardedShape;
+import io.meshgrad.tensor.Tensor;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
+import scala.Tuple2;
+
+/**
+ * The engine's job for variables sharded on a {@link MeshRuntime} ({@code batch=2,model=2}): one
+ * barrier task per data partition (rank = data partition), each holding its data partition and
+ * the state partitions it owns ({@link OwnedShards#ownerOf}: round robin) for the whole job; the
+ * shards reach their owners through one shuffle of the state at the job's start. Per step each
+ * task
+ * <ol>
+ *   <li>computes its partition's {@link PartialSums} at its whole copies of the variables (the job
+ *       path's own function), cuts them per shard and sends each owner its pieces (round 0);</li>
+ *   <li>sums the pieces of its own shards in the job path's order and levels into their gradients;
+ *       with norm clipping, sends every peer its shards' sums of squares, one scalar a shard
+ *       (round 1);</li>
+ *   <li>clips and updates its shards with the job path's kernels and sends every peer the
+ *       updates (round 2), which every task writes into its copies of the variables, as the job
+ *       path's driver writes them into its own.</li>
+ * </ol>
+ * Replicated variables (the intercept) are one-shard variables here: owned by one rank, summed
+ * there in the fixed order, their new value sent to all. Every task so holds the same values
+ * (checked at the end of the job) and the result is bit for bit the job path's. The job gives back
+ * every owned shard; the driver makes them the runtime's new state ({@link
+ * MeshRuntime#adoptEngineState}).
+ */
+final class ShardOwners {
+  private ShardOwners() {}
+
+  /** Steps on the runtime's sharded variables, as {@link StepEngine#run} describes. */
+  static StepEngine.Steps run(StepEngine engine, MeshRuntime runtime, Optimizer optimizer, List<Variable> vars,
+      int count, long totalSteps, double tol, double previousLoss, boolean handBackNonFinite) {
+    optimizer.build(vars);
+    DatasetLoss loss = engine.loss();
+    EngineData<?> data = engine.data();
+    int ranks = data.rows().getNumPartitions();
+    MeshRuntime.EngineStart start = runtime.engineStart(loss, vars, ranks);
+    long first = optimizer.iterations();
+    String[] names = vars.stream().map(Variable::name).toArray(String[]::new);
+    JavaRDD<Owned<Object>> zipped = zip(data, start.shardsByOwner());
+    engine.jsc().setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
+        + (totalSteps > 0 ? "/" + totalSteps : ""));
+    List<Result> results = engine.withRetries(first, count, attempt -> BarrierJob.run(zipped, engine.transport(),
+        engine.driverHost(), attempt, new Task<>(optimizer, loss, sums(data), start.index(), loss.aggregationDepth(),
+            start.variables(), start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss,
+            handBackNonFinite, engine.failRank(attempt))));
+    Result r0 = results.get(0);
+    List<VariableShard> shards = new ArrayList<>();
+    for (Result r : results) {
+      if (r.checksum != r0.checksum || r.iterations != r0.iterations) {
+        throw new IllegalStateException("meshgrad engine: the variables of rank 0 and rank " + r.rank
+            + " differ after steps " + (first + 1) + "-" + r0.iterations + ": the updates were not the same");
+      }
+      shards.addAll(r.shards);
+    }
+    engine.jsc().setJobDescription("meshgrad state after steps " + (first + 1) + "-" + r0.iterations);
+    runtime.adoptEngineState(shards, r0.values, r0.losses.length);
+    engine.jsc().setJobDescription(null);
+    optimizer.setIterations(r0.iterations);
+    for (StepStats s : r0.stats) {
+      loss.recordStepStats(s, optimizer);
+    }
+    return new StepEngine.Steps(r0.losses, r0.stats, r0.handedBack);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static EngineData.PartitionSums<Object> sums(EngineData<?> data) {
+    return (EngineData.PartitionSums) data.sums();
+  }
+
+  /** Each data partition with the shards its task owns (partition {@code r} of both). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static JavaRDD<Owned<Object>> zip(EngineData<?> data, JavaRDD<List<VariableShard>> shardsByOwner) {
+    JavaRDD<Object> rows = (JavaRDD) data.rows();
+    return rows.zipPartitions(shardsByOwner,
+        (it, owned) -> List.of(new Owned<>(it.next(), owned.hasNext() ? owned.next() : List.of())).iterator());
+  }
+
+  /** A data partition and the state shards its task owns. */
+  static final class Owned<T> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final T partition;
+    final List<VariableShard> shards;
+
+    Owned(T partition, List<VariableShard> shards) {
+      this.partition = partition;
+      this.shards = new ArrayList<>(shards);
+    }
+  }
+
+  /** What a task gives back: its shards; rank 0 also the variables' values; every rank the losses and a checksum. */
+  private static final class Result implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final int rank;
+    final double[] losses;
+    final StepStats[] stats;
+    final long iterations;
+    final long checksum;
+    final List<Tensor> values;
+    final List<VariableShard> shards;
+    final boolean handedBack;
+
+    Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum, List<Tensor> values,
+        List<VariableShard> shards, boolean handedBack) {
+      this.rank = rank;
+      this.losses = losses;
+      this.stats = stats;
+      this.iterations = iterations;
+      this.checksum = checksum;
+      this.values = values;
+      this.shards = shards;
+      this.handedBack = handedBack;
+    }
+  }
+
+  /** A task's part of the job. */
+  private static final class Task<T> implements BarrierJob.Body<Owned<T>, Result> {
+    private static final long serialVersionUID = 1L;
+    private final Optimizer optimizer;
+    private final DatasetLoss loss;
+    private final EngineData.PartitionSums<T> sums;
+    private final ShardIndex index;
+    private final int depth;
+    private final int[] variables;
+    private final Penalty[] penalties;
+    private final RowPuller.Variables pulled;
+    private final String[] names;
+    private final List<Tensor> values;
+    private final int count;
+    private final double tol;
+    private final double previousLoss;
+    private final boolean handBackNonFinite;
+    private final int failRank;
+
+    Task(Optimizer optimizer, DatasetLoss loss, EngineData.PartitionSums<T> sums, ShardIndex index, int depth,
+        int[] variables, Penalty[] penalties, RowPuller.Variables pulled, String[] names, List<Tensor> values,
+        int count, double tol, double previousLoss, boolean handBackNonFinite, int failRank) {
+      this.pulled = pulled;
+      this.optimizer = optimizer;
+      this.loss = loss;
+      this.sums = sums;
+      this.index = index;
+      this.depth = depth;
+      this.variables = variables;
+      this.penalties = penalties;
+      this.names = names;
+      this.values = new ArrayList<>(values);
+      this.count = count;
+      this.tol = tol;
+      this.previousLoss = previousLoss;
+      this.handBackNonFinite = handBackNonFinite;
+      this.failRank = failRank;
+    }
+
+    @Override
+    public Result run(java.util.Iterator<Owned<T>> rows, MeshTransport transport, int numRanks) {
+      Owned<T> mine = rows.next();
+      int rank = transport.rank();
+      OwnedShards owned = new OwnedShards(index, depth, variables, penalties, numRanks, mine.shards, pulled);
+      List<Tensor> whole = new ArrayList<>();
+      for (Tensor t : values) {
+        whole.add(t == null ? null : t.copy());
+      }
+      List<Variable> vars = new ArrayList<>();
+      for (int i = 0; i < names.length; i++) {
+        // a pulled variable has no whole copy: the empty placeholder stands in for it, as among the job path's weights
+        Tensor value = whole.get(variables[i]) != null ? whole.get(variables[i])
+            : RowPuller.placeholder(index.dtype(variables[i]));
+        vars.add(new Variable(names[i], value));
+      }
+      Optimizer opt = optimizer; // this task's own deserialized copy: iterations and configuration
+      double[] losses = new double[count];
+      StepStats[] stats = new StepStats[count];
+      int taken = 0;
+      boolean handedBack = false;
+      while (taken < count) {
+        long started = System.nanoTime();
+        long step = opt.iterations();
+        List<Optimizer.VariableStep> st = opt.nextSteps(vars);
+        Map<Integer, Optimizer.VariableStep> steps = new HashMap<>();
+        List<Tensor> current = new ArrayList<>();
+        double[][] w = new double[variables.length][];
+        for (int i = 0; i < variables.length; i++) {
+          steps.put(variables[i], st.get(i));
+          current.add(whole.get(variables[i]) != null ? whole.get(variables[i]) : vars.get(i).value());
+          w[i] = current.get(i).toDoubleArray();
+        }
+        double penaltyValue = loss.penaltyValue(current);
+        Map<Integer, VariableShard> before = handBackNonFinite ? owned.snapshot() : null;
+        List<Tensor> valuesBefore = handBackNonFinite ? copies(whole) : null;
+        PartialSums partial;
+        if (pulled == null) {
+          partial = sums.of(mine.partition, step, w);
+        } else {
+          // rounds 3 and 4: the row-sparse pull. Each owner gets every partition's requests for its shards' rows and
+          // answers every task; each task assembles its rows from the answers, as the job path's data tasks do
+          int[] batchRows = sums.batchRows(mine.partition, step);
+          List<List<Tuple2<Integer, RowRequests>>> asks = new ArrayList<>();
+          for (int q = 0; q < numRanks; q++) {
+            asks.add(new ArrayList<>());
+          }
+          for (int k = 0; k < pulled.variables().length; k++) {
+            ShardedShape shape = index.shape(pulled.variables()[k]);
+            int[][] perShard = batchRows == null ? null : RowPull.requests(batchRows, shape);
+            for (int s = 0; s < shape.numShards(); s++) {
+              int p = index.partitionOf(pulled.variables()[k], s);
+              asks.get(OwnedShards.ownerOf(p, numRanks)).add(new Tuple2<>(p,
+                  RowRequests.of(rank, perShard == null ? null : perShard[s])));
+            }
+          }
+          TreeMap<Integer, RowRequests> asked = new TreeMap<>();
+          for (Object part : exchangeEach(transport, numRanks, step, 3, asks)) {
+            List<Tuple2<Integer, RowRequests>> got = cast(part);
+            for (Tuple2<Integer, RowRequests> t : got) {
+              asked.merge(t._1(), t._2(), RowRequests::plus);
+            }
+          }
+          // each task gets only the answers to its own requests
+          List<List<Tuple2<Integer, RowAnswer>>> answers = new ArrayList<>();
+          for (int q = 0; q < numRanks; q++) {
+            answers.add(new ArrayList<>());
+          }
+          for (Map.Entry<Integer, RowRequests> e : asked.entrySet()) {
+            RowRequests requests = e.getValue();
+            for (int i = 0; i < requests.numSources(); i++) {
+              int q = requests.source(i);
+              answers.get(q).add(new Tuple2<>(e.getKey(), owned.answer(e.getKey(), RowRequests.of(q,
+                  requests.rows(i)))));
+            }
+          }
+          Map<Integer, RowAnswer> mineAnswered = new HashMap<>();
+          for (Object part : exchangeEach(transport, numRanks, step, 4, answers)) {
+            List<Tuple2<Integer, RowAnswer>> got = cast(part);
+            got.forEach(t -> mineAnswered.put(t._1(), t._2()));
+          }
+          RowPuller.Pulled rowsOfStep = RowPuller.fromAnswers(index, numRanks, pulled, mineAnswered, rank);
+          penaltyValue += Penalty.of(loss.regParam(), 0).value(rowsOfStep.regularisedSquares(), 0);
+          partial = sums.ofRows(mine.partition, step, rowsOfStep.rows().rowsOf(rank),
+              rowsOfStep.rows().weightsOf(rank, w));
+        }
+
+        // round 0: each owner gets its shards' pieces of every partition's sums
+        List<List<Tuple2<Integer, ShardPartial>>> byRank = owned.split(partial, numRanks);
+        List<Tuple2<Integer, ShardPartial>> received = new ArrayList<>(exchange(transport, numRanks, step, 0,
+            new ArrayList<>(byRank.get(rank)), byRank));
+        Map<Integer, Double> squares = owned.sum(received);
+
+        // round 1 (norm clipping only): every shard's sum of squares to every task
+        List<Double> allSquares = null;
+        if (opt.clipping().needsNorms()) {
+          Double[] bySquares = new Double[index.numPartitions()];
+          for (Object part : exchangeAll(transport, numRanks, step, 1, new TreeMap<>(squares))) {
+            ((Map<Integer, Double>) cast(part)).forEach((p, s) -> bySquares[p] = s);
+          }
+          allSquares = Arrays.asList(bySquares);
+        }
+
+        // round 2: the owners update their shards; every task writes every update into its values
+        List<ShardUpdate> updates = new ArrayList<>();
+        for (Object part : exchangeAll(transport, numRanks, step, 2,
+            new ArrayList<>(owned.apply(opt, steps, allSquares)))) {
+          updates.addAll(cast(part));
+        }
+        updates.sort(Comparator.comparingInt(u -> index.partitionOf(u.variable(), u.shard())));
+        ShardedStep.Result r = ShardedStep.Result.of(null, updates, index, null, Map.of());
+        r.applyNewValues(whole);
+        double l = ObjectiveGradient.value(r.lossSum(), r.weightSum(), penaltyValue);
+        opt.setIterations(step + 1);
+        boolean finite = Double.isFinite(l) && allFinite(whole);
+        if (before != null && pulled != null) {
+          // round 5: the pulled variables' shards are checked by their owners; every task must agree
+          for (Object part : exchangeAll(transport, numRanks, step, 5, owned.pulledFinite())) {
+            finite &= (Boolean) part;
+          }
+        }
+        if (before != null && !finite) {
+          owned.restore(before);
+          whole = valuesBefore;
+          opt.setIterations(step);
+          handedBack = true;
+          break;
+        }
+        double[] norms = new double[variables.length];
+        for (int i = 0; i < norms.length; i++) {
+          norms[i] = r.gradientNorm(variables[i]);
+        }
+        stats[taken] = new StepStats(l, r.count(), r.weightSum(), norms, r.gradientMaxAbs(), 0, r.bytesAggregated(), 0,
+            r.bytesWrittenOnShards(), (System.nanoTime() - started) / 1e9);
+        losses[taken++] = l;
+        if (rank == failRank) {
+          throw new IllegalStateException("meshgrad engine: rank " + failRank + " fails on purpose after its first "
+              + "step (" + StepEngine.FAIL_RANK_PROPERTY + ")");
+        }
+        double previous = taken == 1 ? previousLoss : losses[taken - 2];
+        if (tol > 0 && Math.abs(previous - l) <= tol * Math.max(1.0, Math.abs(l))) {
+          break;
+        }
+      }
+      List<Tensor> held = new ArrayList<>();
+      for (Tensor t : whole) {
+        if (t != null) {
+          held.add(t);
+        }
+      }
+      return new Result(rank, Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
+          StepEngine.checksum(held), rank == 0 ? whole : null, owned.shards(), handedBack);
+    }
+
+    private static List<Tensor> copies(List<Tensor> whole) {
+      List<Tensor> out = new ArrayList<>();
+      for (Tensor t : whole) {
+        out.add(t == null ? null : t.copy());
+      }
+      return out;
+    }
+
+    private static boolean allFinite(List<Tensor> values) {
+      for (Tensor t : values) {
+        if (t != null && !StepEngine.finite(t)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <X> X cast(Object o) {
+    return (X) o;
+  }
+
+  /** The round's round number on the wire: six rounds a step. */
+  private static long round(long step, int phase) {
+    return step * 6 + phase;
+  }
+
+  /** Sends peer {@code q} element {@code q} of {@code byRank}; returns what every rank sent this one, in rank order. */
+  private static <X extends Serializable> List<Object> exchangeEach(MeshTransport transport, int numRanks, long step,
+      int phase, List<List<X>> byRank) {
+    int rank = transport.rank();
+    for (int peer = 0; peer < numRanks; peer++) {
+      if (peer != rank) {
+        transport.send(peer, round(step, phase), StepEngine.serialize(new ArrayList<>(byRank.get(peer))));
+      }
+    }
+    List<Object> out = new ArrayList<>();
+    for (int peer = 0; peer < numRanks; peer++) {
+      out.add(peer == rank ? byRank.get(rank) : StepEngine.read(transport.receive(peer, round(step, phase)),
+          "requests"));
+    }
+    return out;
+  }
+
+  /**
+   * Sends peer {@code q} element {@code q} of {@code byRank} and returns what every peer sent this
+   * task, after {@code own} (this task's element for itself), in rank order.
+   */
+  private static List<Tuple2<Integer, ShardPartial>> exchange(MeshTransport transport, int numRanks, long step,
+      int phase, List<Tuple2<Integer, ShardPartial>> own, List<List<Tuple2<Integer, ShardPartial>>> byRank) {
+    int rank = transport.rank();
+    for (int peer = 0; peer < numRanks; peer++) {
+      if (peer != rank) {
+        transport.send(peer, round(step, phase), StepEngine.serialize(new ArrayList<>(byRank.get(peer))));
+      }
+    }
+    List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>(own);
+    for (int peer = 0; peer < numRanks; peer++) {
+      if (peer != rank) {
+        List<Tuple2<Integer, ShardPartial>> got = cast(StepEngine.read(transport.receive(peer, round(step, phase)),
+            "partials"));
+        out.addAll(got);
+      }
+    }
+    return out;
+  }
+
+  /** Sends {@code mine} to every peer and returns every rank's, this one's included, in rank order. */
+  private static List<Object> exchangeAll(MeshTransport transport, int numRanks, long step, int phase,
+      Serializable mine) {
+    int rank = transport.rank();
+    byte[] bytes = StepEngine.serialize(mine);
+    for (int peer = 0; peer < numRanks; peer++) {
+      if (peer != rank) {
+        transport.send(peer, round(step, phase), bytes);
+      }
+    }
+    List<Object> out = new ArrayList<>();
+    for (int peer = 0; peer < numRanks; peer++) {
+      out.add(peer == rank ? mine : StepEngine.read(transport.receive(peer, round(step, phase)), "shard results"));
+    }
+    return out;
+  }
+}
