@@ -27,7 +27,7 @@ import java.util.Arrays;
  * the chunks' elements as raw little-endian bytes ({@link Serialized}), because {@code
  * ObjectOutputStream} writes a {@code float[]} or {@code double[]} one element at a time.
  */
-public final class ChunkedTensor implements Serializable {
+final class ChunkedTensor implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /**

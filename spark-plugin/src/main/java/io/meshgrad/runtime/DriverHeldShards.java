@@ -13,7 +13,7 @@ import org.apache.spark.broadcast.Broadcast;
  * until the next lineage cut), the tasks carry only the broadcasts' ids; a lost partition is
  * recomputed by fetching its own shard. {@link #destroy()} once no lineage starts here any more.
  */
-public final class DriverHeldShards<T> {
+final class DriverHeldShards<T> {
   private final List<Broadcast<T>> broadcasts = new ArrayList<>();
   private final JavaRDD<T> rdd;
 

@@ -7,7 +7,7 @@ import java.io.Serializable;
  * What reaches one state partition in a step: nothing, a finished gradient, or summed partials.
  * (Classes, not records: Spark's Kryo serializer cannot rebuild records.)
  */
-public abstract sealed class ShardInput implements Serializable permits ShardInput.None, ShardInput.Given, ShardInput.Summed {
+abstract sealed class ShardInput implements Serializable permits ShardInput.None, ShardInput.Given, ShardInput.Summed {
   private static final long serialVersionUID = 1L;
 
   /** The shard's gradient for this step, or {@code null} if the shard is not updated. */

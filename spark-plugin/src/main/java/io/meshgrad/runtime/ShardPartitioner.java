@@ -3,7 +3,7 @@ package io.meshgrad.runtime;
 import org.apache.spark.Partitioner;
 
 /** Sends key {@code i} (an {@link Integer}) to partition {@code i}: one state shard per partition. */
-public final class ShardPartitioner extends Partitioner {
+final class ShardPartitioner extends Partitioner {
   private static final long serialVersionUID = 1L;
 
   private final int numPartitions;

@@ -10,7 +10,7 @@ import java.io.Serializable;
  * every shard), and this shard's own share: the sum of squares and largest absolute element of
  * its gradient before clipping, and the bytes of partials it received. Plain class for Kryo.
  */
-public final class ShardStepStats implements Serializable {
+final class ShardStepStats implements Serializable {
   private static final long serialVersionUID = 1L;
 
   final double lossSum;

@@ -9,7 +9,7 @@ import org.apache.spark.broadcast.Broadcast;
  * closure while small (a broadcast costs a buffer and block-manager round trips even for a few
  * kilobytes), else as a broadcast. Call {@link #destroy()} once no task can need them any more.
  */
-public final class ShippedRows implements Serializable {
+final class ShippedRows implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Largest payload carried inline, as {@link WeightShipper}'s inline deltas. */

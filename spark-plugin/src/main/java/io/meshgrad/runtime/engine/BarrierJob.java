@@ -26,7 +26,7 @@ import scala.runtime.AbstractFunction1;
  * stage: the caller resubmits the job (with a new {@code jobAttempt}, which every message and
  * registration carries, so that anything left of the old attempt is refused).
  */
-public final class BarrierJob {
+final class BarrierJob {
   private BarrierJob() {}
 
   /** What a task does once connected to its peers. */

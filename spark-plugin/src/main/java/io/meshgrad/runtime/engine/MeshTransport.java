@@ -59,7 +59,7 @@ import scala.Tuple2;
  * the thread's interrupt flag, so a killed task stops waiting at once and a dead or hung peer
  * fails the task within the bound instead of hanging the job.
  */
-public final class MeshTransport implements AutoCloseable {
+final class MeshTransport implements AutoCloseable {
   /** The conf key of the bound on every wait of the engine (a Spark time string). */
   public static final String TIMEOUT_CONF = "spark.meshgrad.engine.timeout";
   /** Default of {@link #TIMEOUT_CONF}: long enough for a slow step of a large model on a loaded machine. */
