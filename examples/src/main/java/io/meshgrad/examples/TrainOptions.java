@@ -27,6 +27,7 @@ record TrainOptions(
     String mesh,
     int steps,
     int epochs,
+    double tol,
     int batchSize,
     String optimizerJson,
     double regParam,
@@ -62,8 +63,11 @@ record TrainOptions(
                                one hidden layer of 100 and the input size and classes from the data
         --activation F         mlp: hidden activation relu (default) | sigmoid | tanh
         --mesh batch=B,model=M mesh of the fit (default batch=<default parallelism>)
-        --steps N              optimizer steps (default 100)
-        --epochs N             stop after N passes over the data as well (default 0: no limit)
+        --steps N              optimizer steps: the fit takes N unless --epochs or --tol ends it sooner (default 100)
+        --epochs N             stop after N passes over the data as well, whichever of --steps and --epochs
+                               comes first (default 0: no limit)
+        --tol T                also stop once the loss changes by at most T * max(1, |loss|) between two steps
+                               (default 0: never; the Spark ML stages' default is MLlib's 1e-6)
         --batch-size N         rows per step, 0 = full batch (default 0)
         --optimizer FILE|JSON  a Keras Adagrad config (get_config() JSON) instead of the defaults
         --reg-param R          L2 strength on the coefficients (default 0)
@@ -93,6 +97,7 @@ record TrainOptions(
     String mesh = null;
     int steps = 100;
     int epochs = 0;
+    double tol = 0;
     int batchSize = 0;
     String optimizer = null;
     double regParam = 0;
@@ -144,6 +149,7 @@ record TrainOptions(
         case "--mesh" -> mesh = mesh(v);
         case "--steps" -> steps = nonNegativeInt(flag, v);
         case "--epochs" -> epochs = nonNegativeInt(flag, v);
+        case "--tol" -> tol = nonNegativeDouble(flag, v);
         case "--batch-size" -> batchSize = nonNegativeInt(flag, v);
         case "--optimizer" -> optimizer = optimizer(v);
         case "--reg-param" -> regParam = nonNegativeDouble(flag, v);
@@ -177,7 +183,7 @@ record TrainOptions(
       throw new UsageException("--layers is for --model mlp, got --model " + model);
     }
     return new TrainOptions(data, test, format, numFeatures, labelCol, List.copyOf(featuresCols), model, mesh, steps,
-        epochs, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, factorSize, initStd,
+        epochs, tol, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, factorSize, initStd,
         fitLinear, overwrite, verbose, layers, activation);
   }
 
@@ -196,7 +202,7 @@ record TrainOptions(
 
   /** The flags that take a value. */
   static final List<String> FLAGS = List.of("--data", "--test", "--format", "--num-features", "--label-col",
-      "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--batch-size", "--optimizer", "--reg-param",
+      "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--tol", "--batch-size", "--optimizer", "--reg-param",
       "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size", "--init-std", "--layers",
       "--activation");
 

@@ -179,4 +179,58 @@ class TrainAppTest {
     assertEquals(written[0].get("lossHistory").size(), written[1].get("lossHistory").size());
     assertTrue(written[1].get("testAuc").asDouble() > 0.85, written[1].get("testAuc").toString());
   }
+
+  private static ObjectNode runQuietly(String... args) throws Exception {
+    return TrainApp.run(spark(), TrainOptions.parse(args), new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+  }
+
+  /**
+   * {@code --steps 40} takes 40 steps (the stages' default tol of 1e-6 ended this fit at 37
+   * without a word); {@code --tol} opts into the convergence stop, and summary.json says at which
+   * step and why the fit ended.
+   */
+  @Test
+  void stepsAreTakenAsAskedAndTolOptsIntoTheConvergenceStop() throws Exception {
+    String sample = repo().resolve("data/spark-mllib/sample_linear_regression_data.txt").toString();
+    ObjectNode asked = runQuietly("--data", sample, "--model", "linear", "--steps", "40", "--mesh", "batch=2",
+        "--output", out.resolve("asked").toString());
+    assertEquals(40, asked.get("steps").asInt());
+    assertEquals(40, asked.get("lossHistory").size());
+    assertEquals("steps", asked.get("stopReason").asText());
+    ObjectNode tol = runQuietly("--data", sample, "--model", "linear", "--steps", "40", "--tol", "1e-6", "--mesh",
+        "batch=2", "--output", out.resolve("tol").toString());
+    assertEquals("tol", tol.get("stopReason").asText());
+    assertTrue(tol.get("steps").asInt() < 40, tol.toString());
+    assertEquals(tol.get("steps").asInt(), tol.get("stoppedAtStep").asInt());
+    assertEquals(40, tol.get("plannedSteps").asInt());
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--tol", "-1"}));
+    assertTrue(bad.getMessage().contains("--tol must be a finite number >= 0"), bad.getMessage());
+  }
+
+  /**
+   * {@code --epochs} with {@code --steps}: summary.json has the epochs made (fractional when the
+   * step limit cut the last one), says which limit ended the fit, and progress counts against
+   * the limit that ends it.
+   */
+  @Test
+  void epochsAndStepsReportTheLimitThatEndedTheFitAndTheEpochsMade() throws Exception {
+    // 501 rows in batches of 100: 6 steps per epoch
+    String sample = repo().resolve("data/spark-mllib/sample_linear_regression_data.txt").toString();
+    ObjectNode byEpochs = runQuietly("--data", sample, "--model", "linear", "--steps", "1000000", "--epochs", "1",
+        "--batch-size", "100", "--mesh", "batch=2", "--output", out.resolve("epochs").toString());
+    assertEquals("epochs", byEpochs.get("stopReason").asText());
+    assertEquals(6, byEpochs.get("steps").asInt());
+    assertEquals(6, byEpochs.get("plannedSteps").asInt());
+    assertEquals(1.0, byEpochs.get("epochs").asDouble());
+    String progress = Progress.line(2, 0.5, 1.0);
+    assertTrue(progress.contains("step 2/6 (epochs limit)"), progress);
+
+    ObjectNode bySteps = runQuietly("--data", sample, "--model", "linear", "--steps", "3", "--epochs", "1",
+        "--batch-size", "100", "--mesh", "batch=2", "--output", out.resolve("steps").toString());
+    assertEquals("steps", bySteps.get("stopReason").asText());
+    assertEquals(0.5, bySteps.get("epochs").asDouble(), "3 of an epoch's 6 steps");
+    assertTrue(Progress.line(2, 0.5, 1.0).contains("step 2/3 (steps limit)"));
+  }
 }

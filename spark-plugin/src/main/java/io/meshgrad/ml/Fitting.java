@@ -274,6 +274,7 @@ final class Fitting {
     LOG.info("{}: fitting {} on mesh {}, {} steps{}", p.uid(), what, mesh, settings.maxSteps(),
         fromConf.isEmpty() ? "" : "; from Spark conf: " + String.join(", ", fromConf));
     LOG.debug("{}: optimizer {}, {}", p.uid(), optimizer, settings);
+    long prepareStart = System.nanoTime();
     try (TrainingData data = TrainingData.from(trainRows, featuresCol, labelCol, weightCol, mesh.batchSize(),
         labelValidator)) {
       TrainingData validation = null;
@@ -297,9 +298,16 @@ final class Fitting {
           throw new IllegalArgumentException("resume is true but checkpointDir is not set: set checkpointDir to the "
               + "path of the checkpoints to continue from");
         }
-        return trainer.fit(spark, data, optimizer, settings, new MeshTrainer.Controls(onNonFinite, es, checkpoints),
+        double prepareSeconds = (System.nanoTime() - prepareStart) / 1e9;
+        TrainingResult r = trainer.fit(spark, data, optimizer, settings,
+            new MeshTrainer.Controls(onNonFinite, es, checkpoints),
             (step, total, epoch, value) -> LOG.debug("{}: step {}/{} (epoch {}) loss {}", uid, step, total, epoch,
-                value));
+                value)).withPrepareSeconds(prepareSeconds);
+        if (r.stopReason() != TrainingResult.StopReason.STEPS) {
+          // a fit that ends before maxIter steps says where and why (one line; a fit of maxIter steps says nothing)
+          LOG.info("{}: {}", uid, r.stopDescription());
+        }
+        return r;
       } finally {
         if (validation != null) {
           validation.close();

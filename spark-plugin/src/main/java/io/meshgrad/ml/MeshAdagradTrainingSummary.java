@@ -19,6 +19,11 @@ public final class MeshAdagradTrainingSummary implements Serializable {
   private final double[] validationLossHistory;
   private final long bestStep;
   private final boolean stoppedEarly;
+  private final String stopReason;
+  private final long plannedSteps;
+  private final long stoppedAtStep;
+  private final double epochsCompleted;
+  private final double prepareSeconds;
 
   MeshAdagradTrainingSummary(TrainingResult r) {
     this.lossHistory = r.lossHistory().clone();
@@ -29,6 +34,11 @@ public final class MeshAdagradTrainingSummary implements Serializable {
     this.validationLossHistory = r.validationLossHistory().clone();
     this.bestStep = r.bestStep();
     this.stoppedEarly = r.stoppedEarly();
+    this.stopReason = r.stopReason().key();
+    this.plannedSteps = r.plannedSteps();
+    this.stoppedAtStep = r.stoppedAtStep();
+    this.epochsCompleted = r.epochsCompleted();
+    this.prepareSeconds = r.prepareSeconds();
   }
 
   /**
@@ -54,7 +64,36 @@ public final class MeshAdagradTrainingSummary implements Serializable {
     return Math.toIntExact(steps);
   }
 
-  /** Number of epochs begun (a partial last epoch counts). */
+  /**
+   * Which limit or rule ended the fit: {@code steps} (maxIter steps taken), {@code epochs} (maxEpochs
+   * passes made first), {@code tol} (the loss changed by at most {@code tol * max(1, |loss|)} between
+   * two steps) or {@code earlyStopping} (the validation loss stopped improving).
+   */
+  public String stopReason() {
+    return stopReason;
+  }
+
+  /** The step (the optimizer's iteration count) at which the fit ended. */
+  public long stoppedAtStep() {
+    return stoppedAtStep;
+  }
+
+  /** The steps the fit planned: maxIter, or fewer when maxEpochs ends it sooner. */
+  public long plannedSteps() {
+    return plannedSteps;
+  }
+
+  /** Passes over the training rows made, fractional when the last one was partial. */
+  public double epochsCompleted() {
+    return epochsCompleted;
+  }
+
+  /** Seconds spent validating, packing and caching the rows before training (not in {@link #wallSeconds()}). */
+  public double prepareSeconds() {
+    return prepareSeconds;
+  }
+
+  /** Number of epochs begun (a partial last epoch counts); see {@link #epochsCompleted()}. */
   public long epochs() {
     return epochs;
   }
@@ -89,6 +128,7 @@ public final class MeshAdagradTrainingSummary implements Serializable {
     double last = lossHistory.length == 0 ? Double.NaN : lossHistory[lossHistory.length - 1];
     return "MeshAdagradTrainingSummary(steps=" + steps + ", epochs=" + epochs + ", lastLoss=" + last
         + ", stepsSkipped=" + stepsSkipped + ", bestStep=" + bestStep + ", stoppedEarly=" + stoppedEarly
+        + ", stopReason=" + stopReason + ", stoppedAtStep=" + stoppedAtStep + ", plannedSteps=" + plannedSteps
         + ", wallSeconds=" + String.format(java.util.Locale.ROOT, "%.3f", wallSeconds) + ")";
   }
 }

@@ -17,6 +17,7 @@ import io.meshgrad.optimizer.GradientAndVariable;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.plugin.TrainingMetrics;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
@@ -244,8 +245,10 @@ public final class MeshTrainer {
         ? BatchPlan.fullBatch(data.rowsPerPartition())
         : BatchPlan.miniBatch(data.rowsPerPartition(), s.batchSize(), s.seed());
     long steps = s.maxSteps();
-    if (s.maxEpochs() > 0) {
-      steps = Math.min(steps, s.maxEpochs() * plan.stepsPerEpoch());
+    TrainingResult.StopReason limit = TrainingResult.StopReason.STEPS;
+    if (s.maxEpochs() > 0 && s.maxEpochs() * plan.stepsPerEpoch() < steps) {
+      steps = s.maxEpochs() * plan.stepsPerEpoch();
+      limit = TrainingResult.StopReason.EPOCHS;
     }
     EarlyStopping es = controls.earlyStopping();
     if (es != null && es.validation().numFeatures() != data.numFeatures()) {
@@ -292,6 +295,9 @@ public final class MeshTrainer {
       ObjectNode identity = fitIdentity(s, data, optimizer, steps, modelDescription);
       int taken = policy != null && policy.resume() ? resume(store, identity, optimizer, vars, history) : 0;
       long first = optimizer.iterations() - taken;
+      TrainingMetrics.onFitStart(steps - taken, limit.key());
+      LOG.debug("planned {} steps, the {} limit (maxIter {}; maxEpochs {}, {} steps per epoch){}", steps,
+          limit.key(), s.maxSteps(), s.maxEpochs(), plan.stepsPerEpoch(), s.tol() > 0 ? "; tol " + s.tol() + " may end the fit sooner" : "");
       long skipped = 0;
       double best = Double.POSITIVE_INFINITY;
       Tensor[] bestWeights = null;
@@ -317,7 +323,7 @@ public final class MeshTrainer {
         if (outcome.problem() != null) {
           if (mode == NonFiniteGradient.ERROR) {
             throw nonFinite(step + 1, outcome, java.util.Arrays.copyOf(history, taken - 1), first, plan,
-                skipped, start);
+                skipped, start, first + steps);
           }
           skipped++;
         }
@@ -350,10 +356,14 @@ public final class MeshTrainer {
             sinceBest = 0;
           } else if (++sinceBest >= es.patience()) {
             stoppedEarly = !last;
+            if (stoppedEarly) {
+              limit = TrainingResult.StopReason.EARLY_STOPPING;
+            }
             break;
           }
         }
         if (converged) {
+          limit = TrainingResult.StopReason.TOL;
           break;
         }
       }
@@ -366,9 +376,10 @@ public final class MeshTrainer {
         bestStep = -1;
       }
       long epochs = taken == 0 ? 0 : plan.epochOf(first + taken - 1) + 1;
-      return new TrainingResult(List.of(weights), java.util.Arrays.copyOf(history, taken), taken, epochs,
-          (System.nanoTime() - start) / 1e9, skipped,
-          validationHistory.stream().mapToDouble(Double::doubleValue).toArray(), bestStep, stoppedEarly);
+      return new TrainingResult(List.of(weights), java.util.Arrays.copyOf(history, taken), taken,
+          epochs, (System.nanoTime() - start) / 1e9, skipped,
+          validationHistory.stream().mapToDouble(Double::doubleValue).toArray(), bestStep, stoppedEarly, limit,
+          first + steps, first + taken, (double) (first + taken) / plan.stepsPerEpoch(), 0.0);
     } finally {
       jsc.setJobDescription(null);
       if (runtime != null) {
@@ -544,11 +555,13 @@ public final class MeshTrainer {
   }
 
   private static NonFiniteGradientException nonFinite(long step, StepOutcome outcome, double[] historyBefore,
-      long first, BatchPlan plan, long skipped, long start) {
+      long first, BatchPlan plan, long skipped, long start, long plannedSteps) {
     Problem p = outcome.problem();
     long epochs = historyBefore.length == 0 ? 0 : plan.epochOf(first + historyBefore.length - 1) + 1;
-    TrainingResult lastGood = new TrainingResult(List.of(p.before()), historyBefore, historyBefore.length, epochs,
-        (System.nanoTime() - start) / 1e9, skipped, new double[0], -1, false);
+    long taken = historyBefore.length;
+    TrainingResult lastGood = new TrainingResult(List.of(p.before()), historyBefore, taken, epochs,
+        (System.nanoTime() - start) / 1e9, skipped, new double[0], -1, false, TrainingResult.StopReason.NON_FINITE,
+        plannedSteps, first + taken, (double) (first + taken) / plan.stepsPerEpoch(), 0.0);
     String message = "training step " + step + " is not finite: " + p.reason()
         + ". onNonFiniteGradient=error stopped training and kept the weights from before step " + step
         + " (NonFiniteGradientException.lastGood()). Lower the learning rate, clip the gradients (clipnorm,"
