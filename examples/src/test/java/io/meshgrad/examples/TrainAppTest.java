@@ -173,9 +173,15 @@ class TrainAppTest {
       TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       written[m] = new ObjectMapper().readTree(dir.resolve("out/summary.json").toFile());
     }
-    assertEquals((1 << 17) * 2, written[1].get("factors").size());
-    assertEquals(written[0].get("factors"), written[1].get("factors"), "factors, driver-held and row-pulled");
-    assertEquals(written[0].get("linear"), written[1].get("linear"), "linear weights, driver-held and row-pulled");
+    // summary.json holds no weights of a model this size (more than TrainApp.SUMMARY_WEIGHTS_LIMIT): model/ has them
+    io.meshgrad.ml.MeshFMClassificationModel[] models = new io.meshgrad.ml.MeshFMClassificationModel[2];
+    for (int m = 0; m < 2; m++) {
+      assertTrue(!written[m].has("factors") && !written[m].has("linear"), written[m].toString());
+      models[m] = io.meshgrad.ml.MeshFMClassificationModel.load(written[m].get("modelPath").asText());
+    }
+    assertEquals((1 << 17) * 2, models[1].factors().numRows() * models[1].factors().numCols());
+    assertEquals(models[0].factors(), models[1].factors(), "factors, driver-held and row-pulled");
+    assertEquals(models[0].linear(), models[1].linear(), "linear weights, driver-held and row-pulled");
     assertEquals(written[0].get("lossHistory").size(), written[1].get("lossHistory").size());
     assertTrue(written[1].get("testAuc").asDouble() > 0.85, written[1].get("testAuc").toString());
   }
@@ -232,5 +238,49 @@ class TrainAppTest {
     assertEquals("steps", bySteps.get("stopReason").asText());
     assertEquals(0.5, bySteps.get("epochs").asDouble(), "3 of an epoch's 6 steps");
     assertTrue(Progress.line(2, 0.5, 1.0).contains("step 2/3 (steps limit)"));
+  }
+
+  /**
+   * A binary fit prints AUC and log loss beside accuracy, and the run's phases with their seconds
+   * (printed and in summary.json).
+   */
+  @Test
+  void aBinaryFitPrintsAucAndLogLossAndThePhasesOfTheRun() throws Exception {
+    Path a9a = repo().resolve("data/a9a");
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    ObjectNode summary = TrainApp.run(spark(), TrainOptions.parse(new String[] {"--data", a9a.resolve("a9a").toString(),
+        "--test", a9a.resolve("a9a.t").toString(), "--num-features", "123", "--steps", "10", "--mesh", "batch=2",
+        "--output", out.toString()}), new PrintStream(log, true, StandardCharsets.UTF_8));
+    String printed = log.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.matches("(?s).*meshgrad: test accuracy 0\\.\\d{4}, AUC 0\\.\\d{4}, log loss 0\\.\\d{4}\n.*"),
+        printed);
+    assertTrue(printed.matches("(?s).*meshgrad: seconds: read and check [\\d.]+, prepare [\\d.]+, train [\\d.]+,"
+        + " evaluate [\\d.]+, write [\\d.]+ \\(total [\\d.]+\\)\n.*"), printed);
+    JsonNode phases = summary.get("phaseSeconds");
+    double sum = 0;
+    for (String phase : new String[] {"readAndCheck", "prepare", "train", "evaluate", "write"}) {
+      assertTrue(phases.has(phase) && phases.get(phase).asDouble() >= 0, summary.toString());
+      sum += phases.get(phase).asDouble();
+    }
+    assertTrue(sum <= summary.get("wallSeconds").asDouble(), summary.toString());
+    assertEquals(summary.get("trainSeconds").asDouble(), phases.get("train").asDouble());
+  }
+
+  /**
+   * summary.json holds the weights of a model of at most TrainApp.SUMMARY_WEIGHTS_LIMIT
+   * parameters only; a larger one's are in model/, which summary.json names.
+   */
+  @Test
+  void summaryJsonLeavesOutTheWeightsOfALargeModel() throws Exception {
+    Path a9a = repo().resolve("data/a9a");
+    ObjectNode summary = runQuietly("--data", a9a.resolve("a9a").toString(), "--num-features", "20000", "--steps", "3",
+        "--mesh", "batch=2", "--output", out.toString());
+    assertEquals(20001, summary.get("numParameters").asLong());
+    assertTrue(!summary.has("coefficients") && !summary.has("intercept"), summary.toString());
+    assertTrue(Files.size(out.resolve("summary.json")) < 10_000, "summary.json of " + Files.size(
+        out.resolve("summary.json")) + " bytes");
+    MeshAdagradClassificationModel model = MeshAdagradClassificationModel.load(summary.get("modelPath").asText());
+    assertEquals(20000, model.numFeatures());
+    assertEquals(3, summary.get("lossHistory").size());
   }
 }

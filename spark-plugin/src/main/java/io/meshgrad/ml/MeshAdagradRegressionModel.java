@@ -1,6 +1,7 @@
 package io.meshgrad.ml;
 
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
@@ -17,7 +18,8 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
 
   private final String uid;
   private final ParamSet params;
-  private final ModelData data;
+  /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
+  private final Shipped<ModelData> data;
   private transient MeshAdagradTrainingSummary summary;
 
   /** An empty model of 0 features (for ServiceLoader and Spark Connect; load or fit real ones). */
@@ -38,7 +40,7 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
       throw new IllegalArgumentException("inconsistent regression model: loss=" + data.loss() + ", numOutputs="
           + data.weights().numOutputs() + "; expected loss squaredError and 1 output");
     }
-    this.data = data;
+    this.data = new Shipped<>(data);
   }
 
   @Override
@@ -53,23 +55,23 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
 
   @Override
   public int numFeatures() {
-    return data.numFeatures();
+    return data.get().numFeatures();
   }
 
   /** The coefficients {@code w}. */
   public Vector coefficients() {
-    return Vectors.dense(data.weights().coefficients());
+    return Vectors.dense(data.get().weights().coefficients());
   }
 
   /** The intercept {@code b} (0 when none was fitted). */
   public double intercept() {
-    return data.weights().intercept()[0];
+    return data.get().weights().intercept()[0];
   }
 
   /** {@code w.x + b} for one row. */
   @Override
   public double predict(Vector features) {
-    return data.weights().margins(features)[0];
+    return data.get().weights().margins(features)[0];
   }
 
   /**
@@ -114,16 +116,23 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
 
   @Override
   public MeshAdagradRegressionModel copy(ParamMap extra) {
-    MeshAdagradRegressionModel copy = copyValues(new MeshAdagradRegressionModel(uid, data), extra);
+    MeshAdagradRegressionModel copy = copyValues(new MeshAdagradRegressionModel(uid, data.get()), extra);
     copy.setSummary(summary);
     copy.meshgradParams().fromConf.addAll(params.fromConf);
     return copy.setParent(parent());
   }
 
+  /** Adds the output columns; the weights go to the executors once, as a broadcast. */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    data.broadcastIn(dataset.sparkSession());
+    return super.transform(dataset);
+  }
+
   /** Saves the params as metadata JSON and the weights as Parquet (see {@code StageWriter}). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, data);
+    return new StageWriter(this, data.get());
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */

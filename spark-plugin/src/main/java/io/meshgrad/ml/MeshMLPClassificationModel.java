@@ -4,6 +4,7 @@ import io.meshgrad.model.MultilayerPerceptron;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
@@ -33,9 +34,12 @@ public class MeshMLPClassificationModel
   private final String uid;
   private final ParamSet params;
   private final NetworkParamSet networkParams;
-  private final NetworkData data;
-  private final MultilayerPerceptron network;
-  private final double[][] variables;
+  /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
+  private final Shipped<NetworkData> data;
+  /** The network, made from the weights where the model predicts. */
+  private transient volatile MultilayerPerceptron network;
+  /** The network's variables split from the weights, made where the model predicts. */
+  private transient volatile double[][] variables;
   private transient MeshAdagradTrainingSummary summary;
 
   /** A 1-input, 2-class network of zeros (for ServiceLoader and Spark Connect; load or fit real ones). */
@@ -56,11 +60,28 @@ public class MeshMLPClassificationModel
     if (!data.output().equals(NetworkData.SOFTMAX)) {
       throw new IllegalArgumentException("a classification model needs a softmax output, got " + data.output());
     }
-    this.data = data;
-    this.network = data.network();
-    this.variables = network.split(data.weights());
+    this.data = new Shipped<>(data);
     set(layers(), data.layers().clone());
     set(activation(), data.activation());
+    network(); // the weights must fit the layers
+  }
+
+  private MultilayerPerceptron network() {
+    MultilayerPerceptron n = network;
+    if (n == null) { // a race makes it twice, harmlessly
+      n = data.get().network();
+      network = n;
+    }
+    return n;
+  }
+
+  private double[][] variables() {
+    double[][] v = variables;
+    if (v == null) { // a race makes it twice, harmlessly
+      v = network().split(data.get().weights());
+      variables = v;
+    }
+    return v;
   }
 
   @Override
@@ -80,12 +101,12 @@ public class MeshMLPClassificationModel
 
   @Override
   public int numClasses() {
-    return network.numOutputs();
+    return network().numOutputs();
   }
 
   @Override
   public int numFeatures() {
-    return network.numFeatures();
+    return network().numFeatures();
   }
 
   /**
@@ -93,7 +114,7 @@ public class MeshMLPClassificationModel
    * layer the {@code [in, out]} kernel row-major, then its biases.
    */
   public Vector weights() {
-    return Vectors.dense(data.weights().clone());
+    return Vectors.dense(data.get().weights().clone());
   }
 
   /** Whether this model has a training summary (a fitted one has; a loaded one has not). */
@@ -121,7 +142,7 @@ public class MeshMLPClassificationModel
   /** The output layer's logits for one row. */
   @Override
   public Vector predictRaw(Vector features) {
-    return Vectors.dense(network.outputs(features, variables));
+    return Vectors.dense(network().outputs(features, variables()));
   }
 
   @Override
@@ -149,16 +170,23 @@ public class MeshMLPClassificationModel
 
   @Override
   public MeshMLPClassificationModel copy(ParamMap extra) {
-    MeshMLPClassificationModel copy = copyValues(new MeshMLPClassificationModel(uid, data), extra);
+    MeshMLPClassificationModel copy = copyValues(new MeshMLPClassificationModel(uid, data.get()), extra);
     copy.meshgradParams().fromConf.addAll(params.fromConf);
     copy.setSummary(summary);
     return copy.setParent(parent());
   }
 
+  /** Adds the output columns; the weights go to the executors once, as a broadcast. */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    data.broadcastIn(dataset.sparkSession());
+    return super.transform(dataset);
+  }
+
   /** Saves the params as metadata JSON and the network as Parquet (layers, activation, weights). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, NetworkData.SCHEMA, data.toRow());
+    return new StageWriter(this, NetworkData.SCHEMA, data.get().toRow());
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
@@ -174,8 +202,8 @@ public class MeshMLPClassificationModel
 
   @Override
   public String toString() {
-    return "MeshMLPClassificationModel: uid=" + uid + ", layers=" + java.util.Arrays.toString(data.layers())
-        + ", activation=" + data.activation();
+    return "MeshMLPClassificationModel: uid=" + uid + ", layers=" + java.util.Arrays.toString(data.get().layers())
+        + ", activation=" + data.get().activation();
   }
 
   /**
