@@ -7,12 +7,14 @@ import static org.apache.spark.sql.functions.not;
 
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
+import io.meshgrad.mesh.MeshRuntime;
 import io.meshgrad.model.BlockModel;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.schedule.Schedules;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.CheckpointPolicy;
 import io.meshgrad.train.EarlyStopping;
+import io.meshgrad.train.FeatureScale;
 import io.meshgrad.train.LabelValidator;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.NonFiniteGradient;
@@ -227,9 +229,11 @@ final class Fitting {
    */
   static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       BlockLoss loss) {
+    // the coefficients are feature-indexed, the intercept is not
     return train(p, df, featuresCol, labelCol, loss::validateLabel, loss.toString(),
         (spark, data, optimizer, settings, controls, listener) ->
-            MeshTrainer.fit(spark, data, loss, optimizer, settings, controls, listener));
+            MeshTrainer.fit(spark, data, loss, optimizer, settings, controls, listener),
+        numFeatures -> List.of(true, false));
   }
 
   /**
@@ -243,7 +247,9 @@ final class Fitting {
       LabelValidator labelValidator, IntFunction<BlockModel> modelForFeatures) {
     return train(p, df, featuresCol, labelCol, labelValidator, "the model of " + p.getClass().getSimpleName(),
         (spark, data, optimizer, settings, controls, listener) -> MeshTrainer.fit(spark, data,
-            modelForFeatures.apply(data.numFeatures()), optimizer, settings, controls, listener));
+            modelForFeatures.apply(data.numFeatures()), optimizer, settings, controls, listener),
+        numFeatures -> modelForFeatures.apply(numFeatures).variables().stream()
+            .map(io.meshgrad.model.VariableSpec::featureIndexed).toList());
   }
 
   /** One fit of whichever model: {@link MeshTrainer}'s linear or block-model entry. */
@@ -253,8 +259,29 @@ final class Fitting {
         MeshTrainer.Controls controls, StepListener listener);
   }
 
+  /**
+   * What {@code standardization} asks of {@link TrainingData}: the features scaled by their
+   * standard deviations, except where a feature-indexed variable may take the row-sparse pull (a
+   * model dimension > 1, at least {@link MeshRuntime#DEFAULT_ROW_PULL_MIN_ROWS} features, no L1),
+   * whose driver keeps nothing of the model's size: there an explicit true is refused and the
+   * default does not apply.
+   */
+  static FeatureScale featureScale(MeshAdagradParams p, Mesh mesh, MeshTrainer.Settings settings) {
+    if (!p.getStandardization()) {
+      return FeatureScale.none();
+    }
+    boolean sharded = mesh.firstNonBatchDimension().map(d -> mesh.size(d) > 1).orElse(false);
+    if (!sharded || settings.l1() > 0) {
+      return FeatureScale.fromData(Integer.MAX_VALUE, null, true);
+    }
+    return FeatureScale.fromData(MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS - 1, "on mesh " + mesh + " the feature-indexed"
+        + " weights take the row-sparse pull (at least " + MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS + " features, no L1),"
+        + " which keeps nothing of the model's size on the driver, and the scale would be a value per feature there;"
+        + " set standardization=false (scale the features beforehand if they need it)", p.isSet(p.standardization()));
+  }
+
   private static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
-      LabelValidator labelValidator, String what, Trainer trainer) {
+      LabelValidator labelValidator, String what, Trainer trainer, IntFunction<List<Boolean>> featureIndexed) {
     SparkSession spark = df.sparkSession();
     checkColumns(p, df.schema());
     Mesh mesh = mesh(p, spark);
@@ -275,8 +302,15 @@ final class Fitting {
         fromConf.isEmpty() ? "" : "; from Spark conf: " + String.join(", ", fromConf));
     LOG.debug("{}: optimizer {}, {}", p.uid(), optimizer, settings);
     long prepareStart = System.nanoTime();
+    FeatureScale scale = featureScale(p, mesh, settings);
     try (TrainingData data = TrainingData.from(trainRows, featuresCol, labelCol, weightCol, mesh.batchSize(),
-        labelValidator)) {
+        labelValidator, scale)) {
+      FeatureScale applied = data.featureScale();
+      if (!scale.isNone() && applied.isNone()) {
+        LOG.info("{}: standardization (default true) is not applied: on mesh {} the {} features' weights take the"
+            + " row-sparse pull, and the scale would be a value per feature on the driver", p.uid(), mesh,
+            data.numFeatures());
+      }
       TrainingData validation = null;
       try {
         EarlyStopping es = null;
@@ -287,7 +321,8 @@ final class Fitting {
                 + " mark some rows true to validate on them, or unset validationIndicatorCol");
           }
           validation = TrainingData.from(validationRows, featuresCol, labelCol, weightCol,
-              (int) Math.min(mesh.batchSize(), n), labelValidator);
+              (int) Math.min(mesh.batchSize(), n), labelValidator,
+              applied.isNone() ? FeatureScale.none() : FeatureScale.of(applied.inverseStd()));
           es = new EarlyStopping(validation, p.getEarlyStoppingPatience(), p.getValidationTol());
         }
         String uid = p.uid();
@@ -303,6 +338,7 @@ final class Fitting {
             new MeshTrainer.Controls(onNonFinite, es, checkpoints),
             (step, total, epoch, value) -> LOG.debug("{}: step {}/{} (epoch {}) loss {}", uid, step, total, epoch,
                 value)).withPrepareSeconds(prepareSeconds);
+        r = r.withWeights(applied.toOriginalScale(r.weights(), featureIndexed.apply(data.numFeatures())));
         if (r.stopReason() != TrainingResult.StopReason.STEPS) {
           // a fit that ends before maxIter steps says where and why (one line; a fit of maxIter steps says nothing)
           LOG.info("{}: {}", uid, r.stopDescription());

@@ -63,6 +63,17 @@ public interface MeshAdagradParams extends Params {
     return meshgradParams().elasticNetParam;
   }
 
+  /**
+   * MLlib's {@code standardization}: whether to divide each feature by its standard deviation over
+   * the training rows inside the fit (without centering, so sparse rows stay sparse; a feature of
+   * zero variance gets weight 0), with the weights reported on the features' own scale. Default
+   * true for the linear stages (MLlib's); the FM and MLP stages choose theirs by measurement (see
+   * the package documentation).
+   */
+  default BooleanParam standardization() {
+    return meshgradParams().standardization;
+  }
+
   /** Whether to fit an intercept (default true). */
   default BooleanParam fitIntercept() {
     return meshgradParams().fitIntercept;
@@ -223,6 +234,11 @@ public interface MeshAdagradParams extends Params {
     return (Double) getOrDefault(elasticNetParam());
   }
 
+  /** The value (or default) of {@link #standardization()}. */
+  default boolean getStandardization() {
+    return (Boolean) getOrDefault(standardization());
+  }
+
   /** The value (or default) of {@link #fitIntercept()}; throws if neither is defined. */
   default boolean getFitIntercept() {
     return (Boolean) getOrDefault(fitIntercept());
@@ -376,6 +392,7 @@ public interface MeshAdagradParams extends Params {
     final DoubleParam regParam;
     final DoubleParam elasticNetParam;
     final BooleanParam fitIntercept;
+    final BooleanParam standardization;
     final IntParam aggregationDepth;
     final IntParam checkpointInterval;
     final LongParam seed;
@@ -436,6 +453,13 @@ public interface MeshAdagradParams extends Params {
               + " (unlike MLlib's OWLQN)",
           Validators.inUnitInterval("elasticNetParam"));
       fitIntercept = new BooleanParam(owner, "fitIntercept", "whether to fit an intercept term");
+      standardization = new BooleanParam(owner, "standardization",
+          "whether to standardize the training features before fitting the model: each is divided by its"
+              + " standard deviation over the training rows (no centering: sparse rows stay sparse; a"
+              + " zero-variance feature gets weight 0), and the weights are reported on the features' own scale,"
+              + " as MLlib's. Where the feature-indexed weights are sharded and take the row-sparse pull (a model"
+              + " dimension > 1 and at least 65536 features, no L1), the scale would be model-sized on the"
+              + " driver: an explicit true is refused there, the default does not apply there");
       aggregationDepth = new IntParam(owner, "aggregationDepth",
           "suggested depth for treeAggregate (>= 2)", Validators.intAtLeast("aggregationDepth", 2));
       checkpointInterval = new IntParam(owner, "checkpointInterval",
@@ -557,6 +581,7 @@ public interface MeshAdagradParams extends Params {
       owner.setDefault(regParam, 0.0);
       owner.setDefault(elasticNetParam, 0.0);
       owner.setDefault(fitIntercept, true);
+      owner.setDefault(standardization, true);
       owner.setDefault(aggregationDepth, 2);
       owner.setDefault(checkpointInterval, 10);
       owner.setDefault(seed, (long) owner.getClass().getName().hashCode());
@@ -584,7 +609,8 @@ public interface MeshAdagradParams extends Params {
      * hyperparameter, no column name.
      */
     List<Param<?>> configurable() {
-      List<Param<?>> out = new ArrayList<>(List.of(maxIter, tol, regParam, elasticNetParam, fitIntercept, aggregationDepth,
+      List<Param<?>> out = new ArrayList<>(List.of(maxIter, tol, regParam, elasticNetParam, fitIntercept, standardization,
+          aggregationDepth,
           checkpointInterval, seed, learningRate, learningRateSchedule, initialAccumulatorValue, epsilon,
           weightDecay, clipNorm, clipValue, globalClipNorm, useEma, emaMomentum, emaOverwriteFrequency,
           optimizerConfig, mesh, batchSize, maxEpochs, dtype, earlyStoppingPatience, validationTol,

@@ -91,7 +91,15 @@ public interface MeshFMParams extends MeshAdagradParams {
       owner.setDefault(fitLinear, true);
       owner.setDefault(initStd, 0.01);
       owner.setDefault(miniBatchFraction, 1.0);
+      owner.setDefault(((MeshAdagradParams) owner).standardization(), DEFAULT_STANDARDIZATION);
     }
+
+    /**
+     * The FM stages' default {@code standardization}, chosen by measurement ({@code
+     * StageDefaultsSweep}, docs/defaults.md): false. FM data is mostly sparse one-hot or hashed, where
+     * dividing by a rare feature's small standard deviation multiplies its steps.
+     */
+    static final boolean DEFAULT_STANDARDIZATION = false;
 
     /** The params that take their default from {@code spark.meshgrad.<name>}. */
     List<org.apache.spark.ml.param.Param<?>> configurable() {

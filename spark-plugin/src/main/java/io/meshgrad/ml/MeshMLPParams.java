@@ -168,7 +168,15 @@ public interface MeshMLPParams extends MeshAdagradParams {
       owner.setDefault(hiddenLayers, new int[] {100});
       owner.setDefault(activation, Activation.RELU.paramValue());
       owner.setDefault(blockSize, MultilayerPerceptron.DEFAULT_BLOCK_SIZE);
+      owner.setDefault(((MeshAdagradParams) owner).standardization(), DEFAULT_STANDARDIZATION);
     }
+
+    /**
+     * The MLP stages' default {@code standardization}, chosen by measurement ({@code
+     * StageDefaultsSweep}, docs/defaults.md): true. Without it an MLP on raw pixels (0..255) diverges
+     * at the default learning rate.
+     */
+    static final boolean DEFAULT_STANDARDIZATION = true;
 
     /** The network params that take their default from {@code spark.meshgrad.<name>} when not set. */
     List<Param<?>> configurable() {

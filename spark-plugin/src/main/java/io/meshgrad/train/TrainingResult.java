@@ -86,6 +86,12 @@ public record TrainingResult(
         bestStep, stoppedEarly, stopReason, plannedSteps, stoppedAtStep, epochsCompleted, seconds);
   }
 
+  /** This result with other weights (e.g. put back on the features' own scale). */
+  public TrainingResult withWeights(List<Tensor> newWeights) {
+    return new TrainingResult(newWeights, lossHistory, steps, epochs, wallSeconds, stepsSkipped, validationLossHistory,
+        bestStep, stoppedEarly, stopReason, plannedSteps, stoppedAtStep, epochsCompleted, prepareSeconds);
+  }
+
   /** Whether the fit ended before the steps it planned ({@link #plannedSteps()}): tol or early stopping. */
   public boolean endedBeforePlan() {
     return stopReason == StopReason.TOL || stopReason == StopReason.EARLY_STOPPING;
