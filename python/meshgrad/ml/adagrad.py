@@ -1,6 +1,7 @@
 """The linear meshgrad stages: logistic regression / linear SVM and least squares, trained with
 Keras 2.13's Adagrad on a device mesh. Each class wraps the Java stage of the same name in
-``io.meshgrad.ml``; see the Java documentation and the README for the params. The params mixin
+``io.meshgrad.ml``; see the Java documentation and
+docs/user-guide/linear.md for the params. The params mixin
 comes before PySpark's base classes, so that its declarations (the Java docs) win.
 """
 

@@ -1,7 +1,7 @@
 package io.meshgrad.examples;
 
-import io.meshgrad.aggregate.StepStats;
-import io.meshgrad.plugin.TrainingMetrics;
+import io.meshgrad.metrics.StepStats;
+import io.meshgrad.metrics.TrainingMetrics;
 import java.io.PrintStream;
 import java.util.Locale;
 

@@ -1,10 +1,10 @@
 package io.meshgrad.conformance;
 
-import io.meshgrad.mesh.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.mesh.MeshRuntime;
 import io.meshgrad.optimizer.Adagrad;
+import io.meshgrad.runtime.DVariable;
+import io.meshgrad.runtime.MeshRuntime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;

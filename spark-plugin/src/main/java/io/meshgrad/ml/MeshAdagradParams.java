@@ -379,7 +379,8 @@ public interface MeshAdagradParams extends Params {
     /**
      * The stages' default learning rate. Keras' 0.001 barely moves a linear model in 100 steps; 0.5
      * with 100 full-batch steps matches MLlib's defaults on a9a, mnist10k, iris and the regression
-     * sample ({@code StageDefaultsSweep}, README "Defaults").
+     * sample ({@code StageDefaultsSweep}, docs/user-guide/linear.md
+     * "Defaults: how they were chosen").
      */
     static final double DEFAULT_LEARNING_RATE = 0.5;
 

@@ -1,13 +1,6 @@
 package io.meshgrad.ml;
 
-import io.meshgrad.model.Activation;
 import io.meshgrad.model.MultilayerPerceptron;
-import io.meshgrad.tensor.Tensor;
-import io.meshgrad.train.LabelValidator;
-import io.meshgrad.train.TrainingResult;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.ParamMap;

@@ -5,7 +5,6 @@ import io.meshgrad.model.Activation;
 import io.meshgrad.model.MultilayerPerceptron;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.meshgrad.ml;
 
+import io.meshgrad.data.LabelValidator;
 import io.meshgrad.model.Activation;
 import io.meshgrad.model.MultilayerPerceptron;
 import io.meshgrad.tensor.Tensor;
-import io.meshgrad.train.LabelValidator;
 import io.meshgrad.train.TrainingResult;
 import java.util.Arrays;
 import java.util.List;

@@ -61,7 +61,8 @@
  *       sharded optimizer state (with a model dimension &gt; 1)</td></tr>
  *   <tr><td>seed</td><td>long</td><td>class-name hash</td><td>mini-batch shuffle</td></tr>
  *   <tr><td>learningRate</td><td>&gt; 0</td><td>0.5</td><td>constant learning rate (the Keras-API
- *       {@code Adagrad} keeps Keras' 0.001; 0.5 was chosen by measurement, see the README)</td></tr>
+ *       {@code Adagrad} keeps Keras' 0.001; 0.5 was chosen by measurement, see
+ *       docs/user-guide/linear.md)</td></tr>
  *   <tr><td>learningRateSchedule</td><td>Keras schedule JSON</td><td>unset</td><td>replaces learningRate</td></tr>
  *   <tr><td>initialAccumulatorValue</td><td>&ge; 0</td><td>0.1</td><td>Adagrad</td></tr>
  *   <tr><td>epsilon</td><td>&ge; 0</td><td>1e-7</td><td>Adagrad, inside the square root as in Keras</td></tr>

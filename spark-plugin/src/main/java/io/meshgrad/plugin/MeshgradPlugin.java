@@ -1,5 +1,7 @@
 package io.meshgrad.plugin;
 
+import io.meshgrad.metrics.ExecutorMetrics;
+import io.meshgrad.metrics.TrainingMetrics;
 import java.util.Map;
 import org.apache.spark.api.plugin.DriverPlugin;
 import org.apache.spark.api.plugin.ExecutorPlugin;

@@ -1,5 +1,7 @@
 package io.meshgrad.train;
 
+import io.meshgrad.data.TrainingData;
+
 /**
  * Early stopping on a held-out validation set, for {@link MeshTrainer#fit}.
  *

@@ -1,30 +1,23 @@
 package io.meshgrad.train;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.checkpoint.CheckpointPolicy;
+import io.meshgrad.data.SplitMix64;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BlockLoss;
-import io.meshgrad.mesh.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.mesh.MeshRuntime;
 import io.meshgrad.model.BlockModel;
 import io.meshgrad.model.Initializer;
 import io.meshgrad.model.Initializers;
 import io.meshgrad.model.VariableSpec;
-import io.meshgrad.aggregate.DatasetLoss;
-import io.meshgrad.optimizer.GradientAndVariable;
-import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
-import io.meshgrad.plugin.TrainingMetrics;
+import io.meshgrad.runtime.DVariable;
+import io.meshgrad.runtime.MeshRuntime;
+import io.meshgrad.runtime.ModelLoss;
 import io.meshgrad.tensor.DType;
-import io.meshgrad.tensor.Gradient;
-import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiFunction;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * dimension ({@link TrainingData} with {@code mesh.batchSize()} partitions). When the
  * coefficients' default layout gives a single shard (no model dimension, or one of size 1) the
  * variables are held on the driver and a step is one Spark job with no shuffle; otherwise they
- * are {@link io.meshgrad.mesh.DVariable}s on a {@link MeshRuntime}, coefficients sharded along
+ * are {@link io.meshgrad.runtime.DVariable}s on a {@link MeshRuntime}, coefficients sharded along
  * axis 0 on the first non-batch dimension and the intercept replicated.
  *
  * <p>{@link Controls} add what a library front end needs on top of plain Keras-style training:
@@ -55,7 +48,7 @@ public final class MeshTrainer {
    * @param regParam L2 strength on the coefficients: {@code (regParam/2) ||w||^2}
    * @param checkpointInterval truncate lineage every this many steps (-1 never)
    * @param l1 L1 strength on the coefficients: {@code l1 ||w||_1}, gradient {@code l1 * sign(w)}
-   *     (see {@link io.meshgrad.aggregate.Penalty})
+   *     (see {@link io.meshgrad.runtime.Penalty})
    */
   public record Settings(Mesh mesh, DType dtype, long maxSteps, long maxEpochs, int batchSize, long seed,
       boolean fitIntercept, double regParam, double tol, int aggregationDepth, int checkpointInterval, double l1) {
@@ -169,8 +162,8 @@ public final class MeshTrainer {
           Layout.replicated(s.mesh(), 1), false));
     }
     // no model description: the checkpoint identity of a linear fit stays what it always was
-    return run(spark, data, optimizer, s, controls, listener, starts, null,
-        (rows, plan) -> ModelLoss.linear(rows, blockLoss, plan, s.fitIntercept(), s.regParam()));
+    return new TrainingLoop(spark, data, optimizer, s, controls, listener, starts, null,
+        (rows, plan) -> ModelLoss.linear(rows, blockLoss, plan, s.fitIntercept(), s.regParam())).run();
   }
 
   /**
@@ -203,22 +196,8 @@ public final class MeshTrainer {
       starts.add(new VariableStart(spec.name(), spec.shape(), spec.initializer(), SplitMix64.mix64(s.seed() + v),
           layoutOf(spec, s.mesh()), spec.featureIndexed() && s.l1() == 0));
     }
-    return run(spark, data, optimizer, s, controls, listener, starts, model.toString(),
-        (rows, plan) -> new ModelLoss(rows, model, plan, s.regParam()));
-  }
-
-  /**
-   * A variable to create: its name, shape, how its first value is drawn, its layout on the mesh,
-   * and whether, when sharded, its shards are generated on the executors ({@link
-   * MeshRuntime#variable(String, DType, int[], Initializer, long, Layout)}) rather than cut from a
-   * first value made on the driver.
-   */
-  private record VariableStart(String name, int[] shape, Initializer initializer, long seed, Layout layout,
-      boolean generateOnShards) {
-    /** The whole first value, made on the driver. */
-    Tensor initial(DType dtype) {
-      return Tensor.fromDoubles(dtype, initializer.values(shape, seed), shape);
-    }
+    return new TrainingLoop(spark, data, optimizer, s, controls, listener, starts, model.toString(),
+        (rows, plan) -> new ModelLoss(rows, model, plan, s.regParam())).run();
   }
 
   private static Layout layoutOf(VariableSpec spec, Mesh mesh) {
@@ -234,377 +213,5 @@ public final class MeshTrainer {
       throw new IllegalArgumentException("layout " + spec.layout() + " of variable '" + spec.name() + "' does not fit"
           + " mesh " + mesh + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The training loop shared by linear and block models. */
-  private static TrainingResult run(SparkSession spark, TrainingData data, Optimizer optimizer, Settings s,
-      Controls controls, StepListener listener, List<VariableStart> starts, String modelDescription,
-      BiFunction<TrainingData, BatchPlan, DatasetLoss> objectives) {
-    long start = System.nanoTime();
-    BatchPlan plan = s.batchSize() == 0
-        ? BatchPlan.fullBatch(data.rowsPerPartition())
-        : BatchPlan.miniBatch(data.rowsPerPartition(), s.batchSize(), s.seed());
-    long steps = s.maxSteps();
-    TrainingResult.StopReason limit = TrainingResult.StopReason.STEPS;
-    if (s.maxEpochs() > 0 && s.maxEpochs() * plan.stepsPerEpoch() < steps) {
-      steps = s.maxEpochs() * plan.stepsPerEpoch();
-      limit = TrainingResult.StopReason.EPOCHS;
-    }
-    EarlyStopping es = controls.earlyStopping();
-    if (es != null && es.validation().numFeatures() != data.numFeatures()) {
-      throw new IllegalArgumentException("the validation rows have " + es.validation().numFeatures()
-          + " features, the training rows " + data.numFeatures() + ": they must match");
-    }
-    DatasetLoss objective = objectives.apply(data, plan);
-    DatasetLoss validation = null;
-    objective.bindSteps(optimizer);
-    objective.setAggregationDepth(s.aggregationDepth());
-    objective.setL1(s.l1());
-    boolean sharded = starts.stream().anyMatch(v -> v.layout().numShards() > 1);
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    List<Variable> vars = new ArrayList<>();
-    MeshRuntime runtime = null;
-    try {
-      if (es != null) {
-        validation = objectives.apply(es.validation(), BatchPlan.fullBatch(es.validation().rowsPerPartition()));
-        validation.setAggregationDepth(s.aggregationDepth());
-        validation.setL1(s.l1());
-      }
-      if (sharded) {
-        runtime = MeshRuntime.create(spark, s.mesh()).setAggregationDepth(s.aggregationDepth())
-            .setCheckpointInterval(s.checkpointInterval()).setTotalSteps(optimizer.iterations() + steps);
-        for (VariableStart v : starts) {
-          vars.add(v.generateOnShards()
-              ? runtime.variable(v.name(), s.dtype(), v.shape(), v.initializer(), v.seed(), v.layout())
-              : runtime.variable(v.name(), v.initial(s.dtype()), v.layout()));
-        }
-      } else {
-        for (VariableStart v : starts) {
-          vars.add(new Variable(v.name(), v.initial(s.dtype())));
-        }
-      }
-      NonFiniteGradient mode = controls.onNonFinite();
-      if (mode != NonFiniteGradient.PROPAGATE || es != null) {
-        optimizer.build(vars); // the slots must exist to be saved (and EMA averages read) before step 1
-      }
-      double[] history = new double[(int) steps];
-      List<Double> validationHistory = new ArrayList<>();
-      CheckpointPolicy policy = controls.checkpoints();
-      CheckpointStore store = policy == null ? null
-          : new CheckpointStore(policy.directory(), spark.sparkContext().hadoopConfiguration(), policy.keep());
-      ObjectNode identity = fitIdentity(s, data, optimizer, steps, modelDescription);
-      int taken = policy != null && policy.resume() ? resume(store, identity, optimizer, vars, history) : 0;
-      long first = optimizer.iterations() - taken;
-      TrainingMetrics.onFitStart(steps - taken, limit.key());
-      LOG.debug("planned {} steps, the {} limit (maxIter {}; maxEpochs {}, {} steps per epoch){}", steps,
-          limit.key(), s.maxSteps(), s.maxEpochs(), plan.stepsPerEpoch(), s.tol() > 0 ? "; tol " + s.tol() + " may end the fit sooner" : "");
-      long skipped = 0;
-      double best = Double.POSITIVE_INFINITY;
-      Tensor[] bestWeights = null;
-      long bestStep = -1;
-      int sinceBest = 0;
-      boolean stoppedEarly = false;
-      boolean previousSkipped = false;
-      boolean pathsLogged = false;
-      while (taken < steps) {
-        long step = optimizer.iterations();
-        if (runtime == null) {
-          jsc.setJobDescription("meshgrad step " + (step + 1) + "/" + (first + steps));
-        }
-        StepOutcome outcome = mode == NonFiniteGradient.PROPAGATE
-            ? new StepOutcome(optimizer.minimize(objective, vars), null)
-            : sharded ? guardedShardedStep(optimizer, objective, vars, mode) : guardedDriverStep(optimizer, objective, vars);
-        double loss = outcome.loss();
-        history[taken++] = loss;
-        if (runtime != null && !pathsLogged) {
-          pathsLogged = true;
-          logPaths(runtime, vars);
-        }
-        if (outcome.problem() != null) {
-          if (mode == NonFiniteGradient.ERROR) {
-            throw nonFinite(step + 1, outcome, java.util.Arrays.copyOf(history, taken - 1), first, plan,
-                skipped, start, first + steps);
-          }
-          skipped++;
-        }
-        if (listener != null) {
-          listener.onStep(step + 1, first + steps, plan.epochOf(step), loss);
-        }
-        if (store != null && (taken % policy.everySteps() == 0 || taken == steps)) {
-          ObjectNode meta = identity.deepCopy();
-          ArrayNode losses = meta.putArray("lossHistory");
-          for (int i = 0; i < taken; i++) {
-            losses.add(history[i]);
-          }
-          store.save(TrainingCheckpoint.capture(optimizer, vars, meta));
-        }
-        // a skipped step did not move the weights (and may have an infinite loss): its loss and the next one
-        // say nothing about convergence
-        boolean converged = s.tol() > 0 && taken > 1 && !previousSkipped && outcome.problem() == null
-            && Math.abs(history[taken - 2] - loss) <= s.tol() * Math.max(1.0, Math.abs(loss));
-        previousSkipped = outcome.problem() != null;
-        boolean last = converged || taken == steps;
-        if (validation != null && ((step + 1) % plan.stepsPerEpoch() == 0 || last)) {
-          Tensor[] w = modelWeights(optimizer, vars);
-          jsc.setJobDescription("meshgrad validation after step " + (step + 1));
-          double vl = validation.evaluate(inProcess(vars, w)).loss();
-          validationHistory.add(vl);
-          if (es.improves(vl, best)) {
-            best = vl;
-            bestWeights = w;
-            bestStep = step + 1;
-            sinceBest = 0;
-          } else if (++sinceBest >= es.patience()) {
-            stoppedEarly = !last;
-            if (stoppedEarly) {
-              limit = TrainingResult.StopReason.EARLY_STOPPING;
-            }
-            break;
-          }
-        }
-        if (converged) {
-          limit = TrainingResult.StopReason.TOL;
-          break;
-        }
-      }
-      Tensor[] weights;
-      if (bestWeights != null) {
-        weights = bestWeights;
-      } else {
-        optimizer.finalizeVariableValues(vars);
-        weights = readAll(vars);
-        bestStep = -1;
-      }
-      long epochs = taken == 0 ? 0 : plan.epochOf(first + taken - 1) + 1;
-      return new TrainingResult(List.of(weights), java.util.Arrays.copyOf(history, taken), taken,
-          epochs, (System.nanoTime() - start) / 1e9, skipped,
-          validationHistory.stream().mapToDouble(Double::doubleValue).toArray(), bestStep, stoppedEarly, limit,
-          first + steps, first + taken, (double) (first + taken) / plan.stepsPerEpoch(), 0.0);
-    } finally {
-      jsc.setJobDescription(null);
-      if (runtime != null) {
-        runtime.close();
-      }
-      objective.close();
-      if (validation != null) {
-        validation.close();
-      }
-    }
-  }
-
-  /**
-   * Says, once a sharded fit has taken a step, which path each variable took: the row-sparse pull
-   * (the driver keeps no copy) or shipped from the driver's copy.
-   */
-  private static void logPaths(MeshRuntime runtime, List<Variable> vars) {
-    if (!LOG.isInfoEnabled()) {
-      return;
-    }
-    List<String> paths = new ArrayList<>();
-    for (Variable v : vars) {
-      DVariable d = (DVariable) v;
-      paths.add(d.name() + " " + java.util.Arrays.toString(d.shape()) + ": "
-          + (runtime.pullsRows(d) ? "row-sparse pull, no driver copy" : "shipped from the driver's copy"));
-    }
-    LOG.info("sharded variables on mesh {}: {}", runtime.mesh(), String.join("; ", paths));
-  }
-
-  // ------------------------------------------------------------------ checkpoints
-
-  /** What must be the same for a checkpoint to be continued: settings, data shape and optimizer. */
-  private static ObjectNode fitIdentity(Settings s, TrainingData data, Optimizer optimizer, long steps,
-      String modelDescription) {
-    ObjectNode id = JsonNodeFactory.instance.objectNode();
-    if (modelDescription != null) {
-      id.put("model", modelDescription);
-    }
-    id.put("settings", s.toString());
-    id.put("plannedSteps", steps);
-    id.put("rows", data.numRows());
-    id.put("features", data.numFeatures());
-    id.put("rowsPerPartition", java.util.Arrays.toString(data.rowsPerPartition()));
-    id.set("optimizer", optimizer.getConfig());
-    return id;
-  }
-
-  /**
-   * Restores the newest valid checkpoint, if any, into the optimizer and variables and the loss
-   * history; returns the number of steps it had taken (0 without a checkpoint).
-   */
-  private static int resume(CheckpointStore store, ObjectNode identity, Optimizer optimizer, List<Variable> vars,
-      double[] history) {
-    TrainingCheckpoint c = store.loadLatestValid();
-    if (c == null) {
-      return 0;
-    }
-    ObjectNode meta = c.metadata();
-    for (String key : List.of("model", "settings", "plannedSteps", "rows", "features", "rowsPerPartition",
-        "optimizer")) {
-      if (identity.get(key) == null && meta.get(key) == null) {
-        continue; // a linear fit's identity names no model
-      }
-      if (meta.get(key) == null || identity.get(key) == null
-          || !identity.get(key).toString().equals(meta.get(key).toString())) {
-        throw new IllegalArgumentException("cannot resume from the checkpoint in " + store + ": it was written by a "
-            + "fit with " + key + " " + meta.get(key) + ", this fit has " + identity.get(key));
-      }
-    }
-    c.restore(optimizer, vars);
-    com.fasterxml.jackson.databind.JsonNode losses = meta.get("lossHistory");
-    for (int i = 0; i < losses.size(); i++) {
-      history[i] = losses.get(i).doubleValue();
-    }
-    LOG.info("resumed from the checkpoint at step {} in {}", c.iterations(), store);
-    return losses.size();
-  }
-
-  // ------------------------------------------------------------------ non-finite steps
-
-  /** The loss of a step and, when the step was not finite, what was wrong and the weights before it. */
-  private record StepOutcome(double loss, Problem problem) {}
-
-  /** A non-finite step: the first bad variable (null if only the loss), a description, the weights before. */
-  private record Problem(String variable, String reason, Tensor[] before) {}
-
-  /** What {@link #inspect} found: the first bad variable (null if only the loss) and a description. */
-  private record Finding(String variable, String reason) {}
-
-  /** Checks the loss and gradients before the update and the weights after it; restores on failure. */
-  private static StepOutcome guardedDriverStep(Optimizer optimizer, DatasetLoss objective, List<Variable> vars) {
-    long step = optimizer.iterations();
-    Tensor[] before = readAll(vars);
-    LossAndGradients lg = objective.evaluate(vars);
-    List<Tensor> gradientValues = new ArrayList<>();
-    for (Gradient g : lg.gradients()) {
-      gradientValues.add(g == null ? null : g.values());
-    }
-    Finding bad = inspect(lg.loss(), vars, gradientValues, "gradient");
-    if (bad == null) {
-      List<Variable> slots = optimizer.variables();
-      Tensor[] slotsBefore = readAll(slots);
-      List<GradientAndVariable> pairs = new ArrayList<>();
-      for (int i = 0; i < vars.size(); i++) {
-        pairs.add(new GradientAndVariable(lg.gradients().get(i), vars.get(i)));
-      }
-      optimizer.applyGradients(pairs);
-      bad = inspect(0.0, vars, List.of(readAll(vars)), "updated value");
-      if (bad != null) {
-        assignAll(vars, before);
-        assignAll(slots, slotsBefore);
-      }
-    }
-    if (bad == null) {
-      return new StepOutcome(lg.loss(), null);
-    }
-    optimizer.setIterations(step + 1);
-    return new StepOutcome(lg.loss(), new Problem(bad.variable(), bad.reason(), before));
-  }
-
-  /** Checks the loss and the updated weights (the gradient stays on the executors); restores under SKIP. */
-  private static StepOutcome guardedShardedStep(Optimizer optimizer, DatasetLoss objective, List<Variable> vars,
-      NonFiniteGradient mode) {
-    Tensor[] before = readAll(vars);
-    List<Variable> slots = optimizer.variables();
-    Tensor[] slotsBefore = mode == NonFiniteGradient.SKIP ? readAll(slots) : null;
-    double loss = optimizer.minimize(objective, vars);
-    Finding bad = inspect(loss, vars, List.of(readAll(vars)), "updated value");
-    if (bad == null) {
-      return new StepOutcome(loss, null);
-    }
-    if (mode == NonFiniteGradient.SKIP) {
-      assignAll(vars, before);
-      assignAll(slots, slotsBefore);
-    }
-    return new StepOutcome(loss, new Problem(bad.variable(), bad.reason(), before));
-  }
-
-  /**
-   * The first variable whose tensor ({@code kind}: its gradient or updated value) holds a NaN or
-   * infinity, and whether the loss is not finite; {@code null} when all is finite.
-   */
-  private static Finding inspect(double loss, List<Variable> vars, List<Tensor> tensors, String kind) {
-    String lossPart = Double.isFinite(loss) ? null : "the loss is " + loss;
-    for (int i = 0; i < vars.size(); i++) {
-      Tensor t = tensors.get(i);
-      int at = t == null ? -1 : firstNonFinite(t);
-      if (at >= 0) {
-        String part = "the " + kind + " of variable '" + vars.get(i).name() + "' is " + t.get(at) + " at element " + at;
-        return new Finding(vars.get(i).name(), lossPart == null ? part : lossPart + " and " + part);
-      }
-    }
-    return lossPart == null ? null : new Finding(null, lossPart);
-  }
-
-  private static int firstNonFinite(Tensor t) {
-    if (t.dtype() == DType.FLOAT32) {
-      float[] v = t.floats();
-      for (int i = 0; i < v.length; i++) {
-        if (!Float.isFinite(v[i])) {
-          return i;
-        }
-      }
-    } else {
-      double[] v = t.doubles();
-      for (int i = 0; i < v.length; i++) {
-        if (!Double.isFinite(v[i])) {
-          return i;
-        }
-      }
-    }
-    return -1;
-  }
-
-  private static NonFiniteGradientException nonFinite(long step, StepOutcome outcome, double[] historyBefore,
-      long first, BatchPlan plan, long skipped, long start, long plannedSteps) {
-    Problem p = outcome.problem();
-    long epochs = historyBefore.length == 0 ? 0 : plan.epochOf(first + historyBefore.length - 1) + 1;
-    long taken = historyBefore.length;
-    TrainingResult lastGood = new TrainingResult(List.of(p.before()), historyBefore, taken, epochs,
-        (System.nanoTime() - start) / 1e9, skipped, new double[0], -1, false, TrainingResult.StopReason.NON_FINITE,
-        plannedSteps, first + taken, (double) (first + taken) / plan.stepsPerEpoch(), 0.0);
-    String message = "training step " + step + " is not finite: " + p.reason()
-        + ". onNonFiniteGradient=error stopped training and kept the weights from before step " + step
-        + " (NonFiniteGradientException.lastGood()). Lower the learning rate, clip the gradients (clipnorm,"
-        + " global_clipnorm, clipvalue), scale the features or labels, or choose onNonFiniteGradient=skip"
-        + " or propagate";
-    return new NonFiniteGradientException(message, step, p.variable(), lastGood);
-  }
-
-  // ------------------------------------------------------------------ helpers
-
-  private static Tensor[] readAll(List<Variable> vars) {
-    Tensor[] out = new Tensor[vars.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = vars.get(i).read();
-    }
-    return out;
-  }
-
-  private static void assignAll(List<Variable> vars, Tensor[] values) {
-    for (int i = 0; i < values.length; i++) {
-      vars.get(i).assign(values[i]);
-    }
-  }
-
-  /**
-   * The weights a model would get if training stopped now: the EMA averages when the optimizer
-   * keeps them, else the variables' values.
-   */
-  private static Tensor[] modelWeights(Optimizer optimizer, List<Variable> vars) {
-    Tensor[] out = new Tensor[vars.size()];
-    for (int i = 0; i < out.length; i++) {
-      Variable average = optimizer.useEma() ? optimizer.slot(vars.get(i), "average") : null;
-      out[i] = average != null ? average.read() : vars.get(i).read();
-    }
-    return out;
-  }
-
-  /** In-process variables with the given values and the names of {@code like}. */
-  private static List<Variable> inProcess(List<Variable> like, Tensor[] values) {
-    List<Variable> out = new ArrayList<>();
-    for (int i = 0; i < values.length; i++) {
-      out.add(new Variable(like.get(i).name(), values[i]));
-    }
-    return out;
   }
 }

@@ -3,17 +3,17 @@
  * blockified partitions, and the choice of each step's rows.
  *
  * <ul>
- *   <li>{@link io.meshgrad.train.TrainingData}: validates the training columns and rows,
+ *   <li>{@link io.meshgrad.data.TrainingData}: validates the training columns and rows,
  *       repartitions them deterministically into the mesh's batch dimension and caches them as
- *       one {@link io.meshgrad.train.PartitionRows} per partition.
- *   <li>{@link io.meshgrad.train.ModelLoss}: the objective of a {@link io.meshgrad.model.BlockModel}
- *       (a linear model: {@link io.meshgrad.train.ModelLoss#linear}) over those partitions, per
+ *       one {@link io.meshgrad.data.PartitionRows} per partition.
+ *   <li>{@link io.meshgrad.runtime.ModelLoss}: the objective of a {@link io.meshgrad.model.BlockModel}
+ *       (a linear model: {@link io.meshgrad.runtime.ModelLoss#linear}) over those partitions, per
  *       step's batch; {@link io.meshgrad.train.MeshTrainer} runs the training loop over it.
- *   <li>{@link io.meshgrad.train.PartitionRows}: one partition's rows as {@link
+ *   <li>{@link io.meshgrad.data.PartitionRows}: one partition's rows as {@link
  *       io.meshgrad.loss.InstanceBlock}s, with row selection and per-step gradient sums.
- *   <li>{@link io.meshgrad.train.BatchPlan}: which rows of each partition a step uses, full batch
+ *   <li>{@link io.meshgrad.data.BatchPlan}: which rows of each partition a step uses, full batch
  *       or seeded mini-batches that cover every row once per epoch.
- *   <li>{@link io.meshgrad.train.LabelValidator}: a serializable label check.
+ *   <li>{@link io.meshgrad.data.LabelValidator}: a serializable label check.
  * </ul>
  *
  * <p>Typical use for one fit:

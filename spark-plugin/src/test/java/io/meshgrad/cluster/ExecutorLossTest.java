@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.meshgrad.Datasets;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
@@ -12,7 +13,6 @@ import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.StepListener;
-import io.meshgrad.train.TrainingData;
 import io.meshgrad.train.TrainingResult;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
@@ -18,7 +19,6 @@ import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
 import io.meshgrad.train.MeshTrainer;
-import io.meshgrad.train.TrainingData;
 import io.meshgrad.train.TrainingResult;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

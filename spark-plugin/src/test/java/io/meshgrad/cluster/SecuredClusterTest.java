@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
@@ -14,7 +15,6 @@ import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.StepListener;
-import io.meshgrad.train.TrainingData;
 import io.meshgrad.train.TrainingResult;
 import java.security.SecureRandom;
 import java.time.Duration;

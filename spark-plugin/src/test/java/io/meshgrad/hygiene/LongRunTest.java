@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.MeshTrainer;
-import io.meshgrad.train.TrainingData;
 import io.meshgrad.train.TrainingResult;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;

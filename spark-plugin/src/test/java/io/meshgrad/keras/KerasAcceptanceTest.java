@@ -20,8 +20,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Arguments Keras 2.13 accepts (it checks almost nothing, see README "Keras 2.13 argument audit")
- * that meshgrad once rejected without a reason: each is accepted now and computes what Keras
+ * Arguments Keras 2.13 accepts (it checks almost nothing, see docs/optimizer.md, "Keras 2.13 argument
+ * audit") that meshgrad once rejected without a reason: each is accepted now and computes what Keras
  * computes. Expected values follow Keras' formulas (keras/optimizers/schedules/learning_rate_schedule.py,
  * keras/optimizers/optimizer.py at v2.13.1), evaluated in float32 as Keras does.
  */

@@ -127,7 +127,7 @@ class MeshFMTest {
         assertArrayEquals(held.linear().toArray(), sharded.linear().toArray(), 0.0, dtype + " linear");
         assertArrayEquals(held.factors().toArray(), sharded.factors().toArray(), 0.0, dtype + " factors");
         assertEquals(held.intercept(), sharded.intercept(), 0.0, dtype + " intercept");
-        // the L2 term's sum of squares is summed shard by shard on the pull path (README: row-sparse pull)
+        // the L2 term's sum of squares is summed shard by shard on the pull path (docs/design/dtensor-on-spark.md: row-sparse pull)
         assertArrayEquals(held.summary().lossHistory(), sharded.summary().lossHistory(), 1e-12, dtype + " loss");
         assertTrue(maxAbs(sharded.factors().toArray()) > 0.05, "the factors must have been trained");
       }

@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.mesh.Mesh;
+import io.meshgrad.metrics.TrainingMetrics;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.train.MeshTrainer;
-import io.meshgrad.train.TrainingData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.checkpoint.CheckpointPolicy;
+import io.meshgrad.checkpoint.CheckpointStore;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;

@@ -3,10 +3,10 @@ package io.meshgrad.examples.bench;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.when;
 
+import io.meshgrad.data.PartitionRows;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.Instance;
-import io.meshgrad.train.PartitionRows;
-import io.meshgrad.train.TrainingData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,15 +1,15 @@
 package io.meshgrad.examples.bench;
 
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.model.FactorizationMachine;
 import io.meshgrad.model.VariableSpec;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.runtime.ModelLoss;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
-import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.ModelLoss;
-import io.meshgrad.train.TrainingData;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

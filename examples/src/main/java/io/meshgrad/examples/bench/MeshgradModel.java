@@ -1,17 +1,17 @@
 package io.meshgrad.examples.bench;
 
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BlockLoss;
-import io.meshgrad.mesh.DVariable;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
-import io.meshgrad.mesh.MeshRuntime;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.runtime.DVariable;
+import io.meshgrad.runtime.MeshRuntime;
+import io.meshgrad.runtime.ModelLoss;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
-import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.ModelLoss;
-import io.meshgrad.train.TrainingData;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -101,7 +101,7 @@ final class MeshgradModel implements AutoCloseable {
   }
 
   /** What the last step did (loss, bytes shipped and aggregated), as meshgrad records it. */
-  io.meshgrad.aggregate.StepStats lastStepStats() {
+  io.meshgrad.metrics.StepStats lastStepStats() {
     return loss.lastStepStats();
   }
 

@@ -1,11 +1,11 @@
 package io.meshgrad.examples.bench;
 
+import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.SyntheticClicks;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
 import io.meshgrad.loss.LeastSquaresLoss;
 import io.meshgrad.tensor.Tensor;
-import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.TrainingData;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -211,7 +211,7 @@ final class ScaleSuite implements Suite {
     long stateBytes;
     boolean pulled;
     String mesh;
-    io.meshgrad.aggregate.StepStats last;
+    io.meshgrad.metrics.StepStats last;
     Memory after;
     try (ShardedFmModel m = ShardedFmModel.create(ctx.spark(), data, plan, model, FM_FACTORS)) {
       setupMs = Measure.millisSince(setupStart);
@@ -377,7 +377,7 @@ final class ScaleSuite implements Suite {
         ? BatchPlan.miniBatch(data.rowsPerPartition(), (int) Math.max(1, data.numRows() / 100), 42L)
         : BatchPlan.fullBatch(data.rowsPerPartition());
     String kind = sparse ? " sparse" : "";
-    io.meshgrad.aggregate.StepStats last;
+    io.meshgrad.metrics.StepStats last;
     try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, LOSS, plan, model, randomCoefficients(size), 0.1,
         sparse ? 0.0 : REG_PARAM)) {
       mesh = m.meshSpec();

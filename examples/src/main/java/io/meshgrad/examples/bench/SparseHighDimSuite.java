@@ -1,10 +1,10 @@
 package io.meshgrad.examples.bench;
 
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.PartitionRows;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.tensor.DType;
-import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.PartitionRows;
-import io.meshgrad.train.TrainingData;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -165,7 +165,7 @@ final class SparseHighDimSuite implements Suite {
     int[] peerIterations = new int[1];
     String[] mesh = new String[1];
     boolean[] pulls = new boolean[1];
-    io.meshgrad.aggregate.StepStats[] lastStep = new io.meshgrad.aggregate.StepStats[1];
+    io.meshgrad.metrics.StepStats[] lastStep = new io.meshgrad.metrics.StepStats[1];
     String name = model > 1 ? "1% batch, sharded model=" + model : "1% batch, driver-held";
     Measure.Samples s;
     double firstSteps;

@@ -1,8 +1,8 @@
 package io.meshgrad.examples.bench;
 
+import io.meshgrad.data.BatchPlan;
+import io.meshgrad.data.TrainingData;
 import io.meshgrad.tensor.DType;
-import io.meshgrad.train.BatchPlan;
-import io.meshgrad.train.TrainingData;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.classification.LogisticRegression;
