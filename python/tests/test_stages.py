@@ -155,3 +155,21 @@ def test_spark_conf_defaults_apply_to_params_python_did_not_set(spark, a9a_train
         assert MeshAdagradRegressor(maxIter=4).fit(a9a_train).summary.totalIterations == 4
     finally:
         spark.conf.unset("spark.meshgrad.maxIter")
+
+
+def test_the_training_summary_says_what_ended_the_fit_and_standardization_is_a_param(a9a_train):
+    from meshgrad.ml import MeshFMClassifier, MeshMLPClassifier
+
+    model = MeshAdagradClassifier(maxIter=400, tol=0.05, mesh="batch=2").fit(a9a_train)
+    summary = model.summary
+    assert summary.stopReason == "tol"
+    assert summary.stoppedAtStep == summary.totalIterations < summary.plannedSteps == 400
+    assert summary.epochsCompleted == float(summary.totalIterations)  # full batch: one epoch per step
+    assert summary.prepareSeconds >= 0
+    by_steps = MeshAdagradClassifier(maxIter=3, tol=0.0, mesh="batch=2").fit(a9a_train).summary
+    assert (by_steps.stopReason, by_steps.stoppedAtStep) == ("steps", 3)
+    # MLlib's standardization on every stage: true for the linear stages, false for FM and MLP
+    assert MeshAdagradClassifier().getStandardization() is True
+    assert MeshMLPClassifier().getStandardization() is False
+    assert MeshFMClassifier().getStandardization() is False
+    assert java_value(MeshAdagradRegressor(standardization=False), "standardization") is False

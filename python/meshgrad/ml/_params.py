@@ -180,6 +180,12 @@ class _MeshAdagradParams(Params):
         'random seed of the mini-batch shuffle',
         typeConverter=TypeConverters.toInt,
     )
+    standardization: "Param[bool]" = Param(
+        Params._dummy(),
+        'standardization',
+        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused",
+        typeConverter=TypeConverters.toBoolean,
+    )
     tol: "Param[float]" = Param(
         Params._dummy(),
         'tol',
@@ -219,7 +225,7 @@ class _MeshAdagradParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.1, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, tol=1e-06, useEma=False, validationTol=0.0)
+        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.01, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, standardization=True, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 
@@ -322,6 +328,10 @@ class _MeshAdagradParams(Params):
     def getSeed(self) -> int:
         """The value (or default) of seed."""
         return self.getOrDefault(self.seed)
+
+    def getStandardization(self) -> bool:
+        """The value (or default) of standardization."""
+        return self.getOrDefault(self.standardization)
 
     def getTol(self) -> float:
         """The value (or default) of tol."""
@@ -450,6 +460,10 @@ class _MeshAdagradSetters:
     def setSeed(self, value: int) -> Any:
         """Sets seed."""
         return self._set(seed=value)
+
+    def setStandardization(self, value: bool) -> Any:
+        """Sets standardization."""
+        return self._set(standardization=value)
 
     def setTol(self, value: float) -> Any:
         """Sets tol."""
@@ -744,6 +758,12 @@ class _MeshFMParams(Params):
         'random seed of the mini-batch shuffle',
         typeConverter=TypeConverters.toInt,
     )
+    standardization: "Param[bool]" = Param(
+        Params._dummy(),
+        'standardization',
+        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused",
+        typeConverter=TypeConverters.toBoolean,
+    )
     tol: "Param[float]" = Param(
         Params._dummy(),
         'tol',
@@ -783,7 +803,7 @@ class _MeshFMParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, factorSize=8, featuresCol='features', fitIntercept=True, fitLinear=True, initStd=0.01, initialAccumulatorValue=0.1, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, miniBatchFraction=1.0, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, tol=1e-06, useEma=False, validationTol=0.0)
+        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, factorSize=8, featuresCol='features', fitIntercept=True, fitLinear=True, initStd=0.01, initialAccumulatorValue=0.001, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, miniBatchFraction=1.0, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, standardization=False, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 
@@ -902,6 +922,10 @@ class _MeshFMParams(Params):
     def getSeed(self) -> int:
         """The value (or default) of seed."""
         return self.getOrDefault(self.seed)
+
+    def getStandardization(self) -> bool:
+        """The value (or default) of standardization."""
+        return self.getOrDefault(self.standardization)
 
     def getTol(self) -> float:
         """The value (or default) of tol."""
@@ -1046,6 +1070,10 @@ class _MeshFMSetters:
     def setSeed(self, value: int) -> Any:
         """Sets seed."""
         return self._set(seed=value)
+
+    def setStandardization(self, value: bool) -> Any:
+        """Sets standardization."""
+        return self._set(standardization=value)
 
     def setTol(self, value: float) -> Any:
         """Sets tol."""
@@ -1310,6 +1338,12 @@ class _MeshMLPParams(Params):
         'random seed of the mini-batch shuffle',
         typeConverter=TypeConverters.toInt,
     )
+    standardization: "Param[bool]" = Param(
+        Params._dummy(),
+        'standardization',
+        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused",
+        typeConverter=TypeConverters.toBoolean,
+    )
     tol: "Param[float]" = Param(
         Params._dummy(),
         'tol',
@@ -1349,7 +1383,7 @@ class _MeshMLPParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(activation='relu', aggregationDepth=2, batchSize=0, blockSize=128, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, hiddenLayers=[100], initialAccumulatorValue=0.1, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, tol=1e-06, useEma=False, validationTol=0.0)
+        self._setDefault(activation='relu', aggregationDepth=2, batchSize=256, blockSize=128, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, hiddenLayers=[100], initialAccumulatorValue=0.1, labelCol='label', learningRate=0.2, maxEpochs=0, maxIter=600, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, standardization=True, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 
@@ -1476,6 +1510,10 @@ class _MeshMLPParams(Params):
     def getSeed(self) -> int:
         """The value (or default) of seed."""
         return self.getOrDefault(self.seed)
+
+    def getStandardization(self) -> bool:
+        """The value (or default) of standardization."""
+        return self.getOrDefault(self.standardization)
 
     def getTol(self) -> float:
         """The value (or default) of tol."""
@@ -1628,6 +1666,10 @@ class _MeshMLPSetters:
     def setSeed(self, value: int) -> Any:
         """Sets seed."""
         return self._set(seed=value)
+
+    def setStandardization(self, value: bool) -> Any:
+        """Sets standardization."""
+        return self._set(standardization=value)
 
     def setTol(self, value: float) -> Any:
         """Sets tol."""

@@ -168,9 +168,11 @@ public final class TrainApp {
     summary.put("stoppedAtStep", training.stoppedAtStep());
     summary.put("stopReason", training.stopReason());
     summary.put("epochs", training.epochsCompleted());
-    summary.put("maxSteps", o.steps());
+    summary.put("maxSteps", ((io.meshgrad.ml.MeshAdagradParams) fitted.model()).getMaxIter());
+    summary.put("batchSize", ((io.meshgrad.ml.MeshAdagradParams) fitted.model()).getBatchSize());
     summary.put("maxEpochs", o.epochs());
     summary.put("tol", o.tol());
+    summary.put("standardization", ((io.meshgrad.ml.MeshAdagradParams) fitted.model()).getStandardization());
     summary.put("stepsSkipped", training.stepsSkipped());
     summary.set("lossHistory", array(training.lossHistory()));
     summary.put("modelPath", outDir.resolve("model").toAbsolutePath().toString());
@@ -311,12 +313,21 @@ public final class TrainApp {
   private static <T extends io.meshgrad.ml.MeshAdagradSetters<T>> T configure(T est, TrainOptions o,
       SparkSession spark) {
     // the CLI takes the steps it is asked for: tol only with --tol (the stages' default tol is MLlib's 1e-6)
-    est.setMaxIter(o.steps()).setMaxEpochs(o.epochs()).setTol(o.tol()).setBatchSize(o.batchSize()).setRegParam(o.regParam())
+    if (o.steps() != null) {
+      est.setMaxIter(o.steps());
+    }
+    if (o.batchSize() != null) {
+      est.setBatchSize(o.batchSize());
+    }
+    est.setMaxEpochs(o.epochs()).setTol(o.tol()).setRegParam(o.regParam())
         .setDtype(o.dtype()).setSeed(o.seed())
         .setMesh(o.mesh() != null ? o.mesh() : "batch=" + spark.sparkContext().defaultParallelism());
     if (o.optimizerJson() != null) {
       est.setOptimizerConfig(o.optimizerJson());
     }
+    // the CLI's default: the features as given (its reference runs, e.g. conf/adagrad.json on a9a, were
+    // measured so), except for an MLP, whose input files keep their raw scale (mnist's pixels 0..255)
+    est.setStandardization(o.standardization() != null ? o.standardization() : o.model().equals("mlp"));
     if (o.checkpointDir() != null) {
       est.setCheckpointDir(o.checkpointDir() + "/state").setResume(o.resume());
     }

@@ -25,10 +25,10 @@ record TrainOptions(
     List<String> featuresCols,
     String model,
     String mesh,
-    int steps,
+    Integer steps,
     int epochs,
     double tol,
-    int batchSize,
+    Integer batchSize,
     String optimizerJson,
     double regParam,
     String dtype,
@@ -43,7 +43,8 @@ record TrainOptions(
     boolean overwrite,
     boolean verbose,
     int[] layers,
-    String activation) {
+    String activation,
+    Boolean standardization) {
 
   static final String USAGE = """
       usage: TrainApp --data PATH_OR_TABLE --output DIR [options]
@@ -63,14 +64,18 @@ record TrainOptions(
                                one hidden layer of 100 and the input size and classes from the data
         --activation F         mlp: hidden activation relu (default) | sigmoid | tanh
         --mesh batch=B,model=M mesh of the fit (default batch=<default parallelism>)
-        --steps N              optimizer steps: the fit takes N unless --epochs or --tol ends it sooner (default 100)
+        --steps N              optimizer steps: the fit takes N unless --epochs or --tol ends it sooner (default: the
+                               model's, 100; mlp 600)
         --epochs N             stop after N passes over the data as well, whichever of --steps and --epochs
                                comes first (default 0: no limit)
         --tol T                also stop once the loss changes by at most T * max(1, |loss|) between two steps
                                (default 0: never; the Spark ML stages' default is MLlib's 1e-6)
-        --batch-size N         rows per step, 0 = full batch (default 0)
+        --batch-size N         rows per step, 0 = full batch (default: the model's, 0; mlp 256)
         --optimizer FILE|JSON  a Keras Adagrad config (get_config() JSON) instead of the defaults
         --reg-param R          L2 strength on the coefficients (default 0)
+        --standardization B    true | false: divide each feature by its standard deviation inside the fit, weights
+                               reported on the features' scale, as MLlib's (default: true for mlp, false otherwise;
+                               the Spark ML linear stages' default is true)
         --dtype D              float32 (default) | float64
         --seed N               mini-batch shuffle seed (default 0)
         --master URL           Spark master when not set by spark-submit (default local[*])
@@ -95,10 +100,10 @@ record TrainOptions(
     List<String> featuresCols = List.of();
     String model = "logistic";
     String mesh = null;
-    int steps = 100;
+    Integer steps = null;
     int epochs = 0;
     double tol = 0;
-    int batchSize = 0;
+    Integer batchSize = null;
     String optimizer = null;
     double regParam = 0;
     String dtype = "float32";
@@ -114,6 +119,7 @@ record TrainOptions(
     boolean verbose = false;
     int[] layers = null;
     String activation = "relu";
+    Boolean standardization = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       switch (flag) {
@@ -162,6 +168,7 @@ record TrainOptions(
         case "--init-std" -> initStd = nonNegativeDouble(flag, v);
         case "--layers" -> layers = layerSizes(flag, v);
         case "--activation" -> activation = oneOf(flag, v, List.of("relu", "sigmoid", "tanh"));
+        case "--standardization" -> standardization = Boolean.valueOf(oneOf(flag, v, List.of("true", "false")));
         default -> throw new UsageException("unknown flag " + flag);
       }
     }
@@ -184,7 +191,7 @@ record TrainOptions(
     }
     return new TrainOptions(data, test, format, numFeatures, labelCol, List.copyOf(featuresCols), model, mesh, steps,
         epochs, tol, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, factorSize, initStd,
-        fitLinear, overwrite, verbose, layers, activation);
+        fitLinear, overwrite, verbose, layers, activation, standardization);
   }
 
   private static int[] layerSizes(String flag, String v) {
@@ -204,7 +211,7 @@ record TrainOptions(
   static final List<String> FLAGS = List.of("--data", "--test", "--format", "--num-features", "--label-col",
       "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--tol", "--batch-size", "--optimizer", "--reg-param",
       "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size", "--init-std", "--layers",
-      "--activation");
+      "--activation", "--standardization");
 
   boolean binary() {
     return model.equals("logistic") || model.equals("hinge") || model.equals("fm");

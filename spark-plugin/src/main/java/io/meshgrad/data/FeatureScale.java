@@ -101,13 +101,14 @@ public final class FeatureScale implements Serializable {
   }
 
   /**
-   * The scale from sums over the rows: {@code sums[0]} the weight sum, {@code sums[1]} the sum of
-   * squared weights, then per feature {@code sum w x} and {@code sum w x^2} (MLlib's unbiased
-   * weighted variance {@code (sum w x^2 - (sum w x)^2 / W) / (W - sum w^2 / W)}).
+   * The scale from sums over the rows: the weight sum {@code W}, and per feature {@code sum w x} and
+   * {@code sum w x^2}: the variance {@code (sum w x^2 - (sum w x)^2 / W) / (W - 1)}, the unbiased
+   * one of MLlib's {@code Summarizer} for rows of weight 1, with weights counted as repetitions (a
+   * row of weight 2 scales as the row twice; {@code W} itself when it is at most 1).
    */
-  static FeatureScale fromSums(double weightSum, double weightSquareSum, double[] sum, double[] sumSquares) {
+  static FeatureScale fromSums(double weightSum, double[] sum, double[] sumSquares) {
     double[] inverse = new double[sum.length];
-    double denominator = weightSum - weightSquareSum / weightSum;
+    double denominator = weightSum > 1 ? weightSum - 1 : weightSum;
     for (int j = 0; j < inverse.length; j++) {
       double variance = denominator > 0 ? (sumSquares[j] - sum[j] * sum[j] / weightSum) / denominator : 0.0;
       double std = Math.sqrt(Math.max(0.0, variance));

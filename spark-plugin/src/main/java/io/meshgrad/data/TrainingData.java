@@ -241,7 +241,7 @@ public final class TrainingData implements AutoCloseable {
       sum[j] = sums[2 + 2 * j];
       squares[j] = sums[3 + 2 * j];
     }
-    return FeatureScale.fromSums(sums[0], sums[1], sum, squares);
+    return FeatureScale.fromSums(sums[0], sum, squares);
   }
 
   /**

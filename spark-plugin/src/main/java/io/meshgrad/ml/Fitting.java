@@ -260,24 +260,37 @@ final class Fitting {
   }
 
   /**
-   * What {@code standardization} asks of {@link TrainingData}: the features scaled by their
-   * standard deviations, except where a feature-indexed variable may take the row-sparse pull (a
-   * model dimension > 1, at least {@link MeshRuntime#DEFAULT_ROW_PULL_MIN_ROWS} features, no L1),
-   * whose driver keeps nothing of the model's size: there an explicit true is refused and the
-   * default does not apply.
+   * What {@code standardization} asks of {@link TrainingData}. The default applies to rows of fewer
+   * than {@link MeshRuntime#DEFAULT_ROW_PULL_MIN_ROWS} features, on every mesh (so that the mesh
+   * never changes the model); wider rows, the hashed or one-hot kind, are used as they are. An
+   * explicit true applies at any width, except where a feature-indexed variable may take the
+   * row-sparse pull (a model dimension > 1, at least that many features, no L1), whose driver
+   * keeps nothing of the model's size: there it is refused in one line.
    */
   static FeatureScale featureScale(MeshAdagradParams p, Mesh mesh, MeshTrainer.Settings settings) {
     if (!p.getStandardization()) {
       return FeatureScale.none();
     }
+    if (p instanceof MeshMLPParams mlp && mlp.isDefined(mlp.initialWeights())) {
+      // initial weights are on the features' own scale: the default does not apply, an explicit true is refused
+      if (p.isSet(p.standardization())) {
+        throw new IllegalArgumentException("standardization is true and initialWeights is set: the initial weights"
+            + " are on the features' own scale; set standardization=false to start from them");
+      }
+      return FeatureScale.none();
+    }
+    int wide = MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS;
+    if (!p.isSet(p.standardization())) {
+      return FeatureScale.fromData(wide - 1, null, false);
+    }
     boolean sharded = mesh.firstNonBatchDimension().map(d -> mesh.size(d) > 1).orElse(false);
     if (!sharded || settings.l1() > 0) {
       return FeatureScale.fromData(Integer.MAX_VALUE, null, true);
     }
-    return FeatureScale.fromData(MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS - 1, "on mesh " + mesh + " the feature-indexed"
-        + " weights take the row-sparse pull (at least " + MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS + " features, no L1),"
-        + " which keeps nothing of the model's size on the driver, and the scale would be a value per feature there;"
-        + " set standardization=false (scale the features beforehand if they need it)", p.isSet(p.standardization()));
+    return FeatureScale.fromData(wide - 1, "on mesh " + mesh + " the feature-indexed weights take the row-sparse"
+        + " pull (at least " + wide + " features, no L1), which keeps nothing of the model's size on the driver,"
+        + " and the scale would be a value per feature there; set standardization=false (scale the features"
+        + " beforehand if they need it)", true);
   }
 
   private static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
@@ -285,7 +298,7 @@ final class Fitting {
     SparkSession spark = df.sparkSession();
     checkColumns(p, df.schema());
     Mesh mesh = mesh(p, spark);
-    Adagrad optimizer = optimizer(p);
+    Adagrad checkedOptimizer = optimizer(p); // a bad optimizer param fails before the data pass
     MeshTrainer.Settings settings = settings(p, mesh);
     NonFiniteGradient onNonFinite = NonFiniteGradient.parse(p.getOnNonFiniteGradient());
     String weightCol = weightCol(p);
@@ -300,16 +313,26 @@ final class Fitting {
     List<String> fromConf = ConfDefaults.describe(p);
     LOG.info("{}: fitting {} on mesh {}, {} steps{}", p.uid(), what, mesh, settings.maxSteps(),
         fromConf.isEmpty() ? "" : "; from Spark conf: " + String.join(", ", fromConf));
-    LOG.debug("{}: optimizer {}, {}", p.uid(), optimizer, settings);
+    LOG.debug("{}: optimizer {}, {}", p.uid(), checkedOptimizer, settings);
     long prepareStart = System.nanoTime();
     FeatureScale scale = featureScale(p, mesh, settings);
     try (TrainingData data = TrainingData.from(trainRows, featuresCol, labelCol, weightCol, mesh.batchSize(),
         labelValidator, scale)) {
       FeatureScale applied = data.featureScale();
+      Adagrad optimizer = checkedOptimizer;
       if (!scale.isNone() && applied.isNone()) {
-        LOG.info("{}: standardization (default true) is not applied: on mesh {} the {} features' weights take the"
-            + " row-sparse pull, and the scale would be a value per feature on the driver", p.uid(), mesh,
-            data.numFeatures());
+        // wide rows (hashed, one-hot) the default leaves unstandardized: the linear stages' accumulators then
+        // start at the value measured for such rows, unless set
+        boolean linear = !(p instanceof MeshFMParams) && !(p instanceof MeshMLPParams);
+        boolean sparseStart = linear && !p.isSet(p.initialAccumulatorValue()) && !p.isDefined(p.optimizerConfig());
+        if (sparseStart) {
+          p.set(p.initialAccumulatorValue(), MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE);
+          optimizer = optimizer(p);
+        }
+        LOG.info("{}: standardization (default true) is not applied to rows of {} features (the default applies"
+            + " below {}; set standardization=true to scale them){}", p.uid(), data.numFeatures(),
+            MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, sparseStart ? "; initialAccumulatorValue "
+                + MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE + ", the default for such rows" : "");
       }
       TrainingData validation = null;
       try {

@@ -41,8 +41,8 @@ class StandardizationTest {
 
   @Test
   void aLinearFitOnFeaturesTimesAThousandPredictsAsOnTheFeatures() {
-    Dataset<Row> plain = MlData.linearRegressionSample().cache();
-    Dataset<Row> scaled = times(plain, THOUSANDS).cache();
+    Dataset<Row> plain = MlData.linearRegressionSample();
+    Dataset<Row> scaled = times(plain, THOUSANDS);
     MeshAdagradRegressor regressor = new MeshAdagradRegressor().setMaxIter(50).setMesh("batch=2").setTol(0);
     assertTrue(regressor.getStandardization(), "MLlib's default");
     MeshAdagradRegressionModel onPlain = regressor.fit(plain);
@@ -60,7 +60,7 @@ class StandardizationTest {
         <= 1e-3 * Math.abs(onScaled.coefficients().apply(0)), raw.coefficients() + " vs " + onScaled.coefficients());
 
     MeshAdagradClassifier classifier = new MeshAdagradClassifier().setMaxIter(30).setMesh("batch=2");
-    Dataset<Row> a9a = MlData.a9a("a9a").limit(3000).cache();
+    Dataset<Row> a9a = MlData.a9a("a9a").limit(3000);
     double[] byHundreds = new double[123];
     java.util.Arrays.fill(byHundreds, 100);
     MeshAdagradClassificationModel c1 = classifier.fit(a9a);
