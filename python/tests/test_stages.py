@@ -172,4 +172,4 @@ def test_the_training_summary_says_what_ended_the_fit_and_standardization_is_a_p
     assert MeshAdagradClassifier().getStandardization() is True
     assert MeshMLPClassifier().getStandardization() is False
     assert MeshFMClassifier().getStandardization() is False
-    assert java_value(MeshAdagradRegressor(standardization=False), "standardization") is False
+    assert MeshAdagradRegressor(standardization=False).getStandardization() is False

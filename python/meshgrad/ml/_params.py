@@ -183,7 +183,7 @@ class _MeshAdagradParams(Params):
     standardization: "Param[bool]" = Param(
         Params._dummy(),
         'standardization',
-        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused",
+        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused. MLP: with initialWeights (on the features' own scale) the default does not apply, and true is refused",
         typeConverter=TypeConverters.toBoolean,
     )
     tol: "Param[float]" = Param(
@@ -225,7 +225,7 @@ class _MeshAdagradParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.01, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, standardization=True, tol=1e-06, useEma=False, validationTol=0.0)
+        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.3, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, standardization=True, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 
@@ -761,7 +761,7 @@ class _MeshFMParams(Params):
     standardization: "Param[bool]" = Param(
         Params._dummy(),
         'standardization',
-        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused",
+        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused. MLP: with initialWeights (on the features' own scale) the default does not apply, and true is refused",
         typeConverter=TypeConverters.toBoolean,
     )
     tol: "Param[float]" = Param(
@@ -803,7 +803,7 @@ class _MeshFMParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, factorSize=8, featuresCol='features', fitIntercept=True, fitLinear=True, initStd=0.01, initialAccumulatorValue=0.001, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, miniBatchFraction=1.0, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, standardization=False, tol=1e-06, useEma=False, validationTol=0.0)
+        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, factorSize=8, featuresCol='features', fitIntercept=True, fitLinear=True, initStd=0.01, initialAccumulatorValue=0.1, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, miniBatchFraction=1.0, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, standardization=False, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 
@@ -1341,7 +1341,7 @@ class _MeshMLPParams(Params):
     standardization: "Param[bool]" = Param(
         Params._dummy(),
         'standardization',
-        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused",
+        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused. MLP: with initialWeights (on the features' own scale) the default does not apply, and true is refused",
         typeConverter=TypeConverters.toBoolean,
     )
     tol: "Param[float]" = Param(
@@ -1383,7 +1383,7 @@ class _MeshMLPParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(activation='relu', aggregationDepth=2, batchSize=256, blockSize=128, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, hiddenLayers=[100], initialAccumulatorValue=0.1, labelCol='label', learningRate=0.2, maxEpochs=0, maxIter=600, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, standardization=True, tol=1e-06, useEma=False, validationTol=0.0)
+        self._setDefault(activation='relu', aggregationDepth=2, batchSize=256, blockSize=128, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, hiddenLayers=[100], initialAccumulatorValue=0.1, labelCol='label', learningRate=0.2, maxEpochs=0, maxIter=600, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, standardization=False, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 

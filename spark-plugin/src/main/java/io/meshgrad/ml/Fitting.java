@@ -320,19 +320,21 @@ final class Fitting {
         labelValidator, scale)) {
       FeatureScale applied = data.featureScale();
       Adagrad optimizer = checkedOptimizer;
-      if (!scale.isNone() && applied.isNone()) {
-        // wide rows (hashed, one-hot) the default leaves unstandardized: the linear stages' accumulators then
-        // start at the value measured for such rows, unless set
-        boolean linear = !(p instanceof MeshFMParams) && !(p instanceof MeshMLPParams);
-        boolean sparseStart = linear && !p.isSet(p.initialAccumulatorValue()) && !p.isDefined(p.optimizerConfig());
-        if (sparseStart) {
-          p.set(p.initialAccumulatorValue(), MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE);
-          optimizer = optimizer(p);
-        }
-        LOG.info("{}: standardization (default true) is not applied to rows of {} features (the default applies"
-            + " below {}; set standardization=true to scale them){}", p.uid(), data.numFeatures(),
-            MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, sparseStart ? "; initialAccumulatorValue "
-                + MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE + ", the default for such rows" : "");
+      // wide rows (hashed, one-hot) used as they are: the linear and FM stages' accumulators then start at
+      // the value measured for such rows, unless set
+      boolean wide = data.numFeatures() >= MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS && applied.isNone();
+      boolean sparseStart = wide && !(p instanceof MeshMLPParams) && !p.isSet(p.initialAccumulatorValue())
+          && !p.isDefined(p.optimizerConfig());
+      if (sparseStart) {
+        p.set(p.initialAccumulatorValue(), MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE);
+        optimizer = optimizer(p);
+      }
+      if (!scale.isNone() && applied.isNone() || sparseStart) {
+        LOG.info("{}: rows of {} features (at least {}) are used as they are{}{}", p.uid(), data.numFeatures(),
+            MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, scale.isNone() ? ""
+                : " (the standardization default applies below; set standardization=true to scale them)",
+            sparseStart ? "; initialAccumulatorValue " + MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE
+                + ", the default for such rows" : "");
       }
       TrainingData validation = null;
       try {

@@ -92,16 +92,10 @@ public interface MeshFMParams extends MeshAdagradParams {
       owner.setDefault(initStd, 0.01);
       owner.setDefault(miniBatchFraction, 1.0);
       owner.setDefault(((MeshAdagradParams) owner).standardization(), DEFAULT_STANDARDIZATION);
-      owner.setDefault(((MeshAdagradParams) owner).initialAccumulatorValue(), DEFAULT_INITIAL_ACCUMULATOR_VALUE);
+      // initialAccumulatorValue: Keras' 0.1 (a9a, MeshFMTest); rows of 65536 features or more start at 0.001
+      // unless it is set (Fitting, MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE)
+      owner.setDefault(((MeshAdagradParams) owner).initialAccumulatorValue(), 0.1);
     }
-
-    /**
-     * The FM stages' default {@code initialAccumulatorValue}: 0.001, the best at the default learning
-     * rate 0.5 on hashed click data (test AUC 0.657 against 0.607 at Keras' 0.1, {@code
-     * StageDefaultsSweep#clicks}, docs/defaults.md), where a larger starting accumulator damps every
-     * rare feature's first steps.
-     */
-    static final double DEFAULT_INITIAL_ACCUMULATOR_VALUE = 1e-3;
 
     /**
      * The FM stages' default {@code standardization}, chosen by measurement ({@code

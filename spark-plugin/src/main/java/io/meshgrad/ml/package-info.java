@@ -67,7 +67,7 @@
  *       {@code Adagrad} keeps Keras' 0.001; the stages' defaults were chosen by measurement, see
  *       docs/defaults.md)</td></tr>
  *   <tr><td>learningRateSchedule</td><td>Keras schedule JSON</td><td>unset</td><td>replaces learningRate</td></tr>
- *   <tr><td>initialAccumulatorValue</td><td>&ge; 0</td><td>0.3, 0.001 on unstandardized rows of 65536+ features (FM: 0.001, MLP: 0.1)</td><td>Adagrad; Keras' 0.1 in the Keras-API {@code Adagrad}</td></tr>
+ *   <tr><td>initialAccumulatorValue</td><td>&ge; 0</td><td>0.3 (FM, MLP: 0.1); linear and FM: 0.001 on unstandardized rows of 65536+ features</td><td>Adagrad; Keras' 0.1 in the Keras-API {@code Adagrad}</td></tr>
  *   <tr><td>epsilon</td><td>&ge; 0</td><td>1e-7</td><td>Adagrad, inside the square root as in Keras</td></tr>
  *   <tr><td>weightDecay</td><td>&ge; 0</td><td>unset</td><td>decoupled decay {@code w -= w*wd*lr}</td></tr>
  *   <tr><td>clipNorm, clipValue, globalClipNorm</td><td>&gt; 0, at most one</td><td>unset</td><td>Keras
