@@ -316,11 +316,14 @@ public final class TrainApp {
     if (o.steps() != null) {
       est.setMaxIter(o.steps());
     }
+    if (o.seed() != null) {
+      est.setSeed(o.seed());
+    }
     if (o.batchSize() != null) {
       est.setBatchSize(o.batchSize());
     }
     est.setMaxEpochs(o.epochs()).setTol(o.tol()).setRegParam(o.regParam())
-        .setDtype(o.dtype()).setSeed(o.seed())
+        .setDtype(o.dtype())
         .setMesh(o.mesh() != null ? o.mesh() : "batch=" + spark.sparkContext().defaultParallelism());
     if (o.optimizerJson() != null) {
       est.setOptimizerConfig(o.optimizerJson());

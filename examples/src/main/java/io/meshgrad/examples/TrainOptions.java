@@ -32,7 +32,7 @@ record TrainOptions(
     String optimizerJson,
     double regParam,
     String dtype,
-    long seed,
+    Long seed,
     String master,
     String checkpointDir,
     boolean resume,
@@ -77,7 +77,7 @@ record TrainOptions(
                                reported on the features' scale, as MLlib's (default: true for mlp, false otherwise;
                                the Spark ML linear stages' default is true)
         --dtype D              float32 (default) | float64
-        --seed N               mini-batch shuffle seed (default 0)
+        --seed N               seed of the mini-batch shuffle and the initial weights (default: the stage's)
         --master URL           Spark master when not set by spark-submit (default local[*])
         --checkpoint-dir PATH  checkpoints: PATH/state gets the optimizer state every 10 steps (the newest 3
                                kept), PATH/spark the SparkContext's lineage checkpoints
@@ -107,7 +107,7 @@ record TrainOptions(
     String optimizer = null;
     double regParam = 0;
     String dtype = "float32";
-    long seed = 0;
+    Long seed = null;
     String master = null;
     String checkpointDir = null;
     boolean resume = false;

@@ -184,8 +184,9 @@ public final class TrainingData implements AutoCloseable {
           + numFeatures);
     }
     FeatureScale applied = scale;
-    Broadcast<FeatureScale> shippedScale =
-        JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(applied);
+    // the scale travels once (a broadcast) when there is one; without, the packing tasks use none
+    Broadcast<FeatureScale> shippedScale = applied.isNone() ? null
+        : JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(applied);
 
     IndexRangePartitioner partitioner = new IndexRangePartitioner(input.numRows(), numPartitions);
     RowNumbering numbering = new RowNumbering(input.counts(), input.starts());
@@ -193,7 +194,8 @@ public final class TrainingData implements AutoCloseable {
         JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(numbering, false))
             .repartitionAndSortWithinPartitions(partitioner)
             .mapPartitionsWithIndex(
-                (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes, shippedScale.value())).iterator(),
+                (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes,
+                    shippedScale == null ? FeatureScale.none() : shippedScale.value())).iterator(),
                 true);
     packed.setName(
         "meshgrad training data (" + input.numRows() + " rows, " + numPartitions
@@ -206,7 +208,9 @@ public final class TrainingData implements AutoCloseable {
       return out;
     } catch (RuntimeException e) {
       packed.unpersist(false);
-      shippedScale.destroy();
+      if (shippedScale != null) {
+        shippedScale.destroy();
+      }
       throw e;
     }
   }
