@@ -173,3 +173,13 @@ def test_the_training_summary_says_what_ended_the_fit_and_standardization_is_a_p
     assert MeshMLPClassifier().getStandardization() is False
     assert MeshFMClassifier().getStandardization() is False
     assert MeshAdagradRegressor(standardization=False).getStandardization() is False
+
+def test_steps_per_job_gives_the_same_model_as_one_job_per_step(a9a_train):
+    """stepsPerJob=4: four steps per Spark job on the engine, bit for bit the job-per-step model."""
+    params = dict(learningRate=0.3, maxIter=9, batchSize=2048, mesh="batch=2", clipNorm=1.0)
+    jobs = MeshAdagradClassifier(**params).fit(a9a_train)
+    engine = MeshAdagradClassifier(stepsPerJob=4, **params).fit(a9a_train)
+    assert engine.getStepsPerJob() == 4
+    assert list(engine.coefficients) == list(jobs.coefficients)
+    assert engine.intercept == jobs.intercept
+    assert engine.summary.lossHistory == jobs.summary.lossHistory

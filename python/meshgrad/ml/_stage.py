@@ -125,7 +125,7 @@ class MeshgradModel(MeshgradStage):
 
 
 class MeshgradTrainingSummary(JavaWrapper):
-    """The Java ``MeshAdagradTrainingSummary``, with Python lists for its histories."""
+    """The Java ``MeshgradTrainingSummary``, with Python lists for its histories."""
 
     @property
     def lossHistory(self) -> List[float]:

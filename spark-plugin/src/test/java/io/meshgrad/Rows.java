@@ -95,15 +95,38 @@ public final class Rows {
     return m;
   }
 
-  private static long bits(double v) {
+  /** The bits of {@code v}, for bit-for-bit comparisons. */
+  public static long bits(double v) {
     return Double.doubleToRawLongBits(v);
   }
 
-  private static long[] bits(double[] a) {
+  /** The bits of each element of {@code a}, for bit-for-bit comparisons. */
+  public static long[] bits(double[] a) {
     long[] b = new long[a.length];
     for (int i = 0; i < a.length; i++) {
       b[i] = bits(a[i]);
     }
     return b;
+  }
+
+  /**
+   * 400 Spark rows ({@code features}, {@code label}, {@code weight}) of 5 features, all 1, among the
+   * first {@code keep} of {@code d}: a wide, sparse model of which only the first columns are used.
+   * Labels alternate 0/1; weights are 1.
+   */
+  public static List<org.apache.spark.sql.Row> highDimensional(int d, int keep) {
+    Random r = new Random(3);
+    List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      java.util.TreeSet<Integer> cols = new java.util.TreeSet<>();
+      while (cols.size() < 5) {
+        cols.add(r.nextInt(keep));
+      }
+      int[] idx = cols.stream().mapToInt(Integer::intValue).toArray();
+      double[] vals = {1, 1, 1, 1, 1};
+      rows.add(org.apache.spark.sql.RowFactory.create(org.apache.spark.ml.linalg.Vectors.sparse(d, idx, vals),
+          (double) (i % 2), 1.0));
+    }
+    return rows;
   }
 }

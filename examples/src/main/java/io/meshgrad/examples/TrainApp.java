@@ -11,7 +11,7 @@ import io.meshgrad.ml.MeshAdagradClassificationModel;
 import io.meshgrad.ml.MeshAdagradClassifier;
 import io.meshgrad.ml.MeshAdagradRegressionModel;
 import io.meshgrad.ml.MeshAdagradRegressor;
-import io.meshgrad.ml.MeshAdagradTrainingSummary;
+import io.meshgrad.ml.MeshgradTrainingSummary;
 import io.meshgrad.ml.MeshFMClassificationModel;
 import io.meshgrad.ml.MeshFMClassifier;
 import io.meshgrad.ml.MeshFMRegressionModel;
@@ -127,7 +127,7 @@ public final class TrainApp {
   static final long SUMMARY_WEIGHTS_LIMIT = 10_000;
 
   /** A fitted model, ready to be evaluated and written. */
-  private record Fitted(org.apache.spark.ml.util.MLWritable model, MeshAdagradTrainingSummary training, String mesh,
+  private record Fitted(org.apache.spark.ml.util.MLWritable model, MeshgradTrainingSummary training, String mesh,
       long numParameters, Runnable putWeights, java.util.function.Consumer<Dataset<Row>> evaluate) {}
 
   /** Trains, evaluates and writes the outputs; returns the summary that was written. */
@@ -150,7 +150,7 @@ public final class TrainApp {
       fitted = fit(o, spark, train, summary);
     }
     double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
-    MeshAdagradTrainingSummary training = fitted.training();
+    MeshgradTrainingSummary training = fitted.training();
 
     long evaluateStart = System.nanoTime();
     if (test != null) {
@@ -168,11 +168,11 @@ public final class TrainApp {
     summary.put("stoppedAtStep", training.stoppedAtStep());
     summary.put("stopReason", training.stopReason());
     summary.put("epochs", training.epochsCompleted());
-    summary.put("maxSteps", ((io.meshgrad.ml.MeshAdagradParams) fitted.model()).getMaxIter());
-    summary.put("batchSize", ((io.meshgrad.ml.MeshAdagradParams) fitted.model()).getBatchSize());
+    summary.put("maxSteps", ((io.meshgrad.ml.MeshgradParams) fitted.model()).getMaxIter());
+    summary.put("batchSize", ((io.meshgrad.ml.MeshgradParams) fitted.model()).getBatchSize());
     summary.put("maxEpochs", o.epochs());
     summary.put("tol", o.tol());
-    summary.put("standardization", ((io.meshgrad.ml.MeshAdagradParams) fitted.model()).getStandardization());
+    summary.put("standardization", ((io.meshgrad.ml.MeshgradParams) fitted.model()).getStandardization());
     summary.put("stepsSkipped", training.stepsSkipped());
     summary.set("lossHistory", array(training.lossHistory()));
     summary.put("modelPath", outDir.resolve("model").toAbsolutePath().toString());
@@ -218,7 +218,7 @@ public final class TrainApp {
   }
 
   /** What ended the fit, in words for the console. */
-  static String stopWords(MeshAdagradTrainingSummary t) {
+  static String stopWords(MeshgradTrainingSummary t) {
     return switch (t.stopReason()) {
       case "steps" -> "the --steps limit";
       case "epochs" -> "the --epochs limit, before --steps " + t.plannedSteps();
@@ -310,7 +310,7 @@ public final class TrainApp {
     summary.set("factors", array(rowMajor(factors)));
   }
 
-  private static <T extends io.meshgrad.ml.MeshAdagradSetters<T>> T configure(T est, TrainOptions o,
+  private static <T extends io.meshgrad.ml.MeshgradSetters<T>> T configure(T est, TrainOptions o,
       SparkSession spark) {
     // the CLI takes the steps it is asked for: tol only with --tol (the stages' default tol is MLlib's 1e-6)
     if (o.steps() != null) {
@@ -322,7 +322,7 @@ public final class TrainApp {
     if (o.batchSize() != null) {
       est.setBatchSize(o.batchSize());
     }
-    est.setMaxEpochs(o.epochs()).setTol(o.tol()).setRegParam(o.regParam())
+    est.setMaxEpochs(o.epochs()).setTol(o.tol()).setStepsPerJob(o.stepsPerJob()).setRegParam(o.regParam())
         .setDtype(o.dtype())
         .setMesh(o.mesh() != null ? o.mesh() : "batch=" + spark.sparkContext().defaultParallelism());
     if (o.optimizerJson() != null) {

@@ -29,6 +29,7 @@ record TrainOptions(
     int epochs,
     double tol,
     Integer batchSize,
+    int stepsPerJob,
     String optimizerJson,
     double regParam,
     String dtype,
@@ -71,6 +72,9 @@ record TrainOptions(
         --tol T                also stop once the loss changes by at most T * max(1, |loss|) between two steps
                                (default 0: never; the Spark ML stages' default is MLlib's 1e-6)
         --batch-size N         rows per step, 0 = full batch (default: the model's, 0; mlp 256)
+        --steps-per-job K      optimizer steps per Spark job (default 1: one job per step); K >= 2 runs up to K
+                               steps in one barrier job whose tasks exchange gradients directly (same result
+                               bit for bit; docs/engine.md); 0 chooses
         --optimizer FILE|JSON  a Keras Adagrad config (get_config() JSON) instead of the defaults
         --reg-param R          L2 strength on the coefficients (default 0)
         --standardization B    true | false: divide each feature by its standard deviation inside the fit, weights
@@ -104,6 +108,7 @@ record TrainOptions(
     int epochs = 0;
     double tol = 0;
     Integer batchSize = null;
+    int stepsPerJob = 1;
     String optimizer = null;
     double regParam = 0;
     String dtype = "float32";
@@ -157,6 +162,7 @@ record TrainOptions(
         case "--epochs" -> epochs = nonNegativeInt(flag, v);
         case "--tol" -> tol = nonNegativeDouble(flag, v);
         case "--batch-size" -> batchSize = nonNegativeInt(flag, v);
+        case "--steps-per-job" -> stepsPerJob = nonNegativeInt(flag, v);
         case "--optimizer" -> optimizer = optimizer(v);
         case "--reg-param" -> regParam = nonNegativeDouble(flag, v);
         case "--dtype" -> dtype = oneOf(flag, v, List.of("float32", "float64"));
@@ -190,8 +196,8 @@ record TrainOptions(
       throw new UsageException("--layers is for --model mlp, got --model " + model);
     }
     return new TrainOptions(data, test, format, numFeatures, labelCol, List.copyOf(featuresCols), model, mesh, steps,
-        epochs, tol, batchSize, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, factorSize, initStd,
-        fitLinear, overwrite, verbose, layers, activation, standardization);
+        epochs, tol, batchSize, stepsPerJob, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output,
+        factorSize, initStd, fitLinear, overwrite, verbose, layers, activation, standardization);
   }
 
   private static int[] layerSizes(String flag, String v) {
@@ -209,9 +215,9 @@ record TrainOptions(
 
   /** The flags that take a value. */
   static final List<String> FLAGS = List.of("--data", "--test", "--format", "--num-features", "--label-col",
-      "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--tol", "--batch-size", "--optimizer", "--reg-param",
-      "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size", "--init-std", "--layers",
-      "--activation", "--standardization");
+      "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--tol", "--batch-size", "--steps-per-job",
+      "--optimizer", "--reg-param", "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size",
+      "--init-std", "--layers", "--activation", "--standardization");
 
   boolean binary() {
     return model.equals("logistic") || model.equals("hinge") || model.equals("fm");

@@ -283,4 +283,28 @@ class TrainAppTest {
     assertEquals(20000, model.numFeatures());
     assertEquals(3, summary.get("lossHistory").size());
   }
+
+  /** {@code --steps-per-job K}: K steps per Spark job on the engine, the same model and losses as one job per step. */
+  @Test
+  void stepsPerJobTrainsTheSameModelAsOneJobPerStep() throws Exception {
+    Path a9a = repo().resolve("data/a9a");
+    JsonNode[] written = new JsonNode[2];
+    String[] stepsPerJob = {"1", "4"};
+    for (int k = 0; k < 2; k++) {
+      Path dir = out.resolve("k" + stepsPerJob[k]);
+      TrainOptions o = TrainOptions.parse(new String[] {"--data", a9a.resolve("a9a").toString(), "--num-features",
+          "123", "--steps", "10", "--batch-size", "512", "--mesh", "batch=2", "--steps-per-job", stepsPerJob[k],
+          "--optimizer", "{\"learning_rate\": 0.5, \"clipnorm\": 1.0}", "--output", dir.toString()});
+      assertEquals(Integer.parseInt(stepsPerJob[k]), o.stepsPerJob());
+      TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      written[k] = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    }
+    assertEquals(10, written[1].get("lossHistory").size());
+    for (String key : new String[] {"coefficients", "intercept", "lossHistory"}) {
+      assertEquals(written[0].get(key), written[1].get(key), key);
+    }
+    UsageException e = assertThrows(UsageException.class, () -> TrainOptions.parse(new String[] {"--data", "x",
+        "--output", "y", "--steps-per-job", "-2"}));
+    assertTrue(e.getMessage().contains("--steps-per-job"), e.getMessage());
+  }
 }

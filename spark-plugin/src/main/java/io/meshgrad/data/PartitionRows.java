@@ -1,7 +1,5 @@
 package io.meshgrad.data;
 
-import io.meshgrad.loss.BlockLoss;
-import io.meshgrad.loss.GradientSum;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
 import java.io.Serializable;
@@ -136,36 +134,6 @@ public final class PartitionRows implements Serializable {
   }
 
   /**
-   * The loss and gradient sums over the rows this partition contributes to step {@code step} of
-   * {@code plan}, at the given parameters. Full batch adds the stored blocks directly; a mini-batch
-   * gathers its rows into blocks of at most as many rows as this partition's largest block. An
-   * empty slice gives zero sums.
-   *
-   * @param coefficients {@code W}, length {@code numFeatures * loss.numOutputs()}
-   * @param intercept {@code b}, length {@code loss.numOutputs()} when {@code fitIntercept}, else
-   *     {@code null}
-   * @throws IllegalArgumentException if the plan was not made for this partition's row count, or
-   *     the parameters have the wrong shape
-   */
-  public GradientSum gradientSum(
-      BlockLoss loss,
-      BatchPlan plan,
-      long step,
-      double[] coefficients,
-      double[] intercept,
-      boolean fitIntercept) {
-    if (loss == null || plan == null) {
-      throw new IllegalArgumentException(
-          "loss and plan must be non-null, got " + loss + " and " + plan);
-    }
-    checkPlan(plan);
-    checkParameters(loss.numOutputs(), coefficients, intercept, fitIntercept);
-    GradientSum sums = new GradientSum(numFeatures, loss.numOutputs(), fitIntercept);
-    forEachBatchBlock(plan, step, block -> sums.add(loss, block, coefficients, intercept));
-    return sums;
-  }
-
-  /**
    * Passes {@code action} the rows this partition contributes to step {@code step} of {@code
    * plan}, as blocks in order: the stored blocks for the full batch; for a mini-batch, its rows
    * gathered into blocks of at most as many rows as this partition's largest block. An empty slice
@@ -224,27 +192,6 @@ public final class PartitionRows implements Serializable {
               + (partition >= plan.numPartitions()
                   ? " has no such partition"
                   : " expects " + plan.rowsInPartition(partition)));
-    }
-  }
-
-  private void checkParameters(
-      int numOutputs, double[] coefficients, double[] intercept, boolean fitIntercept) {
-    long coefLength = (long) numFeatures * numOutputs;
-    if (coefficients == null || coefficients.length != coefLength) {
-      throw new IllegalArgumentException(
-          "coefficients must have length " + coefLength + " (numFeatures " + numFeatures
-              + " x numOutputs " + numOutputs + "), got "
-              + (coefficients == null ? "null" : "length " + coefficients.length));
-    }
-    if (!fitIntercept && intercept != null) {
-      throw new IllegalArgumentException(
-          "intercept must be null when fitIntercept is false, got an array of length "
-              + intercept.length);
-    }
-    if (fitIntercept && (intercept == null || intercept.length != numOutputs)) {
-      throw new IllegalArgumentException(
-          "intercept must have length " + numOutputs + " (numOutputs) when fitIntercept, got "
-              + (intercept == null ? "null" : "length " + intercept.length));
     }
   }
 

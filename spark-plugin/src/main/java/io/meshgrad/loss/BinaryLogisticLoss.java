@@ -1,5 +1,7 @@
 package io.meshgrad.loss;
 
+import io.meshgrad.support.Checks;
+
 /**
  * Binary logistic loss on the logit {@code m_i = w.x_i + b}, labels {@code y_i} in {0, 1}:
  *
@@ -16,7 +18,7 @@ public final class BinaryLogisticLoss extends ScalarMarginLoss {
 
   @Override
   public void validateLabel(double label) {
-    Requires.require(
+    Checks.require(
         label == 0.0 || label == 1.0,
         "label must be 0 or 1 for the binary logistic loss, got " + label);
   }

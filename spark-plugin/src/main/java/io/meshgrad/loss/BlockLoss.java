@@ -5,8 +5,9 @@ import org.apache.spark.ml.linalg.Vector;
 
 /**
  * A loss of a linear model that can be summed over {@link InstanceBlock}s. Sums are unnormalised
- * and unregularised: {@link GradientSum} adds them up over blocks and {@link L2Regularization}
- * divides by the weight sum and adds the L2 term.
+ * and unregularised: the step adds them up over the blocks of every data partition, then divides
+ * by the weight sum and adds the penalty ({@code io.meshgrad.runtime.ModelLoss} and
+ * {@code Penalty}).
  *
  * <p>The model has {@code K = numOutputs()} margins per row, {@code m_ik = sum_j x_ij W_jk + b_k},
  * with coefficients {@code W} of shape {@code [d, K]} stored row-major (element {@code (j, k)} at

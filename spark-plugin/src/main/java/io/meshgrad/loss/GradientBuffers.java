@@ -8,7 +8,7 @@ import java.util.Map;
  * Reusable all-zero gradient arrays per task thread, one per length, so that a step over a large
  * model does not allocate (and the JVM zero) a fresh {@code double[d]} per variable in every task.
  * A buffer is taken out while in use and given back only once all zero again ({@link
- * GradientSum#takeRows} with its touched rows), so a task that fails half-way never leaves a dirty
+ * #takeRows} with its touched rows), so a task that fails half-way never leaves a dirty
  * buffer behind. Held softly: the GC may reclaim an idle buffer under memory pressure.
  */
 public final class GradientBuffers {

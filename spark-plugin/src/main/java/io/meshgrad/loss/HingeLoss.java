@@ -1,5 +1,7 @@
 package io.meshgrad.loss;
 
+import io.meshgrad.support.Checks;
+
 /**
  * Hinge loss of the margin {@code m_i = w.x_i + b}, labels {@code y_i} in {0, 1} mapped to signs
  * {@code s_i = 2 y_i - 1}:
@@ -15,7 +17,7 @@ public final class HingeLoss extends ScalarMarginLoss {
 
   @Override
   public void validateLabel(double label) {
-    Requires.require(
+    Checks.require(
         label == 0.0 || label == 1.0, "label must be 0 or 1 for the hinge loss, got " + label);
   }
 

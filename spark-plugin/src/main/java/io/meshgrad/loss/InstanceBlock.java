@@ -1,5 +1,6 @@
 package io.meshgrad.loss;
 
+import io.meshgrad.support.Checks;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,10 +83,10 @@ public final class InstanceBlock implements Serializable {
    */
   public static Iterator<InstanceBlock> blockify(
       Iterator<Instance> rows, int numFeatures, long maxBytes, DoubleConsumer labelValidator) {
-    Requires.require(rows != null, "rows must be an iterator, got null");
+    Checks.require(rows != null, "rows must be an iterator, got null");
     requireNumFeatures(numFeatures);
-    Requires.require(maxBytes > 0, "maxBytes must be > 0, got " + maxBytes);
-    Requires.require(labelValidator != null, "labelValidator must be non-null, got null");
+    Checks.require(maxBytes > 0, "maxBytes must be > 0, got " + maxBytes);
+    Checks.require(labelValidator != null, "labelValidator must be non-null, got null");
     return new Blockifier(rows, numFeatures, maxBytes, labelValidator);
   }
 
@@ -338,13 +339,13 @@ public final class InstanceBlock implements Serializable {
   }
 
   private static void requireNumFeatures(int numFeatures) {
-    Requires.require(numFeatures >= 0, "numFeatures must be >= 0, got " + numFeatures);
+    Checks.require(numFeatures >= 0, "numFeatures must be >= 0, got " + numFeatures);
   }
 
   private static long validateAll(List<Instance> rows, int numFeatures) {
-    Requires.require(rows != null, "rows must be a list, got null");
+    Checks.require(rows != null, "rows must be a list, got null");
     requireNumFeatures(numFeatures);
-    Requires.require(!rows.isEmpty(), "a block needs at least 1 row, got 0");
+    Checks.require(!rows.isEmpty(), "a block needs at least 1 row, got 0");
     long nnz = 0;
     for (int i = 0; i < rows.size(); i++) {
       nnz += validate(rows.get(i), i, numFeatures, label -> {});
@@ -426,7 +427,7 @@ public final class InstanceBlock implements Serializable {
       weights = null;
     }
     if (sparse) {
-      Requires.require(
+      Checks.require(
           nnz <= MAX_ARRAY_LENGTH,
           "a CSR block can hold at most " + MAX_ARRAY_LENGTH + " non-zeros, got " + nnz);
       int[] rowPtr = new int[n + 1];
@@ -440,7 +441,7 @@ public final class InstanceBlock implements Serializable {
       return new InstanceBlock(
           numFeatures, labels, weights, weightSum, null, rowPtr, colIndices, values);
     }
-    Requires.require(
+    Checks.require(
         denseFitsArray(numFeatures, n),
         "a dense block can hold at most " + MAX_ARRAY_LENGTH + " values, got " + n + " rows x "
             + numFeatures + " features");

@@ -1,5 +1,7 @@
 package io.meshgrad.loss;
 
+import io.meshgrad.support.Checks;
+
 /**
  * Least squares loss of the prediction {@code m_i = w.x_i + b}, any finite label {@code y_i}:
  *
@@ -14,7 +16,7 @@ public final class LeastSquaresLoss extends ScalarMarginLoss {
 
   @Override
   public void validateLabel(double label) {
-    Requires.require(
+    Checks.require(
         Double.isFinite(label), "label must be finite for the least squares loss, got " + label);
   }
 

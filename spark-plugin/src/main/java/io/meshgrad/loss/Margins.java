@@ -1,5 +1,6 @@
 package io.meshgrad.loss;
 
+import io.meshgrad.support.Checks;
 import java.util.Arrays;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.SparseVector;
@@ -16,21 +17,36 @@ final class Margins {
       double[] intercept,
       double[] coefGrad,
       double[] interceptGrad) {
-    Requires.require(block != null, "block must be non-null, got null");
+    Checks.require(block != null, "block must be non-null, got null");
     int length = block.numFeatures() * k;
-    Requires.length(coefficients, length, "coefficients (numFeatures * numOutputs)");
-    Requires.length(coefGrad, length, "coefGrad (numFeatures * numOutputs)");
-    Requires.interceptPair(intercept, interceptGrad, k);
+    Checks.length(coefficients, length, "coefficients (numFeatures * numOutputs)");
+    Checks.length(coefGrad, length, "coefGrad (numFeatures * numOutputs)");
+    checkInterceptPair(intercept, interceptGrad, k);
+  }
+
+  /** Checks an intercept / intercept-gradient pair: both null, or both of length {@code k}. */
+  private static void checkInterceptPair(double[] intercept, double[] interceptGrad, int k) {
+    if (intercept == null || interceptGrad == null) {
+      Checks.require(
+          intercept == null && interceptGrad == null,
+          "intercept and interceptGrad must both be null (no intercept) or both non-null, got "
+              + (intercept == null ? "null" : "an array")
+              + " and "
+              + (interceptGrad == null ? "null" : "an array"));
+      return;
+    }
+    Checks.length(intercept, k, "intercept");
+    Checks.length(interceptGrad, k, "interceptGrad");
   }
 
   /** Margins of one vector, length {@code k}. */
   static double[] of(Vector x, double[] coefficients, double[] intercept, int k) {
-    Requires.require(x != null, "features must be a vector, got null");
+    Checks.require(x != null, "features must be a vector, got null");
     int d = x.size();
-    Requires.length(coefficients, d * k, "coefficients (features.size * numOutputs)");
+    Checks.length(coefficients, d * k, "coefficients (features.size * numOutputs)");
     double[] out = new double[k];
     if (intercept != null) {
-      Requires.length(intercept, k, "intercept");
+      Checks.length(intercept, k, "intercept");
       System.arraycopy(intercept, 0, out, 0, k);
     }
     if (x instanceof SparseVector sv) {

@@ -1,5 +1,7 @@
 package io.meshgrad.loss;
 
+import io.meshgrad.support.Checks;
+
 /**
  * Multinomial logistic (softmax cross-entropy) loss on the logits {@code m_ik = sum_j x_ij W_jk +
  * b_k}, labels {@code y_i} in {0, ..., K-1}:
@@ -21,7 +23,7 @@ public final class MultinomialLogisticLoss implements BlockLoss {
 
   /** A softmax loss over {@code numClasses >= 2} classes. */
   public MultinomialLogisticLoss(int numClasses) {
-    Requires.require(
+    Checks.require(
         numClasses >= 2,
         "numClasses must be >= 2 for the multinomial logistic loss, got " + numClasses);
     this.numClasses = numClasses;
@@ -39,7 +41,7 @@ public final class MultinomialLogisticLoss implements BlockLoss {
 
   @Override
   public void validateLabel(double label) {
-    Requires.require(isValidLabel(label), labelMessage(label));
+    Checks.require(isValidLabel(label), labelMessage(label));
   }
 
   @Override

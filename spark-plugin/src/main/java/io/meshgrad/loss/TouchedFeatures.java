@@ -1,5 +1,6 @@
 package io.meshgrad.loss;
 
+import io.meshgrad.support.Checks;
 import java.io.Serializable;
 
 /**
@@ -17,7 +18,7 @@ public final class TouchedFeatures implements Serializable {
 
   /** Nothing touched yet, of {@code numFeatures} features. */
   public TouchedFeatures(int numFeatures) {
-    Requires.require(numFeatures >= 0, "numFeatures must be >= 0, got " + numFeatures);
+    Checks.require(numFeatures >= 0, "numFeatures must be >= 0, got " + numFeatures);
     this.numFeatures = numFeatures;
   }
 

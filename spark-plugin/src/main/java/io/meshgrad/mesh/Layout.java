@@ -1,6 +1,8 @@
 package io.meshgrad.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.meshgrad.support.Checks;
+import io.meshgrad.support.Json;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
@@ -69,7 +71,7 @@ public final class Layout implements Serializable {
    */
   public static Layout fromJson(Mesh mesh, String json) {
     Objects.requireNonNull(json, "json");
-    return fromJson(mesh, JsonSupport.readTree(json, "layout"));
+    return fromJson(mesh, Json.readTree(json, "layout"));
   }
 
   /** As {@link #fromJson(Mesh, String)} from a parsed JSON array. */
@@ -78,7 +80,7 @@ public final class Layout implements Serializable {
     if (!node.isArray()) {
       throw new IllegalArgumentException(
           "expected a layout as a JSON array of strings such as [\"model\", \"unsharded\"], got "
-              + JsonSupport.describe(node));
+              + Json.describe(node));
     }
     String[] a = new String[node.size()];
     for (int i = 0; i < a.length; i++) {
@@ -88,7 +90,7 @@ public final class Layout implements Serializable {
             "layout axis "
                 + i
                 + " is "
-                + JsonSupport.describe(entry)
+                + Json.describe(entry)
                 + "; expected a string: one of "
                 + allowed(mesh));
       }

@@ -1,6 +1,8 @@
 package io.meshgrad.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.meshgrad.support.Checks;
+import io.meshgrad.support.Json;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -166,7 +168,7 @@ public final class Mesh implements Serializable {
    */
   public static Mesh fromJson(String json) {
     Objects.requireNonNull(json, "json");
-    return fromJson(JsonSupport.readTree(json, "mesh"));
+    return fromJson(Json.readTree(json, "mesh"));
   }
 
   /**
@@ -181,7 +183,7 @@ public final class Mesh implements Serializable {
     if (!node.isObject()) {
       throw new IllegalArgumentException(
           "expected a JSON object of dimension sizes such as {\"batch\": 2, \"model\": 2}, got "
-              + JsonSupport.describe(node));
+              + Json.describe(node));
     }
     List<String> n = new ArrayList<>();
     int[] s = new int[node.size()];
@@ -192,7 +194,7 @@ public final class Mesh implements Serializable {
             "mesh dimension '"
                 + field.getKey()
                 + "' has size "
-                + JsonSupport.describe(value)
+                + Json.describe(value)
                 + "; expected an integer between 1 and "
                 + Integer.MAX_VALUE);
       }

@@ -1,5 +1,6 @@
 package io.meshgrad.mesh;
 
+import io.meshgrad.support.Checks;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;

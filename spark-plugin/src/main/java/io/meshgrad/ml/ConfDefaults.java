@@ -23,7 +23,7 @@ final class ConfDefaults {
   }
 
   /** The raw conf value that would give {@code param} its value at fit time, or null. */
-  static String pendingConfValue(MeshAdagradParams stage, Param<?> param) {
+  static String pendingConfValue(MeshgradParams stage, Param<?> param) {
     if (!(stage instanceof Estimator<?>) || stage.isSet(param)
         || !Fitting.configurable(stage).contains(param)) {
       return null;
@@ -41,7 +41,7 @@ final class ConfDefaults {
    * conf source added: for an estimator {@code current: v from Spark conf spark.meshgrad.name},
    * for a fitted model {@code ... from Spark conf spark.meshgrad.name at fit}.
    */
-  static String explain(MeshAdagradParams stage, Param<?> param, String sparkExplanation) {
+  static String explain(MeshgradParams stage, Param<?> param, String sparkExplanation) {
     String key = Fitting.CONF_PREFIX + param.name();
     if (stage.meshgradParams().fromConf.contains(param.name())) {
       return beforeClose(sparkExplanation) + " from Spark conf " + key + " at fit)";
@@ -60,7 +60,7 @@ final class ConfDefaults {
   }
 
   /** {@code name=value (spark.meshgrad.name)} for each param a fit took from the conf. */
-  static List<String> describe(MeshAdagradParams stage) {
+  static List<String> describe(MeshgradParams stage) {
     List<String> out = new ArrayList<>();
     for (Param<?> p : stage.params()) {
       if (stage.meshgradParams().fromConf.contains(p.name())) {

@@ -15,6 +15,7 @@ import io.meshgrad.model.BlockModel;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.schedule.Schedules;
+import io.meshgrad.support.Json;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.train.EarlyStopping;
 import io.meshgrad.train.MeshTrainer;
@@ -57,7 +58,7 @@ final class Fitting {
    *
    * @throws IllegalArgumentException naming the key when its value does not parse or is invalid
    */
-  static <S extends MeshAdagradParams> S withConfDefaults(S stage, SparkSession spark) {
+  static <S extends MeshgradParams> S withConfDefaults(S stage, SparkSession spark) {
     stage.meshgradParams().fromConf.clear();
     for (Param<?> p : configurable(stage)) {
       if (stage.isSet(p)) {
@@ -82,7 +83,7 @@ final class Fitting {
   }
 
   /** The params of {@code stage} that {@code spark.meshgrad.<name>} can give a default: the shared ones and the model's own. */
-  static List<Param<?>> configurable(MeshAdagradParams stage) {
+  static List<Param<?>> configurable(MeshgradParams stage) {
     List<Param<?>> configurable = new ArrayList<>(stage.meshgradParams().configurable());
     if (stage instanceof MeshFMParams fm) {
       configurable.addAll(fm.fmParams().configurable());
@@ -118,7 +119,7 @@ final class Fitting {
   }
 
   /** The mesh param, or {@code batch=<defaultParallelism>} when unset. */
-  static Mesh mesh(MeshAdagradParams p, SparkSession spark) {
+  static Mesh mesh(MeshgradParams p, SparkSession spark) {
     if (p.isDefined(p.mesh())) {
       return Mesh.parse(p.getMesh());
     }
@@ -130,7 +131,7 @@ final class Fitting {
    *
    * @throws IllegalArgumentException if more than one clipping param is set
    */
-  static Adagrad optimizer(MeshAdagradParams p) {
+  static Adagrad optimizer(MeshgradParams p) {
     if (p.isDefined(p.optimizerConfig())) {
       return Adagrad.fromConfig(Json.parse(p.getOptimizerConfig()));
     }
@@ -176,7 +177,7 @@ final class Fitting {
    * The trainer's settings; {@code regParam} and {@code elasticNetParam} {@code a} become the L2
    * strength {@code (1 - a) regParam} and the L1 strength {@code a regParam}, as MLlib splits them.
    */
-  static MeshTrainer.Settings settings(MeshAdagradParams p, Mesh mesh) {
+  static MeshTrainer.Settings settings(MeshgradParams p, Mesh mesh) {
     double a = p.getElasticNetParam();
     double l2 = a == 0 ? p.getRegParam() : (1 - a) * p.getRegParam();
     return new MeshTrainer.Settings(mesh, DType.parse(p.getDtype()), p.getMaxIter(), p.getMaxEpochs(),
@@ -185,12 +186,12 @@ final class Fitting {
   }
 
   /** The weight column, or null when unset or empty. */
-  static String weightCol(MeshAdagradParams p) {
+  static String weightCol(MeshgradParams p) {
     return p.isDefined(p.weightCol()) && !p.getWeightCol().isEmpty() ? p.getWeightCol() : null;
   }
 
   /** The validation indicator column, or null when unset or empty. */
-  static String validationCol(MeshAdagradParams p) {
+  static String validationCol(MeshgradParams p) {
     return p.isDefined(p.validationIndicatorCol()) && !p.getValidationIndicatorCol().isEmpty()
         ? p.getValidationIndicatorCol() : null;
   }
@@ -199,7 +200,7 @@ final class Fitting {
    * Checks the columns the meshgrad params name (weight: numeric, validation indicator: boolean);
    * the features and label columns are Spark's {@code Predictor}'s to check.
    */
-  static void checkColumns(MeshAdagradParams p, StructType schema) {
+  static void checkColumns(MeshgradParams p, StructType schema) {
     String w = weightCol(p);
     if (w != null) {
       requireColumn(schema, w, "weightCol", NumericType.class, "numeric");
@@ -227,7 +228,7 @@ final class Fitting {
    * Trains on {@code df}: the rows not marked by {@code validationIndicatorCol} are the training
    * rows, the others (if any) drive early stopping.
    */
-  static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
+  static TrainingResult train(MeshgradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       BlockLoss loss) {
     // the coefficients are feature-indexed, the intercept is not
     return train(p, df, featuresCol, labelCol, loss::validateLabel, loss.toString(),
@@ -237,13 +238,13 @@ final class Fitting {
   }
 
   /**
-   * As {@link #train(MeshAdagradParams, Dataset, String, String, BlockLoss)}, for a {@link
+   * As {@link #train(MeshgradParams, Dataset, String, String, BlockLoss)}, for a {@link
    * BlockModel} built once the number of features is known.
    *
    * @param labelValidator checks each label (the model's {@link BlockModel#validateLabel} rule)
    * @param modelForFeatures the model for the data's number of features
    */
-  static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
+  static TrainingResult train(MeshgradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       LabelValidator labelValidator, IntFunction<BlockModel> modelForFeatures) {
     return train(p, df, featuresCol, labelCol, labelValidator, "the model of " + p.getClass().getSimpleName(),
         (spark, data, optimizer, settings, controls, listener) -> MeshTrainer.fit(spark, data,
@@ -267,7 +268,7 @@ final class Fitting {
    * row-sparse pull (a model dimension > 1, at least that many features, no L1), whose driver
    * keeps nothing of the model's size: there it is refused in one line.
    */
-  static FeatureScale featureScale(MeshAdagradParams p, Mesh mesh, MeshTrainer.Settings settings) {
+  static FeatureScale featureScale(MeshgradParams p, Mesh mesh, MeshTrainer.Settings settings) {
     if (!p.getStandardization()) {
       return FeatureScale.none();
     }
@@ -293,7 +294,7 @@ final class Fitting {
         + " beforehand if they need it)", true);
   }
 
-  private static TrainingResult train(MeshAdagradParams p, Dataset<Row> df, String featuresCol, String labelCol,
+  private static TrainingResult train(MeshgradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       LabelValidator labelValidator, String what, Trainer trainer, IntFunction<List<Boolean>> featureIndexed) {
     SparkSession spark = df.sparkSession();
     checkColumns(p, df.schema());
@@ -326,14 +327,14 @@ final class Fitting {
       boolean sparseStart = wide && !(p instanceof MeshMLPParams) && !p.isSet(p.initialAccumulatorValue())
           && !p.isDefined(p.optimizerConfig());
       if (sparseStart) {
-        p.set(p.initialAccumulatorValue(), MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE);
+        p.set(p.initialAccumulatorValue(), MeshgradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE);
         optimizer = optimizer(p);
       }
       if (!scale.isNone() && applied.isNone() || sparseStart) {
         LOG.info("{}: rows of {} features (at least {}) are used as they are{}{}", p.uid(), data.numFeatures(),
             MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, scale.isNone() ? ""
                 : " (the standardization default applies below; set standardization=true to scale them)",
-            sparseStart ? "; initialAccumulatorValue " + MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE
+            sparseStart ? "; initialAccumulatorValue " + MeshgradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE
                 + ", the default for such rows" : "");
       }
       TrainingData validation = null;
@@ -360,7 +361,7 @@ final class Fitting {
         }
         double prepareSeconds = (System.nanoTime() - prepareStart) / 1e9;
         TrainingResult r = trainer.fit(spark, data, optimizer, settings,
-            new MeshTrainer.Controls(onNonFinite, es, checkpoints),
+            new MeshTrainer.Controls(onNonFinite, es, checkpoints, p.getStepsPerJob()),
             (step, total, epoch, value) -> LOG.debug("{}: step {}/{} (epoch {}) loss {}", uid, step, total, epoch,
                 value)).withPrepareSeconds(prepareSeconds);
         r = r.withWeights(applied.toOriginalScale(r.weights(), featureIndexed.apply(data.numFeatures())));
@@ -381,7 +382,7 @@ final class Fitting {
    * Copies the fit's params (the estimator's, with the conf defaults applied) to its model, and
    * which of them came from the conf.
    */
-  static void copyParams(MeshAdagradParams fit, MeshAdagradParams model) {
+  static void copyParams(MeshgradParams fit, MeshgradParams model) {
     fit.copyValues(model, org.apache.spark.ml.param.ParamMap.empty());
     model.meshgradParams().fromConf.clear();
     model.meshgradParams().fromConf.addAll(fit.meshgradParams().fromConf);

@@ -54,7 +54,7 @@ public class MeshAdagradClassificationModel
   private final ParamSet params;
   /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
   private final Shipped<ModelData> data;
-  private transient MeshAdagradTrainingSummary summary;
+  private transient MeshgradTrainingSummary summary;
 
   /** An empty binomial model of 0 features (for ServiceLoader and Spark Connect; load or fit real ones). */
   public MeshAdagradClassificationModel() {
@@ -161,7 +161,7 @@ public class MeshAdagradClassificationModel
    *
    * @throws IllegalStateException for a model without summary (loaded from disk)
    */
-  public MeshAdagradTrainingSummary summary() {
+  public MeshgradTrainingSummary summary() {
     if (summary == null) {
       throw new IllegalStateException("no training summary for model " + uid + ": only a model returned by fit has"
           + " one, a loaded model has not");
@@ -169,7 +169,7 @@ public class MeshAdagradClassificationModel
     return summary;
   }
 
-  void setSummary(MeshAdagradTrainingSummary summary) {
+  void setSummary(MeshgradTrainingSummary summary) {
     this.summary = summary;
   }
 

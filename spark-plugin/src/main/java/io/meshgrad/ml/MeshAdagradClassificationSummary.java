@@ -52,13 +52,13 @@ public class MeshAdagradClassificationSummary implements Serializable {
    * The score of the binary metrics is the probability of class 1, or for a model without
    * probabilities its rawPrediction of class 1.
    *
-   * @param model a classification model that implements {@link MeshAdagradParams}
+   * @param model a classification model that implements {@link MeshgradParams}
    * @param givesProbabilities whether the model fills a probability column (false for hinge)
    * @throws IllegalArgumentException naming the column when the label or weight column is missing
    */
   static MeshAdagradClassificationSummary of(ProbabilisticClassificationModel<Vector, ?> model, Dataset<?> dataset,
       boolean givesProbabilities) {
-    String weightCol = Fitting.weightCol((MeshAdagradParams) model);
+    String weightCol = Fitting.weightCol((MeshgradParams) model);
     requireColumns(dataset, model.getLabelCol(), weightCol);
     Dataset<Row> predictions = model.transform(dataset);
     String w = weightCol == null ? "" : weightCol;

@@ -53,7 +53,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public class MeshAdagradClassifier
     extends ProbabilisticClassifier<Vector, MeshAdagradClassifier, MeshAdagradClassificationModel>
-    implements MeshAdagradClassifierParams, MeshAdagradSetters<MeshAdagradClassifier>, MLWritable {
+    implements MeshAdagradClassifierParams, MeshgradSetters<MeshAdagradClassifier>, MLWritable {
   private static final long serialVersionUID = 1L;
 
   /** Classes inferred from the largest label at most (as Spark's classifiers). */
@@ -170,7 +170,7 @@ public class MeshAdagradClassifier
     MeshAdagradClassificationModel model = new MeshAdagradClassificationModel(uid(),
         new ModelData(weights.numFeatures(), numClasses, hinge ? "hinge" : "logistic", weights));
     Fitting.copyParams(p, model);
-    model.setSummary(new MeshAdagradTrainingSummary(r));
+    model.setSummary(new MeshgradTrainingSummary(r));
     return model;
   }
 

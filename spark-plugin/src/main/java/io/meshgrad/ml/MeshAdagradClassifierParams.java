@@ -5,7 +5,7 @@ import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.Param;
 
 /**
- * {@link MeshAdagradParams} plus the classifier's {@code family}, {@code loss} and {@code
+ * {@link MeshgradParams} plus the classifier's {@code family}, {@code loss} and {@code
  * threshold} (its getter and setter are on the stages, which also have Spark's {@code thresholds}).
  */
 public interface MeshAdagradClassifierParams extends MeshAdagradParams {

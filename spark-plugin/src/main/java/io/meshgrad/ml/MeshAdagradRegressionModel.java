@@ -20,7 +20,7 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
   private final ParamSet params;
   /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
   private final Shipped<ModelData> data;
-  private transient MeshAdagradTrainingSummary summary;
+  private transient MeshgradTrainingSummary summary;
 
   /** An empty model of 0 features (for ServiceLoader and Spark Connect; load or fit real ones). */
   public MeshAdagradRegressionModel() {
@@ -93,7 +93,7 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
    *
    * @throws IllegalStateException for a model without summary (loaded from disk)
    */
-  public MeshAdagradTrainingSummary summary() {
+  public MeshgradTrainingSummary summary() {
     if (summary == null) {
       throw new IllegalStateException("no training summary for model " + uid + ": only a model returned by fit has"
           + " one, a loaded model has not");
@@ -101,7 +101,7 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
     return summary;
   }
 
-  void setSummary(MeshAdagradTrainingSummary summary) {
+  void setSummary(MeshgradTrainingSummary summary) {
     this.summary = summary;
   }
 

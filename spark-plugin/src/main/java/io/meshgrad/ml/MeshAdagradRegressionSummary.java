@@ -46,11 +46,11 @@ public class MeshAdagradRegressionSummary implements Serializable {
   /**
    * The summary of {@code model} (any meshgrad regression model) on {@code dataset}.
    *
-   * @param model a regression model that implements {@link MeshAdagradParams}
+   * @param model a regression model that implements {@link MeshgradParams}
    * @throws IllegalArgumentException naming the column when the label or weight column is missing
    */
   static MeshAdagradRegressionSummary of(RegressionModel<Vector, ?> model, Dataset<?> dataset) {
-    MeshAdagradParams params = (MeshAdagradParams) model;
+    MeshgradParams params = (MeshgradParams) model;
     String weightCol = Fitting.weightCol(params);
     MeshAdagradClassificationSummary.requireColumns(dataset, model.getLabelCol(), weightCol);
     return new MeshAdagradRegressionSummary(model.transform(dataset), model.getPredictionCol(), model.getLabelCol(),

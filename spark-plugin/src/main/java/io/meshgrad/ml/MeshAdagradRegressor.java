@@ -31,7 +31,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public class MeshAdagradRegressor
     extends Regressor<Vector, MeshAdagradRegressor, MeshAdagradRegressionModel>
-    implements MeshAdagradSetters<MeshAdagradRegressor>, MLWritable {
+    implements MeshAdagradParams, MeshgradSetters<MeshAdagradRegressor>, MLWritable {
   private static final long serialVersionUID = 1L;
 
   private final String uid;
@@ -79,7 +79,7 @@ public class MeshAdagradRegressor
     MeshAdagradRegressionModel model =
         new MeshAdagradRegressionModel(uid(), new ModelData(weights.numFeatures(), 0, "squaredError", weights));
     Fitting.copyParams(p, model);
-    model.setSummary(new MeshAdagradTrainingSummary(r));
+    model.setSummary(new MeshgradTrainingSummary(r));
     return model;
   }
 

@@ -83,7 +83,7 @@ public class MeshFMClassifier extends ProbabilisticClassifier<Vector, MeshFMClas
     FMFitting.Fitted fitted = FMFitting.train(p, dataset.toDF(), p.getFeaturesCol(), p.getLabelCol(), "logistic");
     MeshFMClassificationModel model = new MeshFMClassificationModel(uid(), fitted.weights());
     Fitting.copyParams(p, model);
-    model.setSummary(new MeshAdagradTrainingSummary(fitted.result()));
+    model.setSummary(new MeshgradTrainingSummary(fitted.result()));
     return model;
   }
 

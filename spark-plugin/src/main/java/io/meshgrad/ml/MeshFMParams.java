@@ -8,12 +8,12 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Params;
 
 /**
- * {@link MeshAdagradParams} plus the factorization machine's own, named as MLlib's {@code
+ * {@link MeshgradParams} plus the factorization machine's own, named as MLlib's {@code
  * FMClassifier} names them: {@code factorSize}, {@code fitLinear}, {@code initStd} and {@code
  * miniBatchFraction}. ({@code fitIntercept}, {@code regParam}, {@code maxIter}, {@code tol} and
  * {@code seed} are the shared ones.)
  */
-public interface MeshFMParams extends MeshAdagradParams {
+public interface MeshFMParams extends MeshgradParams {
 
   /** The FM param objects of this stage (an implementation detail of the accessors below). */
   FMParamSet fmParams();
@@ -91,10 +91,10 @@ public interface MeshFMParams extends MeshAdagradParams {
       owner.setDefault(fitLinear, true);
       owner.setDefault(initStd, 0.01);
       owner.setDefault(miniBatchFraction, 1.0);
-      owner.setDefault(((MeshAdagradParams) owner).standardization(), DEFAULT_STANDARDIZATION);
+      owner.setDefault(((MeshgradParams) owner).standardization(), DEFAULT_STANDARDIZATION);
       // initialAccumulatorValue: Keras' 0.1 (a9a, MeshFMTest); rows of 65536 features or more start at 0.001
       // unless it is set (Fitting, MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE)
-      owner.setDefault(((MeshAdagradParams) owner).initialAccumulatorValue(), 0.1);
+      owner.setDefault(((MeshgradParams) owner).initialAccumulatorValue(), 0.1);
     }
 
     /**

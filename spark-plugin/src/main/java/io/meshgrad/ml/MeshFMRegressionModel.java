@@ -21,7 +21,7 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
   private final FMParamSet fmParams;
   /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
   private final Shipped<FMWeights> weights;
-  private transient MeshAdagradTrainingSummary summary;
+  private transient MeshgradTrainingSummary summary;
 
   /** An empty model of 1 feature (for ServiceLoader and Spark Connect; load or fit real ones). */
   public MeshFMRegressionModel() {
@@ -95,7 +95,7 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
    *
    * @throws IllegalStateException for a model without summary (loaded from disk)
    */
-  public MeshAdagradTrainingSummary summary() {
+  public MeshgradTrainingSummary summary() {
     if (summary == null) {
       throw new IllegalStateException("no training summary for model " + uid + ": only a model returned by fit has"
           + " one, a loaded model has not");
@@ -103,7 +103,7 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
     return summary;
   }
 
-  void setSummary(MeshAdagradTrainingSummary summary) {
+  void setSummary(MeshgradTrainingSummary summary) {
     this.summary = summary;
   }
 

@@ -72,7 +72,7 @@ public class MeshFMRegressor extends Regressor<Vector, MeshFMRegressor, MeshFMRe
     FMFitting.Fitted fitted = FMFitting.train(p, dataset.toDF(), p.getFeaturesCol(), p.getLabelCol(), "squaredError");
     MeshFMRegressionModel model = new MeshFMRegressionModel(uid(), fitted.weights());
     Fitting.copyParams(p, model);
-    model.setSummary(new MeshAdagradTrainingSummary(fitted.result()));
+    model.setSummary(new MeshgradTrainingSummary(fitted.result()));
     return model;
   }
 

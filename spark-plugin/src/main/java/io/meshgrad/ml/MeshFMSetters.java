@@ -1,12 +1,12 @@
 package io.meshgrad.ml;
 
 /**
- * The setters of the factorization machine estimators: {@link MeshAdagradSetters} plus the FM
+ * The setters of the factorization machine estimators: {@link MeshgradSetters} plus the FM
  * params. Each validates its value at once.
  *
  * @param <S> the estimator type
  */
-public interface MeshFMSetters<S extends MeshFMSetters<S>> extends MeshAdagradSetters<S>, MeshFMParams {
+public interface MeshFMSetters<S extends MeshFMSetters<S>> extends MeshgradSetters<S>, MeshFMParams {
 
   /** Sets the factor size {@code k} (>= 1). */
   default S setFactorSize(int value) {

@@ -40,7 +40,7 @@ public class MeshMLPClassificationModel
   private transient volatile MultilayerPerceptron network;
   /** The network's variables split from the weights, made where the model predicts. */
   private transient volatile double[][] variables;
-  private transient MeshAdagradTrainingSummary summary;
+  private transient MeshgradTrainingSummary summary;
 
   /** A 1-input, 2-class network of zeros (for ServiceLoader and Spark Connect; load or fit real ones). */
   public MeshMLPClassificationModel() {
@@ -127,7 +127,7 @@ public class MeshMLPClassificationModel
    *
    * @throws IllegalStateException for a model without summary (loaded from disk)
    */
-  public MeshAdagradTrainingSummary summary() {
+  public MeshgradTrainingSummary summary() {
     if (summary == null) {
       throw new IllegalStateException("no training summary for model " + uid + ": only a model returned by fit has"
           + " one, a loaded model has not");
@@ -135,7 +135,7 @@ public class MeshMLPClassificationModel
     return summary;
   }
 
-  void setSummary(MeshAdagradTrainingSummary summary) {
+  void setSummary(MeshgradTrainingSummary summary) {
     this.summary = summary;
   }
 

@@ -95,7 +95,7 @@ public class MeshMLPClassifier
         numClasses, label -> MultilayerPerceptron.validateClassLabel(label, numClasses));
     MeshMLPClassificationModel model = new MeshMLPClassificationModel(uid(), fitted.data());
     Fitting.copyParams(p, model);
-    model.setSummary(new MeshAdagradTrainingSummary(fitted.result()));
+    model.setSummary(new MeshgradTrainingSummary(fitted.result()));
     return model;
   }
 

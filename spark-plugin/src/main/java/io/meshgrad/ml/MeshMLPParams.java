@@ -3,6 +3,7 @@ package io.meshgrad.ml;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshgrad.model.Activation;
 import io.meshgrad.model.MultilayerPerceptron;
+import io.meshgrad.support.Json;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,13 +17,13 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 
 /**
- * {@link MeshAdagradParams} plus the network's params: {@code layers} (MLlib's), {@code
+ * {@link MeshgradParams} plus the network's params: {@code layers} (MLlib's), {@code
  * hiddenLayers} (used when {@code layers} is not set, with the input size and the number of
  * classes taken from the data), {@code activation}, {@code initialWeights} (MLlib's), {@code
  * blockSize} (MLlib's) and {@code layouts}. {@code fitIntercept} does not apply: every layer has a
  * bias; {@code regParam} is L2 on the kernels, never on the biases.
  */
-public interface MeshMLPParams extends MeshAdagradParams {
+public interface MeshMLPParams extends MeshgradParams {
 
   /** The network's param objects (an implementation detail of the accessors below). */
   NetworkParamSet networkParams();
@@ -167,7 +168,7 @@ public interface MeshMLPParams extends MeshAdagradParams {
       owner.setDefault(hiddenLayers, new int[] {100});
       owner.setDefault(activation, Activation.RELU.paramValue());
       owner.setDefault(blockSize, MultilayerPerceptron.DEFAULT_BLOCK_SIZE);
-      MeshAdagradParams stage = (MeshAdagradParams) owner;
+      MeshgradParams stage = (MeshgradParams) owner;
       owner.setDefault(stage.standardization(), DEFAULT_STANDARDIZATION);
       owner.setDefault(stage.learningRate(), DEFAULT_LEARNING_RATE);
       owner.setDefault(stage.batchSize(), DEFAULT_BATCH_SIZE);

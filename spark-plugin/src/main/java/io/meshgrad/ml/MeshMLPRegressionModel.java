@@ -30,7 +30,7 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
   private transient volatile MultilayerPerceptron network;
   /** The network's variables split from the weights, made where the model predicts. */
   private transient volatile double[][] variables;
-  private transient MeshAdagradTrainingSummary summary;
+  private transient MeshgradTrainingSummary summary;
 
   /** A 1-input network of zeros (for ServiceLoader and Spark Connect; load or fit real ones). */
   public MeshMLPRegressionModel() {
@@ -109,7 +109,7 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
    *
    * @throws IllegalStateException for a model without summary (loaded from disk)
    */
-  public MeshAdagradTrainingSummary summary() {
+  public MeshgradTrainingSummary summary() {
     if (summary == null) {
       throw new IllegalStateException("no training summary for model " + uid + ": only a model returned by fit has"
           + " one, a loaded model has not");
@@ -117,7 +117,7 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
     return summary;
   }
 
-  void setSummary(MeshAdagradTrainingSummary summary) {
+  void setSummary(MeshgradTrainingSummary summary) {
     this.summary = summary;
   }
 

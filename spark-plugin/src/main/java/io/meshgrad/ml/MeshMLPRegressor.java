@@ -75,7 +75,7 @@ public class MeshMLPRegressor extends Regressor<Vector, MeshMLPRegressor, MeshML
         1, MultilayerPerceptron::validateRegressionLabel);
     MeshMLPRegressionModel model = new MeshMLPRegressionModel(uid(), fitted.data());
     Fitting.copyParams(p, model);
-    model.setSummary(new MeshAdagradTrainingSummary(fitted.result()));
+    model.setSummary(new MeshgradTrainingSummary(fitted.result()));
     return model;
   }
 

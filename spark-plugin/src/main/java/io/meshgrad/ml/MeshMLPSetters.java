@@ -8,7 +8,7 @@ import org.apache.spark.ml.linalg.Vector;
  *
  * @param <S> the estimator type
  */
-public interface MeshMLPSetters<S extends MeshMLPSetters<S>> extends MeshMLPParams, MeshAdagradSetters<S> {
+public interface MeshMLPSetters<S extends MeshMLPSetters<S>> extends MeshMLPParams, MeshgradSetters<S> {
 
   /** Sets the layer sizes {@code [inputs, hidden..., outputs]}. */
   default S setLayers(int[] value) {

@@ -1,6 +1,7 @@
 package io.meshgrad.ml;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.meshgrad.support.Json;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package io.meshgrad.ml;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.Json;
 import java.util.List;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;

@@ -2,6 +2,7 @@ package io.meshgrad.optimizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.ConfigReader;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.IndexedSlices;
@@ -77,12 +78,7 @@ public final class Adagrad extends Optimizer {
 
   /** Creates one {@code accumulator} slot per variable, filled with {@code initial_accumulator_value}. */
   @Override
-  public void build(List<Variable> varList) {
-    super.build(varList);
-    if (isBuilt()) {
-      return;
-    }
-    markBuilt();
+  protected void createSlots(List<Variable> varList) {
     for (Variable v : varList) {
       addVariableFromReference(v, "accumulator", SlotInitializer.constant(initialAccumulatorValue));
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgrad.schedule.LearningRateSchedule;
 import io.meshgrad.schedule.Schedules;
+import io.meshgrad.support.ConfigReader;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.IndexedSlices;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
  * Keras 2.13's new-generation optimizer base class ({@code keras.optimizers.Optimizer}): it owns
  * the iteration count, the learning rate or schedule, gradient clipping, weight decay, the
  * exponential moving average (EMA) of the weights, the variable registry and the config. A
- * subclass adds only {@link #build}, {@link #updateStep} and its own config keys.
+ * subclass adds only {@link #createSlots}, {@link #updateStep} and its own config keys.
  *
  * <p>Order of one {@link #applyGradients} call, as in Keras: learning rate = schedule(iterations);
  * build on first use; drop {@code null} gradients; clip; sum duplicate sparse indices; weight
@@ -127,11 +128,11 @@ public abstract class Optimizer implements Serializable {
   // ---------------------------------------------------------------- subclass hooks
 
   /**
-   * Creates the optimizer's slots for {@code varList} (Keras {@code build}). Only the first call
-   * does anything. Subclasses call {@code super.build(varList)}, return if {@link #isBuilt()},
-   * call {@link #markBuilt()} and create their slots with {@link #addVariableFromReference}.
+   * Creates the optimizer's variables for {@code varList} (Keras {@code build}): registers the
+   * variables, creates the EMA averages when {@code use_ema} is on, then the subclass's slots
+   * ({@link #createSlots}), and marks the optimizer built. Only the first call does anything.
    */
-  public void build(List<Variable> varList) {
+  public final void build(List<Variable> varList) {
     if (built) {
       return;
     }
@@ -141,7 +142,16 @@ public abstract class Optimizer implements Serializable {
         addVariableFromReference(v, "average", SlotInitializer.copyOfVariable());
       }
     }
+    createSlots(varList);
+    built = true;
   }
+
+  /**
+   * Creates the subclass's slots for {@code varList} with {@link #addVariableFromReference} (the
+   * part of Keras' {@code build} after {@code super().build(var_list)}). Called once, by
+   * {@link #build}, after the EMA averages; the base marks the optimizer built.
+   */
+  protected abstract void createSlots(List<Variable> varList);
 
   /**
    * The optimizer's own update of one variable (or one shard of it) with an already clipped,
@@ -157,11 +167,6 @@ public abstract class Optimizer implements Serializable {
   /** Whether {@link #build} has run. */
   public final boolean isBuilt() {
     return built;
-  }
-
-  /** Marks the optimizer built; called by a subclass's {@link #build}. */
-  protected final void markBuilt() {
-    built = true;
   }
 
   // ---------------------------------------------------------------- variables
@@ -286,6 +291,14 @@ public abstract class Optimizer implements Serializable {
     if (varNames != null) {
       varNames.forEach(n -> excludedNamePatterns.add(Pattern.compile(n)));
     }
+  }
+
+  /**
+   * Whether {@link #excludeFromWeightDecay} named any variable or pattern. Such exclusions are
+   * held by identity in this process and do not travel with a serialized copy of the optimizer.
+   */
+  public final boolean excludesFromWeightDecay() {
+    return !excludedFromWeightDecay.isEmpty() || !excludedNamePatterns.isEmpty();
   }
 
   private boolean usesWeightDecay(Variable v) {

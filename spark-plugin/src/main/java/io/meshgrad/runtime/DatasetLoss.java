@@ -24,7 +24,7 @@ import org.apache.spark.api.java.JavaSparkContext;
  * <p>Two ways to use it: {@link #evaluate} (the {@link DifferentiableLoss} contract) brings the
  * partitions' sums to the driver through an {@link OrderedTreeSum} (one job without a shuffle for
  * a few partitions), for variables held in the driver; a mesh runtime instead reduce-scatters the sums to the variable shards (see
- * {@link AdagradAggregator#reduceScatter}), and no gradient is gathered on the driver.
+ * {@link ShardedStep#reduceScatter}), and no gradient is gathered on the driver.
  *
  * <p>The batch of a step is chosen from the step number: the bound optimizer's iteration count
  * ({@link #bindSteps}), or the number of evaluations so far.
@@ -132,6 +132,21 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
     return this;
   }
 
+  /** Depth of the ordered tree sum (see {@link #setAggregationDepth}). */
+  public final int aggregationDepth() {
+    return aggregationDepth;
+  }
+
+  /**
+   * The data partitions and what one partition contributes to a step, for the many-steps-per-job
+   * engine ({@link io.meshgrad.runtime.engine.StepEngine}), whose tasks compute their partition's
+   * sums themselves; {@code null} (the default) where a loss does not offer them: the engine then
+   * does not apply.
+   */
+  public EngineData<?> engineData() {
+    return null;
+  }
+
   /** Uses {@code optimizer.iterations()} as the step number, so batches follow the optimizer. */
   public final void bindSteps(Optimizer optimizer) {
     this.stepClock = optimizer;
@@ -214,6 +229,24 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
     } finally {
       ship.releaseRetired();
     }
+    Objective o = objective(total, variables, values);
+    evaluations++;
+    recordStepStats(new StepStats(o.lossAndGradients().loss(), total.count(), total.weightSum(), o.gradientNorms(),
+        o.gradientMaxAbs(), ship.lastShippedBytes(), total.bytesShipped(), total.bytesShipped(), 0,
+        (System.nanoTime() - start) / 1e9), stepClock);
+    return o.lossAndGradients();
+  }
+
+  /**
+   * The objective's value and gradients at {@code values} from the step's partials summed in the
+   * fixed order ({@link OrderedTreeSum}), with each gradient's L2 norm and the largest absolute
+   * gradient element (for {@link StepStats}). The one code path from sums to gradients of
+   * variables held whole in a process: {@link #evaluate} on the driver, and every task of the
+   * many-steps-per-job engine on its replicas.
+   *
+   * @param values the variables' values the partials were computed at, in the order of {@code variables}
+   */
+  public final Objective objective(PartialSums total, List<Variable> variables, List<Tensor> values) {
     List<Gradient> gradients = new ArrayList<>();
     double[] norms = new double[variables.size()];
     double maxAbs = 0;
@@ -227,11 +260,10 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
         maxAbs = Math.max(maxAbs, Math.abs(g.values().get(j)));
       }
     }
-    evaluations++;
     double loss = ObjectiveGradient.value(total.lossSum(), total.weightSum(), penaltyValue(values));
-    recordStepStats(new StepStats(loss, total.count(), total.weightSum(), norms, maxAbs,
-        ship.lastShippedBytes(), total.bytesShipped(), total.bytesShipped(), 0, (System.nanoTime() - start) / 1e9),
-        stepClock);
-    return new LossAndGradients(loss, gradients);
+    return new Objective(new LossAndGradients(loss, gradients), norms, maxAbs);
   }
+
+  /** What {@link #objective} gives: the loss and gradients, each gradient's L2 norm, the largest |gradient element|. */
+  public record Objective(LossAndGradients lossAndGradients, double[] gradientNorms, double gradientMaxAbs) {}
 }

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * DTensor on Spark: the {@link DVariable}s of one {@link Mesh}, their shards in one persisted
  * state RDD (shard {@code s} of variable {@code v} in partition {@code first(v) + s}, slots in the
  * same record as their variable's shard, so an update never shuffles state), and the
- * {@link VariableHome} that runs an optimizer's steps on them through {@link AdagradAggregator}.
+ * {@link VariableHome} that runs an optimizer's steps on them through {@link ShardedStep}.
  *
  * <pre>{@code
  * MeshRuntime mesh = MeshRuntime.create(spark, Mesh.parse("batch=2,model=2"));
@@ -164,7 +164,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     int idx = variables.size();
     List<VariableShard> shards = new ArrayList<>();
     for (int s = 0; s < shape.numShards(); s++) {
-      shards.add(new VariableShard(idx, s, (Tensor) AdagradAggregator.shardOf(initialValue, shape, s), Map.of()));
+      shards.add(new VariableShard(idx, s, (Tensor) ShardedStep.shardOf(initialValue, shape, s), Map.of()));
     }
     DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, shards);
     lineage.holdUntilCut(bytes(initialValue), held::destroy);
@@ -346,7 +346,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   /**
    * One step over a dataset: the data partitions' partial sums (with the touched rows of pulled
    * variables, prefetched by the step before when it could), reduce-scattered to the shards in a
-   * fixed order and applied there, in the jobs of {@link AdagradAggregator}.
+   * fixed order and applied there, in the jobs of {@link ShardedStep}.
    */
   private double step(Optimizer optimizer, DatasetLoss data, List<Variable> vars,
       List<Optimizer.VariableStep> steps) {
@@ -412,7 +412,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     JavaRDD<ShardInput> inputs = aggregator().reduceScatter(partials, nextRows, asking, indices, penalties,
         data.numPartitions());
-    AdagradAggregator.Result r = aggregator().update(optimizer, lineage.current(), inputs, stepByIndex, pulledVariables,
+    ShardedStep.Result r = aggregator().update(optimizer, lineage.current(), inputs, stepByIndex, pulledVariables,
         lineage.cutsNow(), stepName(optimizer));
     commit(r);
     if (nextRows != null) {
@@ -424,7 +424,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     return value;
   }
 
-  private StepStats stepStats(AdagradAggregator.Result r, double value, int[] indices, long pulledBytes, long start) {
+  private StepStats stepStats(ShardedStep.Result r, double value, int[] indices, long pulledBytes, long start) {
     double[] norms = new double[indices.length];
     for (int i = 0; i < indices.length; i++) {
       norms[i] = r.gradientNorm(indices[i]);
@@ -450,8 +450,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     return data.canPullRows(position) && data.penalty(position).l1() == 0 && mayPullRows(variable);
   }
 
-  private AdagradAggregator aggregator() {
-    return new AdagradAggregator(index, aggregationDepth);
+  private ShardedStep aggregator() {
+    return new ShardedStep(index, aggregationDepth);
   }
 
   private String stepName(Optimizer optimizer) {
@@ -465,7 +465,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   }
 
   /** Takes a step's new state and values; releases what the truncated lineage no longer needs. */
-  private void commit(AdagradAggregator.Result r) {
+  private void commit(ShardedStep.Result r) {
     prefetched = null;
     r.applyNewValues(values);
     lineage.advance(r.state(), shipper::releaseRetired);
@@ -508,7 +508,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
         shards[s.shard()] = slot == null ? s.value() : s.slot(slot);
       }
     }
-    Tensor whole = AdagradAggregator.assemble(v.shardedShape(), v.dtype(), List.of(shards));
+    Tensor whole = ShardedStep.assemble(v.shardedShape(), v.dtype(), List.of(shards));
     if (slot == null && !mayPullRows(idx)) {
       // generated on the shards, but shipped whole by every step: the driver keeps it from now on
       values.set(idx, whole.copy());
@@ -532,7 +532,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       if (s.variable() != idx) {
         return s;
       }
-      Tensor part = (Tensor) AdagradAggregator.shardOf(assigned.value(), shape, s.shard());
+      Tensor part = (Tensor) ShardedStep.shardOf(assigned.value(), shape, s.shard());
       return slot == null ? s.withValue(part) : s.withSlotValue(slot, part);
     }), "assign " + v.name());
     if (slot == null && values.get(idx) != null) {

@@ -76,6 +76,31 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
     });
   }
 
+  /** The cached rows and {@link #partitionSums} of this model and plan, for the engine's tasks. */
+  @Override
+  public EngineData<PartitionRows> engineData() {
+    return new EngineData<>(data.rdd(), new PartitionSumsOfModel(model, planBroadcast));
+  }
+
+  /** {@link #partitionSums} of one model and batch plan, as a task of the engine computes it. */
+  private static final class PartitionSumsOfModel implements EngineData.PartitionSums<PartitionRows> {
+    private static final long serialVersionUID = 1L;
+    private final BlockModel model;
+    private final Broadcast<BatchPlan> plan;
+
+    PartitionSumsOfModel(BlockModel model, Broadcast<BatchPlan> plan) {
+      this.model = model;
+      this.plan = plan;
+    }
+
+    @Override
+    public PartialSums of(PartitionRows rows, long step, double[][] weights) {
+      PartialSums sums = partitionSums(model, rows, plan.value(), step, weights);
+      ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
+      return sums;
+    }
+  }
+
   @Override
   public boolean canPullRows(int position) {
     return model.variables().get(position).featureIndexed();

@@ -59,6 +59,44 @@ public final class OrderedTreeSum {
     }
   }
 
+  /**
+   * The same sum as {@link #sum(JavaPairRDD, int, int, Function2)} of the same partials, bit for
+   * bit, computed in this process: the same tree of groups (fan-in, levels, index order within a
+   * group), each level merged here instead of in a shuffle. For a task that holds every partial,
+   * e.g. the many-steps-per-job engine, where each task receives its peers' partials directly.
+   *
+   * @param partials the partial of index {@code i} at position {@code i}
+   */
+  public static <T> T sumInProcess(List<T> partials, int depth, Function2<T, T, T> merge) {
+    int count = partials.size();
+    int fanIn = fanIn(count, depth);
+    try {
+      List<Tuple2<Integer, T>> level = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        level.add(new Tuple2<>(i, partials.get(i)));
+      }
+      while (needsLevel(count, fanIn)) {
+        int groups = (count + fanIn - 1) / fanIn;
+        List<List<Tuple2<Integer, T>>> members = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+          members.add(new ArrayList<>());
+        }
+        for (Tuple2<Integer, T> t : level) {
+          members.get(t._1() / fanIn).add(t);
+        }
+        List<Tuple2<Integer, T>> next = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+          next.add(new Tuple2<>(g, sumInOrder(members.get(g), merge)));
+        }
+        level = next;
+        count = groups;
+      }
+      return sumInOrder(level, merge);
+    } catch (Exception e) {
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+  }
+
   /** Whether another level of groups reduces {@code count} partials markedly (Spark's treeAggregate rule). */
   private static boolean needsLevel(int count, int fanIn) {
     return count > fanIn + (count + fanIn - 1) / fanIn;

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * The persisted state RDD of a {@link MeshRuntime} (one {@link VariableShard} per partition) and
  * its lineage. Each new state is persisted and the one before unpersisted; every {@code
  * checkpointInterval} updates the lineage is cut (the update's job checkpoints or restarts the
- * state, see {@link AdagradAggregator}), the previous cut's checkpoint files are deleted, and what
+ * state, see {@link ShardedStep}), the previous cut's checkpoint files are deleted, and what
  * recomputing the state since the last cut needed ({@link #holdUntilCut}) is released.
  */
 final class StateLineage implements AutoCloseable {

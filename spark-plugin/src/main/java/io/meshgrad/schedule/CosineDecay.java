@@ -1,6 +1,9 @@
 package io.meshgrad.schedule;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.Checks;
+import io.meshgrad.support.ConfigReader;
+import io.meshgrad.support.Json;
 import java.util.List;
 
 /**
@@ -58,12 +61,12 @@ public final class CosineDecay extends LearningRateSchedule {
       String name,
       Double warmupTarget,
       double warmupSteps) {
-    this.initialLearningRate = Check.nonNegative(NAME, "initial_learning_rate", initialLearningRate);
-    this.decaySteps = Check.nonNegative(NAME, "decay_steps", decaySteps);
-    this.alpha = Check.nonNegative(NAME, "alpha", alpha);
+    this.initialLearningRate = Checks.nonNegative(NAME, "initial_learning_rate", initialLearningRate);
+    this.decaySteps = Checks.nonNegative(NAME, "decay_steps", decaySteps);
+    this.alpha = Checks.nonNegative(NAME, "alpha", alpha);
     this.name = name;
-    this.warmupTarget = warmupTarget == null ? null : Check.nonNegative(NAME, "warmup_target", warmupTarget);
-    this.warmupSteps = Check.nonNegative(NAME, "warmup_steps", warmupSteps);
+    this.warmupTarget = warmupTarget == null ? null : Checks.nonNegative(NAME, "warmup_target", warmupTarget);
+    this.warmupSteps = Checks.nonNegative(NAME, "warmup_steps", warmupSteps);
   }
 
   /** With Keras' defaults {@code alpha=0.0, name=None} and no warm-up. */
@@ -79,7 +82,7 @@ public final class CosineDecay extends LearningRateSchedule {
    *     an invalid argument
    */
   public static CosineDecay fromConfig(ObjectNode config) {
-    ConfigReader read = new ConfigReader(NAME, config, KEYS);
+    ConfigReader read = ConfigReader.withKeys(NAME, config, KEYS);
     return new CosineDecay(
         read.number("initial_learning_rate"),
         read.number("decay_steps"),
@@ -91,7 +94,7 @@ public final class CosineDecay extends LearningRateSchedule {
 
   @Override
   public float valueAt(long step) {
-    float s = Check.step(NAME, step);
+    float s = Checks.stepAsFloat32(NAME, step);
     float d = (float) decaySteps;
     float initial = (float) initialLearningRate;
     if (warmupTarget == null) {

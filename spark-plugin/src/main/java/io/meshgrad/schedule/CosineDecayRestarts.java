@@ -1,6 +1,9 @@
 package io.meshgrad.schedule;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.Checks;
+import io.meshgrad.support.ConfigReader;
+import io.meshgrad.support.Json;
 import java.util.List;
 
 /**
@@ -53,11 +56,11 @@ public final class CosineDecayRestarts extends LearningRateSchedule {
       double mMul,
       double alpha,
       String name) {
-    this.initialLearningRate = Check.nonNegative(NAME, "initial_learning_rate", initialLearningRate);
-    this.firstDecaySteps = Check.positive(NAME, "first_decay_steps", firstDecaySteps);
-    this.tMul = Check.positive(NAME, "t_mul", tMul);
-    this.mMul = Check.nonNegative(NAME, "m_mul", mMul);
-    this.alpha = Check.nonNegative(NAME, "alpha", alpha);
+    this.initialLearningRate = Checks.nonNegative(NAME, "initial_learning_rate", initialLearningRate);
+    this.firstDecaySteps = Checks.positiveFloat32(NAME, "first_decay_steps", firstDecaySteps);
+    this.tMul = Checks.positiveFloat32(NAME, "t_mul", tMul);
+    this.mMul = Checks.nonNegative(NAME, "m_mul", mMul);
+    this.alpha = Checks.nonNegative(NAME, "alpha", alpha);
     this.name = name;
   }
 
@@ -73,7 +76,7 @@ public final class CosineDecayRestarts extends LearningRateSchedule {
    *     a number out of range
    */
   public static CosineDecayRestarts fromConfig(ObjectNode config) {
-    ConfigReader read = new ConfigReader(NAME, config, KEYS);
+    ConfigReader read = ConfigReader.withKeys(NAME, config, KEYS);
     return new CosineDecayRestarts(
         read.number("initial_learning_rate"),
         read.number("first_decay_steps"),
@@ -91,7 +94,7 @@ public final class CosineDecayRestarts extends LearningRateSchedule {
    */
   @Override
   public float valueAt(long step) {
-    float f = Check.step(NAME, step) / (float) firstDecaySteps;
+    float f = Checks.stepAsFloat32(NAME, step) / (float) firstDecaySteps;
     float t = (float) tMul;
     float i;
     if (t == 1f) {
@@ -100,7 +103,7 @@ public final class CosineDecayRestarts extends LearningRateSchedule {
     } else {
       float remaining = 1f - f * (1f - t);
       if (!(remaining > 0f)) {
-        throw Check.error(NAME, "step " + step + " is past the end of the schedule: with t_mul=" + tMul
+        throw Checks.error(NAME, "step " + step + " is past the end of the schedule: with t_mul=" + tMul
             + " < 1 all periods together last first_decay_steps / (1 - t_mul) = "
             + firstDecaySteps / (1 - tMul) + " steps");
       }

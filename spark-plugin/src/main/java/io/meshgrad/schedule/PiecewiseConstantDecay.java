@@ -2,6 +2,9 @@ package io.meshgrad.schedule;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.Checks;
+import io.meshgrad.support.ConfigReader;
+import io.meshgrad.support.Json;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -37,32 +40,32 @@ public final class PiecewiseConstantDecay extends LearningRateSchedule {
    *     is out of range
    */
   public PiecewiseConstantDecay(double[] boundaries, double[] values, String name) {
-    this.boundaries = Check.notNull(NAME, "boundaries", boundaries).clone();
-    this.values = Check.notNull(NAME, "values", values).clone();
+    this.boundaries = Checks.notNull(NAME, "boundaries", boundaries).clone();
+    this.values = Checks.notNull(NAME, "values", values).clone();
     this.name = name;
     if (boundaries.length != values.length - 1) {
-      throw Check.error(NAME, "The length of boundaries should be 1 less than the length of values. "
+      throw Checks.error(NAME, "The length of boundaries should be 1 less than the length of values. "
           + "Received: boundaries=" + pythonList(Json.counts(boundaries)) + " of length "
           + boundaries.length + ", and values=" + pythonList(Json.numbers(values)) + " of length "
           + values.length + ".");
     }
     if (boundaries.length == 0) {
-      throw Check.error(NAME, "boundaries must have at least 1 entry, got []");
+      throw Checks.error(NAME, "boundaries must have at least 1 entry, got []");
     }
     for (int i = 0; i < boundaries.length; i++) {
       String key = "boundaries[" + i + "]";
-      if (Math.abs(Check.finite(NAME, key, boundaries[i])) >= INT64_LIMIT) {
-        throw Check.error(NAME, key + " must be within the int64 range, got " + boundaries[i]);
+      if (Math.abs(Checks.finiteFloat32(NAME, key, boundaries[i])) >= INT64_LIMIT) {
+        throw Checks.error(NAME, key + " must be within the int64 range, got " + boundaries[i]);
       }
       if (i > 0 && (long) boundaries[i] < (long) boundaries[i - 1]) {
         // Keras fails at call time on decreasing boundaries (two cases of its exclusive tf.case hold);
         // equal ones are fine there: the value between them is never used
-        throw Check.error(NAME, "boundaries must be non-decreasing after truncation to integers, got "
+        throw Checks.error(NAME, "boundaries must be non-decreasing after truncation to integers, got "
             + pythonList(Json.counts(boundaries)));
       }
     }
     for (int i = 0; i < values.length; i++) {
-      Check.nonNegative(NAME, "values[" + i + "]", values[i]);
+      Checks.nonNegative(NAME, "values[" + i + "]", values[i]);
     }
   }
 
@@ -85,14 +88,14 @@ public final class PiecewiseConstantDecay extends LearningRateSchedule {
    *     an invalid argument
    */
   public static PiecewiseConstantDecay fromConfig(ObjectNode config) {
-    ConfigReader read = new ConfigReader(NAME, config, KEYS);
+    ConfigReader read = ConfigReader.withKeys(NAME, config, KEYS);
     return new PiecewiseConstantDecay(
         read.numbers("boundaries"), read.numbers("values"), read.stringOrNull("name"));
   }
 
   @Override
   public float valueAt(long step) {
-    Check.step(NAME, step);
+    Checks.stepAsFloat32(NAME, step);
     int i = 0;
     while (i < boundaries.length && step > (long) boundaries[i]) {
       i++;

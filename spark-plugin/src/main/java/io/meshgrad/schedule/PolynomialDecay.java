@@ -1,6 +1,9 @@
 package io.meshgrad.schedule;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.Checks;
+import io.meshgrad.support.ConfigReader;
+import io.meshgrad.support.Json;
 import java.util.List;
 
 /**
@@ -45,10 +48,10 @@ public final class PolynomialDecay extends LearningRateSchedule {
       double power,
       boolean cycle,
       String name) {
-    this.initialLearningRate = Check.nonNegative(NAME, "initial_learning_rate", initialLearningRate);
-    this.decaySteps = Check.positive(NAME, "decay_steps", decaySteps);
-    this.endLearningRate = Check.nonNegative(NAME, "end_learning_rate", endLearningRate);
-    this.power = Check.nonNegative(NAME, "power", power);
+    this.initialLearningRate = Checks.nonNegative(NAME, "initial_learning_rate", initialLearningRate);
+    this.decaySteps = Checks.positiveFloat32(NAME, "decay_steps", decaySteps);
+    this.endLearningRate = Checks.nonNegative(NAME, "end_learning_rate", endLearningRate);
+    this.power = Checks.nonNegative(NAME, "power", power);
     this.cycle = cycle;
     this.name = name;
   }
@@ -65,7 +68,7 @@ public final class PolynomialDecay extends LearningRateSchedule {
    *     a number out of range
    */
   public static PolynomialDecay fromConfig(ObjectNode config) {
-    ConfigReader read = new ConfigReader(NAME, config, KEYS);
+    ConfigReader read = ConfigReader.withKeys(NAME, config, KEYS);
     return new PolynomialDecay(
         read.number("initial_learning_rate"),
         read.number("decay_steps"),
@@ -77,7 +80,7 @@ public final class PolynomialDecay extends LearningRateSchedule {
 
   @Override
   public float valueAt(long step) {
-    float s = Check.step(NAME, step);
+    float s = Checks.stepAsFloat32(NAME, step);
     float d = (float) decaySteps;
     if (cycle) {
       d = d * (s == 0f ? 1f : F32.ceil(s / d));

@@ -2,6 +2,9 @@ package io.meshgrad.schedule;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.Checks;
+import io.meshgrad.support.ConfigReader;
+import io.meshgrad.support.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -35,11 +38,11 @@ public final class Schedules {
    *     or empty, or its {@code getConfig()} is null
    */
   public static ObjectNode serialize(LearningRateSchedule schedule) {
-    Check.notNull(OWNER, "schedule", schedule);
+    Checks.notNull(OWNER, "schedule", schedule);
     String className = schedule.className();
     ObjectNode config = schedule.getConfig();
     if (className == null || className.isEmpty() || config == null) {
-      throw Check.error(OWNER, schedule.getClass().getName() + ".className() and getConfig() must be "
+      throw Checks.error(OWNER, schedule.getClass().getName() + ".className() and getConfig() must be "
           + "non-empty, got class name " + className + " and config " + config);
     }
     ObjectNode serialized = Json.object();
@@ -60,10 +63,10 @@ public final class Schedules {
    */
   public static LearningRateSchedule deserialize(JsonNode node) {
     if (node == null || !node.isObject()) {
-      throw Check.error(OWNER, "a serialized schedule must be a JSON object "
+      throw Checks.error(OWNER, "a serialized schedule must be a JSON object "
           + "{\"class_name\": ..., \"config\": {...}}, got " + node);
     }
-    ConfigReader read = new ConfigReader(OWNER, (ObjectNode) node, KEYS);
+    ConfigReader read = ConfigReader.withKeys(OWNER, (ObjectNode) node, KEYS);
     String className = read.string("class_name");
     ObjectNode config = read.object("config");
     String registeredName = read.stringOrNull("registered_name");
@@ -80,7 +83,7 @@ public final class Schedules {
     }
     LearningRateSchedule schedule = fromConfig.apply(config.deepCopy());
     if (schedule == null) {
-      throw Check.error(OWNER, "the fromConfig function registered for " + className + " returned null");
+      throw Checks.error(OWNER, "the fromConfig function registered for " + className + " returned null");
     }
     return schedule;
   }
@@ -95,10 +98,10 @@ public final class Schedules {
    * @throws IllegalArgumentException if an argument is null, the name is empty, or it is a built-in
    */
   public static void register(String className, Function<ObjectNode, LearningRateSchedule> fromConfig) {
-    Check.notNull(OWNER, "className", className);
-    Check.notNull(OWNER, "fromConfig", fromConfig);
+    Checks.notNull(OWNER, "className", className);
+    Checks.notNull(OWNER, "fromConfig", fromConfig);
     if (className.isEmpty() || BUILT_INS.containsKey(className)) {
-      throw Check.error(OWNER, "className must be non-empty and not a built-in schedule "
+      throw Checks.error(OWNER, "className must be non-empty and not a built-in schedule "
           + new TreeSet<>(BUILT_INS.keySet()) + ", got '" + className + "'");
     }
     CUSTOM.put(className, fromConfig);
@@ -107,15 +110,15 @@ public final class Schedules {
   private static IllegalArgumentException unknown(String className, boolean noModule) {
     String howToRegister = "register it with Schedules.register(\"" + className + "\", fromConfig)";
     if (noModule && BUILT_INS.containsKey(className)) {
-      return Check.error(OWNER, "Cannot deserialize object of type `" + className + "` (module null): "
+      return Checks.error(OWNER, "Cannot deserialize object of type `" + className + "` (module null): "
           + "as in Keras 2.13, module null marks a custom class; a built-in schedule has module "
           + "\"keras.optimizers.schedules\" or no module key");
     }
     if (noModule) {
-      return Check.error(OWNER, "Cannot deserialize object of type `" + className + "` (module null): "
+      return Checks.error(OWNER, "Cannot deserialize object of type `" + className + "` (module null): "
           + "it is not a registered custom schedule; " + howToRegister);
     }
-    return Check.error(OWNER, "unknown schedule class_name '" + className + "'; built-in schedules are "
+    return Checks.error(OWNER, "unknown schedule class_name '" + className + "'; built-in schedules are "
         + new TreeSet<>(BUILT_INS.keySet()) + ", registered custom schedules are "
         + new TreeSet<>(CUSTOM.keySet()) + "; if it is a custom schedule, " + howToRegister);
   }

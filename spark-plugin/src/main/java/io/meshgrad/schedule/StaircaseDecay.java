@@ -1,6 +1,9 @@
 package io.meshgrad.schedule;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.support.Checks;
+import io.meshgrad.support.ConfigReader;
+import io.meshgrad.support.Json;
 import java.util.List;
 
 /**
@@ -32,15 +35,15 @@ abstract class StaircaseDecay extends LearningRateSchedule {
       double decayRate,
       boolean staircase,
       String name) {
-    this.initialLearningRate = Check.nonNegative(owner, "initial_learning_rate", initialLearningRate);
-    this.decaySteps = Check.positive(owner, "decay_steps", decaySteps);
-    this.decayRate = Check.nonNegative(owner, "decay_rate", decayRate);
+    this.initialLearningRate = Checks.nonNegative(owner, "initial_learning_rate", initialLearningRate);
+    this.decaySteps = Checks.positiveFloat32(owner, "decay_steps", decaySteps);
+    this.decayRate = Checks.nonNegative(owner, "decay_rate", decayRate);
     this.staircase = staircase;
     this.name = name;
   }
 
   static <T extends StaircaseDecay> T fromConfig(String owner, ObjectNode config, Factory<T> factory) {
-    ConfigReader read = new ConfigReader(owner, config, KEYS);
+    ConfigReader read = ConfigReader.withKeys(owner, config, KEYS);
     return factory.create(
         read.number("initial_learning_rate"),
         read.number("decay_steps"),
@@ -51,7 +54,7 @@ abstract class StaircaseDecay extends LearningRateSchedule {
 
   /** {@code p = step / decay_steps}, floored if {@code staircase}, in float32. */
   final float progress(long step) {
-    float p = Check.step(className(), step) / (float) decaySteps;
+    float p = Checks.stepAsFloat32(className(), step) / (float) decaySteps;
     return staircase ? F32.floor(p) : p;
   }
 

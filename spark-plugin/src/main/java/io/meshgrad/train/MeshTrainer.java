@@ -82,29 +82,52 @@ public final class MeshTrainer {
 
   /**
    * Safeguards on top of {@link Settings}: what to do with non-finite steps, early stopping, and
-   * checkpoints of the optimizer state.
+   * checkpoints of the optimizer state; and how many steps one Spark job runs.
    *
    * @param onNonFinite never null
    * @param earlyStopping {@code null} for none
    * @param checkpoints {@code null} for none
+   * @param stepsPerJob 1: one Spark job per step (the job-per-step path); {@code K >= 2}: up to K
+   *     steps in one barrier job of the many-steps-per-job engine ({@link
+   *     io.meshgrad.runtime.engine.StepEngine}), bit for bit the same result, and an error naming
+   *     what to change where the engine cannot run; 0: automatic, the engine with {@value
+   *     #AUTO_STEPS_PER_JOB} steps a job where it applies, else one job per step (said in one log line)
    */
-  public record Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping, CheckpointPolicy checkpoints) {
+  public record Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping, CheckpointPolicy checkpoints,
+      int stepsPerJob) {
     public Controls {
       if (onNonFinite == null) {
         throw new IllegalArgumentException("onNonFinite must be one of ERROR, SKIP, PROPAGATE; got null");
       }
+      if (stepsPerJob < 0) {
+        throw new IllegalArgumentException("stepsPerJob must be >= 0 (0 = automatic, 1 = one Spark job per step), got "
+            + stepsPerJob);
+      }
     }
 
-    /** Without checkpoints. */
+    /** One Spark job per step. */
+    public Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping, CheckpointPolicy checkpoints) {
+      this(onNonFinite, earlyStopping, checkpoints, 1);
+    }
+
+    /** Without checkpoints, one Spark job per step. */
     public Controls(NonFiniteGradient onNonFinite, EarlyStopping earlyStopping) {
       this(onNonFinite, earlyStopping, null);
     }
 
-    /** No checks (NaN propagates, as in Keras), no early stopping, no checkpoints. */
+    /** No checks (NaN propagates, as in Keras), no early stopping, no checkpoints, one Spark job per step. */
     public static Controls none() {
       return new Controls(NonFiniteGradient.PROPAGATE, null, null);
     }
+
+    /** These controls with {@code stepsPerJob} steps per Spark job (see the record's doc). */
+    public Controls withStepsPerJob(int stepsPerJob) {
+      return new Controls(onNonFinite, earlyStopping, checkpoints, stepsPerJob);
+    }
   }
+
+  /** Steps per job of the automatic choice ({@code stepsPerJob = 0}) where the engine applies. */
+  public static final int AUTO_STEPS_PER_JOB = 100;
 
   private MeshTrainer() {}
 

@@ -112,12 +112,25 @@ final class TrainingLoop {
       boolean stoppedEarly = false;
       boolean previousSkipped = false;
       boolean pathsLogged = false;
+      EngineSteps engine = EngineSteps.choose(jsc, objective, sharded, settings.mesh(), controls.stepsPerJob());
       while (taken < steps) {
-        long step = optimizer.iterations();
-        if (runtime == null) {
-          jsc.setJobDescription("meshgrad step " + (step + 1) + "/" + (first + steps));
+        long step;
+        NonFiniteGuard.StepOutcome outcome;
+        if (engine != null && engine.hasNext(optimizer, vars,
+            EngineSteps.jobLength(steps - taken, taken, optimizer.iterations(),
+                controls.checkpoints() == null ? 0 : controls.checkpoints().everySteps(),
+                validation == null ? 0 : plan.stepsPerEpoch()),
+            first + steps, settings.tol(), taken > 0 && !previousSkipped ? history[taken - 1] : Double.NaN,
+            mode != NonFiniteGradient.PROPAGATE)) {
+          step = engine.nextStep(optimizer);
+          outcome = new NonFiniteGuard.StepOutcome(engine.next(), null);
+        } else {
+          step = optimizer.iterations();
+          if (runtime == null) {
+            jsc.setJobDescription("meshgrad step " + (step + 1) + "/" + (first + steps));
+          }
+          outcome = guard.step(optimizer, objective, vars);
         }
-        NonFiniteGuard.StepOutcome outcome = guard.step(optimizer, objective, vars);
         double loss = outcome.loss();
         history[taken++] = loss;
         if (runtime != null && !pathsLogged) {

@@ -1,36 +1,19 @@
 /**
- * The data side of distributed training: from a Spark {@code Dataset} to cached, validated,
- * blockified partitions, and the choice of each step's rows.
- *
- * <ul>
- *   <li>{@link io.meshgrad.data.TrainingData}: validates the training columns and rows,
- *       repartitions them deterministically into the mesh's batch dimension and caches them as
- *       one {@link io.meshgrad.data.PartitionRows} per partition.
- *   <li>{@link io.meshgrad.runtime.ModelLoss}: the objective of a {@link io.meshgrad.model.BlockModel}
- *       (a linear model: {@link io.meshgrad.runtime.ModelLoss#linear}) over those partitions, per
- *       step's batch; {@link io.meshgrad.train.MeshTrainer} runs the training loop over it.
- *   <li>{@link io.meshgrad.data.PartitionRows}: one partition's rows as {@link
- *       io.meshgrad.loss.InstanceBlock}s, with row selection and per-step gradient sums.
- *   <li>{@link io.meshgrad.data.BatchPlan}: which rows of each partition a step uses, full batch
- *       or seeded mini-batches that cover every row once per epoch.
- *   <li>{@link io.meshgrad.data.LabelValidator}: a serializable label check.
- * </ul>
- *
- * <p>Typical use for one fit:
+ * The training loop: {@link io.meshgrad.train.MeshTrainer} fits a linear model or any {@link
+ * io.meshgrad.model.BlockModel} on a mesh ({@link io.meshgrad.train.MeshTrainer.Settings}), with what
+ * a library front end needs on top of Keras-style steps ({@link io.meshgrad.train.MeshTrainer.Controls}):
+ * the non-finite-step policy ({@link io.meshgrad.train.NonFiniteGradient}), early stopping on held-out
+ * rows ({@link io.meshgrad.train.EarlyStopping}) and optimizer checkpoints with resume. The loop itself
+ * is {@code TrainingLoop}; {@code NonFiniteGuard}, {@code FitCheckpoints} and {@code
+ * ValidationTracker} each hold one of those concerns. Uses {@code runtime}, {@code checkpoint} and the
+ * layers below.
  *
  * <pre>{@code
- * try (TrainingData data = TrainingData.from(df, "features", "label", null,
- *         mesh.batchSize(), loss::validateLabel);
- *     ModelLoss objective = ModelLoss.linear(data, loss,
- *         BatchPlan.miniBatch(data.rowsPerPartition(), 256, seed), true, regParam)) {
- *   Adagrad opt = Adagrad.builder().learningRate(0.5).build();
- *   objective.bindSteps(opt);                // step t uses batch t
- *   List<Variable> vars = List.of(
- *       new Variable("coefficients", Tensor.zeros(DType.FLOAT32, data.numFeatures())),
- *       new Variable("intercept", Tensor.zeros(DType.FLOAT32, 1)));
- *   for (long step = 0; step < steps; step++) {
- *     opt.minimize(objective, vars);          // one Spark job: the partitions' sums, in a fixed order
- *   }
+ * BinaryLogisticLoss loss = new BinaryLogisticLoss();
+ * try (TrainingData data = TrainingData.from(df, "features", "label", null, mesh.batchSize(),
+ *     loss::validateLabel)) {
+ *   TrainingResult r = MeshTrainer.fit(spark, data, loss,
+ *       Adagrad.builder().learningRate(0.5).build(), MeshTrainer.Settings.defaults(mesh, 100), null);
  * }
  * }</pre>
  */

@@ -1,6 +1,8 @@
 package io.meshgrad.cluster;
 
 import io.meshgrad.SparkTestSession;
+import io.meshgrad.data.TrainingData;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.spark.SparkEnv;
@@ -49,6 +51,23 @@ final class ClusterSession {
     }
     SparkSession.clearActiveSession();
     SparkSession.clearDefaultSession();
+  }
+
+  /**
+   * The end of a cluster test: closes {@code data} and stops {@code spark}, then, even if that
+   * failed, deletes {@code tempDir} and closes the cluster, asserting that none of its processes is
+   * still alive ({@link StandaloneCluster#closeAndAssertStopped}). Nulls are skipped.
+   */
+  static void tearDown(TrainingData data, SparkSession spark, Path tempDir, StandaloneCluster cluster) {
+    try {
+      if (data != null) {
+        data.close();
+      }
+      stop(spark);
+    } finally {
+      StandaloneCluster.deleteRecursively(tempDir);
+      StandaloneCluster.closeAndAssertStopped(cluster);
+    }
   }
 
   /** Number of cached RDD blocks each executor holds now, by executor id (test-only use of Spark internals). */

@@ -16,7 +16,6 @@ import io.meshgrad.train.StepListener;
 import io.meshgrad.train.TrainingResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -64,19 +63,7 @@ class ExecutorLossTest {
 
   @AfterAll
   static void stopCluster() {
-    try {
-      if (data != null) {
-        data.close();
-      }
-      ClusterSession.stop(spark);
-    } finally {
-      StandaloneCluster.deleteRecursively(checkpoints);
-      if (cluster != null) {
-        List<Long> pids = cluster.pids();
-        cluster.close();
-        assertFalse(cluster.anyAlive(), "processes of the test cluster still alive: " + pids);
-      }
-    }
+    ClusterSession.tearDown(data, spark, checkpoints, cluster);
   }
 
   private static TrainingResult fit(StepListener listener) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
+import io.meshgrad.FlakyAdagrad;
+import io.meshgrad.FlakyAdagrad.Failure;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
@@ -12,12 +14,7 @@ import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Optimizer;
-import io.meshgrad.optimizer.SlotInitializer;
-import io.meshgrad.optimizer.Slots;
-import io.meshgrad.optimizer.Variable;
 import io.meshgrad.tensor.DType;
-import io.meshgrad.tensor.Gradient;
-import io.meshgrad.tensor.Tensor;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.TrainingResult;
 import java.util.List;
@@ -25,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.apache.log4j.Level;
 import org.apache.log4j.Logger;
-import org.apache.spark.TaskContext;
 import org.apache.spark.TaskFailedReason;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -52,75 +48,6 @@ class RetriedUpdateTest {
 
   private static SparkSession spark;
   private static TrainingData data;
-
-  /** Where the first attempt of every shard-update task fails. */
-  enum Failure { NONE, AFTER_UPDATE, END_OF_TASK }
-
-  /**
-   * Keras' Adagrad update for dense float32 gradients (the same arithmetic as {@link Adagrad}),
-   * failing the first attempt of each task that runs it as {@link Failure} says. Adagrad is final,
-   * hence the copy; {@link #fitsAsAdagrad} checks that it computes what Adagrad computes.
-   */
-  static final class FlakyAdagrad extends Optimizer {
-    private static final long serialVersionUID = 1L;
-    private final Failure failure;
-
-    static final class Builder extends Optimizer.Builder<Builder> {
-      Builder() {
-        super("Adagrad");
-      }
-
-      @Override
-      protected Builder self() {
-        return this;
-      }
-    }
-
-    FlakyAdagrad(UnaryOperator<Builder> config, Failure failure) {
-      super(config.apply(new Builder()));
-      this.failure = failure;
-    }
-
-    @Override
-    public void build(List<Variable> varList) {
-      super.build(varList);
-      if (isBuilt()) {
-        return;
-      }
-      markBuilt();
-      for (Variable v : varList) {
-        addVariableFromReference(v, "accumulator", SlotInitializer.constant(0.1));
-      }
-    }
-
-    @Override
-    protected void updateStep(Gradient gradient, Tensor variable, Slots slots, double learningRate) {
-      if (!(gradient instanceof Tensor) || variable.dtype() != DType.FLOAT32) {
-        throw new UnsupportedOperationException("dense float32 gradients only, got " + gradient);
-      }
-      float[] g = gradient.values().floats();
-      float[] v = variable.floats();
-      float[] acc = slots.get("accumulator").floats();
-      float lr = (float) learningRate;
-      float eps = (float) variable.dtype().round(1e-7);
-      for (int i = 0; i < v.length; i++) {
-        acc[i] = acc[i] + g[i] * g[i];
-        v[i] = v[i] - (lr * g[i]) / (float) Math.sqrt(acc[i] + eps);
-      }
-      TaskContext task = TaskContext.get();
-      if (task == null || task.attemptNumber() > 0) {
-        return;
-      }
-      switch (failure) {
-        case AFTER_UPDATE -> throw new IllegalStateException("injected failure after the update, task "
-            + task.taskAttemptId() + " partition " + task.partitionId());
-        case END_OF_TASK -> task.addTaskCompletionListener((TaskContext t) -> {
-          throw new IllegalStateException("injected failure at the end of task " + t.taskAttemptId());
-        });
-        default -> { }
-      }
-    }
-  }
 
   @BeforeAll
   static void load() {

@@ -84,19 +84,7 @@ class RowPullExecutorLossTest {
 
   @AfterAll
   static void stopCluster() {
-    try {
-      if (data != null) {
-        data.close();
-      }
-      ClusterSession.stop(spark);
-    } finally {
-      StandaloneCluster.deleteRecursively(checkpoints);
-      if (cluster != null) {
-        List<Long> pids = cluster.pids();
-        cluster.close();
-        assertFalse(cluster.anyAlive(), "processes of the test cluster still alive: " + pids);
-      }
-    }
+    ClusterSession.tearDown(data, spark, checkpoints, cluster);
   }
 
   /** The FM fit, float32, 240-row batches, L2, EMA and global norm clipping (two jobs per update). */

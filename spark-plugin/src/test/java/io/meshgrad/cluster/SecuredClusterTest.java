@@ -19,7 +19,6 @@ import io.meshgrad.train.TrainingResult;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkEnv;
@@ -56,11 +55,7 @@ class SecuredClusterTest {
 
   @AfterAll
   static void stopCluster() {
-    if (cluster != null) {
-      List<Long> pids = cluster.pids();
-      cluster.close();
-      assertFalse(cluster.anyAlive(), "processes of the test cluster still alive: " + pids);
-    }
+    StandaloneCluster.closeAndAssertStopped(cluster);
   }
 
   private static TrainingResult fit(SparkSession spark, StepListener listener) {

@@ -1,5 +1,7 @@
 package io.meshgrad.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -472,6 +474,18 @@ public final class StandaloneCluster implements AutoCloseable {
       } catch (Exception ignored) {
         // reported by the caller's checks, if it matters
       }
+    }
+  }
+
+  /**
+   * Closes {@code cluster} (nothing if null) and asserts that none of its processes, nor their
+   * descendants, is still alive: what every cluster test checks at the end.
+   */
+  static void closeAndAssertStopped(StandaloneCluster cluster) {
+    if (cluster != null) {
+      List<Long> pids = cluster.pids();
+      cluster.close();
+      assertFalse(cluster.anyAlive(), "processes of the test cluster still alive: " + pids);
     }
   }
 

@@ -73,13 +73,13 @@ class PartitionRowsTest {
       int k = loss.numOutputs();
       double[] coef = rnd.doubles(D * k, -1, 1).toArray();
       double[] intercept = fitIntercept ? rnd.doubles(k, -1, 1).toArray() : null;
-      GradientSum expected = partition.gradientSum(loss, full, 0, coef, intercept, fitIntercept);
+      GradientSum expected = PartitionSums.gradientSum(partition, loss, full, 0, coef, intercept, fitIntercept);
       assertEquals(57, expected.count());
       for (long epoch = 0; epoch < 2; epoch++) {
         GradientSum total = new GradientSum(D, k, fitIntercept);
         for (long s = 0; s < mini.stepsPerEpoch(); s++) {
           long step = epoch * mini.stepsPerEpoch() + s;
-          GradientSum part = partition.gradientSum(loss, mini, step, coef, intercept, fitIntercept);
+          GradientSum part = PartitionSums.gradientSum(partition, loss, mini, step, coef, intercept, fitIntercept);
           assertEquals(mini.rowsFor(step, 1).length, part.count());
           total.merge(part);
         }
@@ -95,7 +95,7 @@ class PartitionRowsTest {
     long withRow = -1;
     for (long step = 0; step < plan.stepsPerEpoch(); step++) {
       GradientSum sums =
-          partition.gradientSum(new LeastSquaresLoss(), plan, step, new double[D], null, false);
+          PartitionSums.gradientSum(partition, new LeastSquaresLoss(), plan, step, new double[D], null, false);
       if (sums.count() == 1) {
         withRow = step;
       } else {
@@ -114,22 +114,22 @@ class PartitionRowsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> partition.gradientSum(loss, other, 0, new double[D], null, false));
+            () -> PartitionSums.gradientSum(partition, loss, other, 0, new double[D], null, false));
     assertTrue(e.getMessage().contains("partition 1 has 4 rows"), e.getMessage());
     assertTrue(e.getMessage().contains("expects 5"), e.getMessage());
 
     BatchPlan plan = BatchPlan.fullBatch(new long[] {4, 4});
     e = assertThrows(IllegalArgumentException.class,
-        () -> partition.gradientSum(loss, plan, 0, new double[D + 1], null, false));
+        () -> PartitionSums.gradientSum(partition, loss, plan, 0, new double[D + 1], null, false));
     assertEquals(
         "coefficients must have length 6 (numFeatures 6 x numOutputs 1), got length 7",
         e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
-        () -> partition.gradientSum(loss, plan, 0, new double[D], null, true));
+        () -> PartitionSums.gradientSum(partition, loss, plan, 0, new double[D], null, true));
     assertEquals(
         "intercept must have length 1 (numOutputs) when fitIntercept, got null", e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
-        () -> partition.gradientSum(loss, plan, 0, new double[D], new double[1], false));
+        () -> PartitionSums.gradientSum(partition, loss, plan, 0, new double[D], new double[1], false));
     assertEquals(
         "intercept must be null when fitIntercept is false, got an array of length 1",
         e.getMessage());

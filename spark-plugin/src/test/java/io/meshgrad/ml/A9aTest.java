@@ -50,7 +50,7 @@ class A9aTest {
         .setLearningRate(0.5).setMaxIter(100).setMesh("batch=2").fit(train);
     double accuracy = MlData.accuracy(model.transform(test));
     assertTrue(accuracy >= 0.845, "a9a test accuracy " + accuracy);
-    MeshAdagradTrainingSummary summary = model.summary();
+    MeshgradTrainingSummary summary = model.summary();
     assertEquals(100, summary.steps());
     assertEquals(100, summary.epochs());
     assertEquals(0, summary.stepsSkipped());

@@ -60,7 +60,7 @@ class CrossValidationTest {
    * Cross-validates {@code stage}: inside a Pipeline with the feature stages when {@code
    * inPipeline}, else alone on already scaled features.
    */
-  private static <E extends MeshAdagradSetters<E>> CrossValidatorModel crossValidate(E stage, Evaluator evaluator,
+  private static <E extends MeshgradSetters<E>> CrossValidatorModel crossValidate(E stage, Evaluator evaluator,
       boolean inPipeline) {
     ParamMap[] grid = new ParamGridBuilder()
         .addGrid(stage.learningRate(), new double[] {0.02, 0.5})
@@ -81,7 +81,7 @@ class CrossValidationTest {
         best = i;
       }
     }
-    MeshAdagradParams fitted = (MeshAdagradParams) (inPipeline
+    MeshgradParams fitted = (MeshgradParams) (inPipeline
         ? assertInstanceOf(PipelineModel.class, model.bestModel()).stages()[2] : model.bestModel());
     assertEquals((Double) grid[best].apply(stage.learningRate()), fitted.getLearningRate());
     assertEquals((Double) grid[best].apply(stage.regParam()), fitted.getRegParam());

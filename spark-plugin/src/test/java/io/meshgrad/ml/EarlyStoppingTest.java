@@ -38,7 +38,7 @@ class EarlyStoppingTest {
     // no later evaluation can improve by validationTol = 1e9: only the first one counts
     MeshAdagradRegressionModel model = regressor().setMaxIter(50).setValidationIndicatorCol("isVal")
         .setEarlyStoppingPatience(2).setValidationTol(1e9).fit(data);
-    MeshAdagradTrainingSummary s = model.summary();
+    MeshgradTrainingSummary s = model.summary();
     assertEquals(3, s.steps(), "one evaluation per full-batch step: 1 improving + 2 without");
     assertTrue(s.stoppedEarly());
     assertEquals(1, s.bestStep());
@@ -52,7 +52,7 @@ class EarlyStoppingTest {
   @Test
   void theModelHasTheBestValidationLoss() {
     MeshAdagradRegressionModel model = regressor().setMaxIter(40).setValidationIndicatorCol("isVal").fit(data);
-    MeshAdagradTrainingSummary s = model.summary();
+    MeshgradTrainingSummary s = model.summary();
     double best = Arrays.stream(s.validationLossHistory()).min().orElseThrow();
     assertEquals(s.steps(), s.validationLossHistory().length);
     assertTrue(s.bestStep() >= 1 && s.bestStep() <= s.steps());

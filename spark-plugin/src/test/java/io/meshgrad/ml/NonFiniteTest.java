@@ -88,7 +88,7 @@ class NonFiniteTest {
     MeshAdagradRegressor reg = new MeshAdagradRegressor().setLearningRate(0.1).setMaxIter(6).setBatchSize(4)
         .setOnNonFiniteGradient("skip");
     MeshAdagradRegressionModel model = reg.fit(regression(5, 1e300));
-    MeshAdagradTrainingSummary s = model.summary();
+    MeshgradTrainingSummary s = model.summary();
     assertEquals(6, s.steps());
     assertEquals(3, s.stepsSkipped());
     assertTrue(allFinite(model.coefficients().toArray()) && Double.isFinite(model.intercept()));

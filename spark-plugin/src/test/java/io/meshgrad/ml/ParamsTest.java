@@ -147,7 +147,7 @@ class ParamsTest {
     }
     assertEquals(9, copy.getMaxIter());
     assertEquals(100, c.getMaxIter());
-    assertEquals(MeshAdagradParams.ParamSet.DEFAULT_LEARNING_RATE, c.getLearningRate());
+    assertEquals(MeshgradParams.ParamSet.DEFAULT_LEARNING_RATE, c.getLearningRate());
   }
 
   @Test
@@ -170,7 +170,7 @@ class ParamsTest {
   void trainingParamsReachTheTrainer() {
     MeshAdagradClassifier base = new MeshAdagradClassifier().setLearningRate(0.3).setMaxIter(4);
     // 6 rows in batches of 2: 3 steps per epoch
-    MeshAdagradTrainingSummary s = base.copy(ParamMap.empty()).setMaxIter(20).setBatchSize(2).setMaxEpochs(2)
+    MeshgradTrainingSummary s = base.copy(ParamMap.empty()).setMaxIter(20).setBatchSize(2).setMaxEpochs(2)
         .fit(data()).summary();
     assertEquals(6, s.steps());
     assertEquals(2, s.epochs());

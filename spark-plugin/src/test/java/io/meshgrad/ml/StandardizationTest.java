@@ -94,7 +94,7 @@ class StandardizationTest {
         .setMaxIter(5).setMesh("batch=1").fit(df);
     assertEquals(0.0, mlp.weights().apply(2), 0.0, "kernel row 1 (the constant feature), column 0");
     assertEquals(0.0, mlp.weights().apply(3), 0.0);
-    for (MeshAdagradParams stage : List.<MeshAdagradParams>of(new MeshAdagradClassifier(), new MeshAdagradRegressor(),
+    for (MeshgradParams stage : List.<MeshgradParams>of(new MeshAdagradClassifier(), new MeshAdagradRegressor(),
         new MeshFMClassifier(), new MeshFMRegressor(), new MeshMLPClassifier(), new MeshMLPRegressor())) {
       assertTrue(stage.hasParam("standardization"), stage.getClass().getSimpleName());
     }

@@ -40,7 +40,7 @@ class StopReasonTest {
   void tolEndsTheFitAndSaysAtWhichStep() {
     MeshAdagradRegressor tol = regressor().setMaxIter(400).setTol(0.05);
     try (LogCapture log = LogCapture.start()) {
-      MeshAdagradTrainingSummary s = tol.fit(data).summary();
+      MeshgradTrainingSummary s = tol.fit(data).summary();
       assertEquals("tol", s.stopReason());
       assertTrue(s.steps() < 400, s.toString());
       assertEquals(s.steps(), s.stoppedAtStep());
@@ -50,7 +50,7 @@ class StopReasonTest {
       assertTrue(info.stream().anyMatch(m -> m.contains("stopped at step " + s.steps() + " of 400 planned (tol")),
           log.describe());
     }
-    MeshAdagradTrainingSummary all = regressor().setMaxIter(40).setTol(0).fit(data).summary();
+    MeshgradTrainingSummary all = regressor().setMaxIter(40).setTol(0).fit(data).summary();
     assertEquals("steps", all.stopReason());
     assertEquals(40, all.stoppedAtStep());
     assertEquals(40.0, all.epochsCompleted(), "full batch: one epoch per step");
@@ -59,13 +59,13 @@ class StopReasonTest {
   @Test
   void theEpochLimitAndTheStepLimitSayWhichEndedTheFitAndTheEpochsMade() {
     // 200 rows in batches of 64: 4 steps per epoch
-    MeshAdagradTrainingSummary epochs = regressor().setBatchSize(64).setMaxEpochs(2).setMaxIter(1000).setTol(0)
+    MeshgradTrainingSummary epochs = regressor().setBatchSize(64).setMaxEpochs(2).setMaxIter(1000).setTol(0)
         .fit(data).summary();
     assertEquals("epochs", epochs.stopReason());
     assertEquals(8, epochs.plannedSteps());
     assertEquals(8, epochs.steps());
     assertEquals(2.0, epochs.epochsCompleted());
-    MeshAdagradTrainingSummary steps = regressor().setBatchSize(64).setMaxEpochs(2).setMaxIter(6).setTol(0)
+    MeshgradTrainingSummary steps = regressor().setBatchSize(64).setMaxEpochs(2).setMaxIter(6).setTol(0)
         .fit(data).summary();
     assertEquals("steps", steps.stopReason());
     assertEquals(6, steps.plannedSteps());
@@ -75,7 +75,7 @@ class StopReasonTest {
 
   @Test
   void earlyStoppingSaysSo() {
-    MeshAdagradTrainingSummary s = regressor().setMaxIter(50).setValidationIndicatorCol("isVal")
+    MeshgradTrainingSummary s = regressor().setMaxIter(50).setValidationIndicatorCol("isVal")
         .setEarlyStoppingPatience(2).setValidationTol(1e9).fit(data).summary();
     assertEquals("earlyStopping", s.stopReason());
     assertEquals(3, s.stoppedAtStep());

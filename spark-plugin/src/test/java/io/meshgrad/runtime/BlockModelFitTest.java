@@ -11,6 +11,7 @@ import io.meshgrad.Datasets;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.PartitionRows;
+import io.meshgrad.data.PartitionSums;
 import io.meshgrad.data.SplitMix64;
 import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
@@ -107,7 +108,7 @@ class BlockModelFitTest {
     PartialSums sums = ModelLoss.partitionSums(new LinearModel(LOSS, d, true), partition, plan, 0,
         new double[][] {coef, intercept});
 
-    GradientSum expected = partition.gradientSum(LOSS, plan, 0, coef, intercept, true);
+    GradientSum expected = PartitionSums.gradientSum(partition, LOSS, plan, 0, coef, intercept, true);
     assertFalse(sums.gradient(0).isDense(), "coefficients ship as rows");
     assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 500, 501, 502, 503, 504, 505, 506, 507},
         sums.gradient(0).rows());

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
+import io.meshgrad.FlakyAdagrad;
+import io.meshgrad.FlakyAdagrad.Failure;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.TrainingData;
@@ -15,8 +17,6 @@ import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Optimizer;
-import io.meshgrad.optimizer.SlotInitializer;
-import io.meshgrad.optimizer.Slots;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
@@ -31,7 +31,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.log4j.Level;
 import org.apache.log4j.Logger;
-import org.apache.spark.TaskContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
@@ -161,86 +160,10 @@ class ChunkedStateTest {
 
   // ------------------------------------------------------------------ on Spark
 
-  /** Where the first attempt of every shard-update task fails. */
-  enum Failure { NONE, AFTER_UPDATE, END_OF_TASK }
-
-  /**
-   * Adagrad (its own update, through {@link Optimizer#applyToVariable} of a plain {@link Adagrad}),
-   * failing the first attempt of each task that updates a shard as {@link Failure} says.
-   */
-  static final class FlakyAdagrad extends Optimizer {
-    private static final long serialVersionUID = 1L;
-    private final Failure failure;
-    private final Adagrad inner;
-
-    static final class Builder extends Optimizer.Builder<Builder> {
-      Builder() {
-        super("Adagrad");
-      }
-
-      @Override
-      protected Builder self() {
-        return this;
-      }
-    }
-
-    FlakyAdagrad(double learningRate, Failure failure) {
-      super(new Builder().learningRate(learningRate));
-      this.failure = failure;
-      this.inner = Adagrad.builder().learningRate(learningRate).build();
-    }
-
-    @Override
-    public void build(List<Variable> varList) {
-      super.build(varList);
-      if (isBuilt()) {
-        return;
-      }
-      markBuilt();
-      for (Variable v : varList) {
-        addVariableFromReference(v, "accumulator", SlotInitializer.constant(0.1));
-      }
-    }
-
-    @Override
-    protected boolean sparseUpdateIsRowLocal() {
-      return true;
-    }
-
-    @Override
-    protected void updateStep(Gradient gradient, Tensor variable, Slots slots, double learningRate) {
-      inner.applyToVariable(new VariableStep((float) learningRate, 0, false), gradient, variable, slots);
-      TaskContext task = TaskContext.get();
-      if (task == null || task.attemptNumber() > 0) {
-        return;
-      }
-      switch (failure) {
-        case AFTER_UPDATE -> throw new IllegalStateException("injected failure after the update, task "
-            + task.taskAttemptId());
-        case END_OF_TASK -> task.addTaskCompletionListener((TaskContext t) -> {
-          throw new IllegalStateException("injected failure at the end of task " + t.taskAttemptId());
-        });
-        default -> { }
-      }
-    }
-  }
-
   /** a9a's first rows with their features spread over {@code 2^18} dimensions: a step touches few rows. */
   private static TrainingData spreadA9a(SparkSession spark, int rows, int dim) {
-    List<org.apache.spark.sql.Row> out = new ArrayList<>();
-    for (org.apache.spark.sql.Row r : Datasets.a9a(spark, "a9a").limit(rows).collectAsList()) {
-      org.apache.spark.ml.linalg.SparseVector x = ((org.apache.spark.ml.linalg.Vector) r.getAs("features")).toSparse();
-      int[] idx = new int[x.indices().length];
-      for (int k = 0; k < idx.length; k++) {
-        idx[k] = x.indices()[k] * 2039;
-      }
-      out.add(org.apache.spark.sql.RowFactory.create(r.<Double>getAs("label"),
-          org.apache.spark.ml.linalg.Vectors.sparse(dim, idx, x.values())));
-    }
-    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
-        .add("label", org.apache.spark.sql.types.DataTypes.DoubleType)
-        .add("features", new org.apache.spark.ml.linalg.VectorUDT());
-    return TrainingData.from(spark.createDataFrame(out, schema), "features", "label", null, 2, LOSS::validateLabel);
+    return TrainingData.from(Datasets.spreadA9a(spark, rows, dim, 2039), "features", "label", null, 2,
+        LOSS::validateLabel);
   }
 
   private record Run(List<Tensor> state, List<Double> losses, List<Long> bytesWritten) {}

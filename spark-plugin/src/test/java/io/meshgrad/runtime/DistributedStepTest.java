@@ -163,21 +163,8 @@ class DistributedStepTest {
 
   /** a9a's first rows with their 123 features spread over {@code 2^20} dimensions (sorted, distinct). */
   private TrainingData spreadA9a(int rows) {
-    int dim = 1 << 20;
-    List<org.apache.spark.sql.Row> out = new ArrayList<>();
-    for (org.apache.spark.sql.Row r : Datasets.a9a(spark, "a9a").limit(rows).collectAsList()) {
-      org.apache.spark.ml.linalg.SparseVector x = ((org.apache.spark.ml.linalg.Vector) r.getAs("features")).toSparse();
-      int[] idx = new int[x.indices().length];
-      for (int k = 0; k < idx.length; k++) {
-        idx[k] = x.indices()[k] * 8191;
-      }
-      out.add(org.apache.spark.sql.RowFactory.create(r.<Double>getAs("label"),
-          org.apache.spark.ml.linalg.Vectors.sparse(dim, idx, x.values())));
-    }
-    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
-        .add("label", org.apache.spark.sql.types.DataTypes.DoubleType)
-        .add("features", new org.apache.spark.ml.linalg.VectorUDT());
-    return TrainingData.from(spark.createDataFrame(out, schema), "features", "label", null, 2, LOSS::validateLabel);
+    return TrainingData.from(Datasets.spreadA9a(spark, rows, 1 << 20, 8191), "features", "label", null, 2,
+        LOSS::validateLabel);
   }
 
   @Test

@@ -196,10 +196,10 @@ class LinearObjectiveTest {
       }
 
       LossAndGradients again = objective.evaluate(vars);
-      assertEquals(bits(result.loss()), bits(again.loss()), "loss bits of a second evaluation");
+      assertEquals(Rows.bits(result.loss()), Rows.bits(again.loss()), "loss bits of a second evaluation");
       for (int i = 0; i < vars.size(); i++) {
-        assertArrayEquals(bits(dense(result.gradients().get(i))),
-            bits(dense(again.gradients().get(i))),
+        assertArrayEquals(Rows.bits(dense(result.gradients().get(i))),
+            Rows.bits(dense(again.gradients().get(i))),
             "gradient bits of " + vars.get(i).name() + " in a second evaluation");
       }
     }
@@ -361,11 +361,11 @@ class LinearObjectiveTest {
   }
 
   private static void assertBitIdentical(PartialSums expected, PartialSums actual) {
-    assertEquals(bits(expected.weightSum()), bits(actual.weightSum()), "weightSum bits");
-    assertEquals(bits(expected.lossSum()), bits(actual.lossSum()), "lossSum bits");
+    assertEquals(Rows.bits(expected.weightSum()), Rows.bits(actual.weightSum()), "weightSum bits");
+    assertEquals(Rows.bits(expected.lossSum()), Rows.bits(actual.lossSum()), "lossSum bits");
     assertEquals(expected.numVariables(), actual.numVariables(), "variables");
     for (int v = 0; v < expected.numVariables(); v++) {
-      assertArrayEquals(bits(expected.gradient(v).toDense()), bits(actual.gradient(v).toDense()),
+      assertArrayEquals(Rows.bits(expected.gradient(v).toDense()), Rows.bits(actual.gradient(v).toDense()),
           "gradient bits of variable " + v);
     }
   }
@@ -411,17 +411,5 @@ class LinearObjectiveTest {
       }
     }
     return false;
-  }
-
-  private static long bits(double v) {
-    return Double.doubleToRawLongBits(v);
-  }
-
-  private static long[] bits(double[] a) {
-    long[] b = new long[a.length];
-    for (int i = 0; i < a.length; i++) {
-      b[i] = bits(a[i]);
-    }
-    return b;
   }
 }

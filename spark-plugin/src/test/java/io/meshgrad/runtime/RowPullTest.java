@@ -52,7 +52,7 @@ class RowPullTest {
         Tensor whole = random(dtype, 3, shape);
         VariableShard[] shards = new VariableShard[sharded.numShards()];
         for (int s = 0; s < shards.length; s++) {
-          shards[s] = new VariableShard(0, s, (Tensor) AdagradAggregator.shardOf(whole, sharded, s), Map.of());
+          shards[s] = new VariableShard(0, s, (Tensor) ShardedStep.shardOf(whole, sharded, s), Map.of());
         }
         int rowLength = sharded.rowLength();
         double[] all = whole.toDoubleArray();

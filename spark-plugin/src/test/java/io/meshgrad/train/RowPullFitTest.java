@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
 import io.meshgrad.LocalSpark;
+import io.meshgrad.Rows;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.TrainingData;
@@ -242,18 +243,7 @@ class RowPullFitTest {
   private static Object[] highDimensional(int d, int keep) {
     SparkSession spark = SparkTestSession.get();
     Mesh mesh = Mesh.parse("batch=2,model=2");
-    java.util.Random r = new java.util.Random(3);
-    List<org.apache.spark.sql.Row> rows = new ArrayList<>();
-    for (int i = 0; i < 400; i++) {
-      java.util.TreeSet<Integer> cols = new java.util.TreeSet<>();
-      while (cols.size() < 5) {
-        cols.add(r.nextInt(keep));
-      }
-      int[] idx = cols.stream().mapToInt(Integer::intValue).toArray();
-      double[] vals = {1, 1, 1, 1, 1};
-      rows.add(org.apache.spark.sql.RowFactory.create(org.apache.spark.ml.linalg.Vectors.sparse(d, idx, vals),
-          (double) (i % 2), 1.0));
-    }
+    List<org.apache.spark.sql.Row> rows = Rows.highDimensional(d, keep);
     try (TrainingData data = TrainingData.from(LocalSpark.frameOfRows(spark, rows, 2), "features", "label", null,
         mesh.batchSize(), LOSS::validateLabel)) {
       BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 40, 5L);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.LocalSpark;
+import io.meshgrad.Rows;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.TrainingData;
@@ -25,7 +26,6 @@ import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.junit.jupiter.api.AfterAll;
@@ -111,23 +111,6 @@ class ShardInitialisationTest {
     }
   }
 
-  /** 400 rows of 5 features among the first {@code keep} of {@code d}, labels 0/1. */
-  private static List<Row> highDimensionalRows(int d, int keep) {
-    java.util.Random r = new java.util.Random(3);
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < 400; i++) {
-      java.util.TreeSet<Integer> cols = new java.util.TreeSet<>();
-      while (cols.size() < 5) {
-        cols.add(r.nextInt(keep));
-      }
-      int[] idx = cols.stream().mapToInt(Integer::intValue).toArray();
-      double[] vals = {1, 1, 1, 1, 1};
-      rows.add(org.apache.spark.sql.RowFactory.create(org.apache.spark.ml.linalg.Vectors.sparse(d, idx, vals),
-          (double) (i % 2), 1.0));
-    }
-    return rows;
-  }
-
   private record Fit(Tensor[] weights, double[] losses, boolean[] pulled, long retainedBytes) {}
 
   /**
@@ -140,7 +123,7 @@ class ShardInitialisationTest {
     SparkSession spark = SparkTestSession.get();
     int d = 1 << 16;
     Mesh mesh = Mesh.parse(meshSpec);
-    try (TrainingData data = TrainingData.from(LocalSpark.frameOfRows(spark, highDimensionalRows(d, 2048), 2),
+    try (TrainingData data = TrainingData.from(LocalSpark.frameOfRows(spark, Rows.highDimensional(d, 2048), 2),
         "features", "label", null, mesh.batchSize(), LOSS::validateLabel)) {
       FactorizationMachine model = new FactorizationMachine(d, 4, true, true, 0.1, LOSS);
       BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 40, 5L);

@@ -25,13 +25,14 @@ public final class BenchCommand {
   /** The usage line(s) for {@code bin/meshgrad --help}. */
   public static final String USAGE = """
         bench --suite NAME [--quick] [--json FILE] [--master URL] [--data-dir DIR]
-              [--partitions N] [--reps N] [--steps N] [--only meshgrad|peer] [--cases GROUP]
-              [--verbose]
+              [--partitions N] [--reps N] [--steps N] [--rows N] [--only meshgrad|peer]
+              [--cases GROUP] [--verbose]
                                           benchmark meshgrad against its peer (MLlib, a streaming
                                           triad, a bare Spark job) in this process, print a table;
                                           --quick finishes in minutes; BENCHMARKS.md has the details;
                                           --cases runs one group of a suite's cases (scale: dense,
-                                          sparse, fm).
+                                          sparse, fm; throughput: linear, fm); --rows sets the
+                                          throughput suite's row count.
                                           suites: %s
         bench --jfr-summary FILE.jfr [--top N]
                                           hottest methods of a JFR recording (jdk.ExecutionSample)
@@ -49,6 +50,7 @@ public final class BenchCommand {
     SUITES.put("scale", ScaleSuite::new);
     SUITES.put("fm-vs-mllib", FmVsMllibSuite::new);
     SUITES.put("mlp-vs-mllib", MlpVsMllibSuite::new);
+    SUITES.put("throughput", ThroughputSuite::new);
   }
 
   private BenchCommand() {}
@@ -103,6 +105,7 @@ public final class BenchCommand {
     boolean owned = session == null;
     Supplier<SparkSession> factory = owned ? () -> startSession(o.master) : session;
     BenchContext ctx = new BenchContext(o.mode, o.master, o.partitions, o.reps, o.steps, o.only, o.cases, o.dataDir,
+        o.rows,
         err, factory);
     long t0 = System.nanoTime();
     try {
@@ -154,7 +157,22 @@ public final class BenchCommand {
     ObjectNode root = mapper.createObjectNode();
     root.put("suite", suite.name());
     ArrayNode arr = root.putArray("cases");
+    // cases the engine refused: no numbers, the reason (they never count as a miss or a result)
+    ArrayNode refused = root.putArray("notSupported");
     for (CaseResult c : cases) {
+      if (c.notSupported() != null) {
+        ObjectNode n = refused.addObject();
+        n.put("name", c.name());
+        n.put("reason", c.notSupported());
+        n.put("peerName", c.peerName());
+        n.put("unit", c.unit());
+        if (c.hasTarget()) {
+          n.put("target", Measure.round4(c.targetRatio()));
+        } else {
+          n.putNull("target");
+        }
+        continue;
+      }
       ObjectNode n = arr.addObject();
       n.put("name", c.name());
       number(n, "meshgrad", c.meshgrad());
@@ -219,6 +237,7 @@ public final class BenchCommand {
     Integer partitions;
     Integer reps;
     Integer steps;
+    Integer rows;
     String only;
     String cases;
     Path jfrSummary;
@@ -252,6 +271,7 @@ public final class BenchCommand {
           case "--partitions" -> o.partitions = positive(args, ++i, a);
           case "--reps" -> o.reps = positive(args, ++i, a);
           case "--steps" -> o.steps = positive(args, ++i, a);
+          case "--rows" -> o.rows = positive(args, ++i, a);
           case "--only" -> {
             o.only = value(args, ++i, a);
             if (!o.only.equals("meshgrad") && !o.only.equals("peer")) {
@@ -270,7 +290,7 @@ public final class BenchCommand {
             }
           }
           default -> throw new IllegalArgumentException("unknown option '" + a + "'; allowed: --suite, --quick,"
-              + " --smoke, --json, --master, --data-dir, --partitions, --reps, --steps, --only, --jfr-summary, --top,"
+              + " --smoke, --json, --master, --data-dir, --partitions, --reps, --steps, --rows, --only, --jfr-summary, --top,"
               + " --report, --verbose");
         }
       }

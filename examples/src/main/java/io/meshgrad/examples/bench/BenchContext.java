@@ -35,6 +35,7 @@ final class BenchContext {
   private final Integer partitionsOption;
   private final Integer repsOption;
   private final Integer stepsOption;
+  private final Integer rowsOption;
   private final String only;
   private final String cases;
   private final Path dataDirOption;
@@ -44,7 +45,8 @@ final class BenchContext {
   private SparkBytes bytes;
 
   BenchContext(Mode mode, String master, Integer partitions, Integer reps, Integer steps, String only, String cases,
-      Path dataDir, PrintStream log, Supplier<SparkSession> sessionFactory) {
+      Path dataDir, Integer rows, PrintStream log, Supplier<SparkSession> sessionFactory) {
+    this.rowsOption = rows;
     this.only = only;
     this.cases = cases;
     this.mode = mode;
@@ -106,6 +108,11 @@ final class BenchContext {
   /** Steps per repetition: {@code --steps}, else the suite's default for the mode. */
   int steps(int smoke, int quick, int full) {
     return stepsOption != null ? stepsOption : mode.pick(smoke, quick, full);
+  }
+
+  /** Rows of a generated data set: {@code --rows}, else the suite's default for the mode. */
+  long rows(long smoke, long quick, long full) {
+    return rowsOption != null ? rowsOption : mode.pick(smoke, quick, full);
   }
 
   /** Whether to run the suite's cases of {@code group} ({@link Suite#caseGroups}): {@code --cases GROUP} runs one. */

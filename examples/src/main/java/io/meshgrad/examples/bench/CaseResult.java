@@ -119,6 +119,12 @@ final class CaseResult {
     return this;
   }
 
+  /** Why this case was not run (the engine refused the model), or {@code null} for a measured case. */
+  String notSupported() {
+    Object why = extra.get("notSupported");
+    return why == null ? null : why.toString();
+  }
+
   Map<String, Object> extra() {
     return extra;
   }

@@ -128,6 +128,11 @@ final class FmVsMllibSuite implements Suite {
       return Measure.millisSince(t0);
     }
 
+    /** This model's steps on the engine (see {@link EngineRunner#start}). */
+    EngineRunner engine(org.apache.spark.api.java.JavaSparkContext jsc, boolean probe) {
+      return EngineRunner.start(jsc, objective, optimizer, vars, probe);
+    }
+
     double[][] weights() {
       double[][] w = new double[vars.size()][];
       for (int v = 0; v < w.length; v++) {
@@ -225,6 +230,64 @@ final class FmVsMllibSuite implements Suite {
         c.missed("the sharded model did not take the row-sparse pull");
       }
       out.add(c);
+      out.addAll(engineCases(ctx, name, data, plan, warmup, reps, s, Measure.median(recorded)));
+    }
+    return out;
+  }
+
+  /** The target for the engine on the 2^22 crosses, sharded: at least 300x MLlib's time per step. */
+  static final double ENGINE_SHARDED_TARGET = 300.0;
+
+  /**
+   * The same FM on the engine, driver-held and sharded ({@code model=2}), after the job-per-step
+   * models are closed (two more 2^22 x 9 models at once would not fit the bench's heap), against
+   * the MLlib samples of the same run: each repetition times {@code n} steps in one job after a
+   * first probe step; "not supported" with the engine's reason where it refuses the variables.
+   */
+  private static List<CaseResult> engineCases(BenchContext ctx, String name, TrainingData data, BatchPlan plan,
+      int warmup, int reps, Measure.Samples jobPerStep, double shardedJobPerStepMs) throws Exception {
+    int n = ctx.steps(2, 30, 100);
+    String peerName = "MLlib FMClassifier (AdamW, k=8)";
+    List<CaseResult> out = new ArrayList<>();
+    String shardedMesh = "batch=" + data.numPartitions() + ",model=2";
+    for (boolean sharded : new boolean[] {false, true}) {
+      String caseName = name + (sharded ? ", sharded " + shardedMesh : ", driver-held") + ", engine (" + n
+          + " steps per job)";
+      double target = sharded ? ENGINE_SHARDED_TARGET : 10.0;
+      if (!ctx.runs("meshgrad")) {
+        continue;
+      }
+      List<Double> all = new ArrayList<>();
+      String refusal;
+      try (BenchCheckpoints checkpoints = BenchCheckpoints.ensure(ctx.spark().sparkContext());
+          Stepper held = sharded ? null : new Stepper(data, plan);
+          ShardedFmModel shardedModel = sharded
+              ? ShardedFmModel.create(ctx.spark(), data, plan, 2, FACTOR_SIZE, LEARNING_RATE) : null) {
+        EngineRunner engine = sharded ? shardedModel.engine(ctx.jsc(), true) : held.engine(ctx.jsc(), true);
+        refusal = engine.refusal();
+        for (int round = 0; refusal == null && round < warmup + reps; round++) {
+          double ms = engine.timeSteps(n, n) / n;
+          all.add(ms);
+          ctx.log("%s: %s %d  engine %s ms/step", caseName, round < warmup ? "warm-up" : "rep", round + 1,
+              Measure.fmt(ms));
+        }
+      }
+      if (refusal != null) {
+        out.add(EngineRunner.notSupported(caseName, peerName, "ms/step", target, refusal)
+            .with("meshgradMesh", sharded ? shardedMesh : "batch=" + data.numPartitions()));
+        continue;
+      }
+      List<Double> recorded = EngineRunner.recorded(all, warmup);
+      out.add(EngineRunner.withJobPerStep(CaseResult.time(caseName, Measure.median(recorded),
+              jobPerStep.peerMedian(), peerName, "ms/step", target),
+              sharded ? shardedJobPerStepMs : jobPerStep.meshgradMedian())
+          .with("stepsPerRep", n)
+          .with("stepsPerJob", n)
+          .with("timing", "a fresh model of the same settings on the engine (StepEngine) after the job-per-step"
+              + " models are closed; one probe step, then each repetition times " + n + " steps in one job;"
+              + " against the MLlib samples of the job-per-step cases")
+          .with("meshgradSamples", Measure.rounded(recorded))
+          .with("peerSamples", Measure.rounded(jobPerStep.peer())));
     }
     return out;
   }

@@ -95,6 +95,14 @@ final class MeshgradModel implements AutoCloseable {
     return Measure.millisSince(t0);
   }
 
+  /**
+   * This model's steps on the many-steps-per-job engine (see {@link EngineRunner#start}; with
+   * {@code probe} the model takes one step at once).
+   */
+  EngineRunner engine(org.apache.spark.api.java.JavaSparkContext jsc, boolean probe) {
+    return EngineRunner.start(jsc, loss, optimizer, variables, probe);
+  }
+
   /** Whether the coefficients take the row-sparse pull (sharded and large enough): the driver keeps no copy. */
   boolean pullsRows() {
     return runtime != null && runtime.pullsRows((DVariable) variables.get(0));

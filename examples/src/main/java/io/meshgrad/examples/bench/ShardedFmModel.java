@@ -96,6 +96,14 @@ final class ShardedFmModel implements AutoCloseable {
     return ms;
   }
 
+  /**
+   * This model's steps on the many-steps-per-job engine (see {@link EngineRunner#start}; with
+   * {@code probe} the model takes one step at once, where the engine runs it).
+   */
+  EngineRunner engine(org.apache.spark.api.java.JavaSparkContext jsc, boolean probe) {
+    return EngineRunner.start(jsc, loss, optimizer, variables, probe);
+  }
+
   /** The most {@link MeshRuntime#retainedBytes()} seen after a step. */
   long maxRetainedBytes() {
     return maxRetainedBytes;

@@ -51,11 +51,11 @@ final class StepVsMllibSuite implements Suite {
         LOSS::validateLabel)) {
       JavaRDD<Tuple2<Object, Vector>> mllib = Fixtures.mllibRows(data);
       try {
-        out.add(runCase(ctx, data, mllib, "full batch", 1.0, BatchPlan.fullBatch(data.rowsPerPartition()), 1.5,
-            ctx.steps(2, 10, 30)));
+        out.addAll(runCase(ctx, data, mllib, "full batch", 1.0, BatchPlan.fullBatch(data.rowsPerPartition()), 1.5,
+            ctx.steps(2, 10, 30), false));
         int batch = (int) Math.round(0.01 * data.numRows());
-        out.add(runCase(ctx, data, mllib, "1% batch", 0.01,
-            BatchPlan.miniBatch(data.rowsPerPartition(), batch, 42L), 1.0, ctx.steps(2, 30, 60)));
+        out.addAll(runCase(ctx, data, mllib, "1% batch", 0.01,
+            BatchPlan.miniBatch(data.rowsPerPartition(), batch, 42L), 1.0, ctx.steps(2, 30, 60), true));
       } finally {
         mllib.unpersist(false);
       }
@@ -63,14 +63,31 @@ final class StepVsMllibSuite implements Suite {
     return out;
   }
 
-  private static CaseResult runCase(BenchContext ctx, TrainingData data, JavaRDD<Tuple2<Object, Vector>> mllib,
-      String name, double fraction, BatchPlan plan, double target, int steps) throws Exception {
+  /** The target for the engine at 1 % batches: at least 10x MLlib's time per step. */
+  static final double ENGINE_TARGET = 10.0;
+
+  /**
+   * The case of today's path (one job per step); with {@code withEngine} a second case, timed in
+   * the same rounds against the same MLlib samples: the same model and steps on the engine, all
+   * of a repetition's steps in one Spark job ({@code stepsPerJob} = the steps of a repetition).
+   */
+  private static List<CaseResult> runCase(BenchContext ctx, TrainingData data,
+      JavaRDD<Tuple2<Object, Vector>> mllib, String name, double fraction, BatchPlan plan, double target, int steps,
+      boolean withEngine) throws Exception {
     int reps = ctx.reps(1, 5, 10);
     int warmup = ctx.warmup(0, 3, 5);
     int dim = data.numFeatures() + 1;
     long[] mllibIterations = new long[1];
     SparkBytes.Snapshot[] peerSpark = new SparkBytes.Snapshot[1];
     SparkBytes.Snapshot[] meshSpark = new SparkBytes.Snapshot[1];
+    String refusal = null;
+    if (withEngine && ctx.runs("meshgrad")) {
+      try (MeshgradModel probe = MeshgradModel.create(ctx.spark(), data, LOSS, plan, 1, DType.FLOAT32, 0.5, 0.0)) {
+        refusal = probe.engine(ctx.jsc(), true).refusal();
+      }
+    }
+    boolean engine = withEngine && refusal == null;
+    List<Double> engineAll = new ArrayList<>();
     Measure.Samples s = Measure.alternate(ctx, name, warmup, reps,
         () -> {
           SparkBytes.Snapshot before = ctx.bytes().snapshot();
@@ -87,10 +104,16 @@ final class StepVsMllibSuite implements Suite {
             SparkBytes.Snapshot before = ctx.bytes().snapshot();
             double ms = m.timeSteps(steps) / steps;
             meshSpark[0] = ctx.bytes().snapshot().minus(before);
+            if (engine) {
+              try (MeshgradModel e = MeshgradModel.create(ctx.spark(), data, LOSS, plan, 1, DType.FLOAT32, 0.5, 0.0)) {
+                engineAll.add(e.engine(ctx.jsc(), false).timeSteps(steps, steps) / steps);
+              }
+            }
             return ms;
           }
         });
-    return CaseResult.time(name, s.meshgradMedian(), s.peerMedian(), "MLlib GradientDescent.runMiniBatchSGD",
+    List<CaseResult> out = new ArrayList<>();
+    out.add(CaseResult.time(name, s.meshgradMedian(), s.peerMedian(), "MLlib GradientDescent.runMiniBatchSGD",
             "ms/step", target)
         .with("stepsPerRep", steps)
         .with("reps", reps)
@@ -106,6 +129,25 @@ final class StepVsMllibSuite implements Suite {
         .withSpark("meshgrad", meshSpark[0], steps)
         .withSpark("peer", peerSpark[0], mllibIterations[0])
         .with("meshgradSamples", Measure.rounded(s.meshgrad()))
-        .with("peerSamples", Measure.rounded(s.peer()));
+        .with("peerSamples", Measure.rounded(s.peer())));
+    if (withEngine) {
+      String engineName = name + ", engine (" + steps + " steps per job)";
+      if (refusal != null) {
+        out.add(EngineRunner.notSupported(engineName, "MLlib GradientDescent.runMiniBatchSGD", "ms/step",
+            ENGINE_TARGET, refusal));
+      } else {
+        List<Double> recorded = EngineRunner.recorded(engineAll, warmup);
+        out.add(EngineRunner.withJobPerStep(CaseResult.time(engineName, Measure.median(recorded), s.peerMedian(),
+                "MLlib GradientDescent.runMiniBatchSGD", "ms/step", ENGINE_TARGET), s.meshgradMedian())
+            .with("stepsPerRep", steps)
+            .with("stepsPerJob", steps)
+            .with("reps", reps)
+            .with("meshgradSetup", "as the job-per-step case (a fresh model each repetition), on the engine"
+                + " (StepEngine, stepsPerJob " + steps + "), timed in the same rounds right after it")
+            .with("meshgradSamples", Measure.rounded(recorded))
+            .with("peerSamples", Measure.rounded(s.peer())));
+      }
+    }
+    return out;
   }
 }

@@ -10,7 +10,12 @@ final class Table {
   static String render(String title, List<CaseResult> cases) {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"case", "meshgrad", "peer", "unit", "ratio", "target", "met", "peer is"});
+    List<CaseResult> refused = new ArrayList<>();
     for (CaseResult c : cases) {
+      if (c.notSupported() != null) {
+        refused.add(c);
+        continue;
+      }
       rows.add(new String[] {
           c.name(),
           Measure.fmt(c.meshgrad()),
@@ -39,6 +44,9 @@ final class Table {
         line(sb, sep, width);
       }
     }
+    for (CaseResult c : refused) {
+      sb.append("\nnot supported: ").append(c.name()).append(": ").append(c.notSupported()).append('\n');
+    }
     sb.append("\nratio: higher is better for meshgrad (peer/meshgrad for times, meshgrad/peer for rates)\n");
     return sb.toString();
   }
@@ -60,6 +68,13 @@ final class Table {
             num(c.get("ratio")),
             c.get("target").isNull() ? "-" : ">= " + Measure.fmt(c.get("target").asDouble()),
             c.get("met").isNull() ? "-" : c.get("met").asBoolean() ? "yes" : "**no**"});
+      }
+      for (com.fasterxml.jackson.databind.JsonNode c : root.path("notSupported")) {
+        rows.add(new String[] {
+            root.get("suite").asText() + " (" + root.path("mode").asText("?") + ")",
+            c.get("name").asText() + " (not supported: " + c.get("reason").asText() + ")",
+            "-", "-", c.get("unit").asText(), "-",
+            c.get("target").isNull() ? "-" : ">= " + Measure.fmt(c.get("target").asDouble()), "-"});
       }
     }
     int[] width = new int[rows.get(0).length];

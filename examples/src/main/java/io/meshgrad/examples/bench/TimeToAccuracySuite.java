@@ -52,7 +52,7 @@ final class TimeToAccuracySuite implements Suite {
       try {
         // smoke (tests) checks the plumbing with the first setting only
         for (Setting s : smoke ? SETTINGS.subList(0, 1) : SETTINGS) {
-          out.add(runCase(ctx, train, test, s, targetAccuracy, maxSteps, smoke));
+          out.addAll(runCase(ctx, train, test, s, targetAccuracy, maxSteps, smoke));
         }
       } finally {
         train.unpersist(false);
@@ -61,10 +61,22 @@ final class TimeToAccuracySuite implements Suite {
     return out;
   }
 
-  private static CaseResult runCase(BenchContext ctx, Dataset<Row> train, Fixtures.TestSet test, Setting s,
+  /** The target for the engine: at least 10x MLlib's time. */
+  static final double ENGINE_TARGET = 10.0;
+
+  /**
+   * The setting on today's path (one job per step, the accuracy checked after every step) and, in
+   * the same rounds against the same MLlib fits, on the engine: {@code K} steps per Spark job, the
+   * accuracy checked after every job (so it may take up to {@code K - 1} steps more than needed,
+   * which its time includes).
+   */
+  private static List<CaseResult> runCase(BenchContext ctx, Dataset<Row> train, Fixtures.TestSet test, Setting s,
       double targetAccuracy, int maxSteps, boolean smoke) throws Exception {
     int reps = ctx.reps(1, 3, 7);
     int warmup = ctx.warmup(0, 2, 2);
+    int stepsPerJob = ctx.mode().pick(2, 10, 10);
+    String refusal = ctx.runs("meshgrad") ? engineRefusal(ctx, train) : null;
+    List<MeshgradRun> engineRuns = new ArrayList<>();
     MeshgradRun[] lastMesh = new MeshgradRun[1];
     double[] peerAccuracy = new double[1];
     int[] peerIterations = new int[1];
@@ -90,6 +102,9 @@ final class TimeToAccuracySuite implements Suite {
           setupMs.add(r.setupMs);
           stepsMs.add(r.stepsMs);
           stepCounts.add(r.steps);
+          if (refusal == null) {
+            engineRuns.add(meshgrad(ctx, train, test, s, targetAccuracy, maxSteps, stepsPerJob));
+          }
           return (r.setupMs + r.stepsMs) / 1000;
         });
     MeshgradRun last = lastMesh[0] != null ? lastMesh[0] : new MeshgradRun(0, 0, 0, Double.NaN);
@@ -113,13 +128,61 @@ final class TimeToAccuracySuite implements Suite {
       c.missed("meshgrad stopped at " + maxSteps + " steps with test accuracy " + last.accuracy + " < "
           + targetAccuracy + "; its time is that of all the steps");
     }
-    return c;
+    List<CaseResult> out = new ArrayList<>();
+    out.add(c);
+    String engineName = s.name() + ", engine (" + stepsPerJob + " steps per job)";
+    String peerName = "MLlib LogisticRegression.fit (defaults" + (smoke ? ", smoke: maxIter 2" : "") + ")";
+    if (refusal != null) {
+      out.add(EngineRunner.notSupported(engineName, peerName, "s", ENGINE_TARGET, refusal));
+      return out;
+    }
+    List<MeshgradRun> rec = engineRuns.subList(Math.min(warmup, engineRuns.size()), engineRuns.size());
+    List<Double> seconds = rec.stream().map(r -> (r.setupMs + r.stepsMs) / 1000).toList();
+    MeshgradRun lastEngine = rec.isEmpty() ? new MeshgradRun(0, 0, 0, Double.NaN) : rec.get(rec.size() - 1);
+    CaseResult e = CaseResult.time(engineName, Measure.median(seconds), samples.peerMedian(), peerName, "s",
+            ENGINE_TARGET)
+        .with("targetAccuracy", targetAccuracy)
+        .with("meshgradReached", lastEngine.accuracy >= targetAccuracy)
+        .with("meshgradAccuracy", Measure.round4(lastEngine.accuracy))
+        .with("meshgradSteps", rec.stream().map(r -> r.steps).toList())
+        .with("stepsPerJob", stepsPerJob)
+        .with("meshgradSetup", "as the job-per-step case, on the engine (StepEngine, " + stepsPerJob
+            + " steps per job); the accuracy checked after every job, untimed; timed in the same rounds right"
+            + " after the job-per-step run")
+        .with("meshgradSamples", Measure.rounded(seconds))
+        .with("peerSamples", Measure.rounded(samples.peer()));
+    EngineRunner.withJobPerStep(e, "jobPerStepSeconds", samples.meshgradMedian());
+    if (!rec.isEmpty() && lastEngine.accuracy < targetAccuracy) {
+      e.missed("meshgrad stopped at " + maxSteps + " steps with test accuracy " + lastEngine.accuracy + " < "
+          + targetAccuracy + "; its time is that of all the steps");
+    }
+    out.add(e);
+    return out;
+  }
+
+  /** Why the engine does not run this suite's model here (its own check, on a probe step), or null. */
+  private static String engineRefusal(BenchContext ctx, Dataset<Row> train) {
+    try (TrainingData data = TrainingData.from(train, "features", "label", null, ctx.partitions(),
+        StepVsMllibSuite.LOSS::validateLabel);
+        MeshgradModel m = MeshgradModel.create(ctx.spark(), data, StepVsMllibSuite.LOSS,
+            BatchPlan.fullBatch(data.rowsPerPartition()), 1, DType.FLOAT32, 1.0, 0.0)) {
+      return m.engine(ctx.jsc(), true).refusal();
+    }
   }
 
   private record MeshgradRun(double setupMs, double stepsMs, int steps, double accuracy) {}
 
   private static MeshgradRun meshgrad(BenchContext ctx, Dataset<Row> train, Fixtures.TestSet test, Setting s,
       double targetAccuracy, int maxSteps) {
+    return meshgrad(ctx, train, test, s, targetAccuracy, maxSteps, 1);
+  }
+
+  /**
+   * One timed run to the accuracy: with {@code stepsPerJob} 1 one job per step ({@code minimize}),
+   * else on the engine with that many steps per job, the accuracy checked between jobs.
+   */
+  private static MeshgradRun meshgrad(BenchContext ctx, Dataset<Row> train, Fixtures.TestSet test, Setting s,
+      double targetAccuracy, int maxSteps, int stepsPerJob) {
     long t0 = System.nanoTime();
     try (TrainingData data = TrainingData.from(train, "features", "label", null, ctx.partitions(),
         StepVsMllibSuite.LOSS::validateLabel)) {
@@ -127,13 +190,20 @@ final class TimeToAccuracySuite implements Suite {
           : BatchPlan.miniBatch(data.rowsPerPartition(), (int) Math.round(s.batchFraction() * data.numRows()), s.seed());
       try (MeshgradModel m = MeshgradModel.create(ctx.spark(), data, StepVsMllibSuite.LOSS, plan, 1, DType.FLOAT32,
           s.learningRate(), 0.0)) {
+        EngineRunner engine = stepsPerJob > 1 ? m.engine(ctx.jsc(), false) : null;
         double setup = Measure.millisSince(t0);
         double steps = 0;
         int n = 0;
         double acc = 0;
         while (n < maxSteps && acc < targetAccuracy) {
-          steps += m.timeSteps(1);
-          n++;
+          if (engine != null) {
+            int k = Math.min(stepsPerJob, maxSteps - n);
+            steps += engine.timeSteps(k, k);
+            n += k;
+          } else {
+            steps += m.timeSteps(1);
+            n++;
+          }
           acc = test.accuracy(StepVsMllibSuite.LOSS, m.coefficients(), m.intercept());
         }
         return new MeshgradRun(setup, steps, n, acc);

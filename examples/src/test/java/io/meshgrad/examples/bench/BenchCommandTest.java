@@ -52,7 +52,7 @@ class BenchCommandTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"step-vs-mllib", "time-to-accuracy", "sparse-highdim", "kernel", "overhead", "scale",
-      "fm-vs-mllib", "mlp-vs-mllib"})
+      "fm-vs-mllib", "mlp-vs-mllib", "throughput"})
   void smokeRunWritesTheAgreedJson(String suite) throws Exception {
     Path json = dir.resolve(suite + ".json");
     Run r = bench("--suite", suite, "--smoke", "--json", json.toString());
@@ -104,6 +104,84 @@ class BenchCommandTest {
       assertTrue(extra >= 0 && extra <= 2 * 8, c.toString());
     }
     java.nio.file.Files.deleteIfExists(json);
+  }
+
+  /**
+   * The suites the engine issue names each have the engine as a case beside today's path: measured
+   * (with its job-per-step median of the same run and the ratio) or, where the engine refuses the
+   * mesh's variables, listed under {@code notSupported} with the engine's own reason; every
+   * driver-held engine case runs. meshgrad's side only (the MLlib side is the smoke test's above).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"step-vs-mllib", "time-to-accuracy", "sparse-highdim", "fm-vs-mllib", "overhead"})
+  void engineCasesStandBesideTodaysPath(String suite) throws Exception {
+    Path json = dir.resolve(suite + "-engine.json");
+    Run r = bench("--suite", suite, "--smoke", "--only", "meshgrad", "--json", json.toString());
+    assertEquals(0, r.code(), "exit code; stderr:\n" + r.err());
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+    int measured = 0;
+    for (JsonNode c : root.get("cases")) {
+      String name = c.get("name").asText();
+      if (!name.contains("engine (")) {
+        continue;
+      }
+      measured++;
+      assertTrue(c.get("meshgrad").asDouble() > 0, "the engine ran: " + c);
+      assertTrue(c.path("jobPerStepMsPerStep").isNumber() || c.path("jobPerStepSeconds").isNumber(), c.toString());
+      assertTrue(c.get("engineVsJobPerStep").asDouble() > 0, c.toString());
+      assertTrue(c.get("target").asDouble() >= 10, "the issue's target is recorded: " + c);
+      assertTrue(c.get("name").asText().startsWith("1% batch") || !suite.equals("step-vs-mllib"), c.toString());
+      assertTrue(c.get("stepsPerJob").asInt() >= 2, c.toString());
+    }
+    for (JsonNode c : root.get("notSupported")) {
+      assertTrue(c.get("name").asText().contains("sharded"), "only sharded cases may be refused: " + c);
+      assertFalse(c.get("reason").asText().isBlank(), c.toString());
+      assertTrue(c.get("target").asDouble() >= 20, c.toString());
+    }
+    int expected = switch (suite) {
+      case "sparse-highdim", "fm-vs-mllib", "overhead" -> 2;
+      default -> 1;
+    };
+    assertEquals(expected, measured + root.get("notSupported").size(), "engine cases: " + root);
+    assertTrue(measured >= 1, "the driver-held engine case ran: " + root);
+    if (!root.get("notSupported").isEmpty()) {
+      assertTrue(r.out().contains("not supported: "), r.out());
+    }
+  }
+
+  /**
+   * {@code --cases} picks the throughput suite's model; {@code --rows} its size. The plain loop
+   * gives the same first losses as meshgrad on the engine (the same arithmetic), and the rates are
+   * rows per second of one epoch.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"linear", "fm"})
+  void throughputCasesCompareTheEngineWithThePlainLoop(String group) throws Exception {
+    Path json = dir.resolve("throughput-" + group + ".json");
+    Run r = bench("--suite", "throughput", "--smoke", "--cases", group, "--rows", "600", "--json", json.toString());
+    assertEquals(0, r.code(), "exit code; stderr:\n" + r.err());
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+    JsonNode cases = root.get("cases");
+    assertEquals(2, cases.size(), "batches 64 and 256: " + cases);
+    for (JsonNode c : cases) {
+      assertTrue(c.get("name").asText().startsWith(group.equals("fm") ? "FM k=4" : "linear"), c.toString());
+      assertEquals(600, c.get("rows").asLong(), c.toString());
+      assertEquals("rows/s", c.get("unit").asText());
+      assertEquals(1.0, c.get("target").asDouble());
+      assertTrue(c.get("meshgrad").asDouble() > 0 && c.get("peer").asDouble() > 0, c.toString());
+      assertTrue(c.get("firstLossesAgree").asBoolean(), "the same arithmetic: " + c);
+      JsonNode m = c.get("firstLossesMeshgrad");
+      JsonNode l = c.get("firstLossesLoop");
+      assertEquals(3, m.size(), c.toString());
+      for (int i = 0; i < 3; i++) {
+        assertEquals(l.get(i).asDouble(), m.get(i).asDouble(), 1e-6, c.toString());
+      }
+      assertTrue(m.get(0).asDouble() != m.get(2).asDouble(), "the steps moved the model: " + c);
+      long steps = c.get("stepsPerEpoch").asLong();
+      assertEquals(600, c.get("rowsPerEpoch").asLong(), "one epoch covers every row: " + c);
+      assertTrue(steps == (600 + c.get("batch").asLong() - 1) / c.get("batch").asLong(), c.toString());
+    }
+    assertEquals(2, bench("--suite", "throughput", "--cases", "dense").code());
   }
 
   @Test

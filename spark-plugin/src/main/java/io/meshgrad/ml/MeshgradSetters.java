@@ -6,7 +6,7 @@ package io.meshgrad.ml;
  *
  * @param <S> the estimator type
  */
-public interface MeshAdagradSetters<S extends MeshAdagradSetters<S>> extends MeshAdagradParams {
+public interface MeshgradSetters<S extends MeshgradSetters<S>> extends MeshgradParams {
 
   /** Sets the column of row weights; unset or empty: every weight is 1. */
   default S setWeightCol(String value) {
@@ -155,6 +155,12 @@ public interface MeshAdagradSetters<S extends MeshAdagradSetters<S>> extends Mes
   /** Sets the maximum number of passes over the data (>= 0; 0: no limit). */
   default S setMaxEpochs(int value) {
     set(maxEpochs(), value);
+    return self();
+  }
+
+  /** Sets the optimizer steps per Spark job (>= 0; 1: one job per step; 0: automatic); see {@link #stepsPerJob()}. */
+  default S setStepsPerJob(int value) {
+    set(stepsPerJob(), value);
     return self();
   }
 

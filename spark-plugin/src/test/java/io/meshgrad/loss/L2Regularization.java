@@ -1,5 +1,7 @@
 package io.meshgrad.loss;
 
+import io.meshgrad.support.Checks;
+
 /**
  * Turns a {@link GradientSum} into the L2-regularised mean objective:
  *
@@ -22,14 +24,14 @@ public final class L2Regularization {
    */
   public static LossAndGradient objective(
       GradientSum sums, double[] coefficients, double regParam) {
-    Requires.require(sums != null, "sums must be non-null, got null");
-    Requires.require(
+    Checks.require(sums != null, "sums must be non-null, got null");
+    Checks.require(
         Double.isFinite(regParam) && regParam >= 0.0,
         "regParam must be finite and >= 0, got " + regParam);
     double[] coefGradSum = sums.coefGradView();
-    Requires.length(coefficients, coefGradSum.length, "coefficients (numFeatures * numOutputs)");
+    Checks.length(coefficients, coefGradSum.length, "coefficients (numFeatures * numOutputs)");
     double weightSum = sums.weightSum();
-    Requires.require(
+    Checks.require(
         weightSum > 0.0,
         "the batch has zero total weight: the sum of row weights must be > 0, got " + weightSum
             + " over " + sums.count() + " rows");

@@ -8,7 +8,7 @@ import java.io.Serializable;
  * model: a model loaded from disk has none. Unlike MLlib's, it holds no metrics of the training
  * rows: {@code model.evaluate(trainingData)} gives them, with MLlib's names.
  */
-public final class MeshAdagradTrainingSummary implements Serializable {
+public final class MeshgradTrainingSummary implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final double[] lossHistory;
@@ -25,7 +25,7 @@ public final class MeshAdagradTrainingSummary implements Serializable {
   private final double epochsCompleted;
   private final double prepareSeconds;
 
-  MeshAdagradTrainingSummary(TrainingResult r) {
+  MeshgradTrainingSummary(TrainingResult r) {
     this.lossHistory = r.lossHistory().clone();
     this.steps = r.steps();
     this.epochs = r.epochs();
@@ -126,7 +126,7 @@ public final class MeshAdagradTrainingSummary implements Serializable {
   @Override
   public String toString() {
     double last = lossHistory.length == 0 ? Double.NaN : lossHistory[lossHistory.length - 1];
-    return "MeshAdagradTrainingSummary(steps=" + steps + ", epochs=" + epochs + ", lastLoss=" + last
+    return "MeshgradTrainingSummary(steps=" + steps + ", epochs=" + epochs + ", lastLoss=" + last
         + ", stepsSkipped=" + stepsSkipped + ", bestStep=" + bestStep + ", stoppedEarly=" + stoppedEarly
         + ", stopReason=" + stopReason + ", stoppedAtStep=" + stoppedAtStep + ", plannedSteps=" + plannedSteps
         + ", wallSeconds=" + String.format(java.util.Locale.ROOT, "%.3f", wallSeconds) + ")";

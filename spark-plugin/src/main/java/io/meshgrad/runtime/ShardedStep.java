@@ -39,7 +39,7 @@ import scala.Tuple2;
  * So a step is one Spark job, two with norm clipping. Everything is summed in a fixed order, so
  * results are bit-identical whatever the task timing and after retries.
  */
-public final class AdagradAggregator implements Serializable {
+public final class ShardedStep implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final ShardIndex index;
@@ -49,7 +49,7 @@ public final class AdagradAggregator implements Serializable {
    * @param aggregationDepth as MLlib's {@code aggregationDepth}: {@code >= 2} adds intermediate
    *     levels when there are many data partitions, bounding the fan-in of each sum
    */
-  public AdagradAggregator(ShardIndex index, int aggregationDepth) {
+  public ShardedStep(ShardIndex index, int aggregationDepth) {
     if (aggregationDepth < 1) {
       throw new IllegalArgumentException("aggregationDepth must be >= 1, got " + aggregationDepth);
     }

@@ -1,5 +1,6 @@
 package io.meshgrad.loss;
 
+import io.meshgrad.support.Checks;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -35,10 +36,10 @@ public final class GradientSum implements Serializable {
    * task can reuse one large array across steps (see {@link #takeRows}).
    */
   public GradientSum(int numFeatures, int numOutputs, boolean fitIntercept, double[] coefBuffer) {
-    Requires.require(numFeatures >= 0, "numFeatures must be >= 0, got " + numFeatures);
-    Requires.require(numOutputs >= 1, "numOutputs must be >= 1, got " + numOutputs);
+    Checks.require(numFeatures >= 0, "numFeatures must be >= 0, got " + numFeatures);
+    Checks.require(numOutputs >= 1, "numOutputs must be >= 1, got " + numOutputs);
     int length = Math.multiplyExact(numFeatures, numOutputs);
-    Requires.require(coefBuffer == null || coefBuffer.length == length,
+    Checks.require(coefBuffer == null || coefBuffer.length == length,
         "coefBuffer must have length " + length + ", got " + (coefBuffer == null ? 0 : coefBuffer.length));
     this.numFeatures = numFeatures;
     this.numOutputs = numOutputs;
@@ -55,16 +56,16 @@ public final class GradientSum implements Serializable {
    */
   public GradientSum add(
       BlockLoss loss, InstanceBlock block, double[] coefficients, double[] intercept) {
-    Requires.require(loss != null, "loss must be non-null, got null");
-    Requires.require(block != null, "block must be non-null, got null");
-    Requires.require(
+    Checks.require(loss != null, "loss must be non-null, got null");
+    Checks.require(block != null, "block must be non-null, got null");
+    Checks.require(
         loss.numOutputs() == numOutputs,
         "loss must have numOutputs " + numOutputs + ", got " + loss.numOutputs() + " (" + loss
             + ")");
-    Requires.require(
+    Checks.require(
         block.numFeatures() == numFeatures,
         "block must have numFeatures " + numFeatures + ", got " + block.numFeatures());
-    Requires.require(
+    Checks.require(
         (intercept == null) == (interceptGrad == null),
         fitIntercept()
             ? "intercept must be an array of length " + numOutputs + " (fitIntercept), got null"
@@ -82,8 +83,8 @@ public final class GradientSum implements Serializable {
    * @return this
    */
   public GradientSum merge(GradientSum other) {
-    Requires.require(other != null, "other must be non-null, got null");
-    Requires.require(
+    Checks.require(other != null, "other must be non-null, got null");
+    Checks.require(
         other.numFeatures == numFeatures
             && other.numOutputs == numOutputs
             && other.fitIntercept() == fitIntercept(),

@@ -1,0 +1,109 @@
+package io.meshgrad.runtime.engine;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.BarrierTaskInfo;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * One Spark job in barrier mode whose tasks talk to each other directly: Spark launches every
+ * partition's task at once ({@code rdd.barrier().mapPartitions}); each task opens a {@link
+ * MeshTransport} endpoint on its executor's host, registers once with a rendezvous on the driver
+ * (whose address rides in the closure, as XGBoost's tracker does; no {@code
+ * BarrierTaskContext.barrier()/allGather}, which cost about a second a call), connects to its
+ * peers, runs the {@link Body}, and closes the endpoint whatever happens. The driver closes the
+ * rendezvous when the job ends. Ranks are partition ids.
+ *
+ * <p>A failed task fails the whole barrier stage, and Spark does not retry a barrier result
+ * stage: the caller resubmits the job (with a new {@code jobAttempt}, which every message and
+ * registration carries, so that anything left of the old attempt is refused).
+ */
+public final class BarrierJob {
+  private BarrierJob() {}
+
+  /** What a task does once connected to its peers. */
+  public interface Body<T, U> extends Serializable {
+    /**
+     * @param rows the partition's elements
+     * @param transport this task's endpoint, connected to every other rank
+     * @return the task's result (one per partition)
+     */
+    U run(java.util.Iterator<T> rows, MeshTransport transport, int numRanks) throws Exception;
+  }
+
+  /**
+   * Runs {@code body} on every partition of {@code rdd} at once and returns the results in
+   * partition order.
+   *
+   * @param driverHost the address the driver's rendezvous listens on ({@code spark.driver.host})
+   * @param jobAttempt the caller's attempt number of this job (0, 1, ... when it resubmits)
+   */
+  public static <T, U> List<U> run(JavaRDD<T> rdd, MeshTransport.Settings settings, String driverHost,
+      long jobAttempt, Body<T, U> body) {
+    int n = rdd.getNumPartitions();
+    try (MeshTransport.Rendezvous rendezvous = MeshTransport.rendezvous(settings, driverHost, n, tag(jobAttempt, 0))) {
+      ClassTag<U> tag = anyRef();
+      RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<>(settings, rendezvous.address(), jobAttempt, body),
+          false, tag);
+      return io.meshgrad.runtime.StepJobs.collect(JavaRDD.fromRDD(out, tag));
+    }
+  }
+
+  /** The attempt every message of a job carries: the job attempt and the stage attempt. */
+  static long tag(long jobAttempt, int stageAttempt) {
+    return (jobAttempt << 16) | stageAttempt;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <U> ClassTag<U> anyRef() {
+    return (ClassTag<U>) ClassTag$.MODULE$.AnyRef();
+  }
+
+  /** The host part of a barrier task's address ({@code host} or {@code host:port}). */
+  static String hostOf(String address) {
+    int colon = address.lastIndexOf(':');
+    return colon > 0 && address.indexOf(':') == colon ? address.substring(0, colon) : address;
+  }
+
+  private static final class Task<T, U> extends AbstractFunction1<Iterator<T>, Iterator<U>> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final MeshTransport.Settings settings;
+    private final MeshTransport.Address rendezvous;
+    private final long jobAttempt;
+    private final Body<T, U> body;
+
+    Task(MeshTransport.Settings settings, MeshTransport.Address rendezvous, long jobAttempt, Body<T, U> body) {
+      this.settings = settings;
+      this.rendezvous = rendezvous;
+      this.jobAttempt = jobAttempt;
+      this.body = body;
+    }
+
+    @Override
+    public Iterator<U> apply(Iterator<T> rows) {
+      BarrierTaskContext ctx = BarrierTaskContext.get();
+      int rank = ctx.partitionId();
+      BarrierTaskInfo[] infos = ctx.getTaskInfos();
+      String host = hostOf(infos[rank].address());
+      List<U> out = new ArrayList<>(1);
+      try (MeshTransport transport = MeshTransport.open(settings, host, rank, tag(jobAttempt, ctx.stageAttemptNumber()))) {
+        List<MeshTransport.Address> all = transport.register(rendezvous);
+        transport.connect(all);
+        out.add(body.run(CollectionConverters.asJava(rows), transport, all.size()));
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      return CollectionConverters.asScala(out.iterator());
+    }
+  }
+}

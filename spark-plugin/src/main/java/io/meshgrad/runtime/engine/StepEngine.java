@@ -1,0 +1,473 @@
+package io.meshgrad.runtime.engine;
+
+import io.meshgrad.runtime.DatasetLoss;
+import io.meshgrad.runtime.EngineData;
+import io.meshgrad.runtime.OrderedTreeSum;
+import io.meshgrad.runtime.PartialSums;
+import io.meshgrad.metrics.StepStats;
+import io.meshgrad.optimizer.DifferentiableLoss;
+import io.meshgrad.optimizer.LossAndGradients;
+import io.meshgrad.optimizer.Optimizer;
+import io.meshgrad.optimizer.Variable;
+import io.meshgrad.tensor.Tensor;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Many optimizer steps in one Spark job, for variables held whole (replicated) rather than
+ * sharded: one barrier job ({@link BarrierJob}) of the data's partitions, in which every task
+ * keeps a replica of the variables and the optimizer's slots for the whole job. Per step each task
+ * computes its partition's {@link PartialSums} at its replica (the function the job-per-step path
+ * runs in its gradient tasks, {@link EngineData.PartitionSums}), sends them to every other task and
+ * receives theirs ({@link MeshTransport}), sums all of them in the job-per-step path's fixed order
+ * ({@link OrderedTreeSum#sumInProcess}), turns the sum into the objective and its gradients with
+ * {@link DatasetLoss#objective} and applies them with the optimizer's own {@link
+ * Optimizer#minimize}: the same code, in the same order, as a driver-held step. Every task so
+ * applies the same update and the replicas stay equal (checked at the end of the job); the
+ * result is bit for bit the job-per-step path's, clipping, EMA, weight decay and schedules
+ * included.
+ *
+ * <p>Between jobs the driver holds the state (variables, slots, iteration count), as on the
+ * job-per-step path; a job ships it in its closure and brings back rank 0's state after its
+ * steps. A failed barrier result stage is not retried by Spark: the engine resubmits the job from
+ * the state at the job's start, at most {@value #MAX_ATTEMPTS_CONF} times (default {@value
+ * #DEFAULT_MAX_ATTEMPTS}), so a task failure changes nothing in the result.
+ */
+public final class StepEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(StepEngine.class);
+
+  /** Conf key: how many times one job of the engine is submitted before the fit fails. */
+  public static final String MAX_ATTEMPTS_CONF = "spark.meshgrad.engine.maxAttempts";
+  /** Default of {@link #MAX_ATTEMPTS_CONF}. */
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  /**
+   * SparkContext local property for tests of the retry: the rank whose task throws after its first
+   * step in the first attempt of every job started from this thread. Not for production use.
+   */
+  public static final String FAIL_RANK_PROPERTY = "meshgrad.engine.testing.failRankInFirstAttempt";
+
+  private final JavaSparkContext jsc;
+  private final DatasetLoss loss;
+  private final EngineData<?> data;
+  private final MeshTransport.Settings transport;
+  private final String driverHost;
+  private final int maxAttempts;
+  private final int failRank;
+  private long failedAttempts;
+
+  private StepEngine(JavaSparkContext jsc, DatasetLoss loss, EngineData<?> data) {
+    SparkConf conf = jsc.getConf();
+    this.jsc = jsc;
+    this.loss = loss;
+    this.data = data;
+    this.transport = MeshTransport.Settings.forFit(conf);
+    this.driverHost = conf.get("spark.driver.host", "127.0.0.1");
+    this.maxAttempts = conf.getInt(MAX_ATTEMPTS_CONF, DEFAULT_MAX_ATTEMPTS);
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException(MAX_ATTEMPTS_CONF + " must be an integer >= 1, got " + maxAttempts);
+    }
+    String fail = jsc.getLocalProperty(FAIL_RANK_PROPERTY);
+    this.failRank = fail == null ? -1 : Integer.parseInt(fail.trim());
+  }
+
+  /**
+   * Why the engine cannot run {@code loss} on this SparkContext, in one line that says what to
+   * change, or {@code null} when it can: the loss must offer its partitions ({@link
+   * DatasetLoss#engineData}), dynamic allocation must be off (Spark refuses barrier stages under
+   * it), and there must be a free task slot for every partition (cores / {@code spark.task.cpus},
+   * as far as {@code defaultParallelism} tells), since a barrier stage launches all its tasks at
+   * once.
+   */
+  public static String whyNot(JavaSparkContext jsc, DatasetLoss loss) {
+    if (loss.engineData() == null) {
+      return loss.getClass().getSimpleName() + " does not offer its partitions to the engine";
+    }
+    return whyNot(jsc, loss.numPartitions());
+  }
+
+  /**
+   * Why a barrier job of {@code partitions} tasks cannot run on this SparkContext (dynamic
+   * allocation, or fewer task slots than tasks), in one line, or {@code null} when it can.
+   */
+  public static String whyNot(JavaSparkContext jsc, int partitions) {
+    SparkConf conf = jsc.getConf();
+    if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+      return "Spark refuses barrier stages under dynamic allocation (spark.dynamicAllocation.enabled=true): "
+          + "turn it off or use stepsPerJob=1";
+    }
+    int taskCpus = conf.getInt("spark.task.cpus", 1);
+    int slots = jsc.sc().defaultParallelism() / Math.max(1, taskCpus);
+    if (slots < partitions) {
+      return "the engine runs the mesh's " + partitions + " batch partitions as tasks of one barrier stage, "
+          + "which needs " + partitions + " free task slots, but the application has " + slots
+          + " (cores / spark.task.cpus): give it more cores or executors, use a smaller batch dimension, "
+          + "or use stepsPerJob=1";
+    }
+    return null;
+  }
+
+  /**
+   * An engine for {@code loss} on its SparkContext, with a fresh secret for its connections.
+   *
+   * @throws IllegalArgumentException with {@link #whyNot}'s line when it cannot run
+   */
+  public static StepEngine create(JavaSparkContext jsc, DatasetLoss loss) {
+    String why = whyNot(jsc, loss);
+    if (why != null) {
+      throw new IllegalArgumentException("stepsPerJob > 1 cannot run here: " + why);
+    }
+    return new StepEngine(jsc, loss, loss.engineData());
+  }
+
+  /** Jobs of this engine that failed and were submitted again. */
+  public long failedAttempts() {
+    return failedAttempts;
+  }
+
+  /**
+   * What one job did: the loss of each step it took, in order, and its stats.
+   *
+   * @param losses one per step taken (fewer than asked when a step converged or was handed back)
+   * @param handedBack whether the job stopped before a step that was not finite (see {@link #run}):
+   *     the state is the one before that step, which the caller runs on its guarded path
+   */
+  public record Steps(double[] losses, StepStats[] stats, boolean handedBack) {}
+
+  /**
+   * Runs up to {@code count} steps of {@code optimizer} on {@code vars} (held in this process)
+   * in one job, then sets the variables, the optimizer's slots and its iteration count to their
+   * values after those steps, as {@code count} calls of {@code optimizer.minimize(loss, vars)}
+   * would. With {@code tol > 0} the job stops after the first step whose loss differs from the
+   * one before by at most {@code tol * max(1, |loss|)} ({@code previousLoss}: the loss of the step
+   * before this job's first, NaN if none).
+   *
+   * <p>With {@code handBackNonFinite}, a step whose loss, a gradient or an updated value holds a
+   * NaN or an infinity is not kept: the job ends with the state before it ({@link
+   * Steps#handedBack()}), so that the caller's own checks (error or skip) run that step exactly as
+   * on the job-per-step path. Each task then keeps a copy of the state before each step.
+   *
+   * @param totalSteps the fit's last step number, for the job description ({@code meshgrad steps 101-200/1000})
+   */
+  public Steps run(Optimizer optimizer, List<Variable> vars, int count, long totalSteps, double tol,
+      double previousLoss, boolean handBackNonFinite) {
+    if (count < 1) {
+      throw new IllegalArgumentException("count must be >= 1, got " + count);
+    }
+    for (Variable v : vars) {
+      if (v.home() != null) {
+        throw new IllegalArgumentException("the engine runs variables held in this process; " + v.name()
+            + " lives on " + v.home());
+      }
+    }
+    if (optimizer.excludesFromWeightDecay()) {
+      throw new IllegalArgumentException("the engine cannot run an optimizer with variables excluded from weight "
+          + "decay (excludeFromWeightDecay): use stepsPerJob=1");
+    }
+    optimizer.build(vars);
+    long first = optimizer.iterations();
+    Tensor[] values = new Tensor[vars.size()];
+    String[] names = new String[vars.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = vars.get(i).read();
+      names[i] = vars.get(i).name();
+    }
+    Tensor[] slots = optimizer.getWeights().toArray(new Tensor[0]);
+    jsc.setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
+        + (totalSteps > 0 ? "/" + totalSteps : ""));
+    List<Result> results = null;
+    for (long attempt = 0; results == null; attempt++) {
+      Replicas<?> body = replicas(optimizer, names, values, slots, count, tol, previousLoss, handBackNonFinite,
+          attempt);
+      try {
+        results = submit(body, attempt);
+      } catch (Exception e) {
+        // a cancelled job (SparkContext.cancelJob/cancelAllJobs, a stopped context) is not a failure to retry
+        boolean cancelled = String.valueOf(e.getMessage()).contains(" cancelled");
+        if (!(e instanceof SparkException) || cancelled || attempt + 1 >= maxAttempts) {
+          throw e instanceof RuntimeException r ? r
+              : new IllegalStateException("meshgrad engine: the job of steps " + (first + 1) + "-" + (first + count)
+                  + " failed " + (attempt + 1) + " times (" + MAX_ATTEMPTS_CONF + "=" + maxAttempts + ")", e);
+        }
+        failedAttempts++;
+        LOG.warn("meshgrad engine: the job of steps {}-{} failed ({}); submitting it again from the state at its "
+            + "start (attempt {} of {})", first + 1, first + count, firstLine(e), attempt + 2, maxAttempts);
+      }
+    }
+    Result r0 = results.get(0);
+    for (Result r : results) {
+      if (r.checksum != r0.checksum || r.iterations != r0.iterations) {
+        throw new IllegalStateException("meshgrad engine: the replicas of rank 0 and rank " + r.rank
+            + " differ after steps " + (first + 1) + "-" + r0.iterations + ": the partial sums were not the same");
+      }
+    }
+    for (int i = 0; i < values.length; i++) {
+      vars.get(i).assign(r0.values[i]);
+    }
+    optimizer.setWeights(Arrays.asList(r0.slots));
+    optimizer.setIterations(r0.iterations);
+    for (StepStats s : r0.stats) {
+      loss.recordStepStats(s, optimizer);
+    }
+    return new Steps(r0.losses, r0.stats, r0.handedBack);
+  }
+
+  private static String firstLine(Exception e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Replicas<?> replicas(Optimizer optimizer, String[] names, Tensor[] values, Tensor[] slots, int count,
+      double tol, double previousLoss, boolean handBackNonFinite, long attempt) {
+    return new Replicas(optimizer, loss, data.sums(), names, values, slots, count, tol, previousLoss,
+        handBackNonFinite, loss.aggregationDepth(), attempt == 0 ? failRank : -1);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private List<Result> submit(Replicas<?> body, long attempt) {
+    return BarrierJob.run((org.apache.spark.api.java.JavaRDD) data.rows(), transport, driverHost, attempt,
+        (BarrierJob.Body) body);
+  }
+
+  /** What a task gives back: rank 0 its whole state; every rank the losses and a checksum of its replicas. */
+  private static final class Result implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final int rank;
+    final double[] losses;
+    final StepStats[] stats;
+    final long iterations;
+    final long checksum;
+    final Tensor[] values;
+    final Tensor[] slots;
+    final boolean handedBack;
+
+    Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum, Tensor[] values,
+        Tensor[] slots, boolean handedBack) {
+      this.handedBack = handedBack;
+      this.rank = rank;
+      this.losses = losses;
+      this.stats = stats;
+      this.iterations = iterations;
+      this.checksum = checksum;
+      this.values = values;
+      this.slots = slots;
+    }
+  }
+
+  /** A task's part of a job: its replicas of the variables and slots, stepped with its peers. */
+  private static final class Replicas<T> implements BarrierJob.Body<T, Result> {
+    private static final long serialVersionUID = 1L;
+    private final Optimizer optimizer;
+    private final DatasetLoss loss;
+    private final EngineData.PartitionSums<T> sums;
+    private final String[] names;
+    private final Tensor[] values;
+    private final Tensor[] slots;
+    private final int count;
+    private final double tol;
+    private final double previousLoss;
+    private final boolean handBackNonFinite;
+    private final int depth;
+    private final int failRank;
+
+    Replicas(Optimizer optimizer, DatasetLoss loss, EngineData.PartitionSums<T> sums, String[] names, Tensor[] values,
+        Tensor[] slots, int count, double tol, double previousLoss, boolean handBackNonFinite, int depth,
+        int failRank) {
+      this.handBackNonFinite = handBackNonFinite;
+      this.optimizer = optimizer;
+      this.loss = loss;
+      this.sums = sums;
+      this.names = names;
+      this.values = values;
+      this.slots = slots;
+      this.count = count;
+      this.tol = tol;
+      this.previousLoss = previousLoss;
+      this.depth = depth;
+      this.failRank = failRank;
+    }
+
+    @Override
+    public Result run(java.util.Iterator<T> rows, MeshTransport transport, int numRanks) {
+      T partition = rows.next();
+      List<Variable> vars = new ArrayList<>();
+      for (int i = 0; i < names.length; i++) {
+        vars.add(new Variable(names[i], values[i]));
+      }
+      Optimizer opt = optimizer; // this task's own deserialized copy: iterations and configuration, no slots
+      opt.build(vars);
+      opt.setWeights(Arrays.asList(slots));
+      Exchanged exchanged = new Exchanged(partition, transport, numRanks, opt);
+      double[] losses = new double[count];
+      StepStats[] stats = new StepStats[count];
+      int taken = 0;
+      boolean handedBack = false;
+      while (taken < count) {
+        List<Tensor> before = handBackNonFinite ? copies(vars, opt) : null;
+        double l = opt.minimize(exchanged, vars);
+        if (before != null && (!Double.isFinite(l) || exchanged.nonFiniteGradient || !allFinite(vars))) {
+          for (int i = 0; i < vars.size(); i++) {
+            vars.get(i).assign(before.get(i));
+          }
+          opt.setWeights(before.subList(vars.size(), before.size()));
+          opt.setIterations(opt.iterations() - 1);
+          handedBack = true;
+          break;
+        }
+        stats[taken] = exchanged.lastStats;
+        losses[taken++] = l;
+        if (transport.rank() == failRank) {
+          throw new IllegalStateException("meshgrad engine: rank " + failRank + " fails on purpose after its first "
+              + "step (" + FAIL_RANK_PROPERTY + ")");
+        }
+        double previous = taken == 1 ? previousLoss : losses[taken - 2];
+        if (tol > 0 && Math.abs(previous - l) <= tol * Math.max(1.0, Math.abs(l))) {
+          break;
+        }
+      }
+      List<Tensor> state = new ArrayList<>();
+      for (Variable v : vars) {
+        state.add(v.value());
+      }
+      List<Tensor> slotValues = opt.getWeights();
+      state.addAll(slotValues);
+      boolean first = transport.rank() == 0;
+      return new Result(transport.rank(), Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
+          checksum(state), first ? state.subList(0, vars.size()).stream().map(Tensor::copy).toArray(Tensor[]::new) : null,
+          first ? slotValues.toArray(new Tensor[0]) : null, handedBack);
+    }
+
+    /** Copies of the variables' values, then of the optimizer's slots. */
+    private static List<Tensor> copies(List<Variable> vars, Optimizer opt) {
+      List<Tensor> out = new ArrayList<>();
+      for (Variable v : vars) {
+        out.add(v.read());
+      }
+      out.addAll(opt.getWeights());
+      return out;
+    }
+
+    private static boolean allFinite(List<Variable> vars) {
+      for (Variable v : vars) {
+        if (!finite(v.value())) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The step's loss as this task sees it: its partition's sums and its peers', summed in the fixed order. */
+    private final class Exchanged implements DifferentiableLoss {
+      private final T partition;
+      private final MeshTransport transport;
+      private final int numRanks;
+      private final Optimizer clock;
+      StepStats lastStats;
+      boolean nonFiniteGradient;
+
+      Exchanged(T partition, MeshTransport transport, int numRanks, Optimizer clock) {
+        this.partition = partition;
+        this.transport = transport;
+        this.numRanks = numRanks;
+        this.clock = clock;
+      }
+
+      @Override
+      public LossAndGradients evaluate(List<Variable> variables) {
+        long start = System.nanoTime();
+        long step = clock.iterations();
+        List<Tensor> current = new ArrayList<>();
+        double[][] w = new double[variables.size()][];
+        for (int i = 0; i < w.length; i++) {
+          Tensor t = variables.get(i).value();
+          current.add(t);
+          w[i] = t.toDoubleArray();
+        }
+        int rank = transport.rank();
+        PartialSums mine = sums.of(partition, step, w);
+        byte[] bytes = serialize(mine);
+        for (int peer = 0; peer < numRanks; peer++) {
+          if (peer != rank) {
+            transport.send(peer, step, bytes);
+          }
+        }
+        List<PartialSums> all = new ArrayList<>();
+        for (int peer = 0; peer < numRanks; peer++) {
+          all.add(peer == rank ? mine : deserialize(transport.receive(peer, step)));
+        }
+        PartialSums total = OrderedTreeSum.sumInProcess(all, depth, PartialSums::plus);
+        DatasetLoss.Objective o = loss.objective(total, variables, current);
+        nonFiniteGradient = false;
+        for (io.meshgrad.tensor.Gradient g : o.lossAndGradients().gradients()) {
+          nonFiniteGradient |= g != null && !finite(g.values());
+        }
+        lastStats = new StepStats(o.lossAndGradients().loss(), total.count(), total.weightSum(), o.gradientNorms(),
+            o.gradientMaxAbs(), 0, total.bytesShipped(), 0, 0, (System.nanoTime() - start) / 1e9);
+        return o.lossAndGradients();
+      }
+    }
+  }
+
+  private static byte[] serialize(Serializable o) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+        out.writeObject(o);
+      }
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static PartialSums deserialize(byte[] b) {
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b)) {
+      @Override
+      protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+        // the task's class loader: on an executor meshgrad's classes may come from the application's jars
+        try {
+          return Class.forName(desc.getName(), false, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException e) {
+          return super.resolveClass(desc);
+        }
+      }
+    }) {
+      return (PartialSums) in.readObject();
+    } catch (IOException | ClassNotFoundException e) {
+      throw new IllegalStateException("meshgrad engine: a peer's partial sums could not be read", e);
+    }
+  }
+
+  private static boolean finite(Tensor t) {
+    for (double x : t.toDoubleArray()) {
+      if (!Double.isFinite(x)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A checksum of the exact bits of every element, to tell that the replicas are equal. */
+  private static long checksum(List<Tensor> tensors) {
+    long h = 1125899906842597L;
+    for (Tensor t : tensors) {
+      for (double x : t.toDoubleArray()) {
+        h = 31 * h + Double.doubleToRawLongBits(x);
+      }
+    }
+    return h;
+  }
+}

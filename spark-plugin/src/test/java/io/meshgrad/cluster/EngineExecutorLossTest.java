@@ -1,0 +1,83 @@
+package io.meshgrad.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.meshgrad.Datasets;
+import io.meshgrad.data.TrainingData;
+import io.meshgrad.loss.BinaryLogisticLoss;
+import io.meshgrad.loss.BlockLoss;
+import io.meshgrad.mesh.Mesh;
+import io.meshgrad.model.LinearModel;
+import io.meshgrad.optimizer.Adagrad;
+import io.meshgrad.tensor.DType;
+import io.meshgrad.train.MeshTrainer;
+import io.meshgrad.train.StepListener;
+import io.meshgrad.train.TrainingResult;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code kill -9} of executor JVMs of a real standalone cluster (2 workers x 1 core) while a
+ * driver-held fit ({@code batch=2}) runs on the many-steps-per-job engine: one kill between two
+ * jobs, one while a task of a later barrier job runs. The failed job is submitted again from the
+ * state at its start, and the weights and loss history are bit-identical to the job-per-step fit
+ * on the same cluster without kills.
+ */
+@Tag("cluster")
+class EngineExecutorLossTest {
+  private static final BlockLoss LOSS = new BinaryLogisticLoss();
+  private static final Mesh MESH = Mesh.parse("batch=2");
+  private static final int STEPS = 20;
+
+  private static StandaloneCluster cluster;
+  private static SparkSession spark;
+  private static TrainingData data;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = StandaloneCluster.start(2, 1, Map.of(), Map.of());
+    spark = ClusterSession.start(cluster, "meshgrad-engine-executor-loss", 2, Map.of());
+    data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null, MESH.batchSize(),
+        LOSS::validateLabel);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    try {
+      if (data != null) {
+        data.close();
+      }
+      ClusterSession.stop(spark);
+    } finally {
+      if (cluster != null) {
+        List<Long> pids = cluster.pids();
+        cluster.close();
+        assertFalse(cluster.anyAlive(), "processes of the test cluster still alive: " + pids);
+      }
+    }
+  }
+
+  private static TrainingResult fit(int stepsPerJob, StepListener listener) {
+    MeshTrainer.Settings s = new MeshTrainer.Settings(MESH, DType.FLOAT32, STEPS, 0, 4096, 5L, true, 1e-4, 0.0, 2, 5);
+    Adagrad opt = Adagrad.builder().learningRate(0.3).useEma(true).emaMomentum(0.9).globalClipnorm(1.0).build();
+    return MeshTrainer.fit(spark, data, new LinearModel(LOSS, data.numFeatures(), true), opt, s,
+        MeshTrainer.Controls.none().withStepsPerJob(stepsPerJob), listener);
+  }
+
+  @Test
+  void killedExecutorsBetweenAndDuringEngineJobsLeaveTheResultBitIdentical() {
+    TrainingResult reference = fit(1, null);
+    // jobs of steps 1-5, 6-10, 11-15, 16-20: the first kill after job 1, the second in a task of job 4
+    TrainingResult killed = ExecutorKiller.during(cluster, spark, 2, 5, 12, listener -> fit(5, listener));
+    assertEquals(reference.weights(), killed.weights(), "weights");
+    assertArrayEquals(reference.lossHistory(), killed.lossHistory(), "loss history");
+    assertEquals(STEPS, killed.steps());
+  }
+}

@@ -1,0 +1,234 @@
+package io.meshgrad.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshgrad.Datasets;
+import io.meshgrad.data.TrainingData;
+import io.meshgrad.SparkTestSession;
+import io.meshgrad.loss.BinaryLogisticLoss;
+import io.meshgrad.loss.BlockLoss;
+import io.meshgrad.mesh.Mesh;
+import io.meshgrad.model.BlockModel;
+import io.meshgrad.model.FactorizationMachine;
+import io.meshgrad.optimizer.Adagrad;
+import io.meshgrad.optimizer.Optimizer;
+import io.meshgrad.runtime.engine.StepEngine;
+import io.meshgrad.schedule.ExponentialDecay;
+import io.meshgrad.tensor.DType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The many-steps-per-job engine ({@link StepEngine}) through {@link MeshTrainer}: bit for bit the
+ * job-per-step path's weights and loss history for the same data, mesh, batches and seed, jobs
+ * resubmitted after a task failure included; and where it cannot run, one clear line or the
+ * fallback.
+ */
+class EngineFitTest {
+  private static final BlockLoss LOSS = new BinaryLogisticLoss();
+  private static final int STEPS = 7;
+
+  @AfterAll
+  static void noCachedRddLeft() {
+    SparkSession spark = SparkTestSession.get();
+    assertEquals(0, spark.sparkContext().getPersistentRDDs().size(),
+        "training left cached RDDs: " + spark.sparkContext().getPersistentRDDs());
+  }
+
+  private static TrainingResult fit(String mesh, DType dtype, Supplier<Optimizer> optimizer, BlockModel model,
+      double tol, int stepsPerJob, List<Long> stepsSeen) {
+    SparkSession spark = SparkTestSession.get();
+    Mesh m = Mesh.parse(mesh);
+    try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null,
+        m.batchSize(), LOSS::validateLabel)) {
+      MeshTrainer.Settings s = new MeshTrainer.Settings(m, dtype, STEPS, 0, 512, 7L, true, 0.01, tol, 2, 10);
+      MeshTrainer.Controls c = MeshTrainer.Controls.none().withStepsPerJob(stepsPerJob);
+      StepListener listener = (step, total, epoch, loss) -> stepsSeen.add(step);
+      return model == null
+          ? MeshTrainer.fit(spark, data, new io.meshgrad.model.LinearModel(LOSS, data.numFeatures(), true),
+              optimizer.get(), s, c, listener)
+          : MeshTrainer.fit(spark, data, model, optimizer.get(), s, c, listener);
+    }
+  }
+
+  private static void assertSameFit(TrainingResult jobPerStep, TrainingResult engine, String what) {
+    assertEquals(jobPerStep.weights(), engine.weights(), what + ": weights");
+    assertArrayEquals(jobPerStep.lossHistory(), engine.lossHistory(), 0.0, what + ": loss history");
+    assertEquals(jobPerStep.steps(), engine.steps(), what + ": steps");
+  }
+
+  private static void compare(String what, DType dtype, Supplier<Optimizer> optimizer, BlockModel model, double tol) {
+    List<Long> reference = new ArrayList<>();
+    List<Long> engineSteps = new ArrayList<>();
+    TrainingResult a = fit("batch=2", dtype, optimizer, model, tol, 1, reference);
+    Jobs jobs = Jobs.watch();
+    TrainingResult b;
+    try {
+      b = fit("batch=2", dtype, optimizer, model, tol, 3, engineSteps);
+    } finally {
+      jobs.stop();
+    }
+    assertSameFit(a, b, what + " " + dtype);
+    assertEquals(reference, engineSteps, what + ": the listener hears of every step, in order");
+    assertEquals(List.of("meshgrad steps 1-3/7", "meshgrad steps 4-6/7", "meshgrad steps 7-7/7"), jobs.stepJobs(),
+        what + ": one job per 3 steps");
+  }
+
+  /** Descriptions of the jobs that ran steps, and how many jobs failed, while watched. */
+  private static final class Jobs extends org.apache.spark.scheduler.SparkListener {
+    private final List<String> descriptions = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+
+    static Jobs watch() {
+      Jobs j = new Jobs();
+      SparkTestSession.get().sparkContext().addSparkListener(j);
+      return j;
+    }
+
+    void stop() {
+      SparkSession spark = SparkTestSession.get();
+      // the listener bus delivers asynchronously: wait until it has caught up with the jobs run
+      try {
+        spark.sparkContext().listenerBus().waitUntilEmpty();
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException(e);
+      } finally {
+        spark.sparkContext().removeSparkListener(this);
+      }
+    }
+
+    @Override
+    public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+      String d = start.properties() == null ? null : start.properties().getProperty("spark.job.description");
+      if (d != null && d.startsWith("meshgrad step")) {
+        descriptions.add(d);
+      }
+    }
+
+    @Override
+    public void onJobEnd(org.apache.spark.scheduler.SparkListenerJobEnd end) {
+      if (!(end.jobResult() instanceof org.apache.spark.scheduler.JobSucceeded$)) {
+        failed.incrementAndGet();
+      }
+    }
+
+    List<String> stepJobs() {
+      return new ArrayList<>(descriptions);
+    }
+  }
+
+  @Test
+  void linearWithClippingEmaWeightDecayAndASchedule() {
+    for (DType dtype : DType.values()) {
+      compare("clipnorm, EMA with overwrite, weight decay", dtype, () -> Adagrad.builder().learningRate(0.5)
+          .clipnorm(0.05).useEma(true).emaMomentum(0.9).emaOverwriteFrequency(3).weightDecay(0.01).build(), null, 0);
+      compare("global_clipnorm, schedule", dtype, () -> Adagrad.builder()
+          .learningRate(new ExponentialDecay(0.5, 2, 0.9)).globalClipnorm(0.1).build(), null, 0);
+    }
+  }
+
+  @Test
+  void factorizationMachineMlpAndConvergenceStopInsideAJob() {
+    FactorizationMachine fm = new FactorizationMachine(123, 3, true, true, 0.1, LOSS_FM);
+    compare("FM", DType.FLOAT32, () -> Adagrad.builder().learningRate(0.2).build(), fm, 0);
+    compare("MLP", DType.FLOAT64, () -> Adagrad.builder().learningRate(0.2).globalClipnorm(1.0).build(),
+        new io.meshgrad.model.MultilayerPerceptron(new int[] {123, 6, 2}, io.meshgrad.model.Activation.TANH), 0);
+    // a tolerance that stops the fit after a few steps: the engine stops inside its job at the same step
+    List<Long> seen = new ArrayList<>();
+    TrainingResult a = fit("batch=2", DType.FLOAT64, () -> Adagrad.builder().learningRate(0.01).build(), null, 0.02, 1,
+        seen);
+    TrainingResult b = fit("batch=2", DType.FLOAT64, () -> Adagrad.builder().learningRate(0.01).build(), null, 0.02, 5,
+        new ArrayList<>());
+    assertTrue(a.steps() < STEPS, "the tolerance must stop the fit early, took " + a.steps());
+    assertSameFit(a, b, "tol");
+  }
+
+  private static final io.meshgrad.loss.ScalarMarginLoss LOSS_FM = new BinaryLogisticLoss();
+
+  @Test
+  void aFailedTaskResubmitsTheJobFromItsStartAndTheResultStaysBitIdentical() {
+    SparkSession spark = SparkTestSession.get();
+    Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).clipnorm(0.05).build();
+    TrainingResult reference = fit("batch=2", DType.FLOAT32, opt, null, 0, 1, new ArrayList<>());
+    spark.sparkContext().setLocalProperty(StepEngine.FAIL_RANK_PROPERTY, "1");
+    try {
+      Jobs jobs = Jobs.watch();
+      TrainingResult retried;
+      try {
+        retried = fit("batch=2", DType.FLOAT32, opt, null, 0, 4, new ArrayList<>());
+      } finally {
+        jobs.stop();
+      }
+      assertSameFit(reference, retried, "after task failures");
+      assertEquals(2, jobs.failed.get(), "the first attempt of each of the 2 jobs failed");
+      assertEquals(List.of("meshgrad steps 1-4/7", "meshgrad steps 1-4/7", "meshgrad steps 5-7/7",
+          "meshgrad steps 5-7/7"), jobs.stepJobs());
+    } finally {
+      spark.sparkContext().setLocalProperty(StepEngine.FAIL_RANK_PROPERTY, null);
+    }
+  }
+
+  @Test
+  void tooFewTaskSlotsFailsAnExplicitRequestInOneLineAndTheAutomaticChoiceFallsBack() {
+    // batch=4 makes 4 partitions, local[2] has 2 task slots
+    Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> fit("batch=4", DType.FLOAT64, opt, null, 0, 5, new ArrayList<>()));
+    assertEquals("stepsPerJob=5 cannot run: the engine runs the mesh's 4 batch partitions as tasks of one barrier "
+        + "stage, which needs 4 free task slots, but the application has 2 (cores / spark.task.cpus): give it more "
+        + "cores or executors, use a smaller batch dimension, or use stepsPerJob=1 (stepsPerJob=1 runs one Spark job "
+        + "per step; 0 chooses)", e.getMessage());
+    assertSameFit(fit("batch=4", DType.FLOAT64, opt, null, 0, 1, new ArrayList<>()),
+        fit("batch=4", DType.FLOAT64, opt, null, 0, 0, new ArrayList<>()), "automatic choice");
+    IllegalArgumentException sharded = assertThrows(IllegalArgumentException.class,
+        () -> fit("batch=2,model=2", DType.FLOAT64, opt, null, 0, 5, new ArrayList<>()));
+    assertTrue(sharded.getMessage().startsWith("stepsPerJob=5 cannot run: the engine runs variables held whole"),
+        sharded.getMessage());
+  }
+
+  /** Early stopping's validation after each epoch and checkpoints every 3 steps: jobs end at both, results equal. */
+  @Test
+  void jobsEndAtEpochsAndCheckpointsAndValidationSeesTheSameWeights(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) {
+    SparkSession spark = SparkTestSession.get();
+    Mesh m = Mesh.parse("batch=2");
+    TrainingResult[] results = new TrainingResult[2];
+    Jobs jobs = null;
+    try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null, 2,
+            LOSS::validateLabel);
+        TrainingData validation = TrainingData.from(Datasets.a9a(spark, "a9a.t"), "features", "label", null, 2,
+            LOSS::validateLabel)) {
+      for (int k = 0; k < 2; k++) {
+        // 32561 rows in batches of 8192: 4 steps an epoch
+        MeshTrainer.Settings s = new MeshTrainer.Settings(m, DType.FLOAT64, STEPS, 0, 8192, 7L, true, 0.0, 0.0, 2, 10);
+        MeshTrainer.Controls c = new MeshTrainer.Controls(NonFiniteGradient.PROPAGATE,
+            new EarlyStopping(validation, 5, 0.0),
+            new io.meshgrad.checkpoint.CheckpointPolicy(dir.resolve("k" + k).toString(), 3, 2, false))
+            .withStepsPerJob(k == 0 ? 1 : 100);
+        if (k == 1) {
+          jobs = Jobs.watch();
+        }
+        try {
+          results[k] = MeshTrainer.fit(spark, data, new io.meshgrad.model.LinearModel(LOSS, data.numFeatures(), true),
+              Adagrad.builder().learningRate(0.5).useEma(true).build(), s, c, null);
+        } finally {
+          if (jobs != null) {
+            jobs.stop();
+          }
+        }
+      }
+    }
+    assertSameFit(results[0], results[1], "early stopping and checkpoints");
+    assertArrayEquals(results[0].validationLossHistory(), results[1].validationLossHistory(), 0.0);
+    assertEquals(2, results[1].validationLossHistory().length, "after epoch 1 and after the last step");
+    assertEquals(List.of("meshgrad steps 1-3/7", "meshgrad steps 4-4/7", "meshgrad steps 5-6/7",
+        "meshgrad steps 7-7/7"), jobs.stepJobs());
+  }
+}
