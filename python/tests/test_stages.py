@@ -157,6 +157,23 @@ def test_spark_conf_defaults_apply_to_params_python_did_not_set(spark, a9a_train
         spark.conf.unset("spark.meshgrad.maxIter")
 
 
+def test_the_training_summary_says_what_ended_the_fit_and_standardization_is_a_param(a9a_train):
+    from meshgrad.ml import MeshFMClassifier, MeshMLPClassifier
+
+    model = MeshAdagradClassifier(maxIter=400, tol=0.05, mesh="batch=2").fit(a9a_train)
+    summary = model.summary
+    assert summary.stopReason == "tol"
+    assert summary.stoppedAtStep == summary.totalIterations < summary.plannedSteps == 400
+    assert summary.epochsCompleted == float(summary.totalIterations)  # full batch: one epoch per step
+    assert summary.prepareSeconds >= 0
+    by_steps = MeshAdagradClassifier(maxIter=3, tol=0.0, mesh="batch=2").fit(a9a_train).summary
+    assert (by_steps.stopReason, by_steps.stoppedAtStep) == ("steps", 3)
+    # MLlib's standardization on every stage: true for the linear stages, false for FM and MLP
+    assert MeshAdagradClassifier().getStandardization() is True
+    assert MeshMLPClassifier().getStandardization() is False
+    assert MeshFMClassifier().getStandardization() is False
+    assert MeshAdagradRegressor(standardization=False).getStandardization() is False
+
 def test_steps_per_job_gives_the_same_model_as_one_job_per_step(a9a_train):
     """stepsPerJob=4: four steps per Spark job on the engine, bit for bit the job-per-step model."""
     params = dict(learningRate=0.3, maxIter=9, batchSize=2048, mesh="batch=2", clipNorm=1.0)

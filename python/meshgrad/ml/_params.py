@@ -212,6 +212,13 @@ class _SharedParams(Params):
         typeConverter=TypeConverters.toInt,
     )
 
+    standardization: "Param[bool]" = Param(
+        Params._dummy(),
+        'standardization',
+        "whether to standardize the training features before fitting the model: each is divided by its standard deviation over the training rows (no centering: sparse rows stay sparse; a zero-variance feature gets weight 0), and the weights are reported on the features' own scale, as MLlib's. The default applies to rows of fewer than 65536 features (wider, hashed or one-hot rows are used as they are, on every mesh); an explicit true applies at any width except where the feature-indexed weights take the row-sparse pull (a model dimension > 1, at least 65536 features, no L1): the scale would be a value per feature on the driver, and it is refused. MLP: with initialWeights (on the features' own scale) the default does not apply, and true is refused",
+        typeConverter=TypeConverters.toBoolean,
+    )
+
     stepsPerJob: "Param[int]" = Param(
         Params._dummy(),
         'stepsPerJob',
@@ -263,7 +270,7 @@ class _SharedParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(aggregationDepth=2, batchSize=0, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, initialAccumulatorValue=0.1, labelCol='label', learningRate=0.5, maxEpochs=0, maxIter=100, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, stepsPerJob=1, tol=1e-06, useEma=False, validationTol=0.0)
+        self._setDefault(aggregationDepth=2, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, labelCol='label', maxEpochs=0, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, stepsPerJob=1, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 
@@ -366,6 +373,10 @@ class _SharedParams(Params):
     def getSeed(self) -> int:
         """The value (or default) of seed."""
         return self.getOrDefault(self.seed)
+
+    def getStandardization(self) -> bool:
+        """The value (or default) of standardization."""
+        return self.getOrDefault(self.standardization)
 
     def getStepsPerJob(self) -> int:
         """The value (or default) of stepsPerJob."""
@@ -499,6 +510,10 @@ class _SharedSetters:
         """Sets seed."""
         return self._set(seed=value)
 
+    def setStandardization(self, value: bool) -> Any:
+        """Sets standardization."""
+        return self._set(standardization=value)
+
     def setStepsPerJob(self, value: int) -> Any:
         """Sets stepsPerJob."""
         return self._set(stepsPerJob=value)
@@ -560,6 +575,10 @@ class _SharedClassifierParams(Params):
 
 class _MeshAdagradParams(_SharedParams):
     """MeshAdagradRegressor and its model have no params beyond those of _SharedParams."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._setDefault(batchSize=0, initialAccumulatorValue=0.3, learningRate=0.5, maxIter=100, standardization=True)
 
 
 class _MeshAdagradSetters(_SharedSetters):
@@ -658,7 +677,7 @@ class _MeshFMParams(_SharedParams):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(factorSize=8, fitLinear=True, initStd=0.01, miniBatchFraction=1.0)
+        self._setDefault(batchSize=0, factorSize=8, fitLinear=True, initStd=0.01, initialAccumulatorValue=0.1, learningRate=0.5, maxIter=100, miniBatchFraction=1.0, standardization=False)
 
     def getFactorSize(self) -> int:
         """The value (or default) of factorSize."""
@@ -755,7 +774,7 @@ class _MeshMLPParams(_SharedParams):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(activation='relu', blockSize=128, hiddenLayers=[100])
+        self._setDefault(activation='relu', batchSize=256, blockSize=128, hiddenLayers=[100], initialAccumulatorValue=0.1, learningRate=0.2, maxIter=600, standardization=False)
 
     def getActivation(self) -> str:
         """The value (or default) of activation."""

@@ -166,6 +166,32 @@ class MeshgradTrainingSummary(JavaWrapper):
         return int(self._java_obj.epochs())
 
     @property
+    def epochsCompleted(self) -> float:
+        """Passes over the training rows made, fractional when the last one was partial."""
+        return float(self._java_obj.epochsCompleted())
+
+    @property
+    def stopReason(self) -> str:
+        """What ended the fit: ``steps`` (maxIter), ``epochs`` (maxEpochs), ``tol`` (the loss
+        stopped changing) or ``earlyStopping`` (the validation loss stopped improving)."""
+        return str(self._java_obj.stopReason())
+
+    @property
+    def stoppedAtStep(self) -> int:
+        """The step at which the fit ended."""
+        return int(self._java_obj.stoppedAtStep())
+
+    @property
+    def plannedSteps(self) -> int:
+        """The steps the fit planned: maxIter, or fewer when maxEpochs ends it sooner."""
+        return int(self._java_obj.plannedSteps())
+
+    @property
+    def prepareSeconds(self) -> float:
+        """Seconds of data preparation (validating, packing, caching) before training."""
+        return float(self._java_obj.prepareSeconds())
+
+    @property
     def wallSeconds(self) -> float:
         """Training time in seconds."""
         return float(self._java_obj.wallSeconds())

@@ -119,6 +119,17 @@ public final class TrainApp {
     return spark;
   }
 
+  /**
+   * The most parameters a model may have for {@code summary.json} to hold its weights
+   * ({@code coefficients}/{@code intercept}, {@code linear}/{@code factors}, or {@code weights});
+   * a larger model's weights are only in {@code model/} (Parquet), which {@code modelPath} names.
+   */
+  static final long SUMMARY_WEIGHTS_LIMIT = 10_000;
+
+  /** A fitted model, ready to be evaluated and written. */
+  private record Fitted(org.apache.spark.ml.util.MLWritable model, MeshgradTrainingSummary training, String mesh,
+      long numParameters, Runnable putWeights, java.util.function.Consumer<Dataset<Row>> evaluate) {}
+
   /** Trains, evaluates and writes the outputs; returns the summary that was written. */
   public static ObjectNode run(SparkSession spark, TrainOptions o, PrintStream out) throws IOException {
     long start = System.nanoTime();
@@ -128,102 +139,47 @@ public final class TrainApp {
     Dataset<Row> test = o.test() == null ? null
         : load(spark, o, "--test", o.test(), trainInput.numFeatures(), trainInput.numClasses(), out).rows();
     Path outDir = Path.of(o.output());
+    double readSeconds = (System.nanoTime() - start) / 1e9;
 
     ObjectNode summary = JsonNodeFactory.instance.objectNode();
     summary.put("model", o.model());
-    double[] coefficients;
-    double[] intercept;
-    MeshgradTrainingSummary training;
-    String mesh;
     out.printf("meshgrad: training a %s model on %s%n", o.model(), o.data());
-    try (Progress progress = new Progress(out, o.steps(), 3000)) {
-      if (o.model().equals("fm")) {
-        MeshFMClassificationModel model = configureFm(new MeshFMClassifier(), o, spark).fit(train);
-        model.write().overwrite().save(outDir.resolve("model").toString());
-        coefficients = model.linear().toArray();
-        intercept = new double[] {model.intercept()};
-        putFactors(summary, model.factors());
-        training = model.summary();
-        mesh = model.getOrDefault(model.mesh());
-        if (test != null) {
-          addClassificationMetrics(summary, model.transform(test), true, true);
-        }
-      } else if (o.model().equals("fm-regression")) {
-        MeshFMRegressionModel model = configureFm(new MeshFMRegressor(), o, spark).fit(train);
-        model.write().overwrite().save(outDir.resolve("model").toString());
-        coefficients = model.linear().toArray();
-        intercept = new double[] {model.intercept()};
-        putFactors(summary, model.factors());
-        training = model.summary();
-        mesh = model.getOrDefault(model.mesh());
-        if (test != null) {
-          addRegressionMetrics(summary, model.transform(test));
-        }
-      } else if (o.model().equals("linear")) {
-        MeshAdagradRegressor est = configure(new MeshAdagradRegressor(), o, spark);
-        MeshAdagradRegressionModel model = est.fit(train);
-        coefficients = model.coefficients().toArray();
-        intercept = new double[] {model.intercept()};
-        training = model.summary();
-        mesh = model.getOrDefault(model.mesh());
-        if (test != null) {
-          addRegressionMetrics(summary, model.transform(test));
-        }
-        Files.createDirectories(outDir);
-        model.write().overwrite().save(outDir.resolve("model").toString());
-      } else if (o.model().equals("mlp")) {
-        MeshMLPClassifier est = configure(new MeshMLPClassifier(), o, spark).setActivation(o.activation());
-        if (o.layers() != null) {
-          est.setLayers(o.layers());
-        }
-        MeshMLPClassificationModel model = est.fit(train);
-        summary.set("layers", JSON.valueToTree(model.getLayers()));
-        summary.put("activation", model.getActivation());
-        coefficients = model.weights().toArray();
-        intercept = null;
-        training = model.summary();
-        mesh = model.getOrDefault(model.mesh());
-        if (test != null) {
-          addClassificationMetrics(summary, model.transform(test), true, model.numClasses() == 2);
-        }
-        Files.createDirectories(outDir);
-        model.write().overwrite().save(outDir.resolve("model").toString());
-      } else {
-        MeshAdagradClassifier est = configure(new MeshAdagradClassifier(), o, spark)
-            .setFamily(o.model().equals("multinomial") ? "multinomial" : "binomial")
-            .setLoss(o.model().equals("hinge") ? "hinge" : "logistic");
-        MeshAdagradClassificationModel model = est.fit(train);
-        if (model.isMultinomial()) {
-          coefficients = rowMajor(model.coefficientMatrix());
-          intercept = model.interceptVector().toArray();
-        } else {
-          coefficients = model.coefficients().toArray();
-          intercept = new double[] {model.intercept()};
-        }
-        training = model.summary();
-        mesh = model.getOrDefault(model.mesh());
-        if (test != null) {
-          addClassificationMetrics(summary, model.transform(test), !model.isHinge(), model.numClasses() == 2);
-        }
-        Files.createDirectories(outDir);
-        model.write().overwrite().save(outDir.resolve("model").toString());
-      }
+    long fitStart = System.nanoTime();
+    Fitted fitted;
+    try (Progress progress = new Progress(out, 3000)) {
+      fitted = fit(o, spark, train, summary);
     }
-    summary.put("mesh", mesh);
+    double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
+    MeshgradTrainingSummary training = fitted.training();
+
+    long evaluateStart = System.nanoTime();
+    if (test != null) {
+      fitted.evaluate().accept(test);
+    }
+    double evaluateSeconds = (System.nanoTime() - evaluateStart) / 1e9;
+
+    long writeStart = System.nanoTime();
+    Files.createDirectories(outDir);
+    fitted.model().write().overwrite().save(outDir.resolve("model").toString());
+    summary.put("mesh", fitted.mesh());
     summary.put("dtype", o.dtype());
     summary.put("steps", training.steps());
-    summary.put("epochs", training.epochs());
+    summary.put("plannedSteps", training.plannedSteps());
+    summary.put("stoppedAtStep", training.stoppedAtStep());
+    summary.put("stopReason", training.stopReason());
+    summary.put("epochs", training.epochsCompleted());
+    summary.put("maxSteps", ((io.meshgrad.ml.MeshgradParams) fitted.model()).getMaxIter());
+    summary.put("batchSize", ((io.meshgrad.ml.MeshgradParams) fitted.model()).getBatchSize());
+    summary.put("maxEpochs", o.epochs());
+    summary.put("tol", o.tol());
+    summary.put("standardization", ((io.meshgrad.ml.MeshgradParams) fitted.model()).getStandardization());
     summary.put("stepsSkipped", training.stepsSkipped());
     summary.set("lossHistory", array(training.lossHistory()));
-    if (o.model().equals("mlp")) {
-      summary.set("weights", array(coefficients)); // MLlib's flattened layout: per layer kernel [in, out], bias
-    } else {
-      summary.set(o.factorizationMachine() ? "linear" : "coefficients", array(coefficients));
-      summary.set("intercept", array(intercept));
+    summary.put("modelPath", outDir.resolve("model").toAbsolutePath().toString());
+    summary.put("numParameters", fitted.numParameters());
+    if (fitted.numParameters() <= SUMMARY_WEIGHTS_LIMIT) {
+      fitted.putWeights().run();
     }
-    summary.put("trainSeconds", training.wallSeconds());
-    summary.put("wallSeconds", (System.nanoTime() - start) / 1e9);
-    Files.write(outDir.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
     try {
       LossChart.writePng(training.lossHistory(), training.validationLossHistory(),
           "meshgrad " + o.model() + " on " + new File(o.data()).getName(), outDir.resolve("loss-curve.png").toFile());
@@ -231,25 +187,150 @@ public final class TrainApp {
       // the chart is a convenience: a missing JFreeChart jar or an unwritable file must not fail the run
       System.err.println("meshgrad: no loss-curve.png (" + e + "); the model and summary.json are written");
     }
-    out.printf(Locale.ROOT, "meshgrad: %d steps, final loss %.6f%n", training.steps(),
+    double writeSeconds = (System.nanoTime() - writeStart) / 1e9;
+    // the fit's own time outside its training loop is its data preparation (validate, pack, cache the rows)
+    double prepareSeconds = Math.max(0, fitSeconds - training.wallSeconds());
+    ObjectNode phases = summary.putObject("phaseSeconds");
+    phases.put("readAndCheck", readSeconds);
+    phases.put("prepare", prepareSeconds);
+    phases.put("train", training.wallSeconds());
+    phases.put("evaluate", evaluateSeconds);
+    phases.put("write", writeSeconds);
+    summary.put("trainSeconds", training.wallSeconds());
+    summary.put("wallSeconds", (System.nanoTime() - start) / 1e9);
+    Files.write(outDir.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+
+    out.printf(Locale.ROOT, "meshgrad: %d steps (%s), %.4g epochs, final loss %.6f%n", training.steps(),
+        stopWords(training), training.epochsCompleted(),
         training.lossHistory().length == 0 ? Double.NaN : training.lossHistory()[training.lossHistory().length - 1]);
-    if (summary.has("testAccuracy")) {
-      out.printf(Locale.ROOT, "meshgrad: test accuracy %.4f%n", summary.get("testAccuracy").doubleValue());
+    String metrics = testMetrics(summary);
+    if (!metrics.isEmpty()) {
+      out.println("meshgrad: test " + metrics);
     }
+    out.printf(Locale.ROOT, "meshgrad: seconds: read and check %.1f, prepare %.1f, train %.1f, evaluate %.1f,"
+        + " write %.1f (total %.1f)%n", readSeconds, prepareSeconds, training.wallSeconds(), evaluateSeconds,
+        writeSeconds, summary.get("wallSeconds").doubleValue());
     out.println("meshgrad: wrote " + outDir.resolve("model") + ", " + outDir.resolve("summary.json") + ", "
-        + outDir.resolve("loss-curve.png"));
+        + outDir.resolve("loss-curve.png") + (fitted.numParameters() <= SUMMARY_WEIGHTS_LIMIT ? ""
+        : " (summary.json leaves out the " + fitted.numParameters() + " weights: more than "
+            + SUMMARY_WEIGHTS_LIMIT + "; they are in model/)"));
     return summary;
+  }
+
+  /** What ended the fit, in words for the console. */
+  static String stopWords(MeshgradTrainingSummary t) {
+    return switch (t.stopReason()) {
+      case "steps" -> "the --steps limit";
+      case "epochs" -> "the --epochs limit, before --steps " + t.plannedSteps();
+      case "tol" -> "stopped at step " + t.stoppedAtStep() + " of " + t.plannedSteps()
+          + " by --tol: the loss changed by at most tol * max(1, |loss|)";
+      case "earlyStopping" -> "stopped at step " + t.stoppedAtStep() + " of " + t.plannedSteps() + " by early stopping";
+      default -> t.stopReason();
+    };
+  }
+
+  /** The test metrics of {@code summary}, e.g. {@code accuracy 0.8412, AUC 0.9012, log loss 0.3401}. */
+  static String testMetrics(ObjectNode summary) {
+    List<String> parts = new java.util.ArrayList<>();
+    String[][] names = {{"testAccuracy", "accuracy"}, {"testAuc", "AUC"}, {"testLogLoss", "log loss"},
+        {"testRmse", "RMSE"}, {"testR2", "R2"}};
+    for (String[] n : names) {
+      if (summary.has(n[0])) {
+        parts.add(String.format(Locale.ROOT, "%s %.4f", n[1], summary.get(n[0]).doubleValue()));
+      }
+    }
+    return String.join(", ", parts);
+  }
+
+  /** Fits the model {@code --model} names; the factor size, layers and activation go into {@code summary}. */
+  private static Fitted fit(TrainOptions o, SparkSession spark, Dataset<Row> train, ObjectNode summary) {
+    if (o.model().equals("fm")) {
+      MeshFMClassificationModel model = configureFm(new MeshFMClassifier(), o, spark).fit(train);
+      summary.put("factorSize", model.getFactorSize());
+      return new Fitted(model, model.summary(), model.getOrDefault(model.mesh()),
+          (long) model.numFeatures() * (model.getFactorSize() + 1) + 1,
+          () -> putFm(summary, model.linear(), model.intercept(), model.factors()),
+          test -> addClassificationMetrics(summary, model.transform(test), true, true));
+    } else if (o.model().equals("fm-regression")) {
+      MeshFMRegressionModel model = configureFm(new MeshFMRegressor(), o, spark).fit(train);
+      summary.put("factorSize", model.getFactorSize());
+      return new Fitted(model, model.summary(), model.getOrDefault(model.mesh()),
+          (long) model.numFeatures() * (model.getFactorSize() + 1) + 1,
+          () -> putFm(summary, model.linear(), model.intercept(), model.factors()),
+          test -> addRegressionMetrics(summary, model.transform(test)));
+    } else if (o.model().equals("linear")) {
+      MeshAdagradRegressionModel model = configure(new MeshAdagradRegressor(), o, spark).fit(train);
+      return new Fitted(model, model.summary(), model.getOrDefault(model.mesh()), model.numFeatures() + 1L,
+          () -> putLinear(summary, model.coefficients().toArray(), new double[] {model.intercept()}),
+          test -> addRegressionMetrics(summary, model.transform(test)));
+    } else if (o.model().equals("mlp")) {
+      MeshMLPClassifier est = configure(new MeshMLPClassifier(), o, spark).setActivation(o.activation());
+      if (o.layers() != null) {
+        est.setLayers(o.layers());
+      }
+      MeshMLPClassificationModel model = est.fit(train);
+      summary.set("layers", JSON.valueToTree(model.getLayers()));
+      summary.put("activation", model.getActivation());
+      long n = 0;
+      int[] layers = model.getLayers();
+      for (int i = 0; i + 1 < layers.length; i++) {
+        n += (long) layers[i] * layers[i + 1] + layers[i + 1];
+      }
+      // MLlib's flattened layout: per layer kernel [in, out], bias
+      return new Fitted(model, model.summary(), model.getOrDefault(model.mesh()), n,
+          () -> summary.set("weights", array(model.weights().toArray())),
+          test -> addClassificationMetrics(summary, model.transform(test), true, model.numClasses() == 2));
+    }
+    MeshAdagradClassifier est = configure(new MeshAdagradClassifier(), o, spark)
+        .setFamily(o.model().equals("multinomial") ? "multinomial" : "binomial")
+        .setLoss(o.model().equals("hinge") ? "hinge" : "logistic");
+    MeshAdagradClassificationModel model = est.fit(train);
+    int outputs = model.isMultinomial() ? model.numClasses() : 1;
+    return new Fitted(model, model.summary(), model.getOrDefault(model.mesh()),
+        (long) model.numFeatures() * outputs + outputs,
+        () -> {
+          if (model.isMultinomial()) {
+            putLinear(summary, rowMajor(model.coefficientMatrix()), model.interceptVector().toArray());
+          } else {
+            putLinear(summary, model.coefficients().toArray(), new double[] {model.intercept()});
+          }
+        },
+        test -> addClassificationMetrics(summary, model.transform(test), !model.isHinge(), model.numClasses() == 2));
+  }
+
+  private static void putLinear(ObjectNode summary, double[] coefficients, double[] intercept) {
+    summary.set("coefficients", array(coefficients));
+    summary.set("intercept", array(intercept));
+  }
+
+  /** An FM's weights: {@code linear}, {@code intercept} and {@code factors} (row-major {@code [numFeatures, factorSize]}). */
+  private static void putFm(ObjectNode summary, Vector linear, double intercept, Matrix factors) {
+    summary.set("linear", array(linear.toArray()));
+    summary.set("intercept", array(new double[] {intercept}));
+    summary.set("factors", array(rowMajor(factors)));
   }
 
   private static <T extends io.meshgrad.ml.MeshgradSetters<T>> T configure(T est, TrainOptions o,
       SparkSession spark) {
-    est.setMaxIter(o.steps()).setMaxEpochs(o.epochs()).setBatchSize(o.batchSize()).setStepsPerJob(o.stepsPerJob())
-        .setRegParam(o.regParam())
-        .setDtype(o.dtype()).setSeed(o.seed())
+    // the CLI takes the steps it is asked for: tol only with --tol (the stages' default tol is MLlib's 1e-6)
+    if (o.steps() != null) {
+      est.setMaxIter(o.steps());
+    }
+    if (o.seed() != null) {
+      est.setSeed(o.seed());
+    }
+    if (o.batchSize() != null) {
+      est.setBatchSize(o.batchSize());
+    }
+    est.setMaxEpochs(o.epochs()).setTol(o.tol()).setStepsPerJob(o.stepsPerJob()).setRegParam(o.regParam())
+        .setDtype(o.dtype())
         .setMesh(o.mesh() != null ? o.mesh() : "batch=" + spark.sparkContext().defaultParallelism());
     if (o.optimizerJson() != null) {
       est.setOptimizerConfig(o.optimizerJson());
     }
+    // the CLI's default: the features as given (its reference runs, e.g. conf/adagrad.json on a9a, were
+    // measured so), except for an MLP, whose input files keep their raw scale (mnist's pixels 0..255)
+    est.setStandardization(o.standardization() != null ? o.standardization() : o.model().equals("mlp"));
     if (o.checkpointDir() != null) {
       est.setCheckpointDir(o.checkpointDir() + "/state").setResume(o.resume());
     }
@@ -258,12 +339,6 @@ public final class TrainApp {
 
   private static <T extends MeshFMSetters<T>> T configureFm(T est, TrainOptions o, SparkSession spark) {
     return configure(est, o, spark).setFactorSize(o.factorSize()).setInitStd(o.initStd()).setFitLinear(o.fitLinear());
-  }
-
-  /** The factors {@code V} as {@code factorSize} and {@code factors} (row-major {@code [numFeatures, factorSize]}). */
-  private static void putFactors(ObjectNode summary, Matrix factors) {
-    summary.put("factorSize", factors.numCols());
-    summary.set("factors", array(rowMajor(factors)));
   }
 
   private static void addRegressionMetrics(ObjectNode summary, Dataset<Row> predicted) {

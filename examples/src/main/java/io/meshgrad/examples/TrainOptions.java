@@ -25,14 +25,15 @@ record TrainOptions(
     List<String> featuresCols,
     String model,
     String mesh,
-    int steps,
+    Integer steps,
     int epochs,
-    int batchSize,
+    double tol,
+    Integer batchSize,
     int stepsPerJob,
     String optimizerJson,
     double regParam,
     String dtype,
-    long seed,
+    Long seed,
     String master,
     String checkpointDir,
     boolean resume,
@@ -43,7 +44,8 @@ record TrainOptions(
     boolean overwrite,
     boolean verbose,
     int[] layers,
-    String activation) {
+    String activation,
+    Boolean standardization) {
 
   static final String USAGE = """
       usage: TrainApp --data PATH_OR_TABLE --output DIR [options]
@@ -63,16 +65,23 @@ record TrainOptions(
                                one hidden layer of 100 and the input size and classes from the data
         --activation F         mlp: hidden activation relu (default) | sigmoid | tanh
         --mesh batch=B,model=M mesh of the fit (default batch=<default parallelism>)
-        --steps N              optimizer steps (default 100)
-        --epochs N             stop after N passes over the data as well (default 0: no limit)
-        --batch-size N         rows per step, 0 = full batch (default 0)
+        --steps N              optimizer steps: the fit takes N unless --epochs or --tol ends it sooner (default: the
+                               model's, 100; mlp 600)
+        --epochs N             stop after N passes over the data as well, whichever of --steps and --epochs
+                               comes first (default 0: no limit)
+        --tol T                also stop once the loss changes by at most T * max(1, |loss|) between two steps
+                               (default 0: never; the Spark ML stages' default is MLlib's 1e-6)
+        --batch-size N         rows per step, 0 = full batch (default: the model's, 0; mlp 256)
         --steps-per-job K      optimizer steps per Spark job (default 1: one job per step); K >= 2 runs up to K
                                steps in one barrier job whose tasks exchange gradients directly (same result
                                bit for bit; docs/engine.md); 0 chooses
         --optimizer FILE|JSON  a Keras Adagrad config (get_config() JSON) instead of the defaults
         --reg-param R          L2 strength on the coefficients (default 0)
+        --standardization B    true | false: divide each feature by its standard deviation inside the fit, weights
+                               reported on the features' scale, as MLlib's (default: true for mlp, false otherwise;
+                               the Spark ML linear stages' default is true)
         --dtype D              float32 (default) | float64
-        --seed N               mini-batch shuffle seed (default 0)
+        --seed N               seed of the mini-batch shuffle and the initial weights (default: the stage's)
         --master URL           Spark master when not set by spark-submit (default local[*])
         --checkpoint-dir PATH  checkpoints: PATH/state gets the optimizer state every 10 steps (the newest 3
                                kept), PATH/spark the SparkContext's lineage checkpoints
@@ -95,14 +104,15 @@ record TrainOptions(
     List<String> featuresCols = List.of();
     String model = "logistic";
     String mesh = null;
-    int steps = 100;
+    Integer steps = null;
     int epochs = 0;
-    int batchSize = 0;
+    double tol = 0;
+    Integer batchSize = null;
     int stepsPerJob = 1;
     String optimizer = null;
     double regParam = 0;
     String dtype = "float32";
-    long seed = 0;
+    Long seed = null;
     String master = null;
     String checkpointDir = null;
     boolean resume = false;
@@ -114,6 +124,7 @@ record TrainOptions(
     boolean verbose = false;
     int[] layers = null;
     String activation = "relu";
+    Boolean standardization = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       switch (flag) {
@@ -149,6 +160,7 @@ record TrainOptions(
         case "--mesh" -> mesh = mesh(v);
         case "--steps" -> steps = nonNegativeInt(flag, v);
         case "--epochs" -> epochs = nonNegativeInt(flag, v);
+        case "--tol" -> tol = nonNegativeDouble(flag, v);
         case "--batch-size" -> batchSize = nonNegativeInt(flag, v);
         case "--steps-per-job" -> stepsPerJob = nonNegativeInt(flag, v);
         case "--optimizer" -> optimizer = optimizer(v);
@@ -162,6 +174,7 @@ record TrainOptions(
         case "--init-std" -> initStd = nonNegativeDouble(flag, v);
         case "--layers" -> layers = layerSizes(flag, v);
         case "--activation" -> activation = oneOf(flag, v, List.of("relu", "sigmoid", "tanh"));
+        case "--standardization" -> standardization = Boolean.valueOf(oneOf(flag, v, List.of("true", "false")));
         default -> throw new UsageException("unknown flag " + flag);
       }
     }
@@ -183,8 +196,8 @@ record TrainOptions(
       throw new UsageException("--layers is for --model mlp, got --model " + model);
     }
     return new TrainOptions(data, test, format, numFeatures, labelCol, List.copyOf(featuresCols), model, mesh, steps,
-        epochs, batchSize, stepsPerJob, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output, factorSize, initStd,
-        fitLinear, overwrite, verbose, layers, activation);
+        epochs, tol, batchSize, stepsPerJob, optimizer, regParam, dtype, seed, master, checkpointDir, resume, output,
+        factorSize, initStd, fitLinear, overwrite, verbose, layers, activation, standardization);
   }
 
   private static int[] layerSizes(String flag, String v) {
@@ -202,9 +215,9 @@ record TrainOptions(
 
   /** The flags that take a value. */
   static final List<String> FLAGS = List.of("--data", "--test", "--format", "--num-features", "--label-col",
-      "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--batch-size", "--steps-per-job", "--optimizer",
-      "--reg-param", "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size", "--init-std", "--layers",
-      "--activation");
+      "--features-cols", "--model", "--mesh", "--steps", "--epochs", "--tol", "--batch-size", "--steps-per-job",
+      "--optimizer", "--reg-param", "--dtype", "--seed", "--master", "--checkpoint-dir", "--output", "--factor-size",
+      "--init-std", "--layers", "--activation", "--standardization");
 
   boolean binary() {
     return model.equals("logistic") || model.equals("hinge") || model.equals("fm");

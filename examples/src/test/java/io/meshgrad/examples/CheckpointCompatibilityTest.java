@@ -32,7 +32,11 @@ class CheckpointCompatibilityTest {
 
   private static List<String> flags(Path a9a) {
     return List.of("--data", a9a.resolve("a9a").toString(), "--num-features", "123", "--model", "logistic",
-        "--mesh", "batch=2,model=2", "--steps", "20", "--batch-size", "500");
+        "--mesh", "batch=2,model=2", "--steps", "20", "--batch-size", "500",
+        // the checkpoint was written when the CLI took the stages' tol (1e-6), had seed 0 by default, the linear
+        // stages' accumulators started at 0.1 and before standardization existed: the fit it continues had those
+        "--tol", "1e-6", "--standardization", "false", "--seed", "0",
+        "--optimizer", "{\"learning_rate\": 0.5, \"initial_accumulator_value\": 0.1}");
   }
 
   private static JsonNode train(List<String> flags) throws Exception {

@@ -173,11 +173,115 @@ class TrainAppTest {
       TrainApp.run(spark(), o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       written[m] = new ObjectMapper().readTree(dir.resolve("out/summary.json").toFile());
     }
-    assertEquals((1 << 17) * 2, written[1].get("factors").size());
-    assertEquals(written[0].get("factors"), written[1].get("factors"), "factors, driver-held and row-pulled");
-    assertEquals(written[0].get("linear"), written[1].get("linear"), "linear weights, driver-held and row-pulled");
+    // summary.json holds no weights of a model this size (more than TrainApp.SUMMARY_WEIGHTS_LIMIT): model/ has them
+    io.meshgrad.ml.MeshFMClassificationModel[] models = new io.meshgrad.ml.MeshFMClassificationModel[2];
+    for (int m = 0; m < 2; m++) {
+      assertTrue(!written[m].has("factors") && !written[m].has("linear"), written[m].toString());
+      models[m] = io.meshgrad.ml.MeshFMClassificationModel.load(written[m].get("modelPath").asText());
+    }
+    assertEquals((1 << 17) * 2, models[1].factors().numRows() * models[1].factors().numCols());
+    assertEquals(models[0].factors(), models[1].factors(), "factors, driver-held and row-pulled");
+    assertEquals(models[0].linear(), models[1].linear(), "linear weights, driver-held and row-pulled");
     assertEquals(written[0].get("lossHistory").size(), written[1].get("lossHistory").size());
     assertTrue(written[1].get("testAuc").asDouble() > 0.85, written[1].get("testAuc").toString());
+  }
+
+  private static ObjectNode runQuietly(String... args) throws Exception {
+    return TrainApp.run(spark(), TrainOptions.parse(args), new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+  }
+
+  /**
+   * {@code --steps 40} takes 40 steps (the stages' default tol of 1e-6 ended this fit at 37
+   * without a word); {@code --tol} opts into the convergence stop, and summary.json says at which
+   * step and why the fit ended.
+   */
+  @Test
+  void stepsAreTakenAsAskedAndTolOptsIntoTheConvergenceStop() throws Exception {
+    String sample = repo().resolve("data/spark-mllib/sample_linear_regression_data.txt").toString();
+    ObjectNode asked = runQuietly("--data", sample, "--model", "linear", "--steps", "40", "--mesh", "batch=2",
+        "--output", out.resolve("asked").toString());
+    assertEquals(40, asked.get("steps").asInt());
+    assertEquals(40, asked.get("lossHistory").size());
+    assertEquals("steps", asked.get("stopReason").asText());
+    ObjectNode tol = runQuietly("--data", sample, "--model", "linear", "--steps", "40", "--tol", "1e-3", "--mesh",
+        "batch=2", "--output", out.resolve("tol").toString());
+    assertEquals("tol", tol.get("stopReason").asText());
+    assertTrue(tol.get("steps").asInt() < 40, tol.toString());
+    assertEquals(tol.get("steps").asInt(), tol.get("stoppedAtStep").asInt());
+    assertEquals(40, tol.get("plannedSteps").asInt());
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> TrainOptions.parse(new String[] {"--data", "x", "--output", "y", "--tol", "-1"}));
+    assertTrue(bad.getMessage().contains("--tol must be a finite number >= 0"), bad.getMessage());
+  }
+
+  /**
+   * {@code --epochs} with {@code --steps}: summary.json has the epochs made (fractional when the
+   * step limit cut the last one), says which limit ended the fit, and progress counts against
+   * the limit that ends it.
+   */
+  @Test
+  void epochsAndStepsReportTheLimitThatEndedTheFitAndTheEpochsMade() throws Exception {
+    // 501 rows in batches of 100: 6 steps per epoch
+    String sample = repo().resolve("data/spark-mllib/sample_linear_regression_data.txt").toString();
+    ObjectNode byEpochs = runQuietly("--data", sample, "--model", "linear", "--steps", "1000000", "--epochs", "1",
+        "--batch-size", "100", "--mesh", "batch=2", "--output", out.resolve("epochs").toString());
+    assertEquals("epochs", byEpochs.get("stopReason").asText());
+    assertEquals(6, byEpochs.get("steps").asInt());
+    assertEquals(6, byEpochs.get("plannedSteps").asInt());
+    assertEquals(1.0, byEpochs.get("epochs").asDouble());
+    String progress = Progress.line(2, 0.5, 1.0);
+    assertTrue(progress.contains("step 2/6 (epochs limit)"), progress);
+
+    ObjectNode bySteps = runQuietly("--data", sample, "--model", "linear", "--steps", "3", "--epochs", "1",
+        "--batch-size", "100", "--mesh", "batch=2", "--output", out.resolve("steps").toString());
+    assertEquals("steps", bySteps.get("stopReason").asText());
+    assertEquals(0.5, bySteps.get("epochs").asDouble(), "3 of an epoch's 6 steps");
+    assertTrue(Progress.line(2, 0.5, 1.0).contains("step 2/3 (steps limit)"));
+  }
+
+  /**
+   * A binary fit prints AUC and log loss beside accuracy, and the run's phases with their seconds
+   * (printed and in summary.json).
+   */
+  @Test
+  void aBinaryFitPrintsAucAndLogLossAndThePhasesOfTheRun() throws Exception {
+    Path a9a = repo().resolve("data/a9a");
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    ObjectNode summary = TrainApp.run(spark(), TrainOptions.parse(new String[] {"--data", a9a.resolve("a9a").toString(),
+        "--test", a9a.resolve("a9a.t").toString(), "--num-features", "123", "--steps", "10", "--mesh", "batch=2",
+        "--output", out.toString()}), new PrintStream(log, true, StandardCharsets.UTF_8));
+    String printed = log.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.matches("(?s).*meshgrad: test accuracy 0\\.\\d{4}, AUC 0\\.\\d{4}, log loss 0\\.\\d{4}\n.*"),
+        printed);
+    assertTrue(printed.matches("(?s).*meshgrad: seconds: read and check [\\d.]+, prepare [\\d.]+, train [\\d.]+,"
+        + " evaluate [\\d.]+, write [\\d.]+ \\(total [\\d.]+\\)\n.*"), printed);
+    JsonNode phases = summary.get("phaseSeconds");
+    double sum = 0;
+    for (String phase : new String[] {"readAndCheck", "prepare", "train", "evaluate", "write"}) {
+      assertTrue(phases.has(phase) && phases.get(phase).asDouble() >= 0, summary.toString());
+      sum += phases.get(phase).asDouble();
+    }
+    assertTrue(sum <= summary.get("wallSeconds").asDouble(), summary.toString());
+    assertEquals(summary.get("trainSeconds").asDouble(), phases.get("train").asDouble());
+  }
+
+  /**
+   * summary.json holds the weights of a model of at most TrainApp.SUMMARY_WEIGHTS_LIMIT
+   * parameters only; a larger one's are in model/, which summary.json names.
+   */
+  @Test
+  void summaryJsonLeavesOutTheWeightsOfALargeModel() throws Exception {
+    Path a9a = repo().resolve("data/a9a");
+    ObjectNode summary = runQuietly("--data", a9a.resolve("a9a").toString(), "--num-features", "20000", "--steps", "3",
+        "--mesh", "batch=2", "--output", out.toString());
+    assertEquals(20001, summary.get("numParameters").asLong());
+    assertTrue(!summary.has("coefficients") && !summary.has("intercept"), summary.toString());
+    assertTrue(Files.size(out.resolve("summary.json")) < 10_000, "summary.json of " + Files.size(
+        out.resolve("summary.json")) + " bytes");
+    MeshAdagradClassificationModel model = MeshAdagradClassificationModel.load(summary.get("modelPath").asText());
+    assertEquals(20000, model.numFeatures());
+    assertEquals(3, summary.get("lossHistory").size());
   }
 
   /** {@code --steps-per-job K}: K steps per Spark job on the engine, the same model and losses as one job per step. */

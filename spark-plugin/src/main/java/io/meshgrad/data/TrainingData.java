@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -59,6 +62,10 @@ public final class TrainingData implements AutoCloseable {
   private final long numRows;
   private final double totalWeight;
   private volatile boolean closed;
+  /** The scale applied to the features (set once by {@code from}). */
+  private FeatureScale featureScale = FeatureScale.none();
+  /** The scale as the packing tasks read it; kept while the blocks may be recomputed, destroyed by close. */
+  private Broadcast<FeatureScale> shippedScale;
 
   private TrainingData(
       JavaRDD<PartitionRows> rdd,
@@ -100,7 +107,26 @@ public final class TrainingData implements AutoCloseable {
         weightCol,
         numPartitions,
         labelValidator,
-        InstanceBlock.DEFAULT_MAX_BYTES);
+        InstanceBlock.DEFAULT_MAX_BYTES,
+        FeatureScale.none());
+  }
+
+  /**
+   * As {@link #from(Dataset, String, String, String, int, LabelValidator)}, with the features
+   * scaled by {@code scale} ({@link FeatureScale#fromData}: by the standard deviations of these
+   * rows, computed after they are checked; {@link FeatureScale#of}: by a given scale); {@link
+   * #featureScale()} tells the scale applied.
+   */
+  public static TrainingData from(
+      Dataset<Row> data,
+      String featuresCol,
+      String labelCol,
+      String weightCol,
+      int numPartitions,
+      LabelValidator labelValidator,
+      FeatureScale scale) {
+    return from(data, featuresCol, labelCol, weightCol, numPartitions, labelValidator,
+        InstanceBlock.DEFAULT_MAX_BYTES, scale);
   }
 
   /** As the public {@code from}, with a chosen upper bound on a block's bytes (small blocks in tests). */
@@ -112,6 +138,19 @@ public final class TrainingData implements AutoCloseable {
       int numPartitions,
       LabelValidator labelValidator,
       long maxBlockBytes) {
+    return from(data, featuresCol, labelCol, weightCol, numPartitions, labelValidator, maxBlockBytes,
+        FeatureScale.none());
+  }
+
+  private static TrainingData from(
+      Dataset<Row> data,
+      String featuresCol,
+      String labelCol,
+      String weightCol,
+      int numPartitions,
+      LabelValidator labelValidator,
+      long maxBlockBytes,
+      FeatureScale requestedScale) {
     if (data == null) {
       throw new IllegalArgumentException("data must be a Dataset, got null");
     }
@@ -137,6 +176,17 @@ public final class TrainingData implements AutoCloseable {
       throw badRow;
     }
     int numFeatures = input.firstSize();
+    FeatureScale scale = requestedScale;
+    if (scale.isPending()) {
+      scale = scale.allows(numFeatures) ? standardDeviations(rows, numFeatures) : FeatureScale.none();
+    } else if (!scale.isNone() && scale.inverseStd().length != numFeatures) {
+      throw new IllegalArgumentException("the feature scale has " + scale.inverseStd().length + " features, the rows "
+          + numFeatures);
+    }
+    FeatureScale applied = scale;
+    // the scale travels once (a broadcast) when there is one; without, the packing tasks use none
+    Broadcast<FeatureScale> shippedScale = applied.isNone() ? null
+        : JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(applied);
 
     IndexRangePartitioner partitioner = new IndexRangePartitioner(input.numRows(), numPartitions);
     RowNumbering numbering = new RowNumbering(input.counts(), input.starts());
@@ -144,17 +194,58 @@ public final class TrainingData implements AutoCloseable {
         JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(numbering, false))
             .repartitionAndSortWithinPartitions(partitioner)
             .mapPartitionsWithIndex(
-                (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes)).iterator(), true);
+                (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes,
+                    shippedScale == null ? FeatureScale.none() : shippedScale.value())).iterator(),
+                true);
     packed.setName(
         "meshgrad training data (" + input.numRows() + " rows, " + numPartitions
             + " partitions)");
     packed.persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      return materialize(packed, partitioner, columns, numFeatures, input.numRows());
+      TrainingData out = materialize(packed, partitioner, columns, numFeatures, input.numRows());
+      out.featureScale = applied;
+      out.shippedScale = shippedScale;
+      return out;
     } catch (RuntimeException e) {
       packed.unpersist(false);
+      if (shippedScale != null) {
+        shippedScale.destroy();
+      }
       throw e;
     }
+  }
+
+  /**
+   * The standard deviation of every feature over the checked rows (weighted, unbiased as MLlib's),
+   * as a {@link FeatureScale}: one tree aggregation of the weight sums and each feature's sum and
+   * sum of squares.
+   */
+  private static FeatureScale standardDeviations(JavaRDD<Row> rows, int numFeatures) {
+    double[] zero = new double[2 + 2 * numFeatures];
+    double[] sums = rows.treeAggregate(zero, (acc, row) -> {
+      double w = row.getDouble(2);
+      acc[0] += w;
+      acc[1] += w * w;
+      Vector x = row.getAs(0);
+      x.foreachActive((j, v) -> {
+        acc[2 + 2 * (int) j] += w * (double) v;
+        acc[3 + 2 * (int) j] += w * (double) v * (double) v;
+        return scala.runtime.BoxedUnit.UNIT;
+      });
+      return acc;
+    }, (a, b) -> {
+      for (int i = 0; i < a.length; i++) {
+        a[i] += b[i];
+      }
+      return a;
+    }, 2);
+    double[] sum = new double[numFeatures];
+    double[] squares = new double[numFeatures];
+    for (int j = 0; j < numFeatures; j++) {
+      sum[j] = sums[2 + 2 * j];
+      squares[j] = sums[3 + 2 * j];
+    }
+    return FeatureScale.fromSums(sums[0], sum, squares);
   }
 
   /**
@@ -225,6 +316,15 @@ public final class TrainingData implements AutoCloseable {
     return rdd;
   }
 
+  /**
+   * The scale the features were multiplied by when packed ({@link FeatureScale#none()} unless
+   * {@code from} was given one); a fit on these rows has weights on that scale.
+   */
+  public FeatureScale featureScale() {
+    checkOpen();
+    return featureScale;
+  }
+
   /** Size of every row's features vector (that of the first row). */
   public int numFeatures() {
     checkOpen();
@@ -263,6 +363,9 @@ public final class TrainingData implements AutoCloseable {
     if (!closed) {
       closed = true;
       rdd.unpersist(false);
+      if (shippedScale != null) {
+        shippedScale.destroy();
+      }
     }
   }
 
@@ -341,7 +444,7 @@ public final class TrainingData implements AutoCloseable {
   }
 
   private static PartitionRows pack(
-      int partition, Iterator<Tuple2<Long, CheckedRow>> rows, int numFeatures, long maxBytes) {
+      int partition, Iterator<Tuple2<Long, CheckedRow>> rows, int numFeatures, long maxBytes, FeatureScale scale) {
     Iterator<Instance> instances =
         new Iterator<>() {
           @Override
@@ -351,7 +454,7 @@ public final class TrainingData implements AutoCloseable {
 
           @Override
           public Instance next() {
-            return rows.next()._2().toInstance();
+            return scale.apply(rows.next()._2().toInstance());
           }
         };
     List<InstanceBlock> blocks = new ArrayList<>();

@@ -12,6 +12,8 @@ public final class TrainingMetrics {
   private static long steps;
   private static long clippedSteps;
   private static StepStats last;
+  private static long plannedSteps = -1;
+  private static String plannedLimit = "steps";
 
   private TrainingMetrics() {}
 
@@ -22,6 +24,25 @@ public final class TrainingMetrics {
       clippedSteps++;
     }
     last = stats;
+  }
+
+  /**
+   * Records that a fit starts that will take at most {@code steps} more steps, ended by the
+   * {@code limit} named ({@code steps} or {@code epochs}) unless tol or early stopping end it sooner.
+   */
+  public static synchronized void onFitStart(long steps, String limit) {
+    plannedSteps = steps;
+    plannedLimit = limit;
+  }
+
+  /** The steps the most recently started fit plans to take ({@link #onFitStart}), or -1 before any. */
+  public static synchronized long plannedSteps() {
+    return plannedSteps;
+  }
+
+  /** Which limit ends the most recently started fit: {@code steps} or {@code epochs}. */
+  public static synchronized String plannedLimit() {
+    return plannedLimit;
   }
 
   /** Steps recorded so far in this JVM. */

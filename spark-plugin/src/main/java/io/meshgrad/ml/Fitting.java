@@ -6,12 +6,14 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 
 import io.meshgrad.checkpoint.CheckpointPolicy;
+import io.meshgrad.data.FeatureScale;
 import io.meshgrad.data.LabelValidator;
 import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.model.BlockModel;
 import io.meshgrad.optimizer.Adagrad;
+import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.schedule.Schedules;
 import io.meshgrad.support.Json;
 import io.meshgrad.tensor.DType;
@@ -228,9 +230,11 @@ final class Fitting {
    */
   static TrainingResult train(MeshgradParams p, Dataset<Row> df, String featuresCol, String labelCol,
       BlockLoss loss) {
+    // the coefficients are feature-indexed, the intercept is not
     return train(p, df, featuresCol, labelCol, loss::validateLabel, loss.toString(),
         (spark, data, optimizer, settings, controls, listener) ->
-            MeshTrainer.fit(spark, data, loss, optimizer, settings, controls, listener));
+            MeshTrainer.fit(spark, data, loss, optimizer, settings, controls, listener),
+        numFeatures -> List.of(true, false));
   }
 
   /**
@@ -244,7 +248,9 @@ final class Fitting {
       LabelValidator labelValidator, IntFunction<BlockModel> modelForFeatures) {
     return train(p, df, featuresCol, labelCol, labelValidator, "the model of " + p.getClass().getSimpleName(),
         (spark, data, optimizer, settings, controls, listener) -> MeshTrainer.fit(spark, data,
-            modelForFeatures.apply(data.numFeatures()), optimizer, settings, controls, listener));
+            modelForFeatures.apply(data.numFeatures()), optimizer, settings, controls, listener),
+        numFeatures -> modelForFeatures.apply(numFeatures).variables().stream()
+            .map(io.meshgrad.model.VariableSpec::featureIndexed).toList());
   }
 
   /** One fit of whichever model: {@link MeshTrainer}'s linear or block-model entry. */
@@ -254,12 +260,46 @@ final class Fitting {
         MeshTrainer.Controls controls, StepListener listener);
   }
 
+  /**
+   * What {@code standardization} asks of {@link TrainingData}. The default applies to rows of fewer
+   * than {@link MeshRuntime#DEFAULT_ROW_PULL_MIN_ROWS} features, on every mesh (so that the mesh
+   * never changes the model); wider rows, the hashed or one-hot kind, are used as they are. An
+   * explicit true applies at any width, except where a feature-indexed variable may take the
+   * row-sparse pull (a model dimension > 1, at least that many features, no L1), whose driver
+   * keeps nothing of the model's size: there it is refused in one line.
+   */
+  static FeatureScale featureScale(MeshgradParams p, Mesh mesh, MeshTrainer.Settings settings) {
+    if (!p.getStandardization()) {
+      return FeatureScale.none();
+    }
+    if (p instanceof MeshMLPParams mlp && mlp.isDefined(mlp.initialWeights())) {
+      // initial weights are on the features' own scale: the default does not apply, an explicit true is refused
+      if (p.isSet(p.standardization())) {
+        throw new IllegalArgumentException("standardization is true and initialWeights is set: the initial weights"
+            + " are on the features' own scale; set standardization=false to start from them");
+      }
+      return FeatureScale.none();
+    }
+    int wide = MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS;
+    if (!p.isSet(p.standardization())) {
+      return FeatureScale.fromData(wide - 1, null, false);
+    }
+    boolean sharded = mesh.firstNonBatchDimension().map(d -> mesh.size(d) > 1).orElse(false);
+    if (!sharded || settings.l1() > 0) {
+      return FeatureScale.fromData(Integer.MAX_VALUE, null, true);
+    }
+    return FeatureScale.fromData(wide - 1, "on mesh " + mesh + " the feature-indexed weights take the row-sparse"
+        + " pull (at least " + wide + " features, no L1), which keeps nothing of the model's size on the driver,"
+        + " and the scale would be a value per feature there; set standardization=false (scale the features"
+        + " beforehand if they need it)", true);
+  }
+
   private static TrainingResult train(MeshgradParams p, Dataset<Row> df, String featuresCol, String labelCol,
-      LabelValidator labelValidator, String what, Trainer trainer) {
+      LabelValidator labelValidator, String what, Trainer trainer, IntFunction<List<Boolean>> featureIndexed) {
     SparkSession spark = df.sparkSession();
     checkColumns(p, df.schema());
     Mesh mesh = mesh(p, spark);
-    Adagrad optimizer = optimizer(p);
+    Adagrad checkedOptimizer = optimizer(p); // a bad optimizer param fails before the data pass
     MeshTrainer.Settings settings = settings(p, mesh);
     NonFiniteGradient onNonFinite = NonFiniteGradient.parse(p.getOnNonFiniteGradient());
     String weightCol = weightCol(p);
@@ -274,9 +314,29 @@ final class Fitting {
     List<String> fromConf = ConfDefaults.describe(p);
     LOG.info("{}: fitting {} on mesh {}, {} steps{}", p.uid(), what, mesh, settings.maxSteps(),
         fromConf.isEmpty() ? "" : "; from Spark conf: " + String.join(", ", fromConf));
-    LOG.debug("{}: optimizer {}, {}", p.uid(), optimizer, settings);
+    LOG.debug("{}: optimizer {}, {}", p.uid(), checkedOptimizer, settings);
+    long prepareStart = System.nanoTime();
+    FeatureScale scale = featureScale(p, mesh, settings);
     try (TrainingData data = TrainingData.from(trainRows, featuresCol, labelCol, weightCol, mesh.batchSize(),
-        labelValidator)) {
+        labelValidator, scale)) {
+      FeatureScale applied = data.featureScale();
+      Adagrad optimizer = checkedOptimizer;
+      // wide rows (hashed, one-hot) used as they are: the linear and FM stages' accumulators then start at
+      // the value measured for such rows, unless set
+      boolean wide = data.numFeatures() >= MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS && applied.isNone();
+      boolean sparseStart = wide && !(p instanceof MeshMLPParams) && !p.isSet(p.initialAccumulatorValue())
+          && !p.isDefined(p.optimizerConfig());
+      if (sparseStart) {
+        p.set(p.initialAccumulatorValue(), MeshgradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE);
+        optimizer = optimizer(p);
+      }
+      if (!scale.isNone() && applied.isNone() || sparseStart) {
+        LOG.info("{}: rows of {} features (at least {}) are used as they are{}{}", p.uid(), data.numFeatures(),
+            MeshRuntime.DEFAULT_ROW_PULL_MIN_ROWS, scale.isNone() ? ""
+                : " (the standardization default applies below; set standardization=true to scale them)",
+            sparseStart ? "; initialAccumulatorValue " + MeshgradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE
+                + ", the default for such rows" : "");
+      }
       TrainingData validation = null;
       try {
         EarlyStopping es = null;
@@ -287,7 +347,8 @@ final class Fitting {
                 + " mark some rows true to validate on them, or unset validationIndicatorCol");
           }
           validation = TrainingData.from(validationRows, featuresCol, labelCol, weightCol,
-              (int) Math.min(mesh.batchSize(), n), labelValidator);
+              (int) Math.min(mesh.batchSize(), n), labelValidator,
+              applied.isNone() ? FeatureScale.none() : FeatureScale.of(applied.inverseStd()));
           es = new EarlyStopping(validation, p.getEarlyStoppingPatience(), p.getValidationTol());
         }
         String uid = p.uid();
@@ -298,10 +359,17 @@ final class Fitting {
           throw new IllegalArgumentException("resume is true but checkpointDir is not set: set checkpointDir to the "
               + "path of the checkpoints to continue from");
         }
-        return trainer.fit(spark, data, optimizer, settings, new MeshTrainer.Controls(onNonFinite, es, checkpoints,
-            p.getStepsPerJob()),
+        double prepareSeconds = (System.nanoTime() - prepareStart) / 1e9;
+        TrainingResult r = trainer.fit(spark, data, optimizer, settings,
+            new MeshTrainer.Controls(onNonFinite, es, checkpoints, p.getStepsPerJob()),
             (step, total, epoch, value) -> LOG.debug("{}: step {}/{} (epoch {}) loss {}", uid, step, total, epoch,
-                value));
+                value)).withPrepareSeconds(prepareSeconds);
+        r = r.withWeights(applied.toOriginalScale(r.weights(), featureIndexed.apply(data.numFeatures())));
+        if (r.stopReason() != TrainingResult.StopReason.STEPS) {
+          // a fit that ends before maxIter steps says where and why (one line; a fit of maxIter steps says nothing)
+          LOG.info("{}: {}", uid, r.stopDescription());
+        }
+        return r;
       } finally {
         if (validation != null) {
           validation.close();

@@ -52,7 +52,8 @@ public class MeshAdagradClassificationModel
 
   private final String uid;
   private final ParamSet params;
-  private final ModelData data;
+  /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
+  private final Shipped<ModelData> data;
   private transient MeshgradTrainingSummary summary;
 
   /** An empty binomial model of 0 features (for ServiceLoader and Spark Connect; load or fit real ones). */
@@ -76,7 +77,7 @@ public class MeshAdagradClassificationModel
           + ", numOutputs=" + data.weights().numOutputs() + ", loss=" + data.loss() + "; expected numClasses >= 2,"
           + " loss logistic or hinge, numOutputs 1 or numClasses, and hinge only with 2 classes and 1 output");
     }
-    this.data = data;
+    this.data = new Shipped<>(data);
   }
 
   @Override
@@ -91,22 +92,22 @@ public class MeshAdagradClassificationModel
 
   @Override
   public int numClasses() {
-    return data.numClasses();
+    return data.get().numClasses();
   }
 
   @Override
   public int numFeatures() {
-    return data.numFeatures();
+    return data.get().numFeatures();
   }
 
   /** Whether the model has one coefficient vector per class (softmax) rather than one in all. */
   public boolean isMultinomial() {
-    return data.weights().numOutputs() > 1;
+    return data.get().weights().numOutputs() > 1;
   }
 
   /** Whether the model is a linear SVM (hinge loss), which gives no probabilities. */
   public boolean isHinge() {
-    return data.loss().equals("hinge");
+    return data.get().loss().equals("hinge");
   }
 
   /**
@@ -119,7 +120,7 @@ public class MeshAdagradClassificationModel
       throw new IllegalStateException("a multinomial model has one coefficient vector per class: use"
           + " coefficientMatrix() and interceptVector()");
     }
-    return Vectors.dense(data.weights().coefficients());
+    return Vectors.dense(data.get().weights().coefficients());
   }
 
   /**
@@ -131,7 +132,7 @@ public class MeshAdagradClassificationModel
     if (isMultinomial()) {
       throw new IllegalStateException("a multinomial model has one intercept per class: use interceptVector()");
     }
-    return data.weights().intercept()[0];
+    return data.get().weights().intercept()[0];
   }
 
   /**
@@ -140,14 +141,14 @@ public class MeshAdagradClassificationModel
    * numFeatures} otherwise.
    */
   public Matrix coefficientMatrix() {
-    LinearWeights w = data.weights();
+    LinearWeights w = data.get().weights();
     // Our [numFeatures, K] row-major array is exactly the column-major layout of K x numFeatures.
     return new DenseMatrix(w.numOutputs(), w.numFeatures(), w.coefficients());
   }
 
   /** The intercepts, one per output (length numClasses for multinomial, 1 otherwise). */
   public Vector interceptVector() {
-    return Vectors.dense(data.weights().intercept());
+    return Vectors.dense(data.get().weights().intercept());
   }
 
   /** Whether this model has a training summary (a fitted one has; a loaded one has not). */
@@ -238,7 +239,7 @@ public class MeshAdagradClassificationModel
   /** The raw prediction of one row (see the class comment). */
   @Override
   public Vector predictRaw(Vector features) {
-    double[] m = data.weights().margins(features);
+    double[] m = data.get().weights().margins(features);
     if (m.length == 1) {
       return Vectors.dense(-m[0], m[0]);
     }
@@ -305,6 +306,7 @@ public class MeshAdagradClassificationModel
       return ConnectAnswers.answer(this, query, dataset);
     }
     checkThresholdParams();
+    data.broadcastIn(dataset.sparkSession()); // the task closures carry a handle, not the weights
     if (isHinge()) {
       if (!getProbabilityCol().isEmpty()) {
         return withoutProbability().transform(dataset);
@@ -349,7 +351,7 @@ public class MeshAdagradClassificationModel
 
   @Override
   public MeshAdagradClassificationModel copy(ParamMap extra) {
-    MeshAdagradClassificationModel copy = copyValues(new MeshAdagradClassificationModel(uid, data), extra);
+    MeshAdagradClassificationModel copy = copyValues(new MeshAdagradClassificationModel(uid, data.get()), extra);
     copy.setSummary(summary);
     copy.meshgradParams().fromConf.addAll(params.fromConf);
     return copy.setParent(parent());
@@ -358,7 +360,7 @@ public class MeshAdagradClassificationModel
   /** Saves the params as metadata JSON and the weights as Parquet (see {@code StageWriter}). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, data).withSummary(summary);
+    return new StageWriter(this, data.get()).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
@@ -377,12 +379,12 @@ public class MeshAdagradClassificationModel
    * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
    */
   public long estimatedSize() {
-    return ModelSizes.estimate(data, summary);
+    return ModelSizes.estimate(data.get(), summary);
   }
 
   @Override
   public String toString() {
     return "MeshAdagradClassificationModel: uid=" + uid + ", numClasses=" + numClasses() + ", numFeatures="
-        + numFeatures() + ", loss=" + data.loss() + (isMultinomial() ? ", multinomial" : "");
+        + numFeatures() + ", loss=" + data.get().loss() + (isMultinomial() ? ", multinomial" : "");
   }
 }

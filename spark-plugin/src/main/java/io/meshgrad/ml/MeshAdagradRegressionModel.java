@@ -1,6 +1,7 @@
 package io.meshgrad.ml;
 
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
@@ -18,7 +19,8 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
 
   private final String uid;
   private final ParamSet params;
-  private final ModelData data;
+  /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
+  private final Shipped<ModelData> data;
   private transient MeshgradTrainingSummary summary;
 
   /** An empty model of 0 features (for ServiceLoader and Spark Connect; load or fit real ones). */
@@ -39,7 +41,7 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
       throw new IllegalArgumentException("inconsistent regression model: loss=" + data.loss() + ", numOutputs="
           + data.weights().numOutputs() + "; expected loss squaredError and 1 output");
     }
-    this.data = data;
+    this.data = new Shipped<>(data);
   }
 
   @Override
@@ -54,23 +56,23 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
 
   @Override
   public int numFeatures() {
-    return data.numFeatures();
+    return data.get().numFeatures();
   }
 
   /** The coefficients {@code w}. */
   public Vector coefficients() {
-    return Vectors.dense(data.weights().coefficients());
+    return Vectors.dense(data.get().weights().coefficients());
   }
 
   /** The intercept {@code b} (0 when none was fitted). */
   public double intercept() {
-    return data.weights().intercept()[0];
+    return data.get().weights().intercept()[0];
   }
 
   /** {@code w.x + b} for one row. */
   @Override
   public double predict(Vector features) {
-    return data.weights().margins(features)[0];
+    return data.get().weights().margins(features)[0];
   }
 
   /**
@@ -115,16 +117,30 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
 
   @Override
   public MeshAdagradRegressionModel copy(ParamMap extra) {
-    MeshAdagradRegressionModel copy = copyValues(new MeshAdagradRegressionModel(uid, data), extra);
+    MeshAdagradRegressionModel copy = copyValues(new MeshAdagradRegressionModel(uid, data.get()), extra);
     copy.setSummary(summary);
     copy.meshgradParams().fromConf.addAll(params.fromConf);
     return copy.setParent(parent());
   }
 
+  /**
+   * Adds the output columns; the weights go to the executors once, as a broadcast. A Spark Connect
+   * client's question (a {@code __meshgrad_query__} column, see {@code ConnectAnswers}) gets its answer.
+   */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    String query = ConnectAnswers.query(dataset);
+    if (query != null) {
+      return ConnectAnswers.answer(this, query, dataset);
+    }
+    data.broadcastIn(dataset.sparkSession());
+    return super.transform(dataset);
+  }
+
   /** Saves the params as metadata JSON and the weights as Parquet (see {@code StageWriter}). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, data).withSummary(summary);
+    return new StageWriter(this, data.get()).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
@@ -139,21 +155,11 @@ public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdag
   }
 
   /**
-   * Adds the prediction columns; a DataFrame with a meshgrad query column (a Spark Connect
-   * client's question, see {@code ConnectAnswers}) gets the answer instead.
-   */
-  @Override
-  public Dataset<Row> transform(Dataset<?> dataset) {
-    String query = ConnectAnswers.query(dataset);
-    return query != null ? ConnectAnswers.answer(this, query, dataset) : super.transform(dataset);
-  }
-
-  /**
    * The model's own size in bytes (its weights and training summary), for Spark Connect's model
    * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
    */
   public long estimatedSize() {
-    return ModelSizes.estimate(data, summary);
+    return ModelSizes.estimate(data.get(), summary);
   }
 
   @Override

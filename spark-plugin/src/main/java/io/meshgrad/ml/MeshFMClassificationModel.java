@@ -4,6 +4,8 @@ import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable;
@@ -26,7 +28,8 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
   private final String uid;
   private final ParamSet params;
   private final FMParamSet fmParams;
-  private final FMWeights weights;
+  /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
+  private final Shipped<FMWeights> weights;
   private transient MeshgradTrainingSummary summary;
 
   /** An empty model of 1 feature (for ServiceLoader and Spark Connect; load or fit real ones). */
@@ -47,7 +50,7 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
       throw new IllegalArgumentException("inconsistent FM classification model: loss=" + weights.loss()
           + "; expected logistic");
     }
-    this.weights = weights;
+    this.weights = new Shipped<>(weights);
   }
 
   @Override
@@ -72,22 +75,22 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
 
   @Override
   public int numFeatures() {
-    return weights.numFeatures();
+    return weights.get().numFeatures();
   }
 
   /** The bias {@code b} (0 when not fitted). */
   public double intercept() {
-    return weights.intercept();
+    return weights.get().intercept();
   }
 
   /** The linear weights {@code w} (zeros when not fitted). */
   public Vector linear() {
-    return weights.linear();
+    return weights.get().linear();
   }
 
   /** The factors {@code V}, a {@code numFeatures x factorSize} matrix. */
   public Matrix factors() {
-    return weights.factors();
+    return weights.get().factors();
   }
 
   /** Whether this model has a training summary (a fitted one has; a loaded one has not). */
@@ -115,7 +118,7 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
   /** {@code [-m, m]} for the FM margin {@code m} of the row. */
   @Override
   public Vector predictRaw(Vector features) {
-    double m = weights.margin(features);
+    double m = weights.get().margin(features);
     return Vectors.dense(-m, m);
   }
 
@@ -141,15 +144,29 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
 
   @Override
   public MeshFMClassificationModel copy(ParamMap extra) {
-    MeshFMClassificationModel copy = copyValues(new MeshFMClassificationModel(uid, weights), extra);
+    MeshFMClassificationModel copy = copyValues(new MeshFMClassificationModel(uid, weights.get()), extra);
     copy.setSummary(summary);
     return copy.setParent(parent());
+  }
+
+  /**
+   * Adds the output columns; the weights go to the executors once, as a broadcast. A Spark Connect
+   * client's question (a {@code __meshgrad_query__} column, see {@code ConnectAnswers}) gets its answer.
+   */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    String query = ConnectAnswers.query(dataset);
+    if (query != null) {
+      return ConnectAnswers.answer(this, query, dataset);
+    }
+    weights.broadcastIn(dataset.sparkSession());
+    return super.transform(dataset);
   }
 
   /** Saves the params as metadata JSON and the weights as one Parquet row (see {@code FMWeights}). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, FMWeights.SCHEMA, weights.toRow()).withSummary(summary);
+    return new StageWriter(this, FMWeights.SCHEMA, weights.get().toRow()).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
@@ -165,27 +182,17 @@ public class MeshFMClassificationModel extends ProbabilisticClassificationModel<
   }
 
   /**
-   * Adds the prediction columns; a DataFrame with a meshgrad query column (a Spark Connect
-   * client's question, see {@code ConnectAnswers}) gets the answer instead.
-   */
-  @Override
-  public Dataset<Row> transform(Dataset<?> dataset) {
-    String query = ConnectAnswers.query(dataset);
-    return query != null ? ConnectAnswers.answer(this, query, dataset) : super.transform(dataset);
-  }
-
-  /**
    * The model's own size in bytes (its weights and training summary), for Spark Connect's model
    * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
    */
   public long estimatedSize() {
-    return ModelSizes.estimate(weights, summary);
+    return ModelSizes.estimate(weights.get(), summary);
   }
 
   @Override
   public String toString() {
     return "MeshFMClassificationModel: uid=" + uid + ", numFeatures=" + numFeatures() + ", factorSize="
-        + weights.factorSize();
+        + weights.get().factorSize();
   }
 
   /** Spark's explanation, plus where a {@code spark.meshgrad.*} conf default came from. */

@@ -91,7 +91,18 @@ public interface MeshFMParams extends MeshgradParams {
       owner.setDefault(fitLinear, true);
       owner.setDefault(initStd, 0.01);
       owner.setDefault(miniBatchFraction, 1.0);
+      owner.setDefault(((MeshgradParams) owner).standardization(), DEFAULT_STANDARDIZATION);
+      // initialAccumulatorValue: Keras' 0.1 (a9a, MeshFMTest); rows of 65536 features or more start at 0.001
+      // unless it is set (Fitting, MeshAdagradParams.ParamSet.WIDE_INITIAL_ACCUMULATOR_VALUE)
+      owner.setDefault(((MeshgradParams) owner).initialAccumulatorValue(), 0.1);
     }
+
+    /**
+     * The FM stages' default {@code standardization}, chosen by measurement ({@code
+     * StageDefaultsSweep}, docs/defaults.md): false. FM data is mostly sparse one-hot or hashed, where
+     * dividing by a rare feature's small standard deviation multiplies its steps.
+     */
+    static final boolean DEFAULT_STANDARDIZATION = false;
 
     /** The params that take their default from {@code spark.meshgrad.<name>}. */
     List<org.apache.spark.ml.param.Param<?>> configurable() {

@@ -2,6 +2,8 @@ package io.meshgrad.ml;
 
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
 import org.apache.spark.ml.util.Identifiable;
@@ -19,7 +21,8 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
   private final String uid;
   private final ParamSet params;
   private final FMParamSet fmParams;
-  private final FMWeights weights;
+  /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
+  private final Shipped<FMWeights> weights;
   private transient MeshgradTrainingSummary summary;
 
   /** An empty model of 1 feature (for ServiceLoader and Spark Connect; load or fit real ones). */
@@ -40,7 +43,7 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
       throw new IllegalArgumentException("inconsistent FM regression model: loss=" + weights.loss()
           + "; expected squaredError");
     }
-    this.weights = weights;
+    this.weights = new Shipped<>(weights);
   }
 
   @Override
@@ -60,28 +63,28 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
 
   @Override
   public int numFeatures() {
-    return weights.numFeatures();
+    return weights.get().numFeatures();
   }
 
   /** The bias {@code b} (0 when not fitted). */
   public double intercept() {
-    return weights.intercept();
+    return weights.get().intercept();
   }
 
   /** The linear weights {@code w} (zeros when not fitted). */
   public Vector linear() {
-    return weights.linear();
+    return weights.get().linear();
   }
 
   /** The factors {@code V}, a {@code numFeatures x factorSize} matrix. */
   public Matrix factors() {
-    return weights.factors();
+    return weights.get().factors();
   }
 
   /** The FM margin of one row. */
   @Override
   public double predict(Vector features) {
-    return weights.margin(features);
+    return weights.get().margin(features);
   }
 
   /** Whether this model has a training summary (a fitted one has; a loaded one has not). */
@@ -108,15 +111,29 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
 
   @Override
   public MeshFMRegressionModel copy(ParamMap extra) {
-    MeshFMRegressionModel copy = copyValues(new MeshFMRegressionModel(uid, weights), extra);
+    MeshFMRegressionModel copy = copyValues(new MeshFMRegressionModel(uid, weights.get()), extra);
     copy.setSummary(summary);
     return copy.setParent(parent());
+  }
+
+  /**
+   * Adds the output columns; the weights go to the executors once, as a broadcast. A Spark Connect
+   * client's question (a {@code __meshgrad_query__} column, see {@code ConnectAnswers}) gets its answer.
+   */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    String query = ConnectAnswers.query(dataset);
+    if (query != null) {
+      return ConnectAnswers.answer(this, query, dataset);
+    }
+    weights.broadcastIn(dataset.sparkSession());
+    return super.transform(dataset);
   }
 
   /** Saves the params as metadata JSON and the weights as one Parquet row (see {@code FMWeights}). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, FMWeights.SCHEMA, weights.toRow()).withSummary(summary);
+    return new StageWriter(this, FMWeights.SCHEMA, weights.get().toRow()).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
@@ -132,27 +149,17 @@ public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegress
   }
 
   /**
-   * Adds the prediction columns; a DataFrame with a meshgrad query column (a Spark Connect
-   * client's question, see {@code ConnectAnswers}) gets the answer instead.
-   */
-  @Override
-  public Dataset<Row> transform(Dataset<?> dataset) {
-    String query = ConnectAnswers.query(dataset);
-    return query != null ? ConnectAnswers.answer(this, query, dataset) : super.transform(dataset);
-  }
-
-  /**
    * The model's own size in bytes (its weights and training summary), for Spark Connect's model
    * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
    */
   public long estimatedSize() {
-    return ModelSizes.estimate(weights, summary);
+    return ModelSizes.estimate(weights.get(), summary);
   }
 
   @Override
   public String toString() {
     return "MeshFMRegressionModel: uid=" + uid + ", numFeatures=" + numFeatures() + ", factorSize="
-        + weights.factorSize();
+        + weights.get().factorSize();
   }
 
   /** Spark's explanation, plus where a {@code spark.meshgrad.*} conf default came from. */

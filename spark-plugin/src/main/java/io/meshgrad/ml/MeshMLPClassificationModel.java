@@ -4,6 +4,8 @@ import io.meshgrad.model.MultilayerPerceptron;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable;
@@ -34,9 +36,12 @@ public class MeshMLPClassificationModel
   private final String uid;
   private final ParamSet params;
   private final NetworkParamSet networkParams;
-  private final NetworkData data;
-  private final MultilayerPerceptron network;
-  private final double[][] variables;
+  /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
+  private final Shipped<NetworkData> data;
+  /** The network, made from the weights where the model predicts. */
+  private transient volatile MultilayerPerceptron network;
+  /** The network's variables split from the weights, made where the model predicts. */
+  private transient volatile double[][] variables;
   private transient MeshgradTrainingSummary summary;
 
   /** A 1-input, 2-class network of zeros (for ServiceLoader and Spark Connect; load or fit real ones). */
@@ -57,11 +62,28 @@ public class MeshMLPClassificationModel
     if (!data.output().equals(NetworkData.SOFTMAX)) {
       throw new IllegalArgumentException("a classification model needs a softmax output, got " + data.output());
     }
-    this.data = data;
-    this.network = data.network();
-    this.variables = network.split(data.weights());
+    this.data = new Shipped<>(data);
     set(layers(), data.layers().clone());
     set(activation(), data.activation());
+    network(); // the weights must fit the layers
+  }
+
+  private MultilayerPerceptron network() {
+    MultilayerPerceptron n = network;
+    if (n == null) { // a race makes it twice, harmlessly
+      n = data.get().network();
+      network = n;
+    }
+    return n;
+  }
+
+  private double[][] variables() {
+    double[][] v = variables;
+    if (v == null) { // a race makes it twice, harmlessly
+      v = network().split(data.get().weights());
+      variables = v;
+    }
+    return v;
   }
 
   @Override
@@ -81,12 +103,12 @@ public class MeshMLPClassificationModel
 
   @Override
   public int numClasses() {
-    return network.numOutputs();
+    return network().numOutputs();
   }
 
   @Override
   public int numFeatures() {
-    return network.numFeatures();
+    return network().numFeatures();
   }
 
   /**
@@ -94,7 +116,7 @@ public class MeshMLPClassificationModel
    * layer the {@code [in, out]} kernel row-major, then its biases.
    */
   public Vector weights() {
-    return Vectors.dense(data.weights().clone());
+    return Vectors.dense(data.get().weights().clone());
   }
 
   /** Whether this model has a training summary (a fitted one has; a loaded one has not). */
@@ -122,7 +144,7 @@ public class MeshMLPClassificationModel
   /** The output layer's logits for one row. */
   @Override
   public Vector predictRaw(Vector features) {
-    return Vectors.dense(network.outputs(features, variables));
+    return Vectors.dense(network().outputs(features, variables()));
   }
 
   @Override
@@ -150,16 +172,30 @@ public class MeshMLPClassificationModel
 
   @Override
   public MeshMLPClassificationModel copy(ParamMap extra) {
-    MeshMLPClassificationModel copy = copyValues(new MeshMLPClassificationModel(uid, data), extra);
+    MeshMLPClassificationModel copy = copyValues(new MeshMLPClassificationModel(uid, data.get()), extra);
     copy.meshgradParams().fromConf.addAll(params.fromConf);
     copy.setSummary(summary);
     return copy.setParent(parent());
   }
 
+  /**
+   * Adds the output columns; the weights go to the executors once, as a broadcast. A Spark Connect
+   * client's question (a {@code __meshgrad_query__} column, see {@code ConnectAnswers}) gets its answer.
+   */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    String query = ConnectAnswers.query(dataset);
+    if (query != null) {
+      return ConnectAnswers.answer(this, query, dataset);
+    }
+    data.broadcastIn(dataset.sparkSession());
+    return super.transform(dataset);
+  }
+
   /** Saves the params as metadata JSON and the network as Parquet (layers, activation, weights). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, NetworkData.SCHEMA, data.toRow()).withSummary(summary);
+    return new StageWriter(this, NetworkData.SCHEMA, data.get().toRow()).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
@@ -175,27 +211,17 @@ public class MeshMLPClassificationModel
   }
 
   /**
-   * Adds the prediction columns; a DataFrame with a meshgrad query column (a Spark Connect
-   * client's question, see {@code ConnectAnswers}) gets the answer instead.
-   */
-  @Override
-  public Dataset<Row> transform(Dataset<?> dataset) {
-    String query = ConnectAnswers.query(dataset);
-    return query != null ? ConnectAnswers.answer(this, query, dataset) : super.transform(dataset);
-  }
-
-  /**
    * The model's own size in bytes (its weights and training summary), for Spark Connect's model
    * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
    */
   public long estimatedSize() {
-    return ModelSizes.estimate(data, summary);
+    return ModelSizes.estimate(data.get(), summary);
   }
 
   @Override
   public String toString() {
-    return "MeshMLPClassificationModel: uid=" + uid + ", layers=" + java.util.Arrays.toString(data.layers())
-        + ", activation=" + data.activation();
+    return "MeshMLPClassificationModel: uid=" + uid + ", layers=" + java.util.Arrays.toString(data.get().layers())
+        + ", activation=" + data.get().activation();
   }
 
   /**

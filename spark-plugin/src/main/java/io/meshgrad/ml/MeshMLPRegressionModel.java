@@ -2,6 +2,8 @@ package io.meshgrad.ml;
 
 import io.meshgrad.model.MultilayerPerceptron;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
@@ -24,9 +26,12 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
   private final String uid;
   private final ParamSet params;
   private final NetworkParamSet networkParams;
-  private final NetworkData data;
-  private final MultilayerPerceptron network;
-  private final double[][] variables;
+  /** The weights, broadcast once when the model transforms (see {@link Shipped}). */
+  private final Shipped<NetworkData> data;
+  /** The network, made from the weights where the model predicts. */
+  private transient volatile MultilayerPerceptron network;
+  /** The network's variables split from the weights, made where the model predicts. */
+  private transient volatile double[][] variables;
   private transient MeshgradTrainingSummary summary;
 
   /** A 1-input network of zeros (for ServiceLoader and Spark Connect; load or fit real ones). */
@@ -47,11 +52,28 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
     if (!data.output().equals(NetworkData.SQUARED_ERROR)) {
       throw new IllegalArgumentException("a regression model needs a squaredError output, got " + data.output());
     }
-    this.data = data;
-    this.network = data.network();
-    this.variables = network.split(data.weights());
+    this.data = new Shipped<>(data);
     set(layers(), data.layers().clone());
     set(activation(), data.activation());
+    network(); // the weights must fit the layers
+  }
+
+  private MultilayerPerceptron network() {
+    MultilayerPerceptron n = network;
+    if (n == null) { // a race makes it twice, harmlessly
+      n = data.get().network();
+      network = n;
+    }
+    return n;
+  }
+
+  private double[][] variables() {
+    double[][] v = variables;
+    if (v == null) { // a race makes it twice, harmlessly
+      v = network().split(data.get().weights());
+      variables = v;
+    }
+    return v;
   }
 
   @Override
@@ -71,12 +93,12 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
 
   @Override
   public int numFeatures() {
-    return network.numFeatures();
+    return network().numFeatures();
   }
 
   /** All weights, flattened as MLlib's MLP weights: per layer the {@code [in, out]} kernel row-major, then its biases. */
   public Vector weights() {
-    return Vectors.dense(data.weights().clone());
+    return Vectors.dense(data.get().weights().clone());
   }
 
   /** Whether this model has a training summary (a fitted one has; a loaded one has not). */
@@ -104,7 +126,7 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
   /** The network's output for one row. */
   @Override
   public double predict(Vector features) {
-    return network.outputs(features, variables)[0];
+    return network().outputs(features, variables())[0];
   }
 
   /** Spark's explanation, plus where a value comes from a {@code spark.meshgrad.*} conf key. */
@@ -115,16 +137,30 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
 
   @Override
   public MeshMLPRegressionModel copy(ParamMap extra) {
-    MeshMLPRegressionModel copy = copyValues(new MeshMLPRegressionModel(uid, data), extra);
+    MeshMLPRegressionModel copy = copyValues(new MeshMLPRegressionModel(uid, data.get()), extra);
     copy.meshgradParams().fromConf.addAll(params.fromConf);
     copy.setSummary(summary);
     return copy.setParent(parent());
   }
 
+  /**
+   * Adds the output columns; the weights go to the executors once, as a broadcast. A Spark Connect
+   * client's question (a {@code __meshgrad_query__} column, see {@code ConnectAnswers}) gets its answer.
+   */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    String query = ConnectAnswers.query(dataset);
+    if (query != null) {
+      return ConnectAnswers.answer(this, query, dataset);
+    }
+    data.broadcastIn(dataset.sparkSession());
+    return super.transform(dataset);
+  }
+
   /** Saves the params as metadata JSON and the network as Parquet (layers, activation, output, weights). */
   @Override
   public MLWriter write() {
-    return new StageWriter(this, NetworkData.SCHEMA, data.toRow()).withSummary(summary);
+    return new StageWriter(this, NetworkData.SCHEMA, data.get().toRow()).withSummary(summary);
   }
 
   /** A reader for {@link #load}, as Spark's {@code PipelineModel} loading expects. */
@@ -140,27 +176,17 @@ public class MeshMLPRegressionModel extends RegressionModel<Vector, MeshMLPRegre
   }
 
   /**
-   * Adds the prediction columns; a DataFrame with a meshgrad query column (a Spark Connect
-   * client's question, see {@code ConnectAnswers}) gets the answer instead.
-   */
-  @Override
-  public Dataset<Row> transform(Dataset<?> dataset) {
-    String query = ConnectAnswers.query(dataset);
-    return query != null ? ConnectAnswers.answer(this, query, dataset) : super.transform(dataset);
-  }
-
-  /**
    * The model's own size in bytes (its weights and training summary), for Spark Connect's model
    * cache (Spark 4.1 and later, {@code Model.estimatedSize}).
    */
   public long estimatedSize() {
-    return ModelSizes.estimate(data, summary);
+    return ModelSizes.estimate(data.get(), summary);
   }
 
   @Override
   public String toString() {
-    return "MeshMLPRegressionModel: uid=" + uid + ", layers=" + java.util.Arrays.toString(data.layers())
-        + ", activation=" + data.activation();
+    return "MeshMLPRegressionModel: uid=" + uid + ", layers=" + java.util.Arrays.toString(data.get().layers())
+        + ", activation=" + data.get().activation();
   }
 
   /**

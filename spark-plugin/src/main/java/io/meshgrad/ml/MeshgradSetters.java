@@ -20,6 +20,12 @@ public interface MeshgradSetters<S extends MeshgradSetters<S>> extends MeshgradP
     return self();
   }
 
+  /** Sets whether the features are standardized inside the fit (MLlib's {@code standardization}). */
+  default S setStandardization(boolean value) {
+    set(standardization(), value);
+    return self();
+  }
+
   /** Sets the relative loss change that stops training (>= 0; 0: never). */
   default S setTol(double value) {
     set(tol(), value);

@@ -22,14 +22,21 @@ public final class MeshgradTrainingSummary implements Serializable {
   private final double[] validationLossHistory;
   private final long bestStep;
   private final boolean stoppedEarly;
+  private final String stopReason;
+  private final long plannedSteps;
+  private final long stoppedAtStep;
+  private final double epochsCompleted;
+  private final double prepareSeconds;
 
   MeshgradTrainingSummary(TrainingResult r) {
     this(r.lossHistory().clone(), r.steps(), r.epochs(), r.wallSeconds(), r.stepsSkipped(),
-        r.validationLossHistory().clone(), r.bestStep(), r.stoppedEarly());
+        r.validationLossHistory().clone(), r.bestStep(), r.stoppedEarly(), r.stopReason().key(), r.plannedSteps(),
+        r.stoppedAtStep(), r.epochsCompleted(), r.prepareSeconds());
   }
 
   private MeshgradTrainingSummary(double[] lossHistory, long steps, long epochs, double wallSeconds,
-      long stepsSkipped, double[] validationLossHistory, long bestStep, boolean stoppedEarly) {
+      long stepsSkipped, double[] validationLossHistory, long bestStep, boolean stoppedEarly, String stopReason,
+      long plannedSteps, long stoppedAtStep, double epochsCompleted, double prepareSeconds) {
     this.lossHistory = lossHistory;
     this.steps = steps;
     this.epochs = epochs;
@@ -38,6 +45,11 @@ public final class MeshgradTrainingSummary implements Serializable {
     this.validationLossHistory = validationLossHistory;
     this.bestStep = bestStep;
     this.stoppedEarly = stoppedEarly;
+    this.stopReason = stopReason;
+    this.plannedSteps = plannedSteps;
+    this.stoppedAtStep = stoppedAtStep;
+    this.epochsCompleted = epochsCompleted;
+    this.prepareSeconds = prepareSeconds;
   }
 
   /** This summary as one JSON object (kept beside a model that Spark Connect's cache offloads). */
@@ -51,6 +63,11 @@ public final class MeshgradTrainingSummary implements Serializable {
     json.set("validationLossHistory", Json.MAPPER.valueToTree(validationLossHistory));
     json.put("bestStep", bestStep);
     json.put("stoppedEarly", stoppedEarly);
+    json.put("stopReason", stopReason);
+    json.put("plannedSteps", plannedSteps);
+    json.put("stoppedAtStep", stoppedAtStep);
+    json.put("epochsCompleted", epochsCompleted);
+    json.put("prepareSeconds", prepareSeconds);
     return json.toString();
   }
 
@@ -58,7 +75,8 @@ public final class MeshgradTrainingSummary implements Serializable {
   static MeshgradTrainingSummary fromJson(String text) {
     JsonNode json = Json.parse(text);
     for (String field : new String[] {"lossHistory", "steps", "epochs", "wallSeconds", "stepsSkipped",
-        "validationLossHistory", "bestStep", "stoppedEarly"}) {
+        "validationLossHistory", "bestStep", "stoppedEarly", "stopReason", "plannedSteps", "stoppedAtStep",
+        "epochsCompleted", "prepareSeconds"}) {
       if (!json.has(field)) {
         throw new IllegalArgumentException("a training summary needs '" + field + "': " + text);
       }
@@ -66,7 +84,9 @@ public final class MeshgradTrainingSummary implements Serializable {
     return new MeshgradTrainingSummary(doubles(json.get("lossHistory")), json.get("steps").asLong(),
         json.get("epochs").asLong(), json.get("wallSeconds").asDouble(), json.get("stepsSkipped").asLong(),
         doubles(json.get("validationLossHistory")), json.get("bestStep").asLong(),
-        json.get("stoppedEarly").asBoolean());
+        json.get("stoppedEarly").asBoolean(), json.get("stopReason").asText(), json.get("plannedSteps").asLong(),
+        json.get("stoppedAtStep").asLong(), json.get("epochsCompleted").asDouble(),
+        json.get("prepareSeconds").asDouble());
   }
 
   private static double[] doubles(JsonNode array) {
@@ -100,7 +120,36 @@ public final class MeshgradTrainingSummary implements Serializable {
     return Math.toIntExact(steps);
   }
 
-  /** Number of epochs begun (a partial last epoch counts). */
+  /**
+   * Which limit or rule ended the fit: {@code steps} (maxIter steps taken), {@code epochs} (maxEpochs
+   * passes made first), {@code tol} (the loss changed by at most {@code tol * max(1, |loss|)} between
+   * two steps) or {@code earlyStopping} (the validation loss stopped improving).
+   */
+  public String stopReason() {
+    return stopReason;
+  }
+
+  /** The step (the optimizer's iteration count) at which the fit ended. */
+  public long stoppedAtStep() {
+    return stoppedAtStep;
+  }
+
+  /** The steps the fit planned: maxIter, or fewer when maxEpochs ends it sooner. */
+  public long plannedSteps() {
+    return plannedSteps;
+  }
+
+  /** Passes over the training rows made, fractional when the last one was partial. */
+  public double epochsCompleted() {
+    return epochsCompleted;
+  }
+
+  /** Seconds spent validating, packing and caching the rows before training (not in {@link #wallSeconds()}). */
+  public double prepareSeconds() {
+    return prepareSeconds;
+  }
+
+  /** Number of epochs begun (a partial last epoch counts); see {@link #epochsCompleted()}. */
   public long epochs() {
     return epochs;
   }
@@ -135,6 +184,7 @@ public final class MeshgradTrainingSummary implements Serializable {
     double last = lossHistory.length == 0 ? Double.NaN : lossHistory[lossHistory.length - 1];
     return "MeshgradTrainingSummary(steps=" + steps + ", epochs=" + epochs + ", lastLoss=" + last
         + ", stepsSkipped=" + stepsSkipped + ", bestStep=" + bestStep + ", stoppedEarly=" + stoppedEarly
+        + ", stopReason=" + stopReason + ", stoppedAtStep=" + stoppedAtStep + ", plannedSteps=" + plannedSteps
         + ", wallSeconds=" + String.format(java.util.Locale.ROOT, "%.3f", wallSeconds) + ")";
   }
 }

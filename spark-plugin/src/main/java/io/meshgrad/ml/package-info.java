@@ -48,7 +48,7 @@
  *   <caption>Params of the meshgrad stages</caption>
  *   <tr><th>Param</th><th>Allowed</th><th>Default</th><th>Meaning</th></tr>
  *   <tr><td>weightCol</td><td>numeric column</td><td>unset</td><td>row weights (unset or empty: 1)</td></tr>
- *   <tr><td>maxIter</td><td>int &ge; 0</td><td>100</td><td>optimizer steps</td></tr>
+ *   <tr><td>maxIter</td><td>int &ge; 0</td><td>100 (MLP: 600)</td><td>optimizer steps</td></tr>
  *   <tr><td>tol</td><td>&ge; 0</td><td>1e-6</td><td>stop when the training loss changes by at most
  *       {@code tol * max(1, |loss|)} between steps; 0 never (Keras trains a fixed number of steps)</td></tr>
  *   <tr><td>regParam</td><td>&ge; 0</td><td>0</td><td>objective + {@code regParam (a ||w||_1 + (1-a)/2
@@ -56,15 +56,18 @@
  *   <tr><td>elasticNetParam</td><td>[0, 1]</td><td>0</td><td>{@code a} above (MLlib's mixing); the L1 part's
  *       gradient is {@code regParam a sign(w)}, Keras' {@code L1L2}: no exact zeros</td></tr>
  *   <tr><td>fitIntercept</td><td>boolean</td><td>true</td><td></td></tr>
+ *   <tr><td>standardization</td><td>boolean</td><td>true (FM, MLP: false)</td><td>MLlib's: each feature divided
+ *       by its standard deviation inside the fit, weights reported on the features' scale; the default
+ *       applies below 65536 features (docs/defaults.md)</td></tr>
  *   <tr><td>aggregationDepth</td><td>int &ge; 2</td><td>2</td><td>depth of the gradient tree sums</td></tr>
  *   <tr><td>checkpointInterval</td><td>-1 or int &ge; 1</td><td>10</td><td>steps between checkpoints of
  *       sharded optimizer state (with a model dimension &gt; 1)</td></tr>
  *   <tr><td>seed</td><td>long</td><td>class-name hash</td><td>mini-batch shuffle</td></tr>
- *   <tr><td>learningRate</td><td>&gt; 0</td><td>0.5</td><td>constant learning rate (the Keras-API
- *       {@code Adagrad} keeps Keras' 0.001; 0.5 was chosen by measurement, see
- *       docs/user-guide/linear.md)</td></tr>
+ *   <tr><td>learningRate</td><td>&gt; 0</td><td>0.5 (MLP: 0.2)</td><td>constant learning rate (the Keras-API
+ *       {@code Adagrad} keeps Keras' 0.001; the stages' defaults were chosen by measurement, see
+ *       docs/defaults.md)</td></tr>
  *   <tr><td>learningRateSchedule</td><td>Keras schedule JSON</td><td>unset</td><td>replaces learningRate</td></tr>
- *   <tr><td>initialAccumulatorValue</td><td>&ge; 0</td><td>0.1</td><td>Adagrad</td></tr>
+ *   <tr><td>initialAccumulatorValue</td><td>&ge; 0</td><td>0.3 (FM, MLP: 0.1); linear and FM: 0.001 on unstandardized rows of 65536+ features</td><td>Adagrad; Keras' 0.1 in the Keras-API {@code Adagrad}</td></tr>
  *   <tr><td>epsilon</td><td>&ge; 0</td><td>1e-7</td><td>Adagrad, inside the square root as in Keras</td></tr>
  *   <tr><td>weightDecay</td><td>&ge; 0</td><td>unset</td><td>decoupled decay {@code w -= w*wd*lr}</td></tr>
  *   <tr><td>clipNorm, clipValue, globalClipNorm</td><td>&gt; 0, at most one</td><td>unset</td><td>Keras
@@ -75,7 +78,7 @@
  *   <tr><td>mesh</td><td>e.g. {@code batch=4,model=2}</td><td>{@code batch=<defaultParallelism>}</td>
  *       <td>the batch dimension's size is the number of data partitions; a model dimension &gt; 1
  *       shards the coefficients (row axis) across executors</td></tr>
- *   <tr><td>batchSize</td><td>int &ge; 0</td><td>0</td><td>rows per step, 0 for full batch</td></tr>
+ *   <tr><td>batchSize</td><td>int &ge; 0</td><td>0 (MLP: 256)</td><td>rows per step, 0 for full batch</td></tr>
  *   <tr><td>maxEpochs</td><td>int &ge; 0</td><td>0</td><td>passes over the data, 0 no limit</td></tr>
  *   <tr><td>dtype</td><td>float32, float64</td><td>float32</td><td>of weights, gradients and slots</td></tr>
  *   <tr><td>validationIndicatorCol</td><td>boolean column</td><td>unset</td><td>see early stopping</td></tr>

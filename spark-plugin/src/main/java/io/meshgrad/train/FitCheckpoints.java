@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 final class FitCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(FitCheckpoints.class);
   private static final List<String> IDENTITY_KEYS =
-      List.of("model", "settings", "plannedSteps", "rows", "features", "rowsPerPartition", "optimizer");
+      List.of("model", "settings", "plannedSteps", "rows", "features", "rowsPerPartition", "optimizer",
+          "featureScale");
 
   private final CheckpointPolicy policy;
   private final CheckpointStore store;
@@ -48,6 +49,10 @@ final class FitCheckpoints {
     id.put("rows", data.numRows());
     id.put("features", data.numFeatures());
     id.put("rowsPerPartition", Arrays.toString(data.rowsPerPartition()));
+    if (!data.featureScale().isNone()) {
+      // weights on standardized features continue only on the same scale; an unscaled fit's identity is unchanged
+      id.put("featureScale", Arrays.hashCode(data.featureScale().inverseStd()));
+    }
     id.set("optimizer", optimizer.getConfig());
     return id;
   }

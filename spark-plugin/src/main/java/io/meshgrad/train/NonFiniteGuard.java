@@ -133,10 +133,12 @@ final class NonFiniteGuard {
 
   /** The exception that {@code onNonFiniteGradient=error} ends a fit with, carrying the last good weights. */
   static NonFiniteGradientException error(long step, Problem p, double[] historyBefore, long first, BatchPlan plan,
-      long skipped, double seconds) {
-    long epochs = historyBefore.length == 0 ? 0 : plan.epochOf(first + historyBefore.length - 1) + 1;
-    TrainingResult lastGood = new TrainingResult(List.of(p.before()), historyBefore, historyBefore.length, epochs,
-        seconds, skipped, new double[0], -1, false);
+      long skipped, double seconds, long plannedSteps) {
+    long taken = historyBefore.length;
+    long epochs = taken == 0 ? 0 : plan.epochOf(first + taken - 1) + 1;
+    TrainingResult lastGood = new TrainingResult(List.of(p.before()), historyBefore, taken, epochs,
+        seconds, skipped, new double[0], -1, false, TrainingResult.StopReason.NON_FINITE, plannedSteps, first + taken,
+        (double) (first + taken) / plan.stepsPerEpoch(), 0.0);
     String message = "training step " + step + " is not finite: " + p.reason()
         + ". onNonFiniteGradient=error stopped training and kept the weights from before step " + step
         + " (NonFiniteGradientException.lastGood()). Lower the learning rate, clip the gradients (clipnorm,"

@@ -2,6 +2,7 @@ package io.meshgrad.train;
 
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.TrainingData;
+import io.meshgrad.metrics.TrainingMetrics;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.runtime.DVariable;
@@ -34,6 +35,8 @@ final class TrainingLoop {
   private final List<VariableStart> starts;
   private final BatchPlan plan;
   private final long steps;
+  /** The limit that ends the fit unless tol or early stopping ends it sooner: steps or epochs. */
+  private final TrainingResult.StopReason limit;
   private final String modelDescription;
   private final BiFunction<TrainingData, BatchPlan, DatasetLoss> objectives;
   private final TrainingData data;
@@ -53,11 +56,13 @@ final class TrainingLoop {
     this.plan = settings.batchSize() == 0
         ? BatchPlan.fullBatch(data.rowsPerPartition())
         : BatchPlan.miniBatch(data.rowsPerPartition(), settings.batchSize(), settings.seed());
-    long limit = settings.maxSteps();
-    if (settings.maxEpochs() > 0) {
-      limit = Math.min(limit, settings.maxEpochs() * plan.stepsPerEpoch());
+    if (settings.maxEpochs() > 0 && settings.maxEpochs() * plan.stepsPerEpoch() < settings.maxSteps()) {
+      this.steps = settings.maxEpochs() * plan.stepsPerEpoch();
+      this.limit = TrainingResult.StopReason.EPOCHS;
+    } else {
+      this.steps = settings.maxSteps();
+      this.limit = TrainingResult.StopReason.STEPS;
     }
-    this.steps = limit;
     EarlyStopping es = controls.earlyStopping();
     if (es != null && es.validation().numFeatures() != data.numFeatures()) {
       throw new IllegalArgumentException("the validation rows have " + es.validation().numFeatures()
@@ -98,6 +103,11 @@ final class TrainingLoop {
               FitCheckpoints.identity(settings, data, optimizer, steps, modelDescription));
       int taken = checkpoints == null ? 0 : checkpoints.resume(optimizer, vars, history);
       long first = optimizer.iterations() - taken;
+      TrainingMetrics.onFitStart(steps - taken, limit.key());
+      LOG.debug("planned {} steps, the {} limit (maxIter {}; maxEpochs {}, {} steps per epoch){}", steps, limit.key(),
+          settings.maxSteps(), settings.maxEpochs(), plan.stepsPerEpoch(),
+          settings.tol() > 0 ? "; tol " + settings.tol() + " may end the fit sooner" : "");
+      TrainingResult.StopReason reason = limit;
       long skipped = 0;
       boolean stoppedEarly = false;
       boolean previousSkipped = false;
@@ -130,7 +140,7 @@ final class TrainingLoop {
         if (outcome.problem() != null) {
           if (mode == NonFiniteGradient.ERROR) {
             throw NonFiniteGuard.error(step + 1, outcome.problem(), Arrays.copyOf(history, taken - 1), first, plan,
-                skipped, (System.nanoTime() - start) / 1e9);
+                skipped, (System.nanoTime() - start) / 1e9, first + steps);
           }
           skipped++;
         }
@@ -150,14 +160,18 @@ final class TrainingLoop {
           jsc.setJobDescription("meshgrad validation after step " + (step + 1));
           if (validation.evaluateAfter(step + 1, optimizer, vars)) {
             stoppedEarly = !last;
+            if (stoppedEarly) {
+              reason = TrainingResult.StopReason.EARLY_STOPPING;
+            }
             break;
           }
         }
         if (converged) {
+          reason = TrainingResult.StopReason.TOL;
           break;
         }
       }
-      return result(vars, history, taken, first, skipped, validation, stoppedEarly, start);
+      return result(vars, history, taken, first, skipped, validation, stoppedEarly, reason, start);
     } finally {
       jsc.setJobDescription(null);
       if (runtime != null) {
@@ -179,7 +193,7 @@ final class TrainingLoop {
 
   /** The best validated weights when early stopping kept some, else the final (EMA-finalized) values. */
   private TrainingResult result(List<Variable> vars, double[] history, int taken, long first, long skipped,
-      ValidationTracker validation, boolean stoppedEarly, long start) {
+      ValidationTracker validation, boolean stoppedEarly, TrainingResult.StopReason reason, long start) {
     Tensor[] weights = validation == null ? null : validation.bestWeights();
     long bestStep = -1;
     if (weights != null) {
@@ -191,7 +205,8 @@ final class TrainingLoop {
     long epochs = taken == 0 ? 0 : plan.epochOf(first + taken - 1) + 1;
     double[] validationHistory = validation == null ? new double[0] : validation.history();
     return new TrainingResult(List.of(weights), Arrays.copyOf(history, taken), taken, epochs,
-        (System.nanoTime() - start) / 1e9, skipped, validationHistory, bestStep, stoppedEarly);
+        (System.nanoTime() - start) / 1e9, skipped, validationHistory, bestStep, stoppedEarly, reason, first + steps,
+        first + taken, (double) (first + taken) / plan.stepsPerEpoch(), 0.0);
   }
 
   /**

@@ -46,6 +46,12 @@ final class MlData {
     return raw.withColumn("label", when(col("label").lt(0), 0.0).otherwise(1.0));
   }
 
+  /** mnist10k ({@code mnist10k.train} or {@code .test}) as stored: pixels 0..255. */
+  static Dataset<Row> mnistRaw(String file) {
+    return spark().read().format("libsvm").option("numFeatures", "784")
+        .load(dataDir().resolve("mnist10k").resolve(file).toString());
+  }
+
   /** mnist10k ({@code mnist10k.train} or {@code .test}) with features divided by 255. */
   static Dataset<Row> mnist(String file) {
     Dataset<Row> raw = spark().read().format("libsvm").option("numFeatures", "784")
