@@ -11,9 +11,39 @@ import org.apache.spark.sql.types.StructType;
  * The saved form of a model's weights, one Parquet row: {@code numFeatures}, {@code numClasses}
  * (0 for regression), {@code numOutputs}, {@code loss} ({@code logistic}, {@code hinge} or {@code
  * squaredError}), {@code coefficients} (row-major {@code [numFeatures, numOutputs]}) and {@code
- * intercept} (length {@code numOutputs}).
+ * intercept} (length {@code numOutputs}). A class, not a record: a model's transform broadcasts it
+ * ({@link Shipped}), and Spark's Kryo serializer cannot rebuild records.
  */
-record ModelData(int numFeatures, int numClasses, String loss, LinearWeights weights) implements java.io.Serializable {
+final class ModelData implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int numFeatures;
+  private final int numClasses;
+  private final String loss;
+  private final LinearWeights weights;
+
+  ModelData(int numFeatures, int numClasses, String loss, LinearWeights weights) {
+    this.numFeatures = numFeatures;
+    this.numClasses = numClasses;
+    this.loss = loss;
+    this.weights = weights;
+  }
+
+  int numFeatures() {
+    return numFeatures;
+  }
+
+  int numClasses() {
+    return numClasses;
+  }
+
+  String loss() {
+    return loss;
+  }
+
+  LinearWeights weights() {
+    return weights;
+  }
 
   static final StructType SCHEMA = new StructType()
       .add("numFeatures", DataTypes.IntegerType, false)

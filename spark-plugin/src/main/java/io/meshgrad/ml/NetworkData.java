@@ -13,10 +13,11 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The saved form of a fitted network, one Parquet row: {@code layers}, {@code activation}, {@code
  * output} ({@code softmax} or {@code squaredError}) and {@code weights} (flattened as MLlib's
- * {@code MultilayerPerceptronClassificationModel.weights}).
+ * {@code MultilayerPerceptronClassificationModel.weights}). A class, not a record: a model's
+ * transform broadcasts it ({@link Shipped}), and Spark's Kryo serializer cannot rebuild records.
  */
-record NetworkData(int[] layers, String activation, String output, double[] weights)
-    implements java.io.Serializable {
+final class NetworkData implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
 
   static final String SOFTMAX = "softmax";
   static final String SQUARED_ERROR = "squaredError";
@@ -27,9 +28,34 @@ record NetworkData(int[] layers, String activation, String output, double[] weig
       .add("output", DataTypes.StringType, false)
       .add("weights", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
 
+  private final int[] layers;
+  private final String activation;
+  private final String output;
+  private final double[] weights;
+
   /** @throws IllegalArgumentException when the parts do not make a network */
-  NetworkData {
+  NetworkData(int[] layers, String activation, String output, double[] weights) {
     network(layers, activation, output, weights);
+    this.layers = layers;
+    this.activation = activation;
+    this.output = output;
+    this.weights = weights;
+  }
+
+  int[] layers() {
+    return layers;
+  }
+
+  String activation() {
+    return activation;
+  }
+
+  String output() {
+    return output;
+  }
+
+  double[] weights() {
+    return weights;
   }
 
   /** The network these weights belong to. */
