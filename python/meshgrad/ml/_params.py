@@ -270,7 +270,7 @@ class _SharedParams(Params):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._setDefault(aggregationDepth=2, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, labelCol='label', maxEpochs=0, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, stepsPerJob=1, tol=1e-06, useEma=False, validationTol=0.0)
+        self._setDefault(aggregationDepth=2, checkpointInterval=10, dtype='float32', earlyStoppingPatience=5, elasticNetParam=0.0, emaMomentum=0.99, epsilon=1e-07, featuresCol='features', fitIntercept=True, labelCol='label', maxEpochs=0, onNonFiniteGradient='error', predictionCol='prediction', regParam=0.0, resume=False, stepsPerJob=0, tol=1e-06, useEma=False, validationTol=0.0)
         # as the Java stages: the hash of the Java class name
         self._setDefault(seed=self._java_seed_default())
 

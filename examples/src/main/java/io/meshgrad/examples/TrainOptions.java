@@ -72,9 +72,10 @@ record TrainOptions(
         --tol T                also stop once the loss changes by at most T * max(1, |loss|) between two steps
                                (default 0: never; the Spark ML stages' default is MLlib's 1e-6)
         --batch-size N         rows per step, 0 = full batch (default: the model's, 0; mlp 256)
-        --steps-per-job K      optimizer steps per Spark job (default 1: one job per step); K >= 2 runs up to K
-                               steps in one barrier job whose tasks exchange gradients directly (same result
-                               bit for bit; docs/engine.md); 0 chooses
+        --steps-per-job K      optimizer steps per Spark job (default 0: automatic, up to 100 steps in one barrier
+                               job whose tasks exchange gradients directly where that can run, else one job per
+                               step; same result bit for bit; docs/engine.md); 1 = one job per step; K >= 2 = up
+                               to K steps per job, or an error saying why it cannot run
         --optimizer FILE|JSON  a Keras Adagrad config (get_config() JSON) instead of the defaults
         --reg-param R          L2 strength on the coefficients (default 0)
         --standardization B    true | false: divide each feature by its standard deviation inside the fit, weights
@@ -108,7 +109,7 @@ record TrainOptions(
     int epochs = 0;
     double tol = 0;
     Integer batchSize = null;
-    int stepsPerJob = 1;
+    int stepsPerJob = 0;
     String optimizer = null;
     double regParam = 0;
     String dtype = "float32";

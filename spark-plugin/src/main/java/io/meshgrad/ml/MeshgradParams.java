@@ -641,7 +641,7 @@ public interface MeshgradParams extends Params {
       owner.setDefault(emaMomentum, 0.99);
       owner.setDefault(batchSize, 0);
       owner.setDefault(maxEpochs, 0);
-      owner.setDefault(stepsPerJob, 1);
+      owner.setDefault(stepsPerJob, 0);
       owner.setDefault(dtype, "float32");
       owner.setDefault(earlyStoppingPatience, 5);
       owner.setDefault(validationTol, 0.0);
