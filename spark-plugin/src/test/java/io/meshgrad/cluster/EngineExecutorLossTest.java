@@ -28,7 +28,10 @@ import org.junit.jupiter.api.Test;
  * driver-held fit ({@code batch=2}) runs on the many-steps-per-job engine: one kill between two
  * jobs, one while a task of a later barrier job runs. The failed job is submitted again from the
  * state at its start, and the weights and loss history are bit-identical to the job-per-step fit
- * on the same cluster without kills.
+ * on the same cluster without kills. The same on sharded variables ({@code batch=2,model=2}), whose
+ * state between jobs lives only on the executors (the barrier stage's shuffled output, cut by a
+ * checkpoint every 10 steps): the kill between jobs loses a job's output, which Spark recomputes
+ * by running that job's barrier stage again.
  */
 @Tag("cluster")
 class EngineExecutorLossTest {
@@ -69,6 +72,26 @@ class EngineExecutorLossTest {
     Adagrad opt = Adagrad.builder().learningRate(0.3).useEma(true).emaMomentum(0.9).globalClipnorm(1.0).build();
     return MeshTrainer.fit(spark, data, new LinearModel(LOSS, data.numFeatures(), true), opt, s,
         MeshTrainer.Controls.none().withStepsPerJob(stepsPerJob), listener);
+  }
+
+  private static TrainingResult fitSharded(int stepsPerJob, StepListener listener) {
+    MeshTrainer.Settings s = new MeshTrainer.Settings(Mesh.parse("batch=2,model=2"), DType.FLOAT32, STEPS, 0, 4096, 5L,
+        true, 1e-4, 0.0, 2, 10);
+    Adagrad opt = Adagrad.builder().learningRate(0.3).useEma(true).emaMomentum(0.9).globalClipnorm(1.0).build();
+    return MeshTrainer.fit(spark, data, new LinearModel(LOSS, data.numFeatures(), true), opt, s,
+        MeshTrainer.Controls.none().withStepsPerJob(stepsPerJob), listener);
+  }
+
+  @Test
+  void killedExecutorsBetweenAndDuringShardedEngineJobsLeaveTheResultBitIdentical(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    spark.sparkContext().setCheckpointDir(dir.toString());
+    TrainingResult reference = fitSharded(1, null);
+    // jobs of steps 1-5, 6-10 (a checkpoint at its end), 11-15, 16-20: the first kill loses job 1's output
+    TrainingResult killed = ExecutorKiller.during(cluster, spark, 2, 5, 12, listener -> fitSharded(5, listener));
+    assertEquals(reference.weights(), killed.weights(), "weights");
+    assertArrayEquals(reference.lossHistory(), killed.lossHistory(), "loss history");
+    assertEquals(STEPS, killed.steps());
   }
 
   @Test

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.util.AccumulatorV2;
 import scala.Tuple2;
 
 /**
@@ -70,27 +71,140 @@ final class ShardOwners {
     JavaRDD<Owned<Object>> zipped = zip(data, start.shardsByOwner());
     engine.jsc().setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
         + (totalSteps > 0 ? "/" + totalSteps : ""));
-    List<Result> results = engine.withRetries(first, count, attempt -> BarrierJob.run(zipped, engine.transport(),
-        engine.driverHost(), attempt, new Task<>(optimizer, loss, sums(data), start.index(), loss.aggregationDepth(),
-            start.variables(), start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss,
-            handBackNonFinite, engine.failRank(attempt))));
-    Result r0 = results.get(0);
-    List<VariableShard> shards = new ArrayList<>();
-    for (Result r : results) {
+    Job job = engine.withRetries(first, count, attempt -> List.of(submit(engine, runtime, zipped, ranks, attempt,
+        new Task<>(optimizer, loss, sums(data), start.index(), loss.aggregationDepth(), start.variables(),
+            start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss, handBackNonFinite,
+            engine.failRank(attempt))))).get(0);
+    Result r0 = job.results.get(0);
+    for (Result r : job.results) {
       if (r.checksum != r0.checksum || r.iterations != r0.iterations) {
+        job.close();
         throw new IllegalStateException("meshgrad engine: the variables of rank 0 and rank " + r.rank
             + " differ after steps " + (first + 1) + "-" + r0.iterations + ": the updates were not the same");
       }
-      shards.addAll(r.shards);
     }
     engine.jsc().setJobDescription("meshgrad state after steps " + (first + 1) + "-" + r0.iterations);
-    runtime.adoptEngineState(shards, r0.values, r0.losses.length);
+    long closureBytes = 0;
+    for (Tensor t : start.values()) {
+      closureBytes += t == null ? 0 : (long) t.size() * (t.dtype() == io.meshgrad.tensor.DType.FLOAT32 ? 4 : 8);
+    }
+    runtime.adoptEngineState(job.state, r0.values, r0.losses.length, job.rendezvous::close, closureBytes);
     engine.jsc().setJobDescription(null);
     optimizer.setIterations(r0.iterations);
     for (StepStats s : r0.stats) {
       loss.recordStepStats(s, optimizer);
     }
     return new StepEngine.Steps(r0.losses, r0.stats, r0.handedBack);
+  }
+
+  /**
+   * One attempt of the job: the barrier stage of the owners (each task its shards as (state
+   * partition, shard) records, its small result through an accumulator), shuffled into the new
+   * state by the runtime ({@link MeshRuntime#engineState}, which runs it). The rendezvous stays
+   * open while the new state's lineage may run the barrier stage again.
+   */
+  private static Job submit(StepEngine engine, MeshRuntime runtime, JavaRDD<Owned<Object>> zipped, int ranks,
+      long attempt, Task<Object> task) {
+    MeshTransport.Rendezvous rendezvous = MeshTransport.rendezvous(engine.transport(), engine.driverHost(), ranks,
+        BarrierJob.tag(attempt, 0));
+    try {
+      RankResults results = new RankResults();
+      engine.jsc().sc().register(results, "meshgrad engine results");
+      JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous, attempt,
+          new ShardsOut<>(task, results));
+      JavaRDD<VariableShard> state = runtime.engineState(shards);
+      Map<Integer, Result> byRank = results.value();
+      List<Result> ordered = new ArrayList<>();
+      for (int r = 0; r < ranks; r++) {
+        Result res = byRank.get(r);
+        if (res == null) {
+          state.unpersist(false);
+          throw new IllegalStateException("meshgrad engine: rank " + r + " of the job reported no result");
+        }
+        ordered.add(res);
+      }
+      return new Job(state, ordered, rendezvous);
+    } catch (RuntimeException | Error e) {
+      rendezvous.close();
+      throw e;
+    }
+  }
+
+  /** A finished job: the new state (persisted), every rank's result, and the rendezvous its lineage may need. */
+  private record Job(JavaRDD<VariableShard> state, List<Result> results, MeshTransport.Rendezvous rendezvous) {
+    void close() {
+      state.unpersist(false);
+      rendezvous.close();
+    }
+  }
+
+  /** A task's part: the steps ({@link Task}), then its shards as records and its result to the driver. */
+  private static final class ShardsOut<T> implements BarrierJob.Body<Owned<T>, List<Tuple2<Integer, VariableShard>>> {
+    private static final long serialVersionUID = 1L;
+    private final Task<T> task;
+    private final RankResults results;
+
+    ShardsOut(Task<T> task, RankResults results) {
+      this.task = task;
+      this.results = results;
+    }
+
+    @Override
+    public List<Tuple2<Integer, VariableShard>> run(java.util.Iterator<Owned<T>> rows, MeshTransport transport,
+        int numRanks) {
+      Result r = task.run(rows, transport, numRanks);
+      List<Tuple2<Integer, VariableShard>> out = new ArrayList<>();
+      for (VariableShard s : r.shards) {
+        out.add(new Tuple2<>(task.index.partitionOf(s.variable(), s.shard()), s));
+      }
+      results.add(new Result(r.rank, r.losses, r.stats, r.iterations, r.checksum, r.values, List.of(), r.handedBack));
+      return out;
+    }
+  }
+
+  /**
+   * Every rank's {@link Result} of one job, by rank, from the tasks to the driver with their
+   * completion (a task that Spark runs again, in a retried stage or a recomputation, reports the
+   * same result again: the steps are deterministic).
+   */
+  static final class RankResults extends AccumulatorV2<Result, Map<Integer, Result>> {
+    private static final long serialVersionUID = 1L;
+    private final TreeMap<Integer, Result> byRank = new TreeMap<>();
+
+    @Override
+    public synchronized boolean isZero() {
+      return byRank.isEmpty();
+    }
+
+    @Override
+    public synchronized AccumulatorV2<Result, Map<Integer, Result>> copy() {
+      RankResults c = new RankResults();
+      c.byRank.putAll(byRank);
+      return c;
+    }
+
+    @Override
+    public synchronized void reset() {
+      byRank.clear();
+    }
+
+    @Override
+    public synchronized void add(Result r) {
+      byRank.put(r.rank, r);
+    }
+
+    @Override
+    public void merge(AccumulatorV2<Result, Map<Integer, Result>> other) {
+      Map<Integer, Result> theirs = other.value();
+      synchronized (this) {
+        byRank.putAll(theirs);
+      }
+    }
+
+    @Override
+    public synchronized Map<Integer, Result> value() {
+      return new TreeMap<>(byRank);
+    }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
