@@ -253,7 +253,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
    * recomputing the state from it needs: the weights shipped to the data partitions since (the
    * driver's copy of the last shipped values, the base and the deltas on it, and the bases and
    * deltas retired since the cut, see {@link WeightShipper#retainedBytes}), each step's pulled
-   * rows (and those read for the next step), and the shards of variables made from tensors (or of a state restarted on the driver).
+   * rows (and those read for the next step), the shards of variables made from tensors (or of a state restarted on the driver),
+   * and the copies of the variables in the closures of the engine's jobs since the cut (see {@link #adoptEngineState}).
    * Counted as element data (4 or 8 bytes per value, 12 per delta entry); Spark's serialized
    * pieces of a broadcast, in the driver's block manager, come on top of its value. For a
    * variable that takes the row-sparse pull this is O(rows touched since the cut), not O(rows).

@@ -51,8 +51,14 @@ import scala.Tuple2;
  * </ol>
  * Replicated variables (the intercept) are one-shard variables here: owned by one rank, summed
  * there in the fixed order, their new value sent to all. Every task so holds the same values
- * (checked at the end of the job) and the result is bit for bit the job path's. The job gives back
- * every owned shard; the driver makes them the runtime's new state ({@link
+ * (checked at the end of the job) and the result is bit for bit the job path's.
+ *
+ * <p>The job's output stays on the executors: the barrier stage is a shuffle map stage whose tasks
+ * write their shards as (state partition, shard) records, shuffled into the runtime's new state
+ * ({@link MeshRuntime#engineState}); each task's small result (losses, stats, checksum; rank 0
+ * also the values of the variables the driver copies) reaches the driver with its completion
+ * ({@link RankResults}). A lost output is recomputed by Spark running the barrier stage again,
+ * so the job's rendezvous stays open until the runtime's next lineage cut ({@link
  * MeshRuntime#adoptEngineState}).
  */
 final class ShardOwners {
@@ -138,20 +144,27 @@ final class ShardOwners {
     }
   }
 
-  /** A task's part: the steps ({@link Task}), then its shards as records and its result to the driver. */
+  /**
+   * A task's part: the steps ({@link Task}), then its shards as records and its result to the
+   * driver. The task is kept serialized as it was at the job's start: Spark serializes a stage's
+   * closure when it submits the stage, and a later job that recomputes this one's lost output
+   * submits it again, when the driver's optimizer (iterations, slots) has moved on.
+   */
   private static final class ShardsOut<T> implements BarrierJob.Body<Owned<T>, List<Tuple2<Integer, VariableShard>>> {
     private static final long serialVersionUID = 1L;
-    private final Task<T> task;
+    private final byte[] task;
     private final RankResults results;
 
     ShardsOut(Task<T> task, RankResults results) {
-      this.task = task;
+      this.task = StepEngine.serialize(task);
       this.results = results;
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public List<Tuple2<Integer, VariableShard>> run(java.util.Iterator<Owned<T>> rows, MeshTransport transport,
         int numRanks) {
+      Task<T> task = (Task<T>) StepEngine.read(this.task, "job");
       Result r = task.run(rows, transport, numRanks);
       List<Tuple2<Integer, VariableShard>> out = new ArrayList<>();
       for (VariableShard s : r.shards) {
