@@ -149,6 +149,8 @@ class ShardedEngineStateTest {
     Object[] engine = run(sizes, "E3", "E3");
     assertArrayEquals(jobPath, engine, "every variable and the losses");
     assertTrue(sizes.tasks.get() > 0);
+    System.out.printf("largest task result of the engine jobs: %d bytes (one shard with its slot: %d)%n",
+        sizes.max.get(), SHARD_BYTES);
     assertTrue(sizes.max.get() < SHARD_BYTES / 8, "a task of an engine job returned " + sizes.max.get()
         + " bytes to the driver; one shard with its slot is " + SHARD_BYTES);
   }
