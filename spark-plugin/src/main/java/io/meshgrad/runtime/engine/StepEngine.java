@@ -495,8 +495,15 @@ public final class StepEngine {
   static long checksum(List<Tensor> tensors) {
     long h = 1125899906842597L;
     for (Tensor t : tensors) {
-      for (double x : t.toDoubleArray()) {
-        h = 31 * h + Double.doubleToRawLongBits(x);
+      // each element widened to double, read in place (widening a 2^22-element model to a new array costs more)
+      if (t.dtype() == io.meshgrad.tensor.DType.FLOAT64) {
+        for (double x : t.doubles()) {
+          h = 31 * h + Double.doubleToRawLongBits(x);
+        }
+      } else {
+        for (float x : t.floats()) {
+          h = 31 * h + Double.doubleToRawLongBits(x);
+        }
       }
     }
     return h;
