@@ -491,18 +491,22 @@ public final class StepEngine {
     return StepChanges.finite(t);
   }
 
-  /** A checksum of the exact bits of every element, to tell that the replicas are equal. */
+  /**
+   * A checksum of the exact bits of every element, to tell that the replicas are equal. Every NaN
+   * counts as the same value: a NaN's payload is not part of the result (Java serialization, which
+   * ships state, keeps only the canonical NaN; the engine's binary messages keep every bit).
+   */
   static long checksum(List<Tensor> tensors) {
     long h = 1125899906842597L;
     for (Tensor t : tensors) {
       // each element widened to double, read in place (widening a 2^22-element model to a new array costs more)
       if (t.dtype() == io.meshgrad.tensor.DType.FLOAT64) {
         for (double x : t.doubles()) {
-          h = 31 * h + Double.doubleToRawLongBits(x);
+          h = 31 * h + Double.doubleToLongBits(x);
         }
       } else {
         for (float x : t.floats()) {
-          h = 31 * h + Double.doubleToRawLongBits(x);
+          h = 31 * h + Double.doubleToLongBits(x);
         }
       }
     }
