@@ -346,6 +346,14 @@ final class MeshTransport implements AutoCloseable {
       return streams;
     }
 
+    /** {@link MeshTransport#checkInterrupted}, naming the message only when it throws (every wait of every step checks). */
+    private static void checkInterrupted(int from, long round) {
+      TaskContext tc = TaskContext.get();
+      if (Thread.currentThread().isInterrupted() || (tc != null && tc.isInterrupted())) {
+        MeshTransport.checkInterrupted("round " + round + " from rank " + from);
+      }
+    }
+
     synchronized byte[] take(int from, long round, long timeoutMs, int rank) {
       long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
       long k = key(from, round);
@@ -354,18 +362,18 @@ final class MeshTransport implements AutoCloseable {
         if (m != null) {
           return m;
         }
-        String what = "round " + round + " from rank " + from;
-        checkInterrupted(what);
+        checkInterrupted(from, round);
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new IllegalStateException("meshgrad engine rank " + rank + " (attempt " + attempt + ") timed out after "
-              + timeoutMs + " ms waiting for " + what + ": that task died or hangs (bound: " + TIMEOUT_CONF + ")");
+              + timeoutMs + " ms waiting for round " + round + " from rank " + from + ": that task died or hangs (bound: "
+              + TIMEOUT_CONF + ")");
         }
         try {
           wait(Math.min(POLL_MS, Math.max(1, left / 1_000_000L)));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          checkInterrupted(what);
+          checkInterrupted(from, round);
         }
       }
     }

@@ -5,6 +5,7 @@ import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.runtime.ShardedStep;
 import io.meshgrad.runtime.DatasetLoss;
+import io.meshgrad.runtime.EngineWire;
 import io.meshgrad.runtime.EngineData;
 import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.runtime.ObjectiveGradient;
@@ -29,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.util.AccumulatorV2;
 import scala.Tuple2;
@@ -366,8 +368,8 @@ final class ShardOwners {
             }
           }
           TreeMap<Integer, RowRequests> asked = new TreeMap<>();
-          for (Object part : exchangeEach(transport, numRanks, step, 3, asks)) {
-            List<Tuple2<Integer, RowRequests>> got = cast(part);
+          for (List<Tuple2<Integer, RowRequests>> got : exchangeEach(transport, numRanks, step, 3, asks,
+              EngineWire::encodeRequests, EngineWire::decodeRequests)) {
             for (Tuple2<Integer, RowRequests> t : got) {
               asked.merge(t._1(), t._2(), RowRequests::plus);
             }
@@ -386,8 +388,8 @@ final class ShardOwners {
             }
           }
           Map<Integer, RowAnswer> mineAnswered = new HashMap<>();
-          for (Object part : exchangeEach(transport, numRanks, step, 4, answers)) {
-            List<Tuple2<Integer, RowAnswer>> got = cast(part);
+          for (List<Tuple2<Integer, RowAnswer>> got : exchangeEach(transport, numRanks, step, 4, answers,
+              EngineWire::encodeAnswers, EngineWire::decodeAnswers)) {
             got.forEach(t -> mineAnswered.put(t._1(), t._2()));
           }
           RowPuller.Pulled rowsOfStep = RowPuller.fromAnswers(index, numRanks, pulled, mineAnswered, rank);
@@ -406,17 +408,18 @@ final class ShardOwners {
         List<Double> allSquares = null;
         if (opt.clipping().needsNorms()) {
           Double[] bySquares = new Double[index.numPartitions()];
-          for (Object part : exchangeAll(transport, numRanks, step, 1, new TreeMap<>(squares))) {
-            ((Map<Integer, Double>) cast(part)).forEach((p, s) -> bySquares[p] = s);
+          for (Map<Integer, Double> part : exchangeAll(transport, numRanks, step, 1, squares,
+              EngineWire::encodeSquares, EngineWire::decodeSquares)) {
+            part.forEach((p, s) -> bySquares[p] = s);
           }
           allSquares = Arrays.asList(bySquares);
         }
 
         // round 2: the owners update their shards; every task writes every update into its values
         List<ShardUpdate> updates = new ArrayList<>();
-        for (Object part : exchangeAll(transport, numRanks, step, 2,
-            new ArrayList<>(owned.apply(opt, steps, allSquares)))) {
-          updates.addAll(cast(part));
+        for (List<ShardUpdate> part : exchangeAll(transport, numRanks, step, 2, owned.apply(opt, steps, allSquares),
+            EngineWire::encodeUpdates, EngineWire::decodeUpdates)) {
+          updates.addAll(part);
         }
         updates.sort(Comparator.comparingInt(u -> index.partitionOf(u.variable(), u.shard())));
         ShardedStep.Result r = ShardedStep.Result.of(null, updates, index, null, Map.of());
@@ -426,8 +429,9 @@ final class ShardOwners {
         boolean finite = Double.isFinite(l) && allFinite(whole);
         if (before != null && pulled != null) {
           // round 5: the pulled variables' shards are checked by their owners; every task must agree
-          for (Object part : exchangeAll(transport, numRanks, step, 5, owned.pulledFinite())) {
-            finite &= (Boolean) part;
+          for (Boolean part : exchangeAll(transport, numRanks, step, 5, owned.pulledFinite(),
+              b -> new byte[] {(byte) (b ? 1 : 0)}, b -> b[0] != 0)) {
+            finite &= part;
           }
         }
         if (before != null && !finite) {
@@ -481,29 +485,26 @@ final class ShardOwners {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static <X> X cast(Object o) {
-    return (X) o;
-  }
-
   /** The round's round number on the wire: six rounds a step. */
   private static long round(long step, int phase) {
     return step * 6 + phase;
   }
 
-  /** Sends peer {@code q} element {@code q} of {@code byRank}; returns what every rank sent this one, in rank order. */
-  private static <X extends Serializable> List<Object> exchangeEach(MeshTransport transport, int numRanks, long step,
-      int phase, List<List<X>> byRank) {
+  /**
+   * Sends peer {@code q} element {@code q} of {@code byRank} ({@code encode}d: {@link EngineWire});
+   * returns what every rank sent this one, in rank order.
+   */
+  private static <X> List<List<X>> exchangeEach(MeshTransport transport, int numRanks, long step, int phase,
+      List<List<X>> byRank, Function<List<X>, byte[]> encode, Function<byte[], List<X>> decode) {
     int rank = transport.rank();
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
-        transport.send(peer, round(step, phase), StepEngine.serialize(new ArrayList<>(byRank.get(peer))));
+        transport.send(peer, round(step, phase), encode.apply(byRank.get(peer)));
       }
     }
-    List<Object> out = new ArrayList<>();
+    List<List<X>> out = new ArrayList<>(numRanks);
     for (int peer = 0; peer < numRanks; peer++) {
-      out.add(peer == rank ? byRank.get(rank) : StepEngine.read(transport.receive(peer, round(step, phase)),
-          "requests"));
+      out.add(peer == rank ? byRank.get(rank) : decode.apply(transport.receive(peer, round(step, phase))));
     }
     return out;
   }
@@ -517,33 +518,31 @@ final class ShardOwners {
     int rank = transport.rank();
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
-        transport.send(peer, round(step, phase), StepEngine.serialize(new ArrayList<>(byRank.get(peer))));
+        transport.send(peer, round(step, phase), EngineWire.encodePartials(byRank.get(peer)));
       }
     }
     List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>(own);
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
-        List<Tuple2<Integer, ShardPartial>> got = cast(StepEngine.read(transport.receive(peer, round(step, phase)),
-            "partials"));
-        out.addAll(got);
+        out.addAll(EngineWire.decodePartials(transport.receive(peer, round(step, phase))));
       }
     }
     return out;
   }
 
-  /** Sends {@code mine} to every peer and returns every rank's, this one's included, in rank order. */
-  private static List<Object> exchangeAll(MeshTransport transport, int numRanks, long step, int phase,
-      Serializable mine) {
+  /** Sends {@code mine} ({@code encode}d) to every peer and returns every rank's, this one's included, in rank order. */
+  private static <X> List<X> exchangeAll(MeshTransport transport, int numRanks, long step, int phase, X mine,
+      Function<X, byte[]> encode, Function<byte[], X> decode) {
     int rank = transport.rank();
-    byte[] bytes = StepEngine.serialize(mine);
+    byte[] bytes = encode.apply(mine);
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
         transport.send(peer, round(step, phase), bytes);
       }
     }
-    List<Object> out = new ArrayList<>();
+    List<X> out = new ArrayList<>(numRanks);
     for (int peer = 0; peer < numRanks; peer++) {
-      out.add(peer == rank ? mine : StepEngine.read(transport.receive(peer, round(step, phase)), "shard results"));
+      out.add(peer == rank ? mine : decode.apply(transport.receive(peer, round(step, phase))));
     }
     return out;
   }
