@@ -1,8 +1,9 @@
 """The meshgrad stages from a Spark Connect client (no JVM on the client), with the same user code
 as in classic PySpark: params, fit, transform, evaluate, the model attributes and training summary,
-save and load (also in a PipelineModel), a CrossValidator, the Java message for a bad param, and
-models saved over Connect and in classic PySpark loading in each other. On 4.1 the server offloads
-every model to disk at once (bin/connect-tests), so every use after fit reloads it from there."""
+save and load (also in a PipelineModel), a CrossValidator (also saved and loaded), the Java message
+for a bad param, and models saved over Connect and in classic PySpark loading in each other. From
+4.1 the server offloads every model to disk at once (bin/connect-tests), so every use after fit
+reloads it from there."""
 
 import importlib.util
 import json
@@ -17,7 +18,7 @@ import pytest
 from pyspark.ml import Pipeline, PipelineModel
 from pyspark.ml.evaluation import BinaryClassificationEvaluator
 from pyspark.ml.linalg import DenseMatrix, Vector
-from pyspark.ml.tuning import CrossValidator, ParamGridBuilder
+from pyspark.ml.tuning import CrossValidator, CrossValidatorModel, ParamGridBuilder
 from pyspark.sql import functions as F, is_remote
 
 import meshgrad
@@ -196,6 +197,38 @@ def test_cross_validator_with_a_param_grid(a9a):
     assert best.getLearningRate() == 0.3
     assert best.coefficients.size == 123
     assert evaluator.evaluate(cv_model.transform(test)) > 0.8
+
+
+def test_a_cross_validator_model_saves_and_loads_also_as_a_pipeline_stage(a9a, tmp_path):
+    """CrossValidatorModel.load, and PipelineModel.load of a PipelineModel holding a
+    CrossValidatorModel: PySpark reads their metadata in Python and loads each inner stage by the
+    Java class name saved with it (meshgrad.ml maps io.meshgrad.ml to itself), through the
+    stage's own reader."""
+    train, test = a9a
+    clf = MeshAdagradClassifier(maxIter=6)
+    grid = ParamGridBuilder().addGrid(clf.learningRate, [0.001, 0.3]).build()
+    evaluator = BinaryClassificationEvaluator(metricName="areaUnderROC")
+    cv_model = CrossValidator(estimator=clf, estimatorParamMaps=grid, evaluator=evaluator, numFolds=2, seed=7).fit(train)
+    expected = [r.prediction for r in cv_model.transform(test).select("prediction").collect()]
+
+    cv_model.write().overwrite().save(str(tmp_path / "cv"))
+    loaded = CrossValidatorModel.load(str(tmp_path / "cv"))
+    assert isinstance(loaded, CrossValidatorModel)
+    best = loaded.bestModel
+    assert isinstance(best, MeshAdagradClassificationModel) and best.uid == cv_model.bestModel.uid
+    assert best.getLearningRate() == 0.3
+    assert best.coefficients.toArray().tolist() == cv_model.bestModel.coefficients.toArray().tolist()
+    assert loaded.avgMetrics == cv_model.avgMetrics
+    estimator = loaded.getEstimator()
+    assert isinstance(estimator, MeshAdagradClassifier) and estimator.uid == clf.uid
+    assert [m[estimator.learningRate] for m in loaded.getEstimatorParamMaps()] == [0.001, 0.3]
+    assert [r.prediction for r in loaded.transform(test).select("prediction").collect()] == expected
+
+    PipelineModel(stages=[cv_model]).write().overwrite().save(str(tmp_path / "pipeline"))
+    stage = PipelineModel.load(str(tmp_path / "pipeline")).stages[-1]
+    assert isinstance(stage, CrossValidatorModel)
+    assert isinstance(stage.bestModel, MeshAdagradClassificationModel) and stage.bestModel.getLearningRate() == 0.3
+    assert [r.prediction for r in stage.transform(test).select("prediction").collect()] == expected
 
 
 def test_offloaded_models_are_reloaded_with_their_summary(spark, a9a):

@@ -1,5 +1,6 @@
 package io.meshgrad.examples;
 
+import io.meshgrad.conformance.EngineScenarioRunner;
 import io.meshgrad.conformance.InProcessScenarioRunner;
 import io.meshgrad.conformance.Replay;
 import io.meshgrad.conformance.ScenarioRunner;
@@ -22,12 +23,15 @@ public final class MeshgradCli {
       usage: meshgrad <command> [options]
 
       commands:
-        replay [--check] [--master URL] [--mesh batch=B,model=M] [--in-process] FILE_OR_DIR...
-                                          replay meshgrad-scenario/1 optimizer traces: one JSON line per
+        replay [--check] [--master URL] [--mesh batch=B,model=M | --in-process | --steps-per-job K]
+               FILE_OR_DIR...             replay meshgrad-scenario/1 optimizer traces: one JSON line per
                                           scenario, or with --check PASS/FAIL lines and 'N passed, N failed'
                                           (exit 1 if any failed). Scenarios that carry a mesh run sharded
                                           on Spark (--master, default local[*]); --mesh shards the others
-                                          too; --in-process runs everything in this JVM without Spark
+                                          too; --in-process runs everything in this JVM without Spark;
+                                          --steps-per-job K runs every scenario as a fit on Spark does, its
+                                          gradients carried by 2 data partitions: K steps in one barrier
+                                          job of the engine (needs 2 free task slots), or K=1 a job a step
         demo                              train a logistic model on the bundled a9a data (UCI Adult) and
                                           print its test accuracy and where the outputs went
         train --data PATH --output DIR [...]  the spark-submit TrainApp run locally (train --help: flags)
@@ -81,6 +85,7 @@ public final class MeshgradCli {
     boolean inProcess = false;
     String master = "local[*]";
     Mesh mesh = null;
+    int stepsPerJob = 0;
     List<Path> paths = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -88,10 +93,11 @@ public final class MeshgradCli {
         case "--in-process" -> inProcess = true;
         case "--master" -> master = value(args, ++i, "--master");
         case "--mesh" -> mesh = mesh(value(args, ++i, "--mesh"));
+        case "--steps-per-job" -> stepsPerJob = stepsPerJob(value(args, ++i, "--steps-per-job"));
         default -> {
           if (args[i].startsWith("--")) {
             throw new UsageException("unknown option '" + args[i] + "'; allowed: --check, --master, --mesh,"
-                + " --in-process, --verbose");
+                + " --in-process, --steps-per-job, --verbose");
           }
           paths.add(Path.of(args[i]));
         }
@@ -104,9 +110,15 @@ public final class MeshgradCli {
     if (inProcess && mesh != null) {
       throw new UsageException("--in-process and --mesh exclude each other");
     }
+    if (stepsPerJob > 0 && (inProcess || mesh != null)) {
+      throw new UsageException("--steps-per-job replays on Spark with the variables held whole: it excludes "
+          + (inProcess ? "--in-process" : "--mesh"));
+    }
     LazySession spark = new LazySession(master);
     try {
-      ScenarioRunner runner = inProcess ? new InProcessScenarioRunner() : new ShardedScenarioRunner(spark, mesh);
+      ScenarioRunner runner = inProcess ? new InProcessScenarioRunner()
+          : stepsPerJob > 0 ? new EngineScenarioRunner(spark, REPLAY_PARTITIONS, stepsPerJob)
+          : new ShardedScenarioRunner(spark, mesh);
       Replay replay = new Replay(runner);
       List<Path> files = Replay.scenarioFiles(paths);
       if (!check) {
@@ -166,6 +178,21 @@ public final class MeshgradCli {
   /** The repository root: {@code -Dmeshgrad.home} (set by bin/meshgrad), else the working directory. */
   static Path home() {
     return Path.of(System.getProperty("meshgrad.home", "."));
+  }
+
+  /** Data partitions that carry a scenario's gradients under {@code replay --steps-per-job}. */
+  static final int REPLAY_PARTITIONS = 2;
+
+  private static int stepsPerJob(String text) {
+    try {
+      int k = Integer.parseInt(text.trim());
+      if (k >= 1) {
+        return k;
+      }
+    } catch (NumberFormatException e) {
+      // the line below says what is allowed
+    }
+    throw new UsageException("--steps-per-job: must be an integer >= 1, got '" + text + "'");
   }
 
   private static Mesh mesh(String spec) {

@@ -181,6 +181,11 @@ class CliErrorsTest {
             List.of("no scenario file or directory at " + in("nope.json"))),
         Arguments.of("replay: bad --mesh", 2, new String[] {"replay", "--mesh", "model", in("good.csv")},
             List.of("--mesh: cannot parse mesh spec 'model'")),
+        Arguments.of("replay: bad --steps-per-job", 2, new String[] {"replay", "--steps-per-job", "0", in("good.csv")},
+            List.of("--steps-per-job: must be an integer >= 1, got '0'")),
+        Arguments.of("replay: --steps-per-job with --in-process", 2, new String[] {"replay", "--steps-per-job", "4",
+            "--in-process", in("good.csv")}, List.of("--steps-per-job replays on Spark with the variables held whole: "
+            + "it excludes --in-process")),
         Arguments.of("replay: unknown option", 2, new String[] {"replay", "--chek", in("good.csv")},
             List.of("unknown option '--chek'; allowed: --check")),
         Arguments.of("bench: unknown suite", 2, new String[] {"bench", "--suite", "fastest"},

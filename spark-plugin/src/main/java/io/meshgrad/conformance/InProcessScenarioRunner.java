@@ -34,6 +34,14 @@ public final class InProcessScenarioRunner implements ScenarioRunner {
       }
       optimizer.applyGradients(pairs);
     }
+    return result(scenario, optimizer, vars);
+  }
+
+  /**
+   * Finalizes {@code vars} if the scenario asks and reads back the state after its steps, which
+   * were applied to {@code vars} by {@code optimizer} (in this process or elsewhere).
+   */
+  static ScenarioResult result(Scenario scenario, Adagrad optimizer, List<? extends Variable> vars) {
     List<Variable> all = new ArrayList<>(vars);
     if (scenario.finalizeValues()) {
       optimizer.finalizeVariableValues(all);

@@ -259,6 +259,16 @@ public abstract class Optimizer implements Serializable {
     return slots == null ? null : slots.get(slotName);
   }
 
+  /**
+   * The slots of {@code modelVariable} made by {@link #addVariableFromReference} (live variables,
+   * in creation order); empty if it has none. With {@link #sparseStepChangesOnlyItsRows} these and
+   * the variable are all a sparse step of it changes.
+   */
+  public final List<Variable> slotVariables(Variable modelVariable) {
+    Map<String, Variable> slots = slotsByVariable.get(modelVariable);
+    return slots == null ? List.of() : List.copyOf(slots.values());
+  }
+
   /** Whether the optimizer was built with this variable. */
   public final boolean isTracking(Variable variable) {
     return registered.contains(variable);

@@ -244,9 +244,13 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
    * variables held whole in a process: {@link #evaluate} on the driver, and every task of the
    * many-steps-per-job engine on its replicas.
    *
+   * <p>Overridden only by a loss whose partials carry something else than per-row gradient sums
+   * (the conformance replay of given gradients, {@code io.meshgrad.conformance.GradientReplayLoss});
+   * both paths still call it on the partials summed in the fixed order.
+   *
    * @param values the variables' values the partials were computed at, in the order of {@code variables}
    */
-  public final Objective objective(PartialSums total, List<Variable> variables, List<Tensor> values) {
+  public Objective objective(PartialSums total, List<Variable> variables, List<Tensor> values) {
     List<Gradient> gradients = new ArrayList<>();
     double[] norms = new double[variables.size()];
     double maxAbs = 0;

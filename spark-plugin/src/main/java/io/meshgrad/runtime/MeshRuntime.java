@@ -253,7 +253,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
    * recomputing the state from it needs: the weights shipped to the data partitions since (the
    * driver's copy of the last shipped values, the base and the deltas on it, and the bases and
    * deltas retired since the cut, see {@link WeightShipper#retainedBytes}), each step's pulled
-   * rows (and those read for the next step), and the shards of variables made from tensors (or of a state restarted on the driver).
+   * rows (and those read for the next step), the shards of variables made from tensors (or of a state restarted on the driver),
+   * and the copies of the variables in the closures of the engine's jobs since the cut (see {@link #adoptEngineState}).
    * Counted as element data (4 or 8 bytes per value, 12 per delta entry); Spark's serialized
    * pieces of a broadcast, in the driver's block manager, come on top of its value. For a
    * variable that takes the row-sparse pull this is O(rows touched since the cut), not O(rows).
@@ -521,27 +522,79 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   }
 
   /**
-   * Takes the state after an engine job: {@code shards}, every state partition's shard (any
-   * order), becomes the new state, held by the driver as a lineage cut does without a checkpoint
-   * directory (the job's tasks are gone, so its output cannot be recomputed from the job); {@code
-   * newValues} (by runtime index, {@code null} where the driver holds no copy) become the
-   * driver's copies of the variables; {@code steps} updates count towards the next cut.
+   * The state after an engine job, where the job leaves it: {@code shards} (the job's barrier
+   * stage, lazy: (state partition, shard) records, one per state partition, from the tasks that
+   * own them) shuffled into the state's partitioning (partition {@code p} holds shard {@code p},
+   * as every state of this runtime) and persisted. Computing it here runs the job; a lost
+   * partition is recomputed from the shuffle's output, and a lost shuffle output by running the
+   * barrier stage again (the job's steps are deterministic, so bit for bit the same shards). The
+   * driver gets one integer per state partition.
+   *
+   * @throws RuntimeException the job's failure, with the new state unpersisted
    */
-  public synchronized void adoptEngineState(List<VariableShard> shards, List<Tensor> newValues, int steps) {
+  public synchronized JavaRDD<VariableShard> engineState(JavaRDD<scala.Tuple2<Integer, VariableShard>> shards) {
     requireOpen();
-    VariableShard[] ordered = new VariableShard[index.numPartitions()];
-    for (VariableShard sh : shards) {
-      ordered[OwnedShards.partitionOf(index, sh)] = sh;
-    }
-    for (int p = 0; p < ordered.length; p++) {
-      if (ordered[p] == null) {
-        throw new IllegalStateException("the engine's job gave back no shard for state partition " + p);
+    int n = index.numPartitions();
+    JavaRDD<VariableShard> next = StepJobs.mapPartitionsWithIndex(
+        org.apache.spark.api.java.JavaPairRDD.fromJavaRDD(shards).partitionBy(new ShardPartitioner(n)).rdd()
+            .toJavaRDD(), (p, it) -> {
+          List<VariableShard> out = new ArrayList<>(1);
+          it.forEachRemaining(t -> out.add(t._2()));
+          return out.iterator();
+        }, true).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    next.setName("meshgrad state (after engine steps)");
+    ShardIndex idx = index;
+    try {
+      List<Integer> held = StepJobs.collect(StepJobs.mapPartitionsWithIndex(next, (p, it) -> {
+        List<Integer> out = new ArrayList<>(1);
+        it.forEachRemaining(sh -> out.add(OwnedShards.partitionOf(idx, sh) == p ? p : -1 - p));
+        return out.iterator();
+      }, true));
+      for (int p = 0; p < n; p++) {
+        if (p >= held.size() || held.get(p) != p || held.size() != n) {
+          throw new IllegalStateException("the engine's job left no single shard of state partition " + p + " there: "
+              + held);
+        }
       }
+      return next;
+    } catch (RuntimeException | Error e) {
+      next.unpersist(false);
+      throw e;
     }
-    DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, List.of(ordered));
+  }
+
+  /**
+   * Takes the state after an engine job ({@link #engineState}) as this runtime's state, after
+   * {@code steps} updates: the lineage advances as the job path's does, and when those steps pass
+   * a lineage cut ({@code checkpointInterval}) the new state is cut as the job path cuts it
+   * (checkpointed where the SparkContext has a checkpoint directory, otherwise brought to the
+   * driver and restarted from there). {@code release} releases what recomputing the new state
+   * from the job needs (the job's rendezvous); it runs at that cut, or at the next one. {@code
+   * newValues} (by runtime index, {@code null} where the driver holds no copy) become the
+   * driver's copies of the variables.
+   *
+   * @param heldBytes bytes of model data that the job's lineage keeps on the driver until the cut
+   *     (the whole values in its closure), counted by {@link #retainedBytes}
+   */
+  public synchronized void adoptEngineState(JavaRDD<VariableShard> state, List<Tensor> newValues, int steps,
+      Runnable release, long heldBytes) {
+    requireOpen();
     prefetched = null;
-    lineage.restart(held.rdd(), steps, "after engine steps", shipper::releaseRetired);
-    lineage.holdUntilCut(java.util.Arrays.stream(ordered).mapToLong(VariableShard::byteSize).sum(), held::destroy);
+    lineage.holdUntilCut(heldBytes, release);
+    if (!lineage.cutsWithin(steps)) {
+      lineage.advance(state, steps, false, shipper::releaseRetired);
+    } else if (jsc.getCheckpointDir().isPresent()) {
+      // marked after the job that computed it: the next action's end writes the checkpoint from the cached partitions
+      state.checkpoint();
+      StepJobs.collect(StepJobs.mapPartitionsWithIndex(state, (p, it) -> List.of(p).iterator(), true));
+      lineage.advance(state, steps, true, shipper::releaseRetired);
+    } else {
+      List<VariableShard> shards = StepJobs.collect(state);
+      DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, shards);
+      lineage.restart(held.rdd(), steps, "after engine steps", shipper::releaseRetired);
+      lineage.holdUntilCut(shards.stream().mapToLong(VariableShard::byteSize).sum(), held::destroy);
+      state.unpersist(false);
+    }
     for (int v = 0; v < values.size(); v++) {
       if (values.get(v) != null) {
         values.set(v, newValues.get(v).copy());

@@ -1,6 +1,7 @@
 package io.meshgrad.runtime;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 
 /**
  * What one data partition contributes to a step: {@code sum_i a_i loss_i}, {@code sum_i a_i} and,
@@ -74,6 +75,43 @@ public final class PartialSums implements Serializable {
   /** The gradient sums of the variable at {@code position}. */
   public RowSums gradient(int position) {
     return gradients[position];
+  }
+
+  /**
+   * These sums in a compact binary form, every bit of every value kept ({@link #fromBytes} reads
+   * it): what the engine's tasks send each other every step, a few header bytes and the arrays,
+   * instead of Java serialization's class descriptors and reflection.
+   */
+  public byte[] toBytes() {
+    int size = 4 + 8 + 8 + 8 + 8 + 4;
+    for (RowSums g : gradients) {
+      size += g.encodedSize();
+    }
+    ByteBuffer out = ByteBuffer.allocate(size);
+    out.putInt(source).putDouble(lossSum).putDouble(weightSum).putLong(count).putLong(bytesShipped)
+        .putInt(gradients.length);
+    for (RowSums g : gradients) {
+      g.writeTo(out);
+    }
+    return out.array();
+  }
+
+  /** The sums {@link #toBytes} wrote. */
+  public static PartialSums fromBytes(byte[] bytes) {
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    int source = in.getInt();
+    double lossSum = in.getDouble();
+    double weightSum = in.getDouble();
+    long count = in.getLong();
+    long bytesShipped = in.getLong();
+    RowSums[] gradients = new RowSums[in.getInt()];
+    for (int v = 0; v < gradients.length; v++) {
+      gradients[v] = RowSums.readFrom(in);
+    }
+    if (in.hasRemaining()) {
+      throw new IllegalArgumentException("partial sums: " + in.remaining() + " bytes left after the last variable");
+    }
+    return new PartialSums(source, lossSum, weightSum, count, gradients, bytesShipped);
   }
 
   /** Adds {@code other} to this one (may reuse this one's arrays) and returns the sum; the caller fixes the order. */

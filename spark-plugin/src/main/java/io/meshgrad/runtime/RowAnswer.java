@@ -58,4 +58,21 @@ public final class RowAnswer implements Serializable {
     return (long) values.size() * (values.dtype() == DType.FLOAT32 ? 4 : 8) + requests.byteSize()
         + (union == null ? 0 : 4L * union.length);
   }
+
+  /** Writes {@code answer} (or {@code null}) in the engine's binary form ({@link EngineWire}). */
+  static void writeTo(RowAnswer answer, EngineWire.Out out) {
+    out.putBoolean(answer != null);
+    if (answer != null) {
+      RowRequests.writeTo(answer.requests, out);
+      out.putInts(answer.union);
+      out.putTensor(answer.values);
+      out.putDouble(answer.squares);
+    }
+  }
+
+  /** An answer {@link #writeTo} wrote, or {@code null}. */
+  static RowAnswer readFrom(EngineWire.In in) {
+    return in.getBoolean() ? new RowAnswer(RowRequests.readFrom(in), in.getInts(), in.getTensor(), in.getDouble())
+        : null;
+  }
 }

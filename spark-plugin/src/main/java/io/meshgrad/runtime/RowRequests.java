@@ -100,4 +100,29 @@ public final class RowRequests implements Serializable {
     }
     return n;
   }
+
+  /** Writes {@code requests} (or {@code null}) in the engine's binary form ({@link EngineWire}). */
+  static void writeTo(RowRequests requests, EngineWire.Out out) {
+    out.putBoolean(requests != null);
+    if (requests != null) {
+      out.putInts(requests.sources);
+      out.putInt(requests.rows.length);
+      for (int[] r : requests.rows) {
+        out.putInts(r);
+      }
+    }
+  }
+
+  /** Requests {@link #writeTo} wrote, or {@code null}. */
+  static RowRequests readFrom(EngineWire.In in) {
+    if (!in.getBoolean()) {
+      return null;
+    }
+    int[] sources = in.getInts();
+    int[][] rows = new int[in.getInt()][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = in.getInts();
+    }
+    return new RowRequests(sources, rows);
+  }
 }

@@ -1,6 +1,7 @@
 package io.meshgrad.runtime;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -198,6 +199,50 @@ public final class RowSums implements Serializable {
       j += inB ? 1 : 0;
     }
     return new RowSums(numRows, rowLength, null, Arrays.copyOf(merged, n), values);
+  }
+
+  /** Bytes {@link #writeTo} writes: a header, then the dense values or the rows and their values. */
+  public int encodedSize() {
+    return 9 + (dense != null ? 8 * dense.length : 4 + 4 * rows.length + 8 * rowValues.length);
+  }
+
+  /**
+   * Writes these sums in a compact binary form ({@link #encodedSize()} bytes, every bit of every
+   * value kept), which {@link #readFrom} reads back: the engine's per-step messages, instead of
+   * Java serialization.
+   */
+  public void writeTo(ByteBuffer out) {
+    out.putInt(numRows).putInt(rowLength).put((byte) (dense != null ? 1 : 0));
+    if (dense != null) {
+      out.asDoubleBuffer().put(dense);
+      out.position(out.position() + 8 * dense.length);
+      return;
+    }
+    out.putInt(rows.length);
+    out.asIntBuffer().put(rows);
+    out.position(out.position() + 4 * rows.length);
+    out.asDoubleBuffer().put(rowValues);
+    out.position(out.position() + 8 * rowValues.length);
+  }
+
+  /** Reads sums that {@link #writeTo} wrote, advancing {@code in} past them. */
+  public static RowSums readFrom(ByteBuffer in) {
+    int numRows = in.getInt();
+    int rowLength = in.getInt();
+    boolean isDense = in.get() != 0;
+    if (isDense) {
+      double[] values = new double[Math.multiplyExact(numRows, rowLength)];
+      in.asDoubleBuffer().get(values);
+      in.position(in.position() + 8 * values.length);
+      return new RowSums(numRows, rowLength, values, null, null);
+    }
+    int[] rows = new int[in.getInt()];
+    in.asIntBuffer().get(rows);
+    in.position(in.position() + 4 * rows.length);
+    double[] values = new double[Math.multiplyExact(rows.length, rowLength)];
+    in.asDoubleBuffer().get(values);
+    in.position(in.position() + 8 * values.length);
+    return new RowSums(numRows, rowLength, null, rows, values);
   }
 
   private void requireDense(boolean wanted) {

@@ -203,4 +203,20 @@ public final class ShardPartial implements Serializable {
     }
     return new Sum(loss, weight, count, bytes, g, next);
   }
+
+  /** Writes this partial in the engine's binary form ({@link EngineWire}). */
+  void writeTo(EngineWire.Out out) {
+    out.putInt(source);
+    out.putDouble(lossSum);
+    out.putDouble(weightSum);
+    out.putLong(count);
+    out.putRowSums(sums);
+    RowRequests.writeTo(next, out);
+  }
+
+  /** A partial {@link #writeTo} wrote. */
+  static ShardPartial readFrom(EngineWire.In in) {
+    return new ShardPartial(in.getInt(), in.getDouble(), in.getDouble(), in.getLong(), in.getRowSums(),
+        RowRequests.readFrom(in));
+  }
 }

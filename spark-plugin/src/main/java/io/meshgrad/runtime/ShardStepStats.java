@@ -55,4 +55,23 @@ final class ShardStepStats implements Serializable {
     return new ShardStepStats(batch.lossSum, batch.weightSum, batch.count, bytesReceived + o.bytesReceived,
         gradientSumOfSquares + o.gradientSumOfSquares, Math.max(gradientMaxAbs, o.gradientMaxAbs));
   }
+
+  /** Writes these stats in the engine's binary form ({@link EngineWire}); {@code stats} may be {@code null}. */
+  static void writeTo(ShardStepStats stats, EngineWire.Out out) {
+    out.putBoolean(stats != null);
+    if (stats != null) {
+      out.putDouble(stats.lossSum);
+      out.putDouble(stats.weightSum);
+      out.putLong(stats.count);
+      out.putLong(stats.bytesReceived);
+      out.putDouble(stats.gradientSumOfSquares);
+      out.putDouble(stats.gradientMaxAbs);
+    }
+  }
+
+  /** Stats {@link #writeTo} wrote, or {@code null}. */
+  static ShardStepStats readFrom(EngineWire.In in) {
+    return in.getBoolean() ? new ShardStepStats(in.getDouble(), in.getDouble(), in.getLong(), in.getLong(),
+        in.getDouble(), in.getDouble()) : null;
+  }
 }

@@ -95,4 +95,21 @@ public final class ShardUpdate implements Serializable {
       }
     }
   }
+
+  /** Writes this update in the engine's binary form ({@link EngineWire}). */
+  void writeTo(EngineWire.Out out) {
+    out.putInt(variable);
+    out.putInt(shard);
+    out.putInts(positions);
+    out.putTensor(values);
+    ShardStepStats.writeTo(stats, out);
+    out.putLong(bytesWritten);
+    RowAnswer.writeTo(answer, out);
+  }
+
+  /** An update {@link #writeTo} wrote. */
+  static ShardUpdate readFrom(EngineWire.In in) {
+    return new ShardUpdate(in.getInt(), in.getInt(), in.getInts(), in.getTensor(), ShardStepStats.readFrom(in),
+        in.getLong(), RowAnswer.readFrom(in));
+  }
 }

@@ -55,6 +55,14 @@ final class StateLineage implements AutoCloseable {
     return checkpointInterval > 0 && (updates + 1) % checkpointInterval == 0;
   }
 
+  /**
+   * Whether {@code steps} more updates pass a cut: whether one of them is an update that {@link
+   * #cutsNow} would cut at, so that an engine job of that many steps ends with a cut.
+   */
+  boolean cutsWithin(int steps) {
+    return checkpointInterval > 0 && (updates + steps) / checkpointInterval > updates / checkpointInterval;
+  }
+
   /** Replaces the state outside an update (a new variable, slot or assigned value): persisted and computed now. */
   void replace(JavaRDD<VariableShard> next, String what) {
     JavaRDD<VariableShard> old = state;
@@ -71,10 +79,18 @@ final class StateLineage implements AutoCloseable {
    * runs {@code onCut} and releases everything held until the cut.
    */
   void advance(JavaRDD<VariableShard> next, Runnable onCut) {
+    advance(next, 1, cutsNow(), onCut);
+  }
+
+  /**
+   * Takes the new state (already persisted and computed) after {@code steps} updates made at once
+   * (an engine job's); when {@code cut} (its lineage was cut: checkpointed), runs {@code onCut},
+   * releases everything held until the cut and deletes the previous cut's checkpoint.
+   */
+  void advance(JavaRDD<VariableShard> next, int steps, boolean cut, Runnable onCut) {
     JavaRDD<VariableShard> old = state;
     state = next;
-    boolean cut = cutsNow();
-    updates++;
+    updates += steps;
     if (cut) {
       onCut.run();
       releaseHeld();

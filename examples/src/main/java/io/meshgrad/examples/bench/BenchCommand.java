@@ -24,12 +24,14 @@ import org.apache.spark.sql.SparkSession;
 public final class BenchCommand {
   /** The usage line(s) for {@code bin/meshgrad --help}. */
   public static final String USAGE = """
-        bench --suite NAME [--quick] [--json FILE] [--master URL] [--data-dir DIR]
+        bench --suite NAME [--quick] [--json FILE] [--master URL | --standalone N] [--data-dir DIR]
               [--partitions N] [--reps N] [--steps N] [--rows N] [--only meshgrad|peer]
               [--cases GROUP] [--verbose]
                                           benchmark meshgrad against its peer (MLlib, a streaming
                                           triad, a bare Spark job) in this process, print a table;
                                           --quick finishes in minutes; BENCHMARKS.md has the details;
+                                          --standalone N runs the suite on a standalone cluster of N
+                                          one-core workers on 127.0.0.1 that the bench starts and stops;
                                           --cases runs one group of a suite's cases (scale: dense,
                                           sparse, fm; throughput: linear, fm); --rows sets the
                                           throughput suite's row count.
@@ -103,7 +105,24 @@ public final class BenchCommand {
       return 2;
     }
     boolean owned = session == null;
-    Supplier<SparkSession> factory = owned ? () -> startSession(o.master) : session;
+    if (!owned && o.standalone != null) {
+      err.println("meshgrad bench: --standalone starts its own session; it cannot run on a given one");
+      return 2;
+    }
+    LoopbackCluster[] cluster = new LoopbackCluster[1];
+    Supplier<SparkSession> factory = !owned ? session : o.standalone == null ? () -> startSession(o.master, Map.of())
+        : () -> {
+          logLine(err, "meshgrad bench: starting a standalone cluster of " + o.standalone + " one-core workers on "
+              + LoopbackCluster.HOST);
+          cluster[0] = LoopbackCluster.start(o.standalone);
+          o.master = cluster[0].masterUrl();
+          SparkSession started = startSession(o.master, cluster[0].driverConf());
+          if (!started.sparkContext().master().equals(o.master)) {
+            throw new IllegalStateException("--standalone: this JVM already has a Spark session on "
+                + started.sparkContext().master() + "; the bench cannot start one on its cluster");
+          }
+          return started;
+        };
     BenchContext ctx = new BenchContext(o.mode, o.master, o.partitions, o.reps, o.steps, o.only, o.cases, o.dataDir,
         o.rows,
         err, factory);
@@ -128,22 +147,39 @@ public final class BenchCommand {
     } catch (Exception | LinkageError e) {
       return ErrorReport.print("meshgrad bench " + suite.name(), e, o.verbose, err);
     } finally {
-      ctx.stopOwnedSession(owned);
+      try {
+        ctx.stopOwnedSession(owned);
+      } finally {
+        if (cluster[0] != null) {
+          cluster[0].close();
+        }
+      }
     }
   }
 
+  private static void logLine(PrintStream err, String line) {
+    err.println(line);
+    err.flush();
+  }
+
   static SparkSession startSession(String master) {
+    return startSession(master, Map.of());
+  }
+
+  /** The bench's session on {@code master}, with {@code conf} (a standalone cluster's driver settings) on top. */
+  static SparkSession startSession(String master, Map<String, String> conf) {
     // runMiniBatchSGD warns on every call with fewer than 1/fraction iterations; the bench knows
     org.apache.logging.log4j.core.config.Configurator.setLevel(
         "org.apache.spark.mllib.optimization.GradientDescent", org.apache.logging.log4j.Level.ERROR);
-    return SparkSession.builder().master(master).appName("meshgrad bench")
+    SparkSession.Builder b = SparkSession.builder().master(master).appName("meshgrad bench")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         // the scale suite's driver-held 50M+ models return two ~400 MB gradient sums per step
-        .config("spark.driver.maxResultSize", "0")
-        .getOrCreate();
+        .config("spark.driver.maxResultSize", "0");
+    conf.forEach(b::config);
+    return b.getOrCreate();
   }
 
   static String machine() {
@@ -196,6 +232,9 @@ public final class BenchCommand {
     }
     root.put("mode", o.mode.name().toLowerCase());
     root.put("master", ctx.sparkStarted() ? o.master : null);
+    if (o.standalone != null) {
+      root.put("standaloneWorkers", o.standalone);
+    }
     root.put("partitions", ctx.sparkStarted() ? ctx.partitions() : null);
     root.put("seconds", Measure.round4(seconds));
     ObjectNode m = root.putObject("machine");
@@ -238,6 +277,8 @@ public final class BenchCommand {
     Integer reps;
     Integer steps;
     Integer rows;
+    Integer standalone;
+    boolean masterGiven;
     String only;
     String cases;
     Path jfrSummary;
@@ -260,7 +301,11 @@ public final class BenchCommand {
               throw new IllegalArgumentException("--json " + o.json + ": is a directory; allowed: a file name");
             }
           }
-          case "--master" -> o.master = value(args, ++i, a);
+          case "--master" -> {
+            o.master = value(args, ++i, a);
+            o.masterGiven = true;
+          }
+          case "--standalone" -> o.standalone = positive(args, ++i, a);
           case "--data-dir" -> {
             o.dataDir = Path.of(value(args, ++i, a));
             if (!Files.isDirectory(o.dataDir)) {
@@ -290,12 +335,16 @@ public final class BenchCommand {
             }
           }
           default -> throw new IllegalArgumentException("unknown option '" + a + "'; allowed: --suite, --quick,"
-              + " --smoke, --json, --master, --data-dir, --partitions, --reps, --steps, --rows, --only, --jfr-summary, --top,"
+              + " --smoke, --json, --master, --standalone, --data-dir, --partitions, --reps, --steps, --rows, --only, --jfr-summary, --top,"
               + " --report, --verbose");
         }
       }
       if (o.jfrSummary != null || !o.reports.isEmpty()) {
         return o;
+      }
+      if (o.standalone != null && o.masterGiven) {
+        throw new IllegalArgumentException("--master and --standalone exclude each other (--standalone starts its"
+            + " own cluster and runs on its master)");
       }
       if (o.suite == null) {
         throw new IllegalArgumentException("name a suite with --suite (one of " + String.join(", ", SUITES.keySet())

@@ -84,6 +84,13 @@ class BenchCommandTest {
     assertEquals(2, cases.code());
     assertTrue(cases.err().contains("--cases takes one of [dense, sparse, fm] for suite scale, got 'huge'"), cases.err());
     assertEquals(2, bench("--suite", "kernel", "--cases", "fm").code(), "a suite without case groups");
+    assertEquals(2, bench("--suite", "overhead", "--standalone", "0").code());
+    Run both = bench("--suite", "overhead", "--standalone", "2", "--master", "local[2]");
+    assertEquals(2, both.code());
+    assertTrue(both.err().contains("--master and --standalone exclude each other"), both.err());
+    Run given = bench("--suite", "overhead", "--standalone", "2");
+    assertEquals(2, given.code());
+    assertTrue(given.err().contains("--standalone starts its own session"), given.err());
   }
 
   @Test

@@ -51,8 +51,8 @@ final class BarrierJob {
     int n = rdd.getNumPartitions();
     try (MeshTransport.Rendezvous rendezvous = MeshTransport.rendezvous(settings, driverHost, n, tag(jobAttempt, 0))) {
       ClassTag<U> tag = anyRef();
-      RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<>(settings, rendezvous.address(), jobAttempt, body),
-          false, tag);
+      RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<T, U>(settings, rendezvous.address(), jobAttempt, n,
+          body, false), false, tag);
       return io.meshgrad.runtime.StepJobs.collect(JavaRDD.fromRDD(out, tag));
     }
   }
@@ -73,31 +73,65 @@ final class BarrierJob {
     return colon > 0 && address.indexOf(':') == colon ? address.substring(0, colon) : address;
   }
 
+  /**
+   * The barrier stage of {@link #run}, not run yet: an RDD whose partition {@code p} holds the
+   * elements that {@code body} returns in the task of partition {@code p}. A shuffle that follows
+   * it makes the barrier stage a shuffle map stage, which Spark retries as a whole when a task
+   * fails (up to {@code spark.stage.maxConsecutiveAttempts}) and runs again when its output is
+   * lost and needed: the tasks then register anew with {@code rendezvous}, which must stay open as
+   * long as the stage's output may be recomputed, and is the caller's to close.
+   */
+  public static <T, U> JavaRDD<U> stage(JavaRDD<T> rdd, MeshTransport.Settings settings,
+      MeshTransport.Rendezvous rendezvous, long jobAttempt, Body<T, ? extends List<U>> body) {
+    ClassTag<U> tag = anyRef();
+    RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<T, U>(settings, rendezvous.address(), jobAttempt,
+        rdd.getNumPartitions(), body, true), false, tag);
+    return JavaRDD.fromRDD(out, tag);
+  }
+
   private static final class Task<T, U> extends AbstractFunction1<Iterator<T>, Iterator<U>> implements Serializable {
     private static final long serialVersionUID = 1L;
     private final MeshTransport.Settings settings;
     private final MeshTransport.Address rendezvous;
     private final long jobAttempt;
-    private final Body<T, U> body;
+    private final int numTasks;
+    private final Body<T, ?> body;
+    private final boolean many;
 
-    Task(MeshTransport.Settings settings, MeshTransport.Address rendezvous, long jobAttempt, Body<T, U> body) {
+    /** {@code many}: the body returns a list of the task's elements, else one element. */
+    Task(MeshTransport.Settings settings, MeshTransport.Address rendezvous, long jobAttempt, int numTasks,
+        Body<T, ?> body, boolean many) {
       this.settings = settings;
       this.rendezvous = rendezvous;
       this.jobAttempt = jobAttempt;
+      this.numTasks = numTasks;
       this.body = body;
+      this.many = many;
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public Iterator<U> apply(Iterator<T> rows) {
       BarrierTaskContext ctx = BarrierTaskContext.get();
       int rank = ctx.partitionId();
       BarrierTaskInfo[] infos = ctx.getTaskInfos();
+      if (infos.length != numTasks) {
+        // Spark reruns only the lost map outputs of a stage after an executor loss: the mesh needs all its ranks, so
+        // fail at once; a failed barrier map stage is then run again as a whole
+        throw new IllegalStateException("meshgrad engine: " + infos.length + " of the barrier stage's " + numTasks
+            + " tasks were launched (a partial rerun of lost output); failing so that Spark runs all of them again");
+      }
       String host = hostOf(infos[rank].address());
       List<U> out = new ArrayList<>(1);
       try (MeshTransport transport = MeshTransport.open(settings, host, rank, tag(jobAttempt, ctx.stageAttemptNumber()))) {
         List<MeshTransport.Address> all = transport.register(rendezvous);
         transport.connect(all);
-        out.add(body.run(CollectionConverters.asJava(rows), transport, all.size()));
+        Object result = body.run(CollectionConverters.asJava(rows), transport, all.size());
+        if (many) {
+          out.addAll((List<U>) result);
+        } else {
+          out.add((U) result);
+        }
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {

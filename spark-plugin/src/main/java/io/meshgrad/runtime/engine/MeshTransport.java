@@ -346,6 +346,14 @@ final class MeshTransport implements AutoCloseable {
       return streams;
     }
 
+    /** {@link MeshTransport#checkInterrupted}, naming the message only when it throws (every wait of every step checks). */
+    private static void checkInterrupted(int from, long round) {
+      TaskContext tc = TaskContext.get();
+      if (Thread.currentThread().isInterrupted() || (tc != null && tc.isInterrupted())) {
+        MeshTransport.checkInterrupted("round " + round + " from rank " + from);
+      }
+    }
+
     synchronized byte[] take(int from, long round, long timeoutMs, int rank) {
       long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
       long k = key(from, round);
@@ -354,18 +362,18 @@ final class MeshTransport implements AutoCloseable {
         if (m != null) {
           return m;
         }
-        String what = "round " + round + " from rank " + from;
-        checkInterrupted(what);
+        checkInterrupted(from, round);
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new IllegalStateException("meshgrad engine rank " + rank + " (attempt " + attempt + ") timed out after "
-              + timeoutMs + " ms waiting for " + what + ": that task died or hangs (bound: " + TIMEOUT_CONF + ")");
+              + timeoutMs + " ms waiting for round " + round + " from rank " + from + ": that task died or hangs (bound: "
+              + TIMEOUT_CONF + ")");
         }
         try {
           wait(Math.min(POLL_MS, Math.max(1, left / 1_000_000L)));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          checkInterrupted(what);
+          checkInterrupted(from, round);
         }
       }
     }
@@ -424,7 +432,8 @@ final class MeshTransport implements AutoCloseable {
 
   /**
    * The driver's side of one job: collects the {@code size} endpoints' addresses and answers every
-   * registration with all of them, in rank order. Registrations of another attempt are refused.
+   * registration with all of them, in rank order, once per stage attempt (see {@link
+   * Registrations}). Registrations of another job attempt are refused.
    */
   public static final class Rendezvous implements AutoCloseable {
     private final MeshTransport transport;
@@ -446,12 +455,20 @@ final class MeshTransport implements AutoCloseable {
     }
   }
 
-  /** The rendezvous's handler: holds each registration's callback until all ranks are known. */
+  /**
+   * The rendezvous's handler: holds each registration's callback until all ranks of its attempt
+   * are known, then answers them all. A rendezvous serves every stage attempt of its job attempt
+   * (the attempt's high bits, see {@code BarrierJob.tag}), each attempt a group of its own, and a
+   * group once answered starts afresh: Spark may run the barrier stage again (a retried stage
+   * attempt, or a later job recomputing the stage's lost output from lineage) and its tasks
+   * register again. A rank that registers twice in an unanswered group replaces its earlier
+   * registration (a killed task's).
+   */
   private static final class Registrations extends RpcHandler {
     private final int size;
     private final long attempt;
-    private final TreeMap<Integer, Address> addresses = new TreeMap<>();
-    private final List<RpcResponseCallback> waiting = new ArrayList<>();
+    private final Map<Long, TreeMap<Integer, Address>> addresses = new HashMap<>();
+    private final Map<Long, TreeMap<Integer, RpcResponseCallback>> waiting = new HashMap<>();
     private final StreamManager streams = new OneForOneStreamManager();
 
     Registrations(int size, long attempt) {
@@ -465,7 +482,7 @@ final class MeshTransport implements AutoCloseable {
       long a = message.getLong();
       int from = message.getInt();
       message.getLong();
-      if (kind != REGISTER || a != attempt || from < 0 || from >= size) {
+      if (kind != REGISTER || (a >>> 16) != (attempt >>> 16) || from < 0 || from >= size) {
         callback.onFailure(new IllegalStateException("refused registration of rank " + from + " for attempt " + a
             + ": this rendezvous is for attempt " + attempt + " of " + size + " ranks"));
         return;
@@ -475,18 +492,21 @@ final class MeshTransport implements AutoCloseable {
       List<RpcResponseCallback> answer = null;
       byte[] all = null;
       synchronized (this) {
+        TreeMap<Integer, Address> group = addresses.computeIfAbsent(a, k -> new TreeMap<>());
+        TreeMap<Integer, RpcResponseCallback> callbacks = waiting.computeIfAbsent(a, k -> new TreeMap<>());
         try {
           DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
-          addresses.put(from, new Address(in.readUTF(), in.readInt()));
+          group.put(from, new Address(in.readUTF(), in.readInt()));
         } catch (IOException e) {
           callback.onFailure(e);
           return;
         }
-        waiting.add(callback);
-        if (addresses.size() == size) {
-          answer = new ArrayList<>(waiting);
-          waiting.clear();
-          all = encode(new ArrayList<>(addresses.values()));
+        callbacks.put(from, callback);
+        if (group.size() == size) {
+          answer = new ArrayList<>(callbacks.values());
+          all = encode(new ArrayList<>(group.values()));
+          addresses.remove(a);
+          waiting.remove(a);
         }
       }
       if (answer != null) {

@@ -5,6 +5,7 @@ import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.runtime.ShardedStep;
 import io.meshgrad.runtime.DatasetLoss;
+import io.meshgrad.runtime.EngineWire;
 import io.meshgrad.runtime.EngineData;
 import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.runtime.ObjectiveGradient;
@@ -29,7 +30,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.util.AccumulatorV2;
 import scala.Tuple2;
 
 /**
@@ -50,8 +53,14 @@ import scala.Tuple2;
  * </ol>
  * Replicated variables (the intercept) are one-shard variables here: owned by one rank, summed
  * there in the fixed order, their new value sent to all. Every task so holds the same values
- * (checked at the end of the job) and the result is bit for bit the job path's. The job gives back
- * every owned shard; the driver makes them the runtime's new state ({@link
+ * (checked at the end of the job) and the result is bit for bit the job path's.
+ *
+ * <p>The job's output stays on the executors: the barrier stage is a shuffle map stage whose tasks
+ * write their shards as (state partition, shard) records, shuffled into the runtime's new state
+ * ({@link MeshRuntime#engineState}); each task's small result (losses, stats, checksum; rank 0
+ * also the values of the variables the driver copies) reaches the driver with its completion
+ * ({@link RankResults}). A lost output is recomputed by Spark running the barrier stage again,
+ * so the job's rendezvous stays open until the runtime's next lineage cut ({@link
  * MeshRuntime#adoptEngineState}).
  */
 final class ShardOwners {
@@ -70,27 +79,147 @@ final class ShardOwners {
     JavaRDD<Owned<Object>> zipped = zip(data, start.shardsByOwner());
     engine.jsc().setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
         + (totalSteps > 0 ? "/" + totalSteps : ""));
-    List<Result> results = engine.withRetries(first, count, attempt -> BarrierJob.run(zipped, engine.transport(),
-        engine.driverHost(), attempt, new Task<>(optimizer, loss, sums(data), start.index(), loss.aggregationDepth(),
-            start.variables(), start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss,
-            handBackNonFinite, engine.failRank(attempt))));
-    Result r0 = results.get(0);
-    List<VariableShard> shards = new ArrayList<>();
-    for (Result r : results) {
+    Job job = engine.withRetries(first, count, attempt -> List.of(submit(engine, runtime, zipped, ranks, attempt,
+        new Task<>(optimizer, loss, sums(data), start.index(), loss.aggregationDepth(), start.variables(),
+            start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss, handBackNonFinite,
+            engine.failRank(attempt))))).get(0);
+    Result r0 = job.results.get(0);
+    for (Result r : job.results) {
       if (r.checksum != r0.checksum || r.iterations != r0.iterations) {
+        job.close();
         throw new IllegalStateException("meshgrad engine: the variables of rank 0 and rank " + r.rank
             + " differ after steps " + (first + 1) + "-" + r0.iterations + ": the updates were not the same");
       }
-      shards.addAll(r.shards);
     }
     engine.jsc().setJobDescription("meshgrad state after steps " + (first + 1) + "-" + r0.iterations);
-    runtime.adoptEngineState(shards, r0.values, r0.losses.length);
+    long closureBytes = 0;
+    for (Tensor t : start.values()) {
+      closureBytes += t == null ? 0 : (long) t.size() * (t.dtype() == io.meshgrad.tensor.DType.FLOAT32 ? 4 : 8);
+    }
+    runtime.adoptEngineState(job.state, r0.values, r0.losses.length, job.rendezvous::close, closureBytes);
     engine.jsc().setJobDescription(null);
     optimizer.setIterations(r0.iterations);
     for (StepStats s : r0.stats) {
       loss.recordStepStats(s, optimizer);
     }
     return new StepEngine.Steps(r0.losses, r0.stats, r0.handedBack);
+  }
+
+  /**
+   * One attempt of the job: the barrier stage of the owners (each task its shards as (state
+   * partition, shard) records, its small result through an accumulator), shuffled into the new
+   * state by the runtime ({@link MeshRuntime#engineState}, which runs it). The rendezvous stays
+   * open while the new state's lineage may run the barrier stage again.
+   */
+  private static Job submit(StepEngine engine, MeshRuntime runtime, JavaRDD<Owned<Object>> zipped, int ranks,
+      long attempt, Task<Object> task) {
+    MeshTransport.Rendezvous rendezvous = MeshTransport.rendezvous(engine.transport(), engine.driverHost(), ranks,
+        BarrierJob.tag(attempt, 0));
+    try {
+      RankResults results = new RankResults();
+      engine.jsc().sc().register(results, "meshgrad engine results");
+      JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous, attempt,
+          new ShardsOut<>(task, results));
+      JavaRDD<VariableShard> state = runtime.engineState(shards);
+      Map<Integer, Result> byRank = results.value();
+      List<Result> ordered = new ArrayList<>();
+      for (int r = 0; r < ranks; r++) {
+        Result res = byRank.get(r);
+        if (res == null) {
+          state.unpersist(false);
+          throw new IllegalStateException("meshgrad engine: rank " + r + " of the job reported no result");
+        }
+        ordered.add(res);
+      }
+      return new Job(state, ordered, rendezvous);
+    } catch (RuntimeException | Error e) {
+      rendezvous.close();
+      throw e;
+    }
+  }
+
+  /** A finished job: the new state (persisted), every rank's result, and the rendezvous its lineage may need. */
+  private record Job(JavaRDD<VariableShard> state, List<Result> results, MeshTransport.Rendezvous rendezvous) {
+    void close() {
+      state.unpersist(false);
+      rendezvous.close();
+    }
+  }
+
+  /**
+   * A task's part: the steps ({@link Task}), then its shards as records and its result to the
+   * driver. The task is kept serialized as it was at the job's start: Spark serializes a stage's
+   * closure when it submits the stage, and a later job that recomputes this one's lost output
+   * submits it again, when the driver's optimizer (iterations, slots) has moved on.
+   */
+  private static final class ShardsOut<T> implements BarrierJob.Body<Owned<T>, List<Tuple2<Integer, VariableShard>>> {
+    private static final long serialVersionUID = 1L;
+    private final byte[] task;
+    private final RankResults results;
+
+    ShardsOut(Task<T> task, RankResults results) {
+      this.task = StepEngine.serialize(task);
+      this.results = results;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Tuple2<Integer, VariableShard>> run(java.util.Iterator<Owned<T>> rows, MeshTransport transport,
+        int numRanks) {
+      Task<T> task = (Task<T>) StepEngine.read(this.task, "job");
+      Result r = task.run(rows, transport, numRanks);
+      List<Tuple2<Integer, VariableShard>> out = new ArrayList<>();
+      for (VariableShard s : r.shards) {
+        out.add(new Tuple2<>(task.index.partitionOf(s.variable(), s.shard()), s));
+      }
+      results.add(new Result(r.rank, r.losses, r.stats, r.iterations, r.checksum, r.values, List.of(), r.handedBack));
+      return out;
+    }
+  }
+
+  /**
+   * Every rank's {@link Result} of one job, by rank, from the tasks to the driver with their
+   * completion (a task that Spark runs again, in a retried stage or a recomputation, reports the
+   * same result again: the steps are deterministic).
+   */
+  static final class RankResults extends AccumulatorV2<Result, Map<Integer, Result>> {
+    private static final long serialVersionUID = 1L;
+    private final TreeMap<Integer, Result> byRank = new TreeMap<>();
+
+    @Override
+    public synchronized boolean isZero() {
+      return byRank.isEmpty();
+    }
+
+    @Override
+    public synchronized AccumulatorV2<Result, Map<Integer, Result>> copy() {
+      RankResults c = new RankResults();
+      c.byRank.putAll(byRank);
+      return c;
+    }
+
+    @Override
+    public synchronized void reset() {
+      byRank.clear();
+    }
+
+    @Override
+    public synchronized void add(Result r) {
+      byRank.put(r.rank, r);
+    }
+
+    @Override
+    public void merge(AccumulatorV2<Result, Map<Integer, Result>> other) {
+      Map<Integer, Result> theirs = other.value();
+      synchronized (this) {
+        byRank.putAll(theirs);
+      }
+    }
+
+    @Override
+    public synchronized Map<Integer, Result> value() {
+      return new TreeMap<>(byRank);
+    }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -239,8 +368,8 @@ final class ShardOwners {
             }
           }
           TreeMap<Integer, RowRequests> asked = new TreeMap<>();
-          for (Object part : exchangeEach(transport, numRanks, step, 3, asks)) {
-            List<Tuple2<Integer, RowRequests>> got = cast(part);
+          for (List<Tuple2<Integer, RowRequests>> got : exchangeEach(transport, numRanks, step, 3, asks,
+              EngineWire::encodeRequests, EngineWire::decodeRequests)) {
             for (Tuple2<Integer, RowRequests> t : got) {
               asked.merge(t._1(), t._2(), RowRequests::plus);
             }
@@ -259,8 +388,8 @@ final class ShardOwners {
             }
           }
           Map<Integer, RowAnswer> mineAnswered = new HashMap<>();
-          for (Object part : exchangeEach(transport, numRanks, step, 4, answers)) {
-            List<Tuple2<Integer, RowAnswer>> got = cast(part);
+          for (List<Tuple2<Integer, RowAnswer>> got : exchangeEach(transport, numRanks, step, 4, answers,
+              EngineWire::encodeAnswers, EngineWire::decodeAnswers)) {
             got.forEach(t -> mineAnswered.put(t._1(), t._2()));
           }
           RowPuller.Pulled rowsOfStep = RowPuller.fromAnswers(index, numRanks, pulled, mineAnswered, rank);
@@ -279,17 +408,18 @@ final class ShardOwners {
         List<Double> allSquares = null;
         if (opt.clipping().needsNorms()) {
           Double[] bySquares = new Double[index.numPartitions()];
-          for (Object part : exchangeAll(transport, numRanks, step, 1, new TreeMap<>(squares))) {
-            ((Map<Integer, Double>) cast(part)).forEach((p, s) -> bySquares[p] = s);
+          for (Map<Integer, Double> part : exchangeAll(transport, numRanks, step, 1, squares,
+              EngineWire::encodeSquares, EngineWire::decodeSquares)) {
+            part.forEach((p, s) -> bySquares[p] = s);
           }
           allSquares = Arrays.asList(bySquares);
         }
 
         // round 2: the owners update their shards; every task writes every update into its values
         List<ShardUpdate> updates = new ArrayList<>();
-        for (Object part : exchangeAll(transport, numRanks, step, 2,
-            new ArrayList<>(owned.apply(opt, steps, allSquares)))) {
-          updates.addAll(cast(part));
+        for (List<ShardUpdate> part : exchangeAll(transport, numRanks, step, 2, owned.apply(opt, steps, allSquares),
+            EngineWire::encodeUpdates, EngineWire::decodeUpdates)) {
+          updates.addAll(part);
         }
         updates.sort(Comparator.comparingInt(u -> index.partitionOf(u.variable(), u.shard())));
         ShardedStep.Result r = ShardedStep.Result.of(null, updates, index, null, Map.of());
@@ -299,8 +429,9 @@ final class ShardOwners {
         boolean finite = Double.isFinite(l) && allFinite(whole);
         if (before != null && pulled != null) {
           // round 5: the pulled variables' shards are checked by their owners; every task must agree
-          for (Object part : exchangeAll(transport, numRanks, step, 5, owned.pulledFinite())) {
-            finite &= (Boolean) part;
+          for (Boolean part : exchangeAll(transport, numRanks, step, 5, owned.pulledFinite(),
+              b -> new byte[] {(byte) (b ? 1 : 0)}, b -> b[0] != 0)) {
+            finite &= part;
           }
         }
         if (before != null && !finite) {
@@ -354,29 +485,26 @@ final class ShardOwners {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static <X> X cast(Object o) {
-    return (X) o;
-  }
-
   /** The round's round number on the wire: six rounds a step. */
   private static long round(long step, int phase) {
     return step * 6 + phase;
   }
 
-  /** Sends peer {@code q} element {@code q} of {@code byRank}; returns what every rank sent this one, in rank order. */
-  private static <X extends Serializable> List<Object> exchangeEach(MeshTransport transport, int numRanks, long step,
-      int phase, List<List<X>> byRank) {
+  /**
+   * Sends peer {@code q} element {@code q} of {@code byRank} ({@code encode}d: {@link EngineWire});
+   * returns what every rank sent this one, in rank order.
+   */
+  private static <X> List<List<X>> exchangeEach(MeshTransport transport, int numRanks, long step, int phase,
+      List<List<X>> byRank, Function<List<X>, byte[]> encode, Function<byte[], List<X>> decode) {
     int rank = transport.rank();
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
-        transport.send(peer, round(step, phase), StepEngine.serialize(new ArrayList<>(byRank.get(peer))));
+        transport.send(peer, round(step, phase), encode.apply(byRank.get(peer)));
       }
     }
-    List<Object> out = new ArrayList<>();
+    List<List<X>> out = new ArrayList<>(numRanks);
     for (int peer = 0; peer < numRanks; peer++) {
-      out.add(peer == rank ? byRank.get(rank) : StepEngine.read(transport.receive(peer, round(step, phase)),
-          "requests"));
+      out.add(peer == rank ? byRank.get(rank) : decode.apply(transport.receive(peer, round(step, phase))));
     }
     return out;
   }
@@ -390,33 +518,31 @@ final class ShardOwners {
     int rank = transport.rank();
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
-        transport.send(peer, round(step, phase), StepEngine.serialize(new ArrayList<>(byRank.get(peer))));
+        transport.send(peer, round(step, phase), EngineWire.encodePartials(byRank.get(peer)));
       }
     }
     List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>(own);
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
-        List<Tuple2<Integer, ShardPartial>> got = cast(StepEngine.read(transport.receive(peer, round(step, phase)),
-            "partials"));
-        out.addAll(got);
+        out.addAll(EngineWire.decodePartials(transport.receive(peer, round(step, phase))));
       }
     }
     return out;
   }
 
-  /** Sends {@code mine} to every peer and returns every rank's, this one's included, in rank order. */
-  private static List<Object> exchangeAll(MeshTransport transport, int numRanks, long step, int phase,
-      Serializable mine) {
+  /** Sends {@code mine} ({@code encode}d) to every peer and returns every rank's, this one's included, in rank order. */
+  private static <X> List<X> exchangeAll(MeshTransport transport, int numRanks, long step, int phase, X mine,
+      Function<X, byte[]> encode, Function<byte[], X> decode) {
     int rank = transport.rank();
-    byte[] bytes = StepEngine.serialize(mine);
+    byte[] bytes = encode.apply(mine);
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
         transport.send(peer, round(step, phase), bytes);
       }
     }
-    List<Object> out = new ArrayList<>();
+    List<X> out = new ArrayList<>(numRanks);
     for (int peer = 0; peer < numRanks; peer++) {
-      out.add(peer == rank ? mine : StepEngine.read(transport.receive(peer, round(step, phase)), "shard results"));
+      out.add(peer == rank ? mine : decode.apply(transport.receive(peer, round(step, phase))));
     }
     return out;
   }

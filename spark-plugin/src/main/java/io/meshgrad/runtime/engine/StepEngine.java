@@ -349,23 +349,23 @@ public final class StepEngine {
       Optimizer opt = optimizer; // this task's own deserialized copy: iterations and configuration, no slots
       opt.build(vars);
       opt.setWeights(Arrays.asList(slots));
-      Exchanged exchanged = new Exchanged(partition, transport, numRanks, opt);
+      Exchanged exchanged = new Exchanged(partition, transport, numRanks, opt, handBackNonFinite);
+      // a step checks only the rows it changed: the values it did not change must be finite already
+      boolean finite = !handBackNonFinite || vars.stream().allMatch(v -> StepChanges.finite(v.value()));
       double[] losses = new double[count];
       StepStats[] stats = new StepStats[count];
       int taken = 0;
       boolean handedBack = false;
       while (taken < count) {
-        List<Tensor> before = handBackNonFinite ? copies(vars, opt) : null;
         double l = opt.minimize(exchanged, vars);
-        if (before != null && (!Double.isFinite(l) || exchanged.nonFiniteGradient || !allFinite(vars))) {
-          for (int i = 0; i < vars.size(); i++) {
-            vars.get(i).assign(before.get(i));
-          }
-          opt.setWeights(before.subList(vars.size(), before.size()));
+        if (handBackNonFinite && (!Double.isFinite(l) || exchanged.nonFiniteGradient
+            || !exchanged.changes.finite(vars, finite))) {
+          exchanged.undo.restore();
           opt.setIterations(opt.iterations() - 1);
           handedBack = true;
           break;
         }
+        finite = true;
         stats[taken] = exchanged.lastStats;
         losses[taken++] = l;
         if (transport.rank() == failRank) {
@@ -389,70 +389,66 @@ public final class StepEngine {
           first ? slotValues.toArray(new Tensor[0]) : null, handedBack);
     }
 
-    /** Copies of the variables' values, then of the optimizer's slots. */
-    private static List<Tensor> copies(List<Variable> vars, Optimizer opt) {
-      List<Tensor> out = new ArrayList<>();
-      for (Variable v : vars) {
-        out.add(v.read());
-      }
-      out.addAll(opt.getWeights());
-      return out;
-    }
-
-    private static boolean allFinite(List<Variable> vars) {
-      for (Variable v : vars) {
-        if (!finite(v.value())) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    /** The step's loss as this task sees it: its partition's sums and its peers', summed in the fixed order. */
+    /**
+     * The step's loss as this task sees it: its partition's sums and its peers', summed in the
+     * fixed order. Keeps the variables widened to double between steps, refreshed at the rows the
+     * previous step changed ({@link StepChanges}), and, with {@code handBackNonFinite}, saves what
+     * the step is about to change ({@link #undo}) once its gradients are known.
+     */
     private final class Exchanged implements DifferentiableLoss {
       private final T partition;
       private final MeshTransport transport;
       private final int numRanks;
       private final Optimizer clock;
+      private final boolean saveUndo;
+      private double[][] widened;
+      /** What the last evaluated step changes (before the first: everything). */
+      StepChanges changes;
+      StepChanges.Undo undo;
       StepStats lastStats;
       boolean nonFiniteGradient;
 
-      Exchanged(T partition, MeshTransport transport, int numRanks, Optimizer clock) {
+      Exchanged(T partition, MeshTransport transport, int numRanks, Optimizer clock, boolean saveUndo) {
         this.partition = partition;
         this.transport = transport;
         this.numRanks = numRanks;
         this.clock = clock;
+        this.saveUndo = saveUndo;
       }
 
       @Override
       public LossAndGradients evaluate(List<Variable> variables) {
         long start = System.nanoTime();
         long step = clock.iterations();
-        List<Tensor> current = new ArrayList<>();
-        double[][] w = new double[variables.size()][];
-        for (int i = 0; i < w.length; i++) {
-          Tensor t = variables.get(i).value();
-          current.add(t);
-          w[i] = t.toDoubleArray();
+        List<Tensor> current = new ArrayList<>(variables.size());
+        for (Variable v : variables) {
+          current.add(v.value());
         }
+        if (widened == null) {
+          widened = new double[variables.size()][];
+          changes = StepChanges.all(variables.size());
+        }
+        changes.widen(variables, widened);
         int rank = transport.rank();
-        PartialSums mine = sums.of(partition, step, w);
-        byte[] bytes = serialize(mine);
+        PartialSums mine = sums.of(partition, step, widened);
+        byte[] bytes = mine.toBytes();
         for (int peer = 0; peer < numRanks; peer++) {
           if (peer != rank) {
             transport.send(peer, step, bytes);
           }
         }
-        List<PartialSums> all = new ArrayList<>();
+        List<PartialSums> all = new ArrayList<>(numRanks);
         for (int peer = 0; peer < numRanks; peer++) {
-          all.add(peer == rank ? mine : deserialize(transport.receive(peer, step)));
+          all.add(peer == rank ? mine : PartialSums.fromBytes(transport.receive(peer, step)));
         }
         PartialSums total = OrderedTreeSum.sumInProcess(all, depth, PartialSums::plus);
         DatasetLoss.Objective o = loss.objective(total, variables, current);
         nonFiniteGradient = false;
         for (io.meshgrad.tensor.Gradient g : o.lossAndGradients().gradients()) {
-          nonFiniteGradient |= g != null && !finite(g.values());
+          nonFiniteGradient |= g != null && !StepChanges.finite(g.values());
         }
+        changes = StepChanges.of(clock, variables, o.lossAndGradients().gradients());
+        undo = saveUndo ? new StepChanges.Undo(changes, variables, clock) : null;
         lastStats = new StepStats(o.lossAndGradients().loss(), total.count(), total.weightSum(), o.gradientNorms(),
             o.gradientMaxAbs(), 0, total.bytesShipped(), 0, 0, (System.nanoTime() - start) / 1e9);
         return o.lossAndGradients();
@@ -470,10 +466,6 @@ public final class StepEngine {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static PartialSums deserialize(byte[] b) {
-    return (PartialSums) read(b, "partial sums");
   }
 
   /** An object a peer serialized ({@link #serialize}), read with the task's class loader. */
@@ -496,24 +488,26 @@ public final class StepEngine {
   }
 
   static boolean finite(Tensor t) {
-    for (double x : t.toDoubleArray()) {
-      if (!Double.isFinite(x)) {
-        return false;
-      }
-    }
-    return true;
+    return StepChanges.finite(t);
   }
 
   /**
    * A checksum of the exact bits of every element, to tell that the replicas are equal. Every NaN
-   * counts as the same value: a NaN's payload is not part of the result (Java serialization, and
-   * so a peer's copy of a partial sum, keeps only the canonical NaN).
+   * counts as the same value: a NaN's payload is not part of the result (Java serialization, which
+   * ships state, keeps only the canonical NaN; the engine's binary messages keep every bit).
    */
   static long checksum(List<Tensor> tensors) {
     long h = 1125899906842597L;
     for (Tensor t : tensors) {
-      for (double x : t.toDoubleArray()) {
-        h = 31 * h + Double.doubleToLongBits(x);
+      // each element widened to double, read in place (widening a 2^22-element model to a new array costs more)
+      if (t.dtype() == io.meshgrad.tensor.DType.FLOAT64) {
+        for (double x : t.doubles()) {
+          h = 31 * h + Double.doubleToLongBits(x);
+        }
+      } else {
+        for (float x : t.floats()) {
+          h = 31 * h + Double.doubleToLongBits(x);
+        }
       }
     }
     return h;
