@@ -4,6 +4,7 @@ import io.meshgrad.metrics.StepStats;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.runtime.ShardedStep;
+import io.meshgrad.support.ObjectBytes;
 import io.meshgrad.runtime.DatasetLoss;
 import io.meshgrad.runtime.EngineData;
 import io.meshgrad.runtime.MeshRuntime;
@@ -370,13 +371,13 @@ final class ShardOwners {
     int rank = transport.rank();
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
-        transport.send(peer, round(step, phase), StepEngine.serialize(new ArrayList<>(byRank.get(peer))));
+        transport.send(peer, round(step, phase), ObjectBytes.write(new ArrayList<>(byRank.get(peer))));
       }
     }
     List<Object> out = new ArrayList<>();
     for (int peer = 0; peer < numRanks; peer++) {
       out.add(peer == rank ? byRank.get(rank) : StepEngine.read(transport.receive(peer, round(step, phase)),
-          "requests"));
+          Object.class, "requests"));
     }
     return out;
   }
@@ -390,14 +391,14 @@ final class ShardOwners {
     int rank = transport.rank();
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
-        transport.send(peer, round(step, phase), StepEngine.serialize(new ArrayList<>(byRank.get(peer))));
+        transport.send(peer, round(step, phase), ObjectBytes.write(new ArrayList<>(byRank.get(peer))));
       }
     }
     List<Tuple2<Integer, ShardPartial>> out = new ArrayList<>(own);
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
         List<Tuple2<Integer, ShardPartial>> got = cast(StepEngine.read(transport.receive(peer, round(step, phase)),
-            "partials"));
+            List.class, "partials"));
         out.addAll(got);
       }
     }
@@ -408,7 +409,7 @@ final class ShardOwners {
   private static List<Object> exchangeAll(MeshTransport transport, int numRanks, long step, int phase,
       Serializable mine) {
     int rank = transport.rank();
-    byte[] bytes = StepEngine.serialize(mine);
+    byte[] bytes = ObjectBytes.write(mine);
     for (int peer = 0; peer < numRanks; peer++) {
       if (peer != rank) {
         transport.send(peer, round(step, phase), bytes);
@@ -416,7 +417,7 @@ final class ShardOwners {
     }
     List<Object> out = new ArrayList<>();
     for (int peer = 0; peer < numRanks; peer++) {
-      out.add(peer == rank ? mine : StepEngine.read(transport.receive(peer, round(step, phase)), "shard results"));
+      out.add(peer == rank ? mine : StepEngine.read(transport.receive(peer, round(step, phase)), Object.class, "shard results"));
     }
     return out;
   }

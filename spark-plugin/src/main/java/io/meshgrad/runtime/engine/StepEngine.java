@@ -10,12 +10,8 @@ import io.meshgrad.optimizer.DifferentiableLoss;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.support.ObjectBytes;
 import io.meshgrad.tensor.Tensor;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -437,7 +433,7 @@ public final class StepEngine {
         }
         int rank = transport.rank();
         PartialSums mine = sums.of(partition, step, w);
-        byte[] bytes = serialize(mine);
+        byte[] bytes = ObjectBytes.write(mine);
         for (int peer = 0; peer < numRanks; peer++) {
           if (peer != rank) {
             transport.send(peer, step, bytes);
@@ -460,39 +456,13 @@ public final class StepEngine {
     }
   }
 
-  static byte[] serialize(Serializable o) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-        out.writeObject(o);
-      }
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static PartialSums deserialize(byte[] b) {
-    return (PartialSums) read(b, "partial sums");
+    return read(b, PartialSums.class, "partial sums");
   }
 
-  /** An object a peer serialized ({@link #serialize}), read with the task's class loader. */
-  static Object read(byte[] b, String what) {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b)) {
-      @Override
-      protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-        // the task's class loader: on an executor meshgrad's classes may come from the application's jars
-        try {
-          return Class.forName(desc.getName(), false, Thread.currentThread().getContextClassLoader());
-        } catch (ClassNotFoundException e) {
-          return super.resolveClass(desc);
-        }
-      }
-    }) {
-      return in.readObject();
-    } catch (IOException | ClassNotFoundException e) {
-      throw new IllegalStateException("meshgrad engine: a peer's " + what + " could not be read", e);
-    }
+  /** A peer's message: what the peer's {@link ObjectBytes#write} wrote, read with the task's class loader. */
+  static <T> T read(byte[] b, Class<T> type, String what) {
+    return ObjectBytes.read(b, type, "the meshgrad engine: a peer's " + what);
   }
 
   static boolean finite(Tensor t) {
