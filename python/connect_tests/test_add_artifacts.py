@@ -26,6 +26,7 @@ import meshgrad
 from meshgrad.ml import (
     MeshAdagradClassificationModel,
     MeshAdagradClassifier,
+    MeshFMClassifier,
     MeshFMRegressionModel,
     MeshFMRegressor,
     MeshMLPClassificationModel,
@@ -204,3 +205,14 @@ def test_a_pipeline_fits_transforms_saves_and_loads_with_the_jar_from_add_artifa
     mlp_model.write().overwrite().save(str(tmp_path / "mlp"))
     again = MeshMLPClassificationModel.load(str(tmp_path / "mlp"))
     assert [r.prediction for r in again.transform(test).select("prediction").collect()] == [p for _, p, _ in expected]
+
+
+def test_a_sharded_fit_with_the_jar_from_add_artifacts(spark_with_artifacts):
+    """A model dimension shards the weights across the tasks: shards and partials go through Spark's
+    shuffles and the state RDDs, read by the executors with the session's meshgrad classes."""
+    spark = spark_with_artifacts
+    train, test = _a9a(spark, "a9a", 600), _a9a(spark, "a9a.t", 200)
+    model = MeshFMClassifier(maxIter=3, factorSize=2, learningRate=0.1, seed=5, mesh="batch=2,model=2").fit(train)
+    assert (model.factors.numRows, model.factors.numCols) == (123, 2)
+    assert len(model.summary.lossHistory) == model.summary.totalIterations > 0
+    assert {r.prediction for r in model.transform(test).select("prediction").collect()} <= {0.0, 1.0}

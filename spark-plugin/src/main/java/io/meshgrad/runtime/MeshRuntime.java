@@ -609,7 +609,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     String slot = v.slotName();
     Tensor[] shards = new Tensor[partitions.length];
-    for (List<VariableShard> part : lineage.current().collectPartitions(partitions)) {
+    // through StepJobs: the shards come back as bytes (see ObjectBytes)
+    for (List<VariableShard> part : StepJobs.collectPartitions(lineage.current(), partitions)) {
       for (VariableShard s : part) {
         shards[s.shard()] = slot == null ? s.value() : s.slot(slot);
       }

@@ -65,20 +65,36 @@ public final class StepJobs {
    * Spark Connect session shipped meshgrad's jar ({@code addArtifacts}).
    */
   public static <T> List<T> collect(JavaRDD<T> rdd) {
+    int[] partitions = new int[rdd.getNumPartitions()];
+    for (int p = 0; p < partitions.length; p++) {
+      partitions[p] = p;
+    }
+    List<T> all = new ArrayList<>();
+    for (List<T> part : collectPartitions(rdd, partitions)) {
+      all.addAll(part);
+    }
+    return all;
+  }
+
+  /**
+   * {@code rdd.collectPartitions(partitions)}: the elements of each partition named, in the order
+   * named; as bytes, as {@link #collect}.
+   */
+  public static <T> List<List<T>> collectPartitions(JavaRDD<T> rdd, int[] partitions) {
     RDD<T> r = rdd.rdd();
-    int n = r.getNumPartitions();
     List<Object> ids = new ArrayList<>();
-    for (int p = 0; p < n; p++) {
+    for (int p : partitions) {
       ids.add(p);
     }
-    byte[][] parts = new byte[n][];
-    Seq<Object> partitions = CollectionConverters.asScala(ids).toSeq();
-    r.context().runJob(r, new ElementsOf<T>(), partitions, new Keep(parts), StepJobs.<byte[]>anyRef());
-    List<T> all = new ArrayList<>();
+    byte[][] parts = new byte[partitions.length][];
+    Seq<Object> which = CollectionConverters.asScala(ids).toSeq();
+    // the handler gets each result's position in `which`
+    r.context().runJob(r, new ElementsOf<T>(), which, new Keep(parts), StepJobs.<byte[]>anyRef());
+    List<List<T>> all = new ArrayList<>();
     for (byte[] part : parts) {
       @SuppressWarnings("unchecked")
       List<T> elements = ObjectBytes.read(part, ArrayList.class, "a task's result");
-      all.addAll(elements);
+      all.add(elements);
     }
     return all;
   }
@@ -167,7 +183,7 @@ public final class StepJobs {
     }
   }
 
-  /** Driver side: stores each partition's bytes at its index (results arrive in any order). */
+  /** Driver side: stores each task's bytes at its position (results arrive in any order). */
   private static final class Keep extends AbstractFunction2<Object, byte[], BoxedUnit> {
     private final byte[][] parts;
 
@@ -176,8 +192,8 @@ public final class StepJobs {
     }
 
     @Override
-    public BoxedUnit apply(Object partition, byte[] elements) {
-      parts[(Integer) partition] = elements;
+    public BoxedUnit apply(Object position, byte[] elements) {
+      parts[(Integer) position] = elements;
       return BoxedUnit.UNIT;
     }
   }
