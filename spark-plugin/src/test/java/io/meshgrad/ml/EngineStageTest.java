@@ -49,6 +49,21 @@ class EngineStageTest {
   }
 
   @Test
+  void propagatedNonFiniteStepsAreTheSameOnTheEngine() {
+    // NaN reaches the weights (Keras' behaviour); the replicas hold NaNs whose payloads may differ
+    for (String mesh : new String[] {"batch=2", "batch=2,model=2"}) {
+      MeshAdagradRegressionModel jobs = regressor(1).setMesh(mesh).setOnNonFiniteGradient("propagate")
+          .fit(regression(5));
+      MeshAdagradRegressionModel engine = regressor(4).setMesh(mesh).setOnNonFiniteGradient("propagate")
+          .fit(regression(5));
+      assertEquals(0, engine.summary().stepsSkipped());
+      assertArrayEquals(jobs.coefficients().toArray(), engine.coefficients().toArray(), 0.0, mesh);
+      assertEquals(jobs.intercept(), engine.intercept(), 0.0, mesh);
+      assertArrayEquals(jobs.summary().lossHistory(), engine.summary().lossHistory(), 0.0, mesh);
+    }
+  }
+
+  @Test
   void skippedAndFailingStepsAreTheSameOnTheEngineWithShardedVariables() {
     String mesh = "batch=2,model=2";
     MeshAdagradRegressionModel jobs = regressor(1).setMesh(mesh).setOnNonFiniteGradient("skip").fit(regression(5));

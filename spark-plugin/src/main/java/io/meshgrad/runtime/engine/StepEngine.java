@@ -474,12 +474,16 @@ public final class StepEngine {
     return true;
   }
 
-  /** A checksum of the exact bits of every element, to tell that the replicas are equal. */
+  /**
+   * A checksum of the exact bits of every element, to tell that the replicas are equal. Every NaN
+   * counts as the same value: a NaN's payload is not part of the result (Java serialization, and
+   * so a peer's copy of a partial sum, keeps only the canonical NaN).
+   */
   static long checksum(List<Tensor> tensors) {
     long h = 1125899906842597L;
     for (Tensor t : tensors) {
       for (double x : t.toDoubleArray()) {
-        h = 31 * h + Double.doubleToRawLongBits(x);
+        h = 31 * h + Double.doubleToLongBits(x);
       }
     }
     return h;
