@@ -460,7 +460,7 @@ public final class StepEngine {
     return read(b, PartialSums.class, "partial sums");
   }
 
-  /** A peer's message: what the peer's {@link ObjectBytes#write} wrote, read with the task's class loader. */
+  /** A peer's message: what the peer's {@link ObjectBytes#write} wrote, read with this task's meshgrad classes. */
   static <T> T read(byte[] b, Class<T> type, String what) {
     return ObjectBytes.read(b, type, "the meshgrad engine: a peer's " + what);
   }
