@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
+import io.meshgrad.support.ObjectBytes;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -65,7 +66,8 @@ public final class TrainingData implements AutoCloseable {
   /** The scale applied to the features (set once by {@code from}). */
   private FeatureScale featureScale = FeatureScale.none();
   /** The scale as the packing tasks read it; kept while the blocks may be recomputed, destroyed by close. */
-  private Broadcast<FeatureScale> shippedScale;
+  /** The scale's bytes ({@link ObjectBytes}), broadcast; null without a scale. */
+  private Broadcast<byte[]> shippedScale;
 
   private TrainingData(
       JavaRDD<PartitionRows> rdd,
@@ -167,8 +169,12 @@ public final class TrainingData implements AutoCloseable {
     Columns columns = new Columns(featuresCol, labelCol, weightCol);
     SchemaCheck.check(data.schema(), columns);
     JavaRDD<Row> rows = select(data, columns).javaRDD();
-    List<RowScan.Result> scans =
-        unwrapTaskErrors(() -> rows.mapPartitionsWithIndex(new RowScan(columns, labelValidator), true).collect());
+    // the scans come back as bytes, read here with this thread's class loader (see ObjectBytes)
+    List<RowScan.Result> scans = new ArrayList<>();
+    for (byte[] scan : unwrapTaskErrors(() -> rows.mapPartitionsWithIndex(new RowScan(columns, labelValidator), true)
+        .map(ObjectBytes::write).collect())) {
+      scans.add(ObjectBytes.read(scan, RowScan.Result.class, "a partition's row scan"));
+    }
     InputScan input = InputScan.of(scans);
     checkSizes(input.numRows(), numPartitions);
     IllegalArgumentException badRow = firstBadRow(scans, input, columns);
@@ -185,8 +191,9 @@ public final class TrainingData implements AutoCloseable {
     }
     FeatureScale applied = scale;
     // the scale travels once (a broadcast) when there is one; without, the packing tasks use none
-    Broadcast<FeatureScale> shippedScale = applied.isNone() ? null
-        : JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(applied);
+    // (as bytes, which each executor reads once with its own meshgrad classes: see ObjectBytes)
+    Broadcast<byte[]> shippedScale = applied.isNone() ? null
+        : JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(ObjectBytes.write(applied));
 
     IndexRangePartitioner partitioner = new IndexRangePartitioner(input.numRows(), numPartitions);
     RowNumbering numbering = new RowNumbering(input.counts(), input.starts());
@@ -195,7 +202,8 @@ public final class TrainingData implements AutoCloseable {
             .repartitionAndSortWithinPartitions(partitioner)
             .mapPartitionsWithIndex(
                 (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes,
-                    shippedScale == null ? FeatureScale.none() : shippedScale.value())).iterator(),
+                    shippedScale == null ? FeatureScale.none()
+                        : ObjectBytes.readShared(shippedScale.value(), FeatureScale.class, "the feature scale"))).iterator(),
                 true);
     packed.setName(
         "meshgrad training data (" + input.numRows() + " rows, " + numPartitions

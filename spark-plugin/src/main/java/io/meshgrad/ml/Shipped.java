@@ -1,5 +1,6 @@
 package io.meshgrad.ml;
 
+import io.meshgrad.support.ObjectBytes;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
@@ -26,7 +27,8 @@ final class Shipped<T extends Serializable> implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private transient T value;
-  private transient Broadcast<T> broadcast;
+  /** The value's bytes ({@link ObjectBytes}), broadcast: each executor reads them with its own meshgrad classes. */
+  private transient Broadcast<byte[]> broadcast;
   private transient SparkContext context;
 
   Shipped(T value) {
@@ -50,25 +52,25 @@ final class Shipped<T extends Serializable> implements Serializable {
     if (broadcast != null && context == sc && !sc.isStopped()) {
       return;
     }
-    broadcast = JavaSparkContext.fromSparkContext(sc).broadcast(value);
+    broadcast = JavaSparkContext.fromSparkContext(sc).broadcast(ObjectBytes.write(value));
     context = sc;
   }
 
   /** The broadcast that serialization writes in place of the value, or null for the value itself. */
-  private synchronized Broadcast<T> live() {
+  private synchronized Broadcast<byte[]> live() {
     return broadcast != null && !context.isStopped() ? broadcast : null;
   }
 
   private void writeObject(ObjectOutputStream out) throws IOException {
-    Broadcast<T> b = live();
+    Broadcast<byte[]> b = live();
     out.writeObject(b);
     out.writeObject(b == null ? value : null);
   }
 
   @SuppressWarnings("unchecked")
   private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-    Broadcast<T> b = (Broadcast<T>) in.readObject();
+    Broadcast<byte[]> b = (Broadcast<byte[]>) in.readObject();
     T v = (T) in.readObject();
-    value = b != null ? b.value() : v;
+    value = b != null ? (T) ObjectBytes.readShared(b.value(), Serializable.class, "a model's weights") : v;
   }
 }

@@ -1,6 +1,8 @@
 package io.meshgrad.runtime;
 
+import io.meshgrad.support.ObjectBytes;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -14,17 +16,22 @@ import org.apache.spark.broadcast.Broadcast;
  * recomputed by fetching its own shard. {@link #destroy()} once no lineage starts here any more.
  */
 final class DriverHeldShards<T> {
-  private final List<Broadcast<T>> broadcasts = new ArrayList<>();
+  private final List<T> shards;
+  /** Each shard's bytes ({@link ObjectBytes}), broadcast: each executor reads them with its own meshgrad classes. */
+  private final List<Broadcast<byte[]>> broadcasts = new ArrayList<>();
   private final JavaRDD<T> rdd;
 
+  @SuppressWarnings("unchecked")
   private DriverHeldShards(JavaSparkContext jsc, List<T> shards) {
+    this.shards = Collections.unmodifiableList(new ArrayList<>(shards));
     List<Integer> ids = new ArrayList<>();
     for (T shard : shards) {
       ids.add(broadcasts.size());
-      broadcasts.add(jsc.broadcast(shard));
+      broadcasts.add(jsc.broadcast(ObjectBytes.write(shard)));
     }
-    List<Broadcast<T>> held = List.copyOf(broadcasts);
-    this.rdd = jsc.parallelize(ids, Math.max(1, ids.size())).map(i -> held.get(i).value());
+    List<Broadcast<byte[]>> held = List.copyOf(broadcasts);
+    this.rdd = jsc.parallelize(ids, Math.max(1, ids.size()))
+        .map(i -> (T) ObjectBytes.readShared(held.get(i).value(), Object.class, "a driver-held shard"));
   }
 
   /** Element {@code i} of {@code shards} in partition {@code i}. */
@@ -39,7 +46,7 @@ final class DriverHeldShards<T> {
 
   /** The shards as the driver holds them (the broadcasts' values), in partition order. */
   public List<T> values() {
-    return broadcasts.stream().map(Broadcast::value).toList();
+    return shards;
   }
 
   /** Destroys the broadcasts: the RDD can no longer be computed. */

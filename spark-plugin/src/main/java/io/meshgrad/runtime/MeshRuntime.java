@@ -11,6 +11,7 @@ import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.SlotInitializer;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.optimizer.VariableHome;
+import io.meshgrad.support.ObjectBytes;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.Tensor;
@@ -661,7 +662,8 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
     String slot = v.slotName();
     Tensor[] shards = new Tensor[partitions.length];
-    for (List<VariableShard> part : lineage.current().collectPartitions(partitions)) {
+    // through StepJobs: the shards come back as bytes (see ObjectBytes)
+    for (List<VariableShard> part : StepJobs.collectPartitions(lineage.current(), partitions)) {
       for (VariableShard s : part) {
         shards[s.shard()] = slot == null ? s.value() : s.slot(slot);
       }
@@ -684,13 +686,14 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     String slot = v.slotName();
     ShardedShape shape = v.shardedShape();
     Tensor whole = newValue.copy();
-    Broadcast<Tensor> assigned = jsc.broadcast(whole);
+    // as bytes, which each executor reads once with its own meshgrad classes (see ObjectBytes)
+    Broadcast<byte[]> assigned = jsc.broadcast(ObjectBytes.write(whole));
     lineage.holdUntilCut(bytes(whole), () -> assigned.destroy());
     replaceState(lineage.current().map(s -> {
       if (s.variable() != idx) {
         return s;
       }
-      Tensor part = (Tensor) ShardedStep.shardOf(assigned.value(), shape, s.shard());
+      Tensor part = (Tensor) ShardedStep.shardOf(ObjectBytes.readShared(assigned.value(), Tensor.class, "an assigned value"), shape, s.shard());
       return slot == null ? s.withValue(part) : s.withSlotValue(slot, part);
     }), "assign " + v.name());
     if (slot == null && values.get(idx) != null) {

@@ -10,6 +10,7 @@ import io.meshgrad.metrics.ExecutorMetrics;
 import io.meshgrad.model.BlockModel;
 import io.meshgrad.model.LinearModel;
 import io.meshgrad.model.VariableSpec;
+import io.meshgrad.support.ObjectBytes;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -31,7 +32,7 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
 
   private final transient TrainingData data;
   private final BlockModel model;
-  private final transient Broadcast<BatchPlan> planBroadcast;
+  private final transient Broadcast<byte[]> planBroadcast;
   private transient boolean closed;
 
   /**
@@ -47,7 +48,8 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
     plan.requireMadeFor(data.rowsPerPartition());
     this.data = data;
     this.model = model;
-    this.planBroadcast = sparkContext().broadcast(plan);
+    // as bytes, which each executor reads once with its own meshgrad classes (see ObjectBytes)
+    this.planBroadcast = sparkContext().broadcast(ObjectBytes.write(plan));
   }
 
   /**
@@ -61,6 +63,11 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
     return new ModelLoss(data, new LinearModel(loss, data.numFeatures(), fitIntercept), plan, regParam);
   }
 
+  /** The batch plan a task reads from its broadcast bytes. */
+  private static BatchPlan planOf(Broadcast<byte[]> plan) {
+    return ObjectBytes.readShared(plan.value(), BatchPlan.class, "the batch plan");
+  }
+
   public BlockModel model() {
     return model;
   }
@@ -68,9 +75,9 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
   @Override
   public JavaRDD<PartialSums> partialSums(ShippedWeights weights, long step) {
     BlockModel m = model;
-    Broadcast<BatchPlan> p = planBroadcast;
+    Broadcast<byte[]> p = planBroadcast;
     return StepJobs.map(data.rdd(), rows -> {
-      PartialSums sums = partitionSums(m, rows, p.value(), step, weights.value());
+      PartialSums sums = partitionSums(m, rows, planOf(p), step, weights.value());
       ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
       return sums;
     });
@@ -86,30 +93,30 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
   private static final class PartitionSumsOfModel implements EngineData.PartitionSums<PartitionRows> {
     private static final long serialVersionUID = 1L;
     private final BlockModel model;
-    private final Broadcast<BatchPlan> plan;
+    private final Broadcast<byte[]> plan;
 
-    PartitionSumsOfModel(BlockModel model, Broadcast<BatchPlan> plan) {
+    PartitionSumsOfModel(BlockModel model, Broadcast<byte[]> plan) {
       this.model = model;
       this.plan = plan;
     }
 
     @Override
     public PartialSums of(PartitionRows rows, long step, double[][] weights) {
-      PartialSums sums = partitionSums(model, rows, plan.value(), step, weights);
+      PartialSums sums = partitionSums(model, rows, planOf(plan), step, weights);
       ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
       return sums;
     }
 
     @Override
     public int[] batchRows(PartitionRows rows, long step) {
-      return ModelLoss.batchRows(rows, plan.value(), step);
+      return ModelLoss.batchRows(rows, planOf(plan), step);
     }
 
     @Override
     public PartialSums ofRows(PartitionRows rows, long step, int[] batchRows, double[][] weights) {
       PartialSums sums = batchRows == null
-          ? partitionSums(model, rows, plan.value(), step, weights)
-          : partitionSumsOnRows(model, rows, plan.value(), step, batchRows, weights);
+          ? partitionSums(model, rows, planOf(plan), step, weights)
+          : partitionSumsOnRows(model, rows, planOf(plan), step, batchRows, weights);
       ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
       return sums;
     }
@@ -122,21 +129,21 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
 
   @Override
   public JavaRDD<int[]> batchRows(long step) {
-    Broadcast<BatchPlan> p = planBroadcast;
-    return StepJobs.map(data.rdd(), rows -> batchRows(rows, p.value(), step));
+    Broadcast<byte[]> p = planBroadcast;
+    return StepJobs.map(data.rdd(), rows -> batchRows(rows, planOf(p), step));
   }
 
   @Override
   public JavaRDD<PartialSums> partialSums(ShippedWeights weights, ShippedRows pulled, long step) {
     BlockModel m = model;
-    Broadcast<BatchPlan> p = planBroadcast;
+    Broadcast<byte[]> p = planBroadcast;
     return StepJobs.map(data.rdd(), rows -> {
       PulledRows rowsOfStep = pulled.value();
       double[][] w = rowsOfStep.weightsOf(rows.partition(), weights.value());
       int[] batchRows = rowsOfStep.rowsOf(rows.partition());
       PartialSums sums = batchRows == null
-          ? partitionSums(m, rows, p.value(), step, w)
-          : partitionSumsOnRows(m, rows, p.value(), step, batchRows, w);
+          ? partitionSums(m, rows, planOf(p), step, w)
+          : partitionSumsOnRows(m, rows, planOf(p), step, batchRows, w);
       ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
       return sums;
     });

@@ -121,7 +121,8 @@ public final class OrderedTreeSum {
       count = groups;
     }
     try {
-      return sumInOrder(level.collect(), merge);
+      // through StepJobs.collect: the partials may be of meshgrad's classes (see ObjectBytes)
+      return sumInOrder(StepJobs.collect(JavaRDD.fromRDD(level.rdd(), level.classTag())), merge);
     } catch (Exception e) {
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }

@@ -1,5 +1,6 @@
 package io.meshgrad.runtime;
 
+import io.meshgrad.support.ObjectBytes;
 import java.io.Serializable;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -16,21 +17,22 @@ final class ShippedRows implements Serializable {
   static final long INLINE_BYTES = WeightShipper.INLINE_BYTES;
 
   private final PulledRows inline;
-  private final Broadcast<PulledRows> broadcast;
+  /** The rows' bytes ({@link ObjectBytes}), broadcast, or null. */
+  private final Broadcast<byte[]> broadcast;
 
-  private ShippedRows(PulledRows inline, Broadcast<PulledRows> broadcast) {
+  private ShippedRows(PulledRows inline, Broadcast<byte[]> broadcast) {
     this.inline = inline;
     this.broadcast = broadcast;
   }
 
   /** {@code rows}, inline when at most {@link #INLINE_BYTES}, else broadcast on {@code jsc}. */
   public static ShippedRows ship(JavaSparkContext jsc, PulledRows rows) {
-    return rows.byteSize() <= INLINE_BYTES ? new ShippedRows(rows, null) : new ShippedRows(null, jsc.broadcast(rows));
+    return rows.byteSize() <= INLINE_BYTES ? new ShippedRows(rows, null) : new ShippedRows(null, jsc.broadcast(ObjectBytes.write(rows)));
   }
 
   /** The rows (on an executor, the broadcast's local copy). */
   public PulledRows value() {
-    return inline != null ? inline : broadcast.value();
+    return inline != null ? inline : ObjectBytes.readShared(broadcast.value(), PulledRows.class, "a step's pulled rows");
   }
 
   /** Whether the rows travel as a broadcast. */

@@ -1,5 +1,6 @@
 package io.meshgrad.runtime;
 
+import io.meshgrad.support.ObjectBytes;
 import io.meshgrad.tensor.Tensor;
 import java.io.Serializable;
 import java.lang.ref.SoftReference;
@@ -32,11 +33,12 @@ public final class ShippedWeights implements Serializable {
   private final long version;
   private final long baseVersion;
   private final Tensor[] inlineBase;
-  private final Broadcast<Tensor[]> base;
+  /** The base's bytes ({@link ObjectBytes}), broadcast, or null. */
+  private final Broadcast<byte[]> base;
   private final Delta[] deltas;
 
   /** @param inlineBase the base when small enough to travel inline, else {@code null} and {@code base} is its broadcast */
-  ShippedWeights(long shipper, long version, long baseVersion, Tensor[] inlineBase, Broadcast<Tensor[]> base,
+  ShippedWeights(long shipper, long version, long baseVersion, Tensor[] inlineBase, Broadcast<byte[]> base,
       Delta[] deltas) {
     if (deltas.length != version - baseVersion) {
       throw new IllegalArgumentException("version " + version + " of base " + baseVersion + " needs "
@@ -89,7 +91,8 @@ public final class ShippedWeights implements Serializable {
 
   /** A new copy from the base and every delta since (never an alias of a broadcast value). */
   double[][] rebuild() {
-    Tensor[] values = inlineBase != null ? inlineBase : base.value();
+    // read anew, not shared: the weights are copied from it, and the copy is what this executor keeps
+    Tensor[] values = inlineBase != null ? inlineBase : ObjectBytes.read(base.value(), Tensor[].class, "the weights' base");
     double[][] weights = new double[values.length][];
     for (int i = 0; i < values.length; i++) {
       weights[i] = values[i].toDoubleArray();
@@ -111,9 +114,10 @@ public final class ShippedWeights implements Serializable {
   static final class Delta implements Serializable {
     private static final long serialVersionUID = 1L;
     private final WeightDelta inline;
-    private final Broadcast<WeightDelta> broadcast;
+    /** The delta's bytes ({@link ObjectBytes}), broadcast, or null. */
+    private final Broadcast<byte[]> broadcast;
 
-    private Delta(WeightDelta inline, Broadcast<WeightDelta> broadcast) {
+    private Delta(WeightDelta inline, Broadcast<byte[]> broadcast) {
       this.inline = inline;
       this.broadcast = broadcast;
     }
@@ -122,17 +126,18 @@ public final class ShippedWeights implements Serializable {
       return new Delta(delta, null);
     }
 
-    static Delta shared(Broadcast<WeightDelta> delta) {
+    /** A delta broadcast as {@link ObjectBytes#write bytes}. */
+    static Delta shared(Broadcast<byte[]> delta) {
       return new Delta(null, delta);
     }
 
     /** The broadcast, or {@code null} for a delta carried inline. */
-    Broadcast<WeightDelta> broadcast() {
+    Broadcast<byte[]> broadcast() {
       return broadcast;
     }
 
     WeightDelta get() {
-      return inline != null ? inline : broadcast.value();
+      return inline != null ? inline : ObjectBytes.read(broadcast.value(), WeightDelta.class, "a weight delta");
     }
   }
 

@@ -1,5 +1,6 @@
 package io.meshgrad.runtime;
 
+import io.meshgrad.support.ObjectBytes;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,21 +58,43 @@ public final class StepJobs {
     return JavaRDD.fromRDD(a.rdd().zipPartitions(b.rdd(), false, new Zip<>(f), StepJobs.<B>anyRef(), tag), tag);
   }
 
-  /** {@code rdd.collect()}: the elements of all partitions, in partition order. */
+  /**
+   * {@code rdd.collect()}: the elements of all partitions, in partition order. Each task returns its
+   * partition's elements as bytes ({@link ObjectBytes}), read here in the calling thread: the
+   * elements may be of meshgrad's classes, which Spark's own result threads cannot load where a
+   * Spark Connect session shipped meshgrad's jar ({@code addArtifacts}).
+   */
   public static <T> List<T> collect(JavaRDD<T> rdd) {
+    int[] partitions = new int[rdd.getNumPartitions()];
+    for (int p = 0; p < partitions.length; p++) {
+      partitions[p] = p;
+    }
+    List<T> all = new ArrayList<>();
+    for (List<T> part : collectPartitions(rdd, partitions)) {
+      all.addAll(part);
+    }
+    return all;
+  }
+
+  /**
+   * {@code rdd.collectPartitions(partitions)}: the elements of each partition named, in the order
+   * named; as bytes, as {@link #collect}.
+   */
+  public static <T> List<List<T>> collectPartitions(JavaRDD<T> rdd, int[] partitions) {
     RDD<T> r = rdd.rdd();
-    int n = r.getNumPartitions();
     List<Object> ids = new ArrayList<>();
-    for (int p = 0; p < n; p++) {
+    for (int p : partitions) {
       ids.add(p);
     }
-    @SuppressWarnings("unchecked")
-    List<T>[] parts = new List[n];
-    Seq<Object> partitions = CollectionConverters.asScala(ids).toSeq();
-    r.context().runJob(r, new ElementsOf<T>(), partitions, new Keep<>(parts), StepJobs.<ArrayList<T>>anyRef());
-    List<T> all = new ArrayList<>();
-    for (List<T> part : parts) {
-      all.addAll(part);
+    byte[][] parts = new byte[partitions.length][];
+    Seq<Object> which = CollectionConverters.asScala(ids).toSeq();
+    // the handler gets each result's position in `which`
+    r.context().runJob(r, new ElementsOf<T>(), which, new Keep(parts), StepJobs.<byte[]>anyRef());
+    List<List<T>> all = new ArrayList<>();
+    for (byte[] part : parts) {
+      @SuppressWarnings("unchecked")
+      List<T> elements = ObjectBytes.read(part, ArrayList.class, "a task's result");
+      all.add(elements);
     }
     return all;
   }
@@ -145,31 +168,32 @@ public final class StepJobs {
     }
   }
 
-  private static final class ElementsOf<T> extends AbstractFunction2<TaskContext, Iterator<T>, ArrayList<T>>
+  /** A task's part of {@link #collect}: its partition's elements, serialized. */
+  private static final class ElementsOf<T> extends AbstractFunction2<TaskContext, Iterator<T>, byte[]>
       implements Serializable {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public ArrayList<T> apply(TaskContext context, Iterator<T> it) {
+    public byte[] apply(TaskContext context, Iterator<T> it) {
       ArrayList<T> out = new ArrayList<>();
       while (it.hasNext()) {
         out.add(it.next());
       }
-      return out;
+      return ObjectBytes.write(out);
     }
   }
 
-  /** Driver side: stores each partition's elements at its index (results arrive in any order). */
-  private static final class Keep<T> extends AbstractFunction2<Object, ArrayList<T>, BoxedUnit> {
-    private final List<T>[] parts;
+  /** Driver side: stores each task's bytes at its position (results arrive in any order). */
+  private static final class Keep extends AbstractFunction2<Object, byte[], BoxedUnit> {
+    private final byte[][] parts;
 
-    Keep(List<T>[] parts) {
+    Keep(byte[][] parts) {
       this.parts = parts;
     }
 
     @Override
-    public BoxedUnit apply(Object partition, ArrayList<T> elements) {
-      parts[(Integer) partition] = elements;
+    public BoxedUnit apply(Object position, byte[] elements) {
+      parts[(Integer) position] = elements;
       return BoxedUnit.UNIT;
     }
   }

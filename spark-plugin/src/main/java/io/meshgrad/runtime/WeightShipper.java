@@ -1,5 +1,6 @@
 package io.meshgrad.runtime;
 
+import io.meshgrad.support.ObjectBytes;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import io.meshgrad.tensor.TensorDiff;
@@ -42,7 +43,7 @@ public final class WeightShipper implements AutoCloseable {
   private long baseVersion;
   private long baseBytes;
   private long deltaBytes;
-  private Broadcast<Tensor[]> base;
+  private Broadcast<byte[]> base;
   private Tensor[] inlineBase;
   private final List<ShippedWeights.Delta> deltas = new ArrayList<>();
   private long inlineBytes;
@@ -96,7 +97,7 @@ public final class WeightShipper implements AutoCloseable {
       deltas.add(ShippedWeights.Delta.inline(delta));
       inlineBytes += bytes;
     } else {
-      deltas.add(ShippedWeights.Delta.shared(jsc.broadcast(delta)));
+      deltas.add(ShippedWeights.Delta.shared(jsc.broadcast(ObjectBytes.write(delta))));
       broadcastDeltaBytes += bytes;
     }
     lastShippedBytes = bytes;
@@ -155,7 +156,7 @@ public final class WeightShipper implements AutoCloseable {
       inlineBase = copy;
       inlineBytes = baseBytes;
     } else {
-      base = jsc.broadcast(copy);
+      base = jsc.broadcast(ObjectBytes.write(copy));
     }
     version++;
     baseVersion = version;

@@ -4,6 +4,7 @@ import io.meshgrad.metrics.StepStats;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
 import io.meshgrad.runtime.ShardedStep;
+import io.meshgrad.support.ObjectBytes;
 import io.meshgrad.runtime.DatasetLoss;
 import io.meshgrad.runtime.EngineWire;
 import io.meshgrad.runtime.EngineData;
@@ -32,7 +33,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.util.AccumulatorV2;
+import org.apache.spark.util.CollectionAccumulator;
 import scala.Tuple2;
 
 /**
@@ -59,7 +60,7 @@ import scala.Tuple2;
  * write their shards as (state partition, shard) records, shuffled into the runtime's new state
  * ({@link MeshRuntime#engineState}); each task's small result (losses, stats, checksum; rank 0
  * also the values of the variables the driver copies) reaches the driver with its completion
- * ({@link RankResults}). A lost output is recomputed by Spark running the barrier stage again,
+ * (a {@link CollectionAccumulator} of their bytes). A lost output is recomputed by Spark running the barrier stage again,
  * so the job's rendezvous stays open until the runtime's next lineage cut ({@link
  * MeshRuntime#adoptEngineState}).
  */
@@ -138,12 +139,11 @@ final class ShardOwners {
     MeshTransport.Rendezvous rendezvous = MeshTransport.rendezvous(engine.transport(), engine.driverHost(), ranks,
         BarrierJob.tag(attempt, 0));
     try {
-      RankResults results = new RankResults();
-      engine.jsc().sc().register(results, "meshgrad engine results");
+      CollectionAccumulator<byte[]> results = engine.jsc().sc().collectionAccumulator("meshgrad engine results");
       JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous, attempt,
           new ShardsOut<>(task, results));
       JavaRDD<VariableShard> state = runtime.engineState(shards);
-      Map<Integer, Result> byRank = results.value();
+      Map<Integer, Result> byRank = byRank(results);
       List<Result> ordered = new ArrayList<>();
       for (int r = 0; r < ranks; r++) {
         Result res = byRank.get(r);
@@ -177,10 +177,10 @@ final class ShardOwners {
   private static final class ShardsOut<T> implements BarrierJob.Body<Owned<T>, List<Tuple2<Integer, VariableShard>>> {
     private static final long serialVersionUID = 1L;
     private final byte[] task;
-    private final RankResults results;
+    private final CollectionAccumulator<byte[]> results;
 
-    ShardsOut(Task<T> task, RankResults results) {
-      this.task = StepEngine.serialize(task);
+    ShardsOut(Task<T> task, CollectionAccumulator<byte[]> results) {
+      this.task = ObjectBytes.write(task);
       this.results = results;
     }
 
@@ -188,60 +188,32 @@ final class ShardOwners {
     @SuppressWarnings("unchecked")
     public List<Tuple2<Integer, VariableShard>> run(java.util.Iterator<Owned<T>> rows, MeshTransport transport,
         int numRanks) {
-      Task<T> task = (Task<T>) StepEngine.read(this.task, "job");
+      Task<T> task = (Task<T>) StepEngine.read(this.task, Task.class, "job");
       Result r = task.run(rows, transport, numRanks);
       List<Tuple2<Integer, VariableShard>> out = new ArrayList<>();
       for (VariableShard s : r.shards) {
         out.add(new Tuple2<>(task.index.partitionOf(s.variable(), s.shard()), s));
       }
-      results.add(new Result(r.rank, r.losses, r.stats, r.iterations, r.checksum, r.values, List.of(), r.handedBack));
+      results.add(ObjectBytes.write(
+          new Result(r.rank, r.losses, r.stats, r.iterations, r.checksum, r.values, List.of(), r.handedBack)));
       return out;
     }
   }
 
   /**
-   * Every rank's {@link Result} of one job, by rank, from the tasks to the driver with their
-   * completion (a task that Spark runs again, in a retried stage or a recomputation, reports the
-   * same result again: the steps are deterministic).
+   * Every rank's {@link Result} of one job, by rank, as the tasks added them to the job's
+   * accumulator with their completion (a task that Spark runs again, in a retried stage or a
+   * recomputation, reports the same result again: the steps are deterministic). The results travel
+   * as bytes in Spark's own accumulator class, so that the driver's result threads need none of
+   * meshgrad's classes (a Connect session may have them only in its own class loader).
    */
-  static final class RankResults extends AccumulatorV2<Result, Map<Integer, Result>> {
-    private static final long serialVersionUID = 1L;
-    private final TreeMap<Integer, Result> byRank = new TreeMap<>();
-
-    @Override
-    public synchronized boolean isZero() {
-      return byRank.isEmpty();
-    }
-
-    @Override
-    public synchronized AccumulatorV2<Result, Map<Integer, Result>> copy() {
-      RankResults c = new RankResults();
-      c.byRank.putAll(byRank);
-      return c;
-    }
-
-    @Override
-    public synchronized void reset() {
-      byRank.clear();
-    }
-
-    @Override
-    public synchronized void add(Result r) {
+  private static Map<Integer, Result> byRank(CollectionAccumulator<byte[]> results) {
+    Map<Integer, Result> byRank = new TreeMap<>();
+    for (byte[] b : results.value()) {
+      Result r = ObjectBytes.read(b, Result.class, "the meshgrad engine: a task's result");
       byRank.put(r.rank, r);
     }
-
-    @Override
-    public void merge(AccumulatorV2<Result, Map<Integer, Result>> other) {
-      Map<Integer, Result> theirs = other.value();
-      synchronized (this) {
-        byRank.putAll(theirs);
-      }
-    }
-
-    @Override
-    public synchronized Map<Integer, Result> value() {
-      return new TreeMap<>(byRank);
-    }
+    return byRank;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -10,12 +10,8 @@ import io.meshgrad.optimizer.DifferentiableLoss;
 import io.meshgrad.optimizer.LossAndGradients;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.support.ObjectBytes;
 import io.meshgrad.tensor.Tensor;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -456,35 +452,9 @@ public final class StepEngine {
     }
   }
 
-  static byte[] serialize(Serializable o) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-        out.writeObject(o);
-      }
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** An object a peer serialized ({@link #serialize}), read with the task's class loader. */
-  static Object read(byte[] b, String what) {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b)) {
-      @Override
-      protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-        // the task's class loader: on an executor meshgrad's classes may come from the application's jars
-        try {
-          return Class.forName(desc.getName(), false, Thread.currentThread().getContextClassLoader());
-        } catch (ClassNotFoundException e) {
-          return super.resolveClass(desc);
-        }
-      }
-    }) {
-      return in.readObject();
-    } catch (IOException | ClassNotFoundException e) {
-      throw new IllegalStateException("meshgrad engine: a peer's " + what + " could not be read", e);
-    }
+  /** A peer's message: what the peer's {@link ObjectBytes#write} wrote, read with this task's meshgrad classes. */
+  static <T> T read(byte[] b, Class<T> type, String what) {
+    return ObjectBytes.read(b, type, "the meshgrad engine: a peer's " + what);
   }
 
   static boolean finite(Tensor t) {
