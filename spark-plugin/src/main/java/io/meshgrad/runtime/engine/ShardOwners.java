@@ -109,9 +109,10 @@ final class ShardOwners {
 
   /**
    * Rank 0's step stats with, as bytes broadcast, what reached every data partition in each step:
-   * the sum of the ranks' numbers (each its pulled rows; rank 0 also the updates of the whole
-   * copies, which every task receives alike), as the job path counts the rows it pulls for every
-   * partition and the weights it ships once.
+   * the sum of the ranks' numbers (each its pulled rows; rank 0 also the whole copies' values the
+   * step read, which every task receives alike: the job's closure for its first step, the
+   * previous step's updates after it), as the job path counts the rows it pulls for every
+   * partition and the weights it ships once (a whole base, then the changed coordinates).
    */
   private static StepStats[] withBytesReceived(List<Result> results) {
     StepStats[] own = results.get(0).stats;
@@ -331,6 +332,12 @@ final class ShardOwners {
       StepChanges changes = StepChanges.all(variables.length);
       // a step checks only what it changed once every value is known to be finite (the first step checks all)
       boolean finiteBefore = false;
+      // the whole copies' values this step's partial sums read, as they reached the task: the job's closure for its
+      // first step, then the previous step's updates
+      long shippedBytes = 0;
+      for (Tensor t : values) {
+        shippedBytes += t == null ? 0 : (long) t.size() * (t.dtype() == io.meshgrad.tensor.DType.FLOAT32 ? 4 : 8);
+      }
       while (taken < count) {
         long started = System.nanoTime();
         long step = opt.iterations();
@@ -450,12 +457,13 @@ final class ShardOwners {
         for (int i = 0; i < norms.length; i++) {
           norms[i] = r.gradientNorm(variables[i]);
         }
-        // what reached this task's data partition this step: its pulled rows, and the updates of the whole copies (the
+        // what reached this task's data partition for this step: its pulled rows, and the whole copies' values (the
         // same at every task, counted by rank 0 alone: the driver sums the ranks' numbers, as the job path counts its
         // rows pulled for every partition and its shipped weights once)
         stats[taken] = new StepStats(l, r.count(), r.weightSum(), norms, r.gradientMaxAbs(),
-            pulledBytes + (rank == 0 ? r.bytesToDriver() : 0), r.bytesAggregated(), 0, r.bytesWrittenOnShards(),
+            pulledBytes + (rank == 0 ? shippedBytes : 0), r.bytesAggregated(), 0, r.bytesWrittenOnShards(),
             (System.nanoTime() - started) / 1e9);
+        shippedBytes = r.bytesToDriver();
         losses[taken++] = l;
         if (rank == failRank) {
           throw new IllegalStateException("meshgrad engine: rank " + failRank + " fails on purpose after its first "
