@@ -325,6 +325,31 @@ final class ChunkedTensor implements Serializable {
     return Tensor.of(v, v.length);
   }
 
+  /**
+   * Whether every element is finite in the chunks not shared with {@code previous} (all of them
+   * when it is null): after a step, the chunks the step wrote.
+   */
+  public boolean finiteOutside(ChunkedTensor previous) {
+    for (int c = 0; c < chunks.length; c++) {
+      if (previous == null || previous.chunks.length != chunks.length || previous.chunks[c] != chunks[c]) {
+        if (chunks[c] instanceof float[] f) {
+          for (float x : f) {
+            if (!Float.isFinite(x)) {
+              return false;
+            }
+          }
+        } else {
+          for (double x : (double[]) chunks[c]) {
+            if (!Double.isFinite(x)) {
+              return false;
+            }
+          }
+        }
+      }
+    }
+    return true;
+  }
+
   /** Bytes of element data held in chunks not shared with {@code previous} (all of them when it is null). */
   public long bytesNotSharedWith(ChunkedTensor previous) {
     long elements = 0;

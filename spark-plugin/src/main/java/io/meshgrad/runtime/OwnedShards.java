@@ -111,14 +111,19 @@ public final class OwnedShards implements Serializable {
     return RowAnswer.of(asked, shard, pulled != null && pulled.regularises(shard.variable()));
   }
 
-  /** Whether every owned shard of a row-pulled variable holds only finite values (no task holds them whole). */
-  public boolean pulledFinite() {
-    for (VariableShard shard : shards.values()) {
+  /**
+   * Whether every owned shard of a row-pulled variable holds only finite values (no task holds
+   * them whole), given that those of {@code before} (a {@link #snapshot} taken before the step, or
+   * {@code null}: every element is read) were: only the chunks the step wrote are read, since the
+   * shards share every other chunk with their state before the step.
+   */
+  public boolean pulledFinite(Map<Integer, VariableShard> before) {
+    for (Map.Entry<Integer, VariableShard> e : shards.entrySet()) {
+      VariableShard shard = e.getValue();
       if (!withValues(shard)) {
-        for (double x : shard.value().toDoubleArray()) {
-          if (!Double.isFinite(x)) {
-            return false;
-          }
+        VariableShard was = before == null ? null : before.get(e.getKey());
+        if (!shard.chunkedValue().finiteOutside(was == null ? null : was.chunkedValue())) {
+          return false;
         }
       }
     }

@@ -60,7 +60,7 @@ public final class PulledRows implements Serializable {
     for (int p = 0; p < rows.length; p++) {
       n += rows[p] == null ? 0 : 4L * rows[p].length;
       for (double[] v : values[p]) {
-        n += 8L * v.length;
+        n += v == null ? 0 : 8L * v.length; // a partition another task assembles (RowPuller#fromAnswers for one)
       }
     }
     return n;

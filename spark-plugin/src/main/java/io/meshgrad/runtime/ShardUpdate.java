@@ -96,6 +96,21 @@ public final class ShardUpdate implements Serializable {
     }
   }
 
+  /**
+   * The global positions in the whole variable (of shape {@code shape}) that {@link #applyTo}
+   * writes: the changed elements, every element of the shard, or none (an update without values).
+   */
+  public int[] writtenPositions(ShardedShape shape) {
+    if (positions != null) {
+      return shape.globalIndices(shard, positions);
+    }
+    int[] all = new int[values.size()];
+    for (int k = 0; k < all.length; k++) {
+      all[k] = k;
+    }
+    return shape.globalIndices(shard, all);
+  }
+
   /** Writes this update in the engine's binary form ({@link EngineWire}). */
   void writeTo(EngineWire.Out out) {
     out.putInt(variable);

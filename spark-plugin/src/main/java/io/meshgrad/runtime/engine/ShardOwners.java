@@ -100,10 +100,33 @@ final class ShardOwners {
     runtime.adoptEngineState(job.state, r0.values, r0.losses.length, job.rendezvous::close, closureBytes);
     engine.jsc().setJobDescription(null);
     optimizer.setIterations(r0.iterations);
-    for (StepStats s : r0.stats) {
+    StepStats[] stats = withBytesReceived(job.results);
+    for (StepStats s : stats) {
       loss.recordStepStats(s, optimizer);
     }
-    return new StepEngine.Steps(r0.losses, r0.stats, r0.handedBack);
+    return new StepEngine.Steps(r0.losses, stats, r0.handedBack);
+  }
+
+  /**
+   * Rank 0's step stats with, as bytes broadcast, what reached every data partition in each step:
+   * the sum of the ranks' numbers (each its pulled rows; rank 0 also the whole copies' values the
+   * step read, which every task receives alike: the job's closure for its first step, the
+   * previous step's updates after it), as the job path counts the rows it pulls for every
+   * partition and the weights it ships once (a whole base, then the changed coordinates).
+   */
+  private static StepStats[] withBytesReceived(List<Result> results) {
+    StepStats[] own = results.get(0).stats;
+    StepStats[] out = new StepStats[own.length];
+    for (int k = 0; k < own.length; k++) {
+      long bytes = 0;
+      for (Result r : results) {
+        bytes += r.stats[k].bytesBroadcast();
+      }
+      StepStats s = own[k];
+      out[k] = new StepStats(s.loss(), s.examples(), s.weightSum(), s.variableGradientNorms(), s.gradientMaxAbs(),
+          bytes, s.bytesAggregated(), s.bytesToDriver(), s.bytesWrittenOnShards(), s.seconds());
+    }
+    return out;
   }
 
   /**
@@ -288,38 +311,50 @@ final class ShardOwners {
       Owned<T> mine = rows.next();
       int rank = transport.rank();
       OwnedShards owned = new OwnedShards(index, depth, variables, penalties, numRanks, mine.shards, pulled);
-      List<Tensor> whole = new ArrayList<>();
-      for (Tensor t : values) {
-        whole.add(t == null ? null : t.copy());
-      }
+      List<Tensor> whole = new ArrayList<>(values);
       List<Variable> vars = new ArrayList<>();
       for (int i = 0; i < names.length; i++) {
         // a pulled variable has no whole copy: the empty placeholder stands in for it, as among the job path's weights
         Tensor value = whole.get(variables[i]) != null ? whole.get(variables[i])
             : RowPuller.placeholder(index.dtype(variables[i]));
         vars.add(new Variable(names[i], value));
+        if (whole.get(variables[i]) != null) {
+          whole.set(variables[i], vars.get(i).value()); // the variable's own copy: the updates write into it
+        }
       }
       Optimizer opt = optimizer; // this task's own deserialized copy: iterations and configuration
       double[] losses = new double[count];
       StepStats[] stats = new StepStats[count];
       int taken = 0;
       boolean handedBack = false;
+      // the whole copies widened to double, kept between steps and refreshed where a step's updates wrote
+      double[][] widened = new double[variables.length][];
+      StepChanges changes = StepChanges.all(variables.length);
+      // a step checks only what it changed once every value is known to be finite (the first step checks all)
+      boolean finiteBefore = false;
+      // the whole copies' values this step's partial sums read, as they reached the task: the job's closure for its
+      // first step, then the previous step's updates
+      long shippedBytes = 0;
+      for (Tensor t : values) {
+        shippedBytes += t == null ? 0 : (long) t.size() * (t.dtype() == io.meshgrad.tensor.DType.FLOAT32 ? 4 : 8);
+      }
       while (taken < count) {
         long started = System.nanoTime();
         long step = opt.iterations();
         List<Optimizer.VariableStep> st = opt.nextSteps(vars);
         Map<Integer, Optimizer.VariableStep> steps = new HashMap<>();
         List<Tensor> current = new ArrayList<>();
-        double[][] w = new double[variables.length][];
         for (int i = 0; i < variables.length; i++) {
           steps.put(variables[i], st.get(i));
-          current.add(whole.get(variables[i]) != null ? whole.get(variables[i]) : vars.get(i).value());
-          w[i] = current.get(i).toDoubleArray();
+          current.add(vars.get(i).value());
         }
+        changes.widen(vars, widened);
+        double[][] w = widened;
         double penaltyValue = loss.penaltyValue(current);
+        // shards are immutable: the state before the step is a reference per shard
         Map<Integer, VariableShard> before = handBackNonFinite ? owned.snapshot() : null;
-        List<Tensor> valuesBefore = handBackNonFinite ? copies(whole) : null;
         PartialSums partial;
+        long pulledBytes = 0;
         if (pulled == null) {
           partial = sums.of(mine.partition, step, w);
         } else {
@@ -365,6 +400,7 @@ final class ShardOwners {
             got.forEach(t -> mineAnswered.put(t._1(), t._2()));
           }
           RowPuller.Pulled rowsOfStep = RowPuller.fromAnswers(index, numRanks, pulled, mineAnswered, rank);
+          pulledBytes = rowsOfStep.rows().byteSize();
           penaltyValue += Penalty.of(loss.regParam(), 0).value(rowsOfStep.regularisedSquares(), 0);
           partial = sums.ofRows(mine.partition, step, rowsOfStep.rows().rowsOf(rank),
               rowsOfStep.rows().weightsOf(rank, w));
@@ -395,30 +431,39 @@ final class ShardOwners {
         }
         updates.sort(Comparator.comparingInt(u -> index.partitionOf(u.variable(), u.shard())));
         ShardedStep.Result r = ShardedStep.Result.of(null, updates, index, null, Map.of());
+        changes = StepChanges.ofUpdates(updates, index, variables);
+        StepChanges.Undo undo = before != null ? new StepChanges.Undo(changes, vars, null) : null;
         r.applyNewValues(whole);
         double l = ObjectiveGradient.value(r.lossSum(), r.weightSum(), penaltyValue);
         opt.setIterations(step + 1);
-        boolean finite = Double.isFinite(l) && allFinite(whole);
+        boolean finite = before == null || Double.isFinite(l)
+            && (finiteBefore ? changes.finite(vars, true) : allFinite(whole));
         if (before != null && pulled != null) {
           // round 5: the pulled variables' shards are checked by their owners; every task must agree
-          for (Boolean part : exchangeAll(transport, numRanks, step, 5, owned.pulledFinite(),
+          for (Boolean part : exchangeAll(transport, numRanks, step, 5, owned.pulledFinite(finiteBefore ? before : null),
               b -> new byte[] {(byte) (b ? 1 : 0)}, b -> b[0] != 0)) {
             finite &= part;
           }
         }
         if (before != null && !finite) {
           owned.restore(before);
-          whole = valuesBefore;
+          undo.restore();
           opt.setIterations(step);
           handedBack = true;
           break;
         }
+        finiteBefore = true;
         double[] norms = new double[variables.length];
         for (int i = 0; i < norms.length; i++) {
           norms[i] = r.gradientNorm(variables[i]);
         }
-        stats[taken] = new StepStats(l, r.count(), r.weightSum(), norms, r.gradientMaxAbs(), 0, r.bytesAggregated(), 0,
-            r.bytesWrittenOnShards(), (System.nanoTime() - started) / 1e9);
+        // what reached this task's data partition for this step: its pulled rows, and the whole copies' values (the
+        // same at every task, counted by rank 0 alone: the driver sums the ranks' numbers, as the job path counts its
+        // rows pulled for every partition and its shipped weights once)
+        stats[taken] = new StepStats(l, r.count(), r.weightSum(), norms, r.gradientMaxAbs(),
+            pulledBytes + (rank == 0 ? shippedBytes : 0), r.bytesAggregated(), 0, r.bytesWrittenOnShards(),
+            (System.nanoTime() - started) / 1e9);
+        shippedBytes = r.bytesToDriver();
         losses[taken++] = l;
         if (rank == failRank) {
           throw new IllegalStateException("meshgrad engine: rank " + failRank + " fails on purpose after its first "
@@ -437,14 +482,6 @@ final class ShardOwners {
       }
       return new Result(rank, Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
           StepEngine.checksum(held), rank == 0 ? whole : null, owned.shards(), handedBack);
-    }
-
-    private static List<Tensor> copies(List<Tensor> whole) {
-      List<Tensor> out = new ArrayList<>();
-      for (Tensor t : whole) {
-        out.add(t == null ? null : t.copy());
-      }
-      return out;
     }
 
     private static boolean allFinite(List<Tensor> values) {

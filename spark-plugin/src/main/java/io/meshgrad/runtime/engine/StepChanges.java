@@ -2,11 +2,14 @@ package io.meshgrad.runtime.engine;
 
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.optimizer.Variable;
+import io.meshgrad.runtime.ShardIndex;
+import io.meshgrad.runtime.ShardUpdate;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.IndexedSlices;
 import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,15 +20,31 @@ import java.util.List;
  * on a row-sparse model so follows the touched rows, not the variables' sizes: the widened
  * weights are refreshed ({@link #widen}), the values checked ({@link #finite}) and the state saved
  * for an undo ({@link Undo}) at those rows only.
+ *
+ * <p>The sharded engine ({@link ShardOwners}) knows a step's changes to its whole copies of the
+ * variables from the updates it receives instead ({@link #ofUpdates}): there the changes are
+ * single elements (a row of one element), the ones the updates write.
  */
 final class StepChanges {
   private static final int[] NONE = new int[0];
 
   /** Per variable: {@link #NONE}, the rows changed (as the gradient lists them), or {@code null} for all. */
   private final int[][] rows;
+  /** Whether {@link #rows} lists single elements rather than rows of the variables. */
+  private final boolean elements;
 
   private StepChanges(int[][] rows) {
+    this(rows, false);
+  }
+
+  private StepChanges(int[][] rows, boolean elements) {
     this.rows = rows;
+    this.elements = elements;
+  }
+
+  /** Elements per entry of {@link #rows} in {@code t}. */
+  private int width(Tensor t) {
+    return elements ? 1 : t.rowLength();
   }
 
   /**
@@ -41,6 +60,28 @@ final class StepChanges {
           : g instanceof IndexedSlices s && opt.sparseStepChangesOnlyItsRows(steps.get(i)) ? s.indices() : null;
     }
     return new StepChanges(rows);
+  }
+
+  /**
+   * The changes that the sharded engine's {@code updates} (one step's, as every task receives
+   * them) make to whole copies of the variables: per position {@code i} of the loss's variables
+   * (runtime variable {@code variables[i]}), the elements the updates write ({@link
+   * ShardUpdate#applyTo}); none for a variable whose updates carry no values (a row-pulled one).
+   */
+  static StepChanges ofUpdates(List<ShardUpdate> updates, ShardIndex index, int[] variables) {
+    int[][] rows = new int[variables.length][];
+    for (int i = 0; i < variables.length; i++) {
+      rows[i] = NONE;
+      for (ShardUpdate u : updates) {
+        if (u.variable() == variables[i]) {
+          int[] written = u.writtenPositions(index.shape(u.variable()));
+          int[] both = Arrays.copyOf(rows[i], rows[i].length + written.length);
+          System.arraycopy(written, 0, both, rows[i].length, written.length);
+          rows[i] = both;
+        }
+      }
+    }
+    return new StepChanges(rows, true);
   }
 
   /** A step that changes every element of every variable (the first widening of a job). */
@@ -71,7 +112,7 @@ final class StepChanges {
       } else if (rows[i] == null) {
         widenRange(t, widened[i], 0, t.size());
       } else {
-        int len = t.rowLength();
+        int len = width(t);
         for (int r : rows[i]) {
           widenRange(t, widened[i], r * len, len);
         }
@@ -102,7 +143,7 @@ final class StepChanges {
           return false;
         }
       } else {
-        int len = t.rowLength();
+        int len = width(t);
         for (int r : rows[i]) {
           if (!finiteRange(t, r * len, len)) {
             return false;
@@ -140,7 +181,9 @@ final class StepChanges {
   /**
    * The state a step may change, saved before the step so that it can be put back bit for bit: for
    * a row-local step ({@link #rowLocal}) the changed rows of each variable and its slots; otherwise
-   * every variable and every slot whole, with the iteration count put back by the caller.
+   * every variable and every slot whole, with the iteration count put back by the caller. Without
+   * an optimizer ({@code null}: the sharded engine, whose slots live in immutable shards) only the
+   * variables.
    */
   static final class Undo {
     private final List<Variable> vars;
@@ -150,16 +193,18 @@ final class StepChanges {
     private final Object[] saved;
     private final List<Tensor> wholeVars;
     private final List<Tensor> wholeSlots;
+    private final boolean elements;
 
     Undo(StepChanges changes, List<Variable> vars, Optimizer opt) {
       this.vars = vars;
       this.opt = opt;
+      this.elements = changes.elements;
       if (!changes.rowLocal()) {
         targets = null;
         rowsOf = null;
         saved = null;
         wholeVars = vars.stream().map(Variable::read).toList();
-        wholeSlots = opt.getWeights();
+        wholeSlots = opt == null ? null : opt.getWeights();
         return;
       }
       wholeVars = null;
@@ -172,7 +217,7 @@ final class StepChanges {
         }
         t.add(vars.get(i).value());
         r.add(changes.rows[i]);
-        for (Variable slot : opt.slotVariables(vars.get(i))) {
+        for (Variable slot : opt == null ? List.<Variable>of() : opt.slotVariables(vars.get(i))) {
           t.add(slot.value());
           r.add(changes.rows[i]);
         }
@@ -181,7 +226,7 @@ final class StepChanges {
       rowsOf = r.toArray(new int[0][]);
       saved = new Object[targets.length];
       for (int k = 0; k < targets.length; k++) {
-        saved[k] = copyRows(targets[k], rowsOf[k]);
+        saved[k] = copyRows(targets[k], rowsOf[k], elements ? 1 : targets[k].rowLength());
       }
     }
 
@@ -191,12 +236,14 @@ final class StepChanges {
         for (int i = 0; i < vars.size(); i++) {
           vars.get(i).assign(wholeVars.get(i));
         }
-        opt.setWeights(wholeSlots);
+        if (opt != null) {
+          opt.setWeights(wholeSlots);
+        }
         return;
       }
       for (int k = 0; k < targets.length; k++) {
         Tensor t = targets[k];
-        int len = t.rowLength();
+        int len = elements ? 1 : t.rowLength();
         int[] rs = rowsOf[k];
         for (int j = 0; j < rs.length; j++) {
           if (t.dtype() == DType.FLOAT64) {
@@ -208,8 +255,7 @@ final class StepChanges {
       }
     }
 
-    private static Object copyRows(Tensor t, int[] rows) {
-      int len = t.rowLength();
+    private static Object copyRows(Tensor t, int[] rows, int len) {
       if (t.dtype() == DType.FLOAT64) {
         double[] out = new double[rows.length * len];
         for (int j = 0; j < rows.length; j++) {
