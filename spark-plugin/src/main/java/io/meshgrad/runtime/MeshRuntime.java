@@ -585,10 +585,19 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     if (!lineage.cutsWithin(steps)) {
       lineage.advance(state, steps, false, shipper::releaseRetired);
     } else if (jsc.getCheckpointDir().isPresent()) {
-      // marked after the job that computed it: the next action's end writes the checkpoint from the cached partitions
-      state.checkpoint();
-      StepJobs.collect(StepJobs.mapPartitionsWithIndex(state, (p, it) -> List.of(p).iterator(), true));
-      lineage.advance(state, steps, true, shipper::releaseRetired);
+      // Spark writes a checkpoint only for an RDD marked before its first job (a job ran on state
+      // already): a fresh RDD over state's cached partitions is marked, then written by one action
+      JavaRDD<VariableShard> cut = StepJobs.mapPartitionsWithIndex(state, (p, it) -> it, true)
+          .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+      cut.setName("meshgrad state (after engine steps, checkpointed)");
+      cut.checkpoint();
+      StepJobs.collect(StepJobs.mapPartitionsWithIndex(cut, (p, it) -> List.of(p).iterator(), true));
+      if (!cut.rdd().isCheckpointed()) {
+        cut.unpersist(false);
+        throw new IllegalStateException("meshgrad: the state after engine steps was not checkpointed");
+      }
+      lineage.advance(cut, steps, true, shipper::releaseRetired);
+      state.unpersist(false);
     } else {
       List<VariableShard> shards = StepJobs.collect(state);
       DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, shards);
