@@ -86,6 +86,33 @@ class FitTransportTest {
   }
 
   @Test
+  void aMessageLeftByAnEarlierJobIsNotTakenByTheNextJobOnTheSameEndpoint() {
+    SparkSession spark = SparkTestSession.get();
+    MeshTransport.Settings s = new MeshTransport.Settings("s3cret-" + System.nanoTime(), java.util.Map.of(), 1500);
+    try (MeshTransport.Fit fit = MeshTransport.Fit.open(s, HOST, 60_000)) {
+      List<String> first = BarrierJob.run(twoPartitions(spark), fit, 0, (rows, t, n) -> {
+        if (t.rank() == 1) {
+          t.send(0, 99, new byte[] {1}); // never read in this job
+        }
+        return t.id() + "";
+      });
+      List<String> second = BarrierJob.run(twoPartitions(spark), fit, 0, (rows, t, n) -> {
+        if (t.rank() == 0) {
+          try {
+            return t.id() + " took " + t.receive(1, 99).length + " bytes";
+          } catch (IllegalStateException e) {
+            return t.id() + " " + (e.getMessage().contains("timed out after 1500 ms waiting for round 99 from rank 1")
+                ? "timed out" : e.getMessage());
+          }
+        }
+        return t.id() + "";
+      });
+      assertEquals(List.of(first.get(0) + " timed out", first.get(1)), second,
+          "the same endpoints; the earlier job's message of round 99 is not taken");
+    }
+  }
+
+  @Test
   void aFailedTaskDropsItsEndpointAndTheNextJobConnectsToItsNewOne() {
     SparkSession spark = SparkTestSession.get();
     try (MeshTransport.Fit fit = fit(spark)) {
