@@ -173,6 +173,27 @@ class EngineFitTest {
         "meshgrad steps 5-7/7"), jobs.stepJobs());
   }
 
+  /**
+   * The fit's jobs share one transport (endpoints kept on the executors between jobs), and the
+   * fit's end closes it everywhere: no listening port of this JVM (local mode: the tasks' endpoints
+   * and the driver's listener) is left after a fit of 3 engine jobs.
+   */
+  @Test
+  void noPortListensAfterAFitOfSeveralEngineJobs() throws java.io.IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ListeningSockets.readable(), "reads the listening sockets from /proc");
+    Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).build();
+    fit("batch=2", DType.FLOAT32, opt, null, 0, 3, new ArrayList<>()); // Spark's own lazily started listeners
+    java.util.Set<String> before = ListeningSockets.now();
+    Jobs jobs = Jobs.watch();
+    try {
+      fit("batch=2", DType.FLOAT32, opt, null, 0, 3, new ArrayList<>());
+    } finally {
+      jobs.stop();
+    }
+    assertEquals(3, jobs.stepJobs().size(), "engine jobs of the fit: " + jobs.stepJobs());
+    assertEquals(before, ListeningSockets.now(), "listening sockets of this JVM before and after a fit of 3 jobs");
+  }
+
   @Test
   void tooFewTaskSlotsFailsAnExplicitRequestInOneLineAndTheAutomaticChoiceFallsBack() {
     // batch=4 makes 4 partitions, local[2] has 2 task slots

@@ -137,11 +137,10 @@ final class ShardOwners {
    */
   private static Job submit(StepEngine engine, MeshRuntime runtime, JavaRDD<Owned<Object>> zipped, int ranks,
       long attempt, Task<Object> task) {
-    MeshTransport.Rendezvous rendezvous = MeshTransport.rendezvous(engine.transport(), engine.driverHost(), ranks,
-        BarrierJob.tag(attempt, 0));
+    MeshTransport.Rendezvous rendezvous = BarrierJob.rendezvous(engine.fit(), ranks, attempt);
     try {
       CollectionAccumulator<byte[]> results = engine.jsc().sc().collectionAccumulator("meshgrad engine results");
-      JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous, attempt,
+      JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous,
           new ShardsOut<>(task, results));
       JavaRDD<VariableShard> state = runtime.engineState(shards);
       Map<Integer, Result> byRank = byRank(results);

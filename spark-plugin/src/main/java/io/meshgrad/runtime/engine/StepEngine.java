@@ -42,8 +42,13 @@ import org.slf4j.LoggerFactory;
  * steps. A failed barrier result stage is not retried by Spark: the engine resubmits the job from
  * the state at the job's start, at most {@value #MAX_ATTEMPTS_CONF} times (default {@value
  * #DEFAULT_MAX_ATTEMPTS}), so a task failure changes nothing in the result.
+ *
+ * <p>The engine's jobs share one transport ({@link MeshTransport.Fit}): the executors keep their
+ * tasks' endpoints and connections from one job to the next. It is opened by the first job and
+ * closed by {@link #close}, which the engine's loss runs when it is closed (the end of a fit), so
+ * that nothing of it listens after the fit; a later job opens a new one.
  */
-public final class StepEngine {
+public final class StepEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StepEngine.class);
 
   /** Conf key: how many times one job of the engine is submitted before the fit fails. */
@@ -56,6 +61,9 @@ public final class StepEngine {
   private final EngineData<?> data;
   private final MeshTransport.Settings transport;
   private final String driverHost;
+  private final long idleMs;
+  /** The transport of this engine's jobs, open from the first job to {@link #close}. */
+  private MeshTransport.Fit fit;
   private final int maxAttempts;
   private long failedAttempts;
 
@@ -66,6 +74,7 @@ public final class StepEngine {
     this.data = data;
     this.transport = MeshTransport.Settings.forFit(conf);
     this.driverHost = conf.get("spark.driver.host", "127.0.0.1");
+    this.idleMs = MeshTransport.idleTimeoutMs(conf);
     this.maxAttempts = conf.getInt(MAX_ATTEMPTS_CONF, DEFAULT_MAX_ATTEMPTS);
     if (maxAttempts < 1) {
       throw new IllegalArgumentException(MAX_ATTEMPTS_CONF + " must be an integer >= 1, got " + maxAttempts);
@@ -118,7 +127,9 @@ public final class StepEngine {
     if (why != null) {
       throw new IllegalArgumentException("stepsPerJob > 1 cannot run here: " + why);
     }
-    return new StepEngine(jsc, loss, loss.engineData());
+    StepEngine engine = new StepEngine(jsc, loss, loss.engineData());
+    loss.closeWith(engine);
+    return engine;
   }
 
   JavaSparkContext jsc() {
@@ -139,6 +150,27 @@ public final class StepEngine {
 
   String driverHost() {
     return driverHost;
+  }
+
+  /** The transport of this engine's jobs (opened by the first). */
+  synchronized MeshTransport.Fit fit() {
+    if (fit == null) {
+      fit = MeshTransport.Fit.open(transport, driverHost, idleMs);
+    }
+    return fit;
+  }
+
+  /**
+   * Closes the transport of this engine's jobs on the driver and on every executor (see {@link
+   * MeshTransport.Fit#close}); the engine's loss does it when it is closed. The engine can still
+   * run: its next job opens a new one. A second call does nothing.
+   */
+  @Override
+  public synchronized void close() {
+    if (fit != null) {
+      fit.close();
+      fit = null;
+    }
   }
 
   /** Jobs of this engine that failed and were submitted again. */
@@ -260,8 +292,7 @@ public final class StepEngine {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private List<Result> submit(Replicas<?> body, long attempt) {
-    return BarrierJob.run((org.apache.spark.api.java.JavaRDD) data.rows(), transport, driverHost, attempt,
-        (BarrierJob.Body) body);
+    return BarrierJob.run((org.apache.spark.api.java.JavaRDD) data.rows(), fit(), attempt, (BarrierJob.Body) body);
   }
 
   /** What a task gives back: rank 0 its whole state; every rank the losses and a checksum of its replicas. */
