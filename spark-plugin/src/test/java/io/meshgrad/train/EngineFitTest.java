@@ -180,10 +180,10 @@ class EngineFitTest {
    */
   @Test
   void noPortListensAfterAFitOfSeveralEngineJobs() throws java.io.IOException {
-    org.junit.jupiter.api.Assumptions.assumeTrue(ListeningSockets.readable(), "reads the listening sockets from /proc");
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.meshgrad.ListeningSockets.readable(), "reads the listening sockets from /proc");
     Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).build();
     fit("batch=2", DType.FLOAT32, opt, null, 0, 3, new ArrayList<>()); // Spark's own lazily started listeners
-    java.util.Set<String> before = ListeningSockets.now();
+    java.util.Set<String> before = io.meshgrad.ListeningSockets.now();
     Jobs jobs = Jobs.watch();
     try {
       fit("batch=2", DType.FLOAT32, opt, null, 0, 3, new ArrayList<>());
@@ -191,7 +191,7 @@ class EngineFitTest {
       jobs.stop();
     }
     assertEquals(3, jobs.stepJobs().size(), "engine jobs of the fit: " + jobs.stepJobs());
-    assertEquals(before, ListeningSockets.now(), "listening sockets of this JVM before and after a fit of 3 jobs");
+    assertEquals(before, io.meshgrad.ListeningSockets.now(), "listening sockets of this JVM before and after a fit of 3 jobs");
   }
 
   @Test

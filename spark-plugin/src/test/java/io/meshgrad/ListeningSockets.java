@@ -1,4 +1,4 @@
-package io.meshgrad.train;
+package io.meshgrad;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,16 +9,20 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
-/** This JVM's listening TCP sockets, as local addresses (Linux: /proc/net/tcp{,6} and /proc/self/fd). */
-final class ListeningSockets {
+/**
+ * This JVM's listening TCP sockets, as local addresses in /proc's hex form (Linux: /proc/net/tcp{,6}
+ * and /proc/self/fd). Unlike a connection attempt, it cannot be answered by another process that
+ * took a closed port.
+ */
+public final class ListeningSockets {
   private ListeningSockets() {}
 
   /** Whether this platform lets {@link #now} read them. */
-  static boolean readable() {
+  public static boolean readable() {
     return Files.isDirectory(Path.of("/proc/self/fd"));
   }
 
-  static Set<String> now() throws IOException {
+  public static Set<String> now() throws IOException {
     Set<String> inodes = new HashSet<>();
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       for (Path fd : (Iterable<Path>) fds::iterator) {
@@ -43,5 +47,11 @@ final class ListeningSockets {
       }
     }
     return out;
+  }
+
+  /** Whether this JVM listens on TCP port {@code port} (on any address). */
+  public static boolean listens(int port) throws IOException {
+    String suffix = String.format(":%04X", port);
+    return now().stream().anyMatch(a -> a.endsWith(suffix));
   }
 }
