@@ -463,8 +463,8 @@ public final class StepEngine {
 
   /**
    * A checksum of the exact bits of every element, to tell that the replicas are equal. Every NaN
-   * counts as the same value: a NaN's payload is not part of the result (Java serialization, which
-   * ships state, keeps only the canonical NaN; the engine's binary messages keep every bit).
+   * counts as the same value: a NaN's payload is not part of the result (replicas stepped through a
+   * NaN may hold NaNs of different payloads).
    */
   static long checksum(List<Tensor> tensors) {
     long h = 1125899906842597L;
