@@ -12,8 +12,9 @@ import java.nio.ByteOrder;
  * float[]}, {@code double[]} or {@code int[]} one element at a time, and reads it back so). Every
  * bit is kept, NaN payloads included. The caller writes the length (a tensor's shape) itself.
  */
-final class BulkArrays {
-  static final int BUFFER_BYTES = 1 << 16;
+public final class BulkArrays {
+  /** The most bytes copied through the buffer at once. */
+  public static final int BUFFER_BYTES = 1 << 16;
 
   private BulkArrays() {}
 
@@ -21,7 +22,8 @@ final class BulkArrays {
     return ByteBuffer.allocate((int) Math.min(BUFFER_BYTES, Math.max(bytes, 8))).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  static void writeFloats(ObjectOutput out, float[] a) throws IOException {
+  /** Writes {@code a}'s elements. */
+  public static void writeFloats(ObjectOutput out, float[] a) throws IOException {
     ByteBuffer b = buffer((long) a.length * Float.BYTES);
     int per = b.capacity() / Float.BYTES;
     for (int from = 0; from < a.length; from += per) {
@@ -32,7 +34,8 @@ final class BulkArrays {
     }
   }
 
-  static float[] readFloats(ObjectInput in, int length) throws IOException {
+  /** Reads {@code length} elements that {@link #writeFloats} wrote. */
+  public static float[] readFloats(ObjectInput in, int length) throws IOException {
     float[] a = new float[length];
     ByteBuffer b = buffer((long) length * Float.BYTES);
     int per = b.capacity() / Float.BYTES;
@@ -45,7 +48,8 @@ final class BulkArrays {
     return a;
   }
 
-  static void writeDoubles(ObjectOutput out, double[] a) throws IOException {
+  /** Writes {@code a}'s elements. */
+  public static void writeDoubles(ObjectOutput out, double[] a) throws IOException {
     ByteBuffer b = buffer((long) a.length * Double.BYTES);
     int per = b.capacity() / Double.BYTES;
     for (int from = 0; from < a.length; from += per) {
@@ -56,7 +60,8 @@ final class BulkArrays {
     }
   }
 
-  static double[] readDoubles(ObjectInput in, int length) throws IOException {
+  /** Reads {@code length} elements that {@link #writeDoubles} wrote. */
+  public static double[] readDoubles(ObjectInput in, int length) throws IOException {
     double[] a = new double[length];
     ByteBuffer b = buffer((long) length * Double.BYTES);
     int per = b.capacity() / Double.BYTES;
@@ -69,7 +74,8 @@ final class BulkArrays {
     return a;
   }
 
-  static void writeInts(ObjectOutput out, int[] a) throws IOException {
+  /** Writes {@code a}'s elements. */
+  public static void writeInts(ObjectOutput out, int[] a) throws IOException {
     ByteBuffer b = buffer((long) a.length * Integer.BYTES);
     int per = b.capacity() / Integer.BYTES;
     for (int from = 0; from < a.length; from += per) {
@@ -80,7 +86,8 @@ final class BulkArrays {
     }
   }
 
-  static int[] readInts(ObjectInput in, int length) throws IOException {
+  /** Reads {@code length} elements that {@link #writeInts} wrote. */
+  public static int[] readInts(ObjectInput in, int length) throws IOException {
     int[] a = new int[length];
     ByteBuffer b = buffer((long) length * Integer.BYTES);
     int per = b.capacity() / Integer.BYTES;

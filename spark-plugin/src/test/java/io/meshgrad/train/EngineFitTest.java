@@ -176,6 +176,27 @@ class EngineFitTest {
   }
 
   @Test
+  void replicasThatDifferAfterAJobFailTheFitLoudly() {
+    SparkSession spark = SparkTestSession.get();
+    Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).build();
+    for (String rank : new String[] {"1", "0"}) {
+      spark.sparkContext().setLocalProperty(StepEngine.PERTURB_RANK_PROPERTY, rank);
+      try {
+        RuntimeException e = assertThrows(RuntimeException.class,
+            () -> fit("batch=2", DType.FLOAT32, opt, null, 0, 4, new ArrayList<>()));
+        Throwable t = e;
+        while (t.getCause() != null && !String.valueOf(t.getMessage()).contains("differ")) {
+          t = t.getCause();
+        }
+        assertEquals("meshgrad engine: the replicas of rank 0 and rank 1 differ after steps 1-4: the partial sums "
+            + "were not the same", t.getMessage(), "rank " + rank + " changed");
+      } finally {
+        spark.sparkContext().setLocalProperty(StepEngine.PERTURB_RANK_PROPERTY, null);
+      }
+    }
+  }
+
+  @Test
   void tooFewTaskSlotsFailsAnExplicitRequestInOneLineAndTheAutomaticChoiceFallsBack() {
     // batch=4 makes 4 partitions, local[2] has 2 task slots
     Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).build();

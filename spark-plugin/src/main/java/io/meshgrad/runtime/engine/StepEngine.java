@@ -55,6 +55,12 @@ public final class StepEngine {
    * step in the first attempt of every job started from this thread. Not for production use.
    */
   public static final String FAIL_RANK_PROPERTY = "meshgrad.engine.testing.failRankInFirstAttempt";
+  /**
+   * SparkContext local property for tests of the replica check: the rank whose replica is changed
+   * (one bit of an element the job changed) after its steps, in every job of the driver-held
+   * engine started from this thread, so that the replicas differ. Not for production use.
+   */
+  public static final String PERTURB_RANK_PROPERTY = "meshgrad.engine.testing.perturbRank";
 
   private final JavaSparkContext jsc;
   private final DatasetLoss loss;
@@ -63,6 +69,7 @@ public final class StepEngine {
   private final String driverHost;
   private final int maxAttempts;
   private final int failRank;
+  private final int perturbRank;
   private long failedAttempts;
 
   private StepEngine(JavaSparkContext jsc, DatasetLoss loss, EngineData<?> data) {
@@ -78,6 +85,8 @@ public final class StepEngine {
     }
     String fail = jsc.getLocalProperty(FAIL_RANK_PROPERTY);
     this.failRank = fail == null ? -1 : Integer.parseInt(fail.trim());
+    String perturb = jsc.getLocalProperty(PERTURB_RANK_PROPERTY);
+    this.perturbRank = perturb == null ? -1 : Integer.parseInt(perturb.trim());
   }
 
   /**
@@ -268,7 +277,7 @@ public final class StepEngine {
   private Replicas<?> replicas(Optimizer optimizer, String[] names, Tensor[] values, Tensor[] slots, int count,
       double tol, double previousLoss, boolean handBackNonFinite, long attempt) {
     return new Replicas(optimizer, loss, data.sums(), names, values, slots, count, tol, previousLoss,
-        handBackNonFinite, loss.aggregationDepth(), attempt == 0 ? failRank : -1);
+        handBackNonFinite, loss.aggregationDepth(), attempt == 0 ? failRank : -1, perturbRank);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -317,10 +326,12 @@ public final class StepEngine {
     private final boolean handBackNonFinite;
     private final int depth;
     private final int failRank;
+    private final int perturbRank;
 
     Replicas(Optimizer optimizer, DatasetLoss loss, EngineData.PartitionSums<T> sums, String[] names, Tensor[] values,
         Tensor[] slots, int count, double tol, double previousLoss, boolean handBackNonFinite, int depth,
-        int failRank) {
+        int failRank, int perturbRank) {
+      this.perturbRank = perturbRank;
       this.handBackNonFinite = handBackNonFinite;
       this.optimizer = optimizer;
       this.loss = loss;
@@ -352,8 +363,10 @@ public final class StepEngine {
       StepStats[] stats = new StepStats[count];
       int taken = 0;
       boolean handedBack = false;
+      StepChanges.Job job = new StepChanges.Job(vars.size());
       while (taken < count) {
         double l = opt.minimize(exchanged, vars);
+        job.add(exchanged.changes);
         if (handBackNonFinite && (!Double.isFinite(l) || exchanged.nonFiniteGradient
             || !exchanged.changes.finite(vars, finite))) {
           exchanged.undo.restore();
@@ -379,10 +392,30 @@ public final class StepEngine {
       }
       List<Tensor> slotValues = opt.getWeights();
       state.addAll(slotValues);
+      if (transport.rank() == perturbRank) {
+        perturb(vars, job);
+      }
       boolean first = transport.rank() == 0;
+      // the replicas started the job equal: they are equal when what the job changed is
       return new Result(transport.rank(), Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
-          checksum(state), first ? state.subList(0, vars.size()).stream().map(Tensor::copy).toArray(Tensor[]::new) : null,
+          job.checksum(vars, opt), first ? state.subList(0, vars.size()).stream().map(Tensor::copy).toArray(Tensor[]::new) : null,
           first ? slotValues.toArray(new Tensor[0]) : null, handedBack);
+    }
+
+    /** Flips the lowest bit of one element the job changed ({@link #PERTURB_RANK_PROPERTY}). */
+    private static void perturb(List<Variable> vars, StepChanges.Job job) {
+      for (int i = 0; i < vars.size(); i++) {
+        Tensor t = vars.get(i).value();
+        int k = job.someChangedElement(i, t);
+        if (k >= 0) {
+          if (t.dtype() == io.meshgrad.tensor.DType.FLOAT64) {
+            t.doubles()[k] = Double.longBitsToDouble(Double.doubleToRawLongBits(t.doubles()[k]) ^ 1L);
+          } else {
+            t.floats()[k] = Float.intBitsToFloat(Float.floatToRawIntBits(t.floats()[k]) ^ 1);
+          }
+          return;
+        }
+      }
     }
 
     /**
