@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
+import io.meshgrad.LogCapture;
 import io.meshgrad.data.TrainingData;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.loss.BinaryLogisticLoss;
@@ -172,6 +173,39 @@ class EngineFitTest {
           "meshgrad steps 5-7/7"), jobs.stepJobs());
     } finally {
       spark.sparkContext().setLocalProperty(StepEngine.FAIL_RANK_PROPERTY, null);
+    }
+  }
+
+  @Test
+  void aSparseHighDimensionalModelSendsItsChangedRowsAndStaysBitIdentical() {
+    // a9a's features spread over 2^16: a step changes a few hundred rows of the weights (and of the
+    // FM's factors, rows of 3), so rank 0 sends those rows, not the whole state
+    SparkSession spark = SparkTestSession.get();
+    int dim = 1 << 16;
+    for (DType dtype : DType.values()) {
+      for (boolean fm : new boolean[] {false, true}) {
+        TrainingResult[] results = new TrainingResult[2];
+        try (LogCapture log = LogCapture.start(StepEngine.class.getName(), org.apache.logging.log4j.Level.DEBUG)) {
+          for (int k = 0; k < 2; k++) {
+            Mesh m = Mesh.parse("batch=2");
+            try (TrainingData data = TrainingData.from(Datasets.spreadA9a(spark, 600, dim, 509), "features", "label",
+                null, m.batchSize(), LOSS::validateLabel)) {
+              // no regularisation: its gradient would make every row change
+              MeshTrainer.Settings s = new MeshTrainer.Settings(m, dtype, STEPS, 0, 64, 7L, true, 0.0, 0, 2, 10);
+              BlockModel model = fm ? new FactorizationMachine(dim, 3, true, true, 0.1, LOSS_FM)
+                  : new io.meshgrad.model.LinearModel(LOSS, dim, true);
+              results[k] = MeshTrainer.fit(spark, data, model, Adagrad.builder().learningRate(0.3).clipnorm(0.5).build(),
+                  s, MeshTrainer.Controls.none().withStepsPerJob(k == 0 ? 1 : 3), (step, total, epoch, l) -> { });
+            }
+          }
+          String what = (fm ? "FM " : "linear ") + dtype;
+          assertSameFit(results[0], results[1], what);
+          List<String> sent = log.events(org.apache.logging.log4j.Level.DEBUG, StepEngine.class.getName()).stream()
+              .map(e -> e.getMessage().getFormattedMessage()).filter(m -> m.contains("rank 0 sent")).toList();
+          assertEquals(3, sent.size(), what + ": " + sent);
+          assertTrue(sent.stream().allMatch(m -> !m.contains("sent 0 of")), what + ": rows were sent: " + sent);
+        }
+      }
     }
   }
 

@@ -454,8 +454,16 @@ final class StepChanges {
    */
   static final class ChangedState implements Serializable {
     private static final long serialVersionUID = 1L;
-    /** Per variable: the changed rows, or {@code null} for whole values (written in bulk, {@link #writeObject}). */
-    private transient int[][] rows;
+    /**
+     * Java serialization writes {@link #slotPositions} and {@link #parts} as fields and {@link
+     * #rows} in bulk ({@link #writeObject}); Kryo's field serializer, which knows none of this,
+     * writes all three as fields.
+     */
+    private static final java.io.ObjectStreamField[] serialPersistentFields = {
+        new java.io.ObjectStreamField("slotPositions", int[][].class),
+        new java.io.ObjectStreamField("parts", Tensor[][].class)};
+    /** Per variable: the changed rows, or {@code null} for whole values. */
+    private int[][] rows;
     /** Per variable: the positions of its slots in the optimizer's {@link Optimizer#variables()}. */
     private final int[][] slotPositions;
     /** Per variable: the variable's rows (or value), then each slot's, in {@link #slotPositions}' order. */

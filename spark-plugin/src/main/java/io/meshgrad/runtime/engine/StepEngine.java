@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * included.
  *
  * <p>Between jobs the driver holds the state (variables, slots, iteration count), as on the
- * job-per-step path; a job ships it in its closure and brings back rank 0's state after its
- * steps. A failed barrier result stage is not retried by Spark: the engine resubmits the job from
+ * job-per-step path; a job ships it in its closure and brings back what its steps changed in rank
+ * 0's state: the rows some step changed of each variable and its slots ({@link StepChanges.Job}),
+ * or a variable whole when a step changed it whole, which the driver writes into its copy of the
+ * job's start state. A failed barrier result stage is not retried by Spark: the engine resubmits the job from
  * the state at the job's start, at most {@value #MAX_ATTEMPTS_CONF} times (default {@value
  * #DEFAULT_MAX_ATTEMPTS}), so a task failure changes nothing in the result.
  */
@@ -230,10 +232,14 @@ public final class StepEngine {
             + " differ after steps " + (first + 1) + "-" + r0.iterations + ": the partial sums were not the same");
       }
     }
+    // values and slots are this process's copies of the job's start state: rank 0's changes make them its state
+    r0.changed.applyTo(values, slots);
+    LOG.debug("meshgrad engine: steps {}-{}: rank 0 sent {} of {} variables as their changed rows, the rest whole",
+        first + 1, r0.iterations, values.length - r0.changed.wholeVariables(), values.length);
     for (int i = 0; i < values.length; i++) {
-      vars.get(i).assign(r0.values[i]);
+      vars.get(i).assign(values[i]);
     }
-    optimizer.setWeights(Arrays.asList(r0.slots));
+    optimizer.setWeights(Arrays.asList(slots));
     optimizer.setIterations(r0.iterations);
     for (StepStats s : r0.stats) {
       loss.recordStepStats(s, optimizer);
@@ -286,7 +292,10 @@ public final class StepEngine {
         (BarrierJob.Body) body);
   }
 
-  /** What a task gives back: rank 0 its whole state; every rank the losses and a checksum of its replicas. */
+  /**
+   * What a task gives back: rank 0 what the job changed in its state (rows, or whole variables);
+   * every rank the losses and a checksum of what the job changed in its replicas.
+   */
   private static final class Result implements Serializable {
     private static final long serialVersionUID = 1L;
     final int rank;
@@ -294,20 +303,18 @@ public final class StepEngine {
     final StepStats[] stats;
     final long iterations;
     final long checksum;
-    final Tensor[] values;
-    final Tensor[] slots;
+    final StepChanges.ChangedState changed;
     final boolean handedBack;
 
-    Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum, Tensor[] values,
-        Tensor[] slots, boolean handedBack) {
+    Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum,
+        StepChanges.ChangedState changed, boolean handedBack) {
       this.handedBack = handedBack;
       this.rank = rank;
       this.losses = losses;
       this.stats = stats;
       this.iterations = iterations;
       this.checksum = checksum;
-      this.values = values;
-      this.slots = slots;
+      this.changed = changed;
     }
   }
 
@@ -386,20 +393,13 @@ public final class StepEngine {
           break;
         }
       }
-      List<Tensor> state = new ArrayList<>();
-      for (Variable v : vars) {
-        state.add(v.value());
-      }
-      List<Tensor> slotValues = opt.getWeights();
-      state.addAll(slotValues);
       if (transport.rank() == perturbRank) {
         perturb(vars, job);
       }
       boolean first = transport.rank() == 0;
       // the replicas started the job equal: they are equal when what the job changed is
       return new Result(transport.rank(), Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
-          job.checksum(vars, opt), first ? state.subList(0, vars.size()).stream().map(Tensor::copy).toArray(Tensor[]::new) : null,
-          first ? slotValues.toArray(new Tensor[0]) : null, handedBack);
+          job.checksum(vars, opt), first ? job.changedState(vars, opt) : null, handedBack);
     }
 
     /** Flips the lowest bit of one element the job changed ({@link #PERTURB_RANK_PROPERTY}). */

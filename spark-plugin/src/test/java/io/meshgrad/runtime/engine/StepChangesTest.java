@@ -14,6 +14,10 @@ import io.meshgrad.tensor.IndexedSlices;
 import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.JavaSerializer;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -129,7 +133,19 @@ class StepChangesTest {
     StepChanges.ChangedState changed = job.changedState(vars, opt);
     assertEquals(1, changed.wholeVariables(), "the bias whole, w's 2 of 6 rows as rows");
     assertArrayEquals(new int[] {1, 4}, job.rows(0, vars.get(0).value(), opt.getWeights().subList(0, 1)));
-    // the driver, holding the start state, applies the changes and holds the replica's state
+    // the driver, holding the start state, applies the changes (as they arrive: Java-serialized, or
+    // through Spark's Kryo) and holds the replica's state
+    SerializerInstance kryo = new KryoSerializer(new SparkConf()).newInstance();
+    scala.reflect.ClassTag<StepChanges.ChangedState> tag = scala.reflect.ClassTag$.MODULE$.apply(
+        StepChanges.ChangedState.class);
+    SerializerInstance java = new JavaSerializer(new SparkConf()).newInstance();
+    for (StepChanges.ChangedState arrived : List.of(java.deserialize(java.serialize(changed, tag), tag),
+        kryo.deserialize(kryo.serialize(changed, tag), tag))) {
+      Tensor[] values = {startValues[0].copy(), startValues[1].copy()};
+      Tensor[] slots = {startSlots[0].copy(), startSlots[1].copy()};
+      arrived.applyTo(values, slots);
+      assertEquals(state(vars, opt), stateOf(values, slots));
+    }
     changed.applyTo(startValues, startSlots);
     assertEquals(state(vars, opt), stateOf(startValues, startSlots));
 
