@@ -155,25 +155,23 @@ class EngineFitTest {
 
   @Test
   void aFailedTaskResubmitsTheJobFromItsStartAndTheResultStaysBitIdentical() {
-    SparkSession spark = SparkTestSession.get();
     Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).clipnorm(0.05).build();
     TrainingResult reference = fit("batch=2", DType.FLOAT32, opt, null, 0, 1, new ArrayList<>());
-    spark.sparkContext().setLocalProperty(StepEngine.FAIL_RANK_PROPERTY, "1");
+    // rank 1 fails after its first step in the first attempt of each job: only a resubmission finishes the fit
+    FailsAfterFirstEngineStep failing = new FailsAfterFirstEngineStep(
+        new io.meshgrad.model.LinearModel(LOSS, 123, true), 1);
+    Jobs jobs = Jobs.watch();
+    TrainingResult retried;
     try {
-      Jobs jobs = Jobs.watch();
-      TrainingResult retried;
-      try {
-        retried = fit("batch=2", DType.FLOAT32, opt, null, 0, 4, new ArrayList<>());
-      } finally {
-        jobs.stop();
-      }
-      assertSameFit(reference, retried, "after task failures");
-      assertEquals(2, jobs.failed.get(), "the first attempt of each of the 2 jobs failed");
-      assertEquals(List.of("meshgrad steps 1-4/7", "meshgrad steps 1-4/7", "meshgrad steps 5-7/7",
-          "meshgrad steps 5-7/7"), jobs.stepJobs());
+      retried = fit("batch=2", DType.FLOAT32, opt, failing, 0, 4, new ArrayList<>());
     } finally {
-      spark.sparkContext().setLocalProperty(StepEngine.FAIL_RANK_PROPERTY, null);
+      jobs.stop();
     }
+    assertSameFit(reference, retried, "after task failures");
+    assertEquals(2, jobs.failed.get(), "the first attempt of each of the 2 jobs failed");
+    assertEquals(2, failing.failures(), "the failures were the injected ones, one per job");
+    assertEquals(List.of("meshgrad steps 1-4/7", "meshgrad steps 1-4/7", "meshgrad steps 5-7/7",
+        "meshgrad steps 5-7/7"), jobs.stepJobs());
   }
 
   @Test
@@ -211,21 +209,26 @@ class EngineFitTest {
 
   @Test
   void replicasThatDifferAfterAJobFailTheFitLoudly() {
+    // the test optimizer changes one bit of a row it updated on one rank (DivergentAdagrad): a dense
+    // model (a9a) and a row-sparse one (spread over 2^16 features), where the check covers the changed rows only
     SparkSession spark = SparkTestSession.get();
-    Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).build();
-    for (String rank : new String[] {"1", "0"}) {
-      spark.sparkContext().setLocalProperty(StepEngine.PERTURB_RANK_PROPERTY, rank);
-      try {
-        RuntimeException e = assertThrows(RuntimeException.class,
-            () -> fit("batch=2", DType.FLOAT32, opt, null, 0, 4, new ArrayList<>()));
-        Throwable t = e;
-        while (t.getCause() != null && !String.valueOf(t.getMessage()).contains("differ")) {
-          t = t.getCause();
+    int dim = 1 << 16;
+    for (boolean sparse : new boolean[] {false, true}) {
+      for (int rank : new int[] {1, 0}) {
+        Mesh m = Mesh.parse("batch=2");
+        try (TrainingData data = TrainingData.from(sparse ? Datasets.spreadA9a(spark, 600, dim, 509)
+            : Datasets.a9a(spark, "a9a"), "features", "label", null, m.batchSize(), LOSS::validateLabel)) {
+          MeshTrainer.Settings s = new MeshTrainer.Settings(m, DType.FLOAT32, STEPS, 0, 64, 7L, true, 0.0, 0, 2, 10);
+          RuntimeException e = assertThrows(RuntimeException.class, () -> MeshTrainer.fit(spark, data,
+              new io.meshgrad.model.LinearModel(LOSS, data.numFeatures(), true), new DivergentAdagrad(0.5, rank), s,
+              MeshTrainer.Controls.none().withStepsPerJob(4), (step, total, epoch, l) -> { }));
+          Throwable t = e;
+          while (t.getCause() != null && !String.valueOf(t.getMessage()).contains("differ")) {
+            t = t.getCause();
+          }
+          assertEquals("meshgrad engine: the replicas of rank 0 and rank 1 differ after steps 1-4: the partial sums "
+              + "were not the same", t.getMessage(), (sparse ? "sparse" : "dense") + ", rank " + rank + " diverged");
         }
-        assertEquals("meshgrad engine: the replicas of rank 0 and rank 1 differ after steps 1-4: the partial sums "
-            + "were not the same", t.getMessage(), "rank " + rank + " changed");
-      } finally {
-        spark.sparkContext().setLocalProperty(StepEngine.PERTURB_RANK_PROPERTY, null);
       }
     }
   }

@@ -52,17 +52,6 @@ public final class StepEngine {
   public static final String MAX_ATTEMPTS_CONF = "spark.meshgrad.engine.maxAttempts";
   /** Default of {@link #MAX_ATTEMPTS_CONF}. */
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
-  /**
-   * SparkContext local property for tests of the retry: the rank whose task throws after its first
-   * step in the first attempt of every job started from this thread. Not for production use.
-   */
-  public static final String FAIL_RANK_PROPERTY = "meshgrad.engine.testing.failRankInFirstAttempt";
-  /**
-   * SparkContext local property for tests of the replica check: the rank whose replica is changed
-   * (one bit of an element the job changed) after its steps, in every job of the driver-held
-   * engine started from this thread, so that the replicas differ. Not for production use.
-   */
-  public static final String PERTURB_RANK_PROPERTY = "meshgrad.engine.testing.perturbRank";
 
   private final JavaSparkContext jsc;
   private final DatasetLoss loss;
@@ -70,8 +59,6 @@ public final class StepEngine {
   private final MeshTransport.Settings transport;
   private final String driverHost;
   private final int maxAttempts;
-  private final int failRank;
-  private final int perturbRank;
   private long failedAttempts;
 
   private StepEngine(JavaSparkContext jsc, DatasetLoss loss, EngineData<?> data) {
@@ -85,10 +72,6 @@ public final class StepEngine {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException(MAX_ATTEMPTS_CONF + " must be an integer >= 1, got " + maxAttempts);
     }
-    String fail = jsc.getLocalProperty(FAIL_RANK_PROPERTY);
-    this.failRank = fail == null ? -1 : Integer.parseInt(fail.trim());
-    String perturb = jsc.getLocalProperty(PERTURB_RANK_PROPERTY);
-    this.perturbRank = perturb == null ? -1 : Integer.parseInt(perturb.trim());
   }
 
   /**
@@ -160,11 +143,6 @@ public final class StepEngine {
     return driverHost;
   }
 
-  /** The rank that fails on purpose in attempt {@code attempt} (see {@link #FAIL_RANK_PROPERTY}), or -1. */
-  int failRank(long attempt) {
-    return attempt == 0 ? failRank : -1;
-  }
-
   /** Jobs of this engine that failed and were submitted again. */
   public long failedAttempts() {
     return failedAttempts;
@@ -224,7 +202,7 @@ public final class StepEngine {
     jsc.setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
         + (totalSteps > 0 ? "/" + totalSteps : ""));
     List<Result> results = withRetries(first, count, attempt -> submit(replicas(optimizer, names, values, slots, count,
-        tol, previousLoss, handBackNonFinite, attempt), attempt));
+        tol, previousLoss, handBackNonFinite), attempt));
     Result r0 = results.get(0);
     for (Result r : results) {
       if (r.checksum != r0.checksum || r.iterations != r0.iterations) {
@@ -281,9 +259,9 @@ public final class StepEngine {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private Replicas<?> replicas(Optimizer optimizer, String[] names, Tensor[] values, Tensor[] slots, int count,
-      double tol, double previousLoss, boolean handBackNonFinite, long attempt) {
+      double tol, double previousLoss, boolean handBackNonFinite) {
     return new Replicas(optimizer, loss, data.sums(), names, values, slots, count, tol, previousLoss,
-        handBackNonFinite, loss.aggregationDepth(), attempt == 0 ? failRank : -1, perturbRank);
+        handBackNonFinite, loss.aggregationDepth());
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -332,13 +310,9 @@ public final class StepEngine {
     private final double previousLoss;
     private final boolean handBackNonFinite;
     private final int depth;
-    private final int failRank;
-    private final int perturbRank;
 
     Replicas(Optimizer optimizer, DatasetLoss loss, EngineData.PartitionSums<T> sums, String[] names, Tensor[] values,
-        Tensor[] slots, int count, double tol, double previousLoss, boolean handBackNonFinite, int depth,
-        int failRank, int perturbRank) {
-      this.perturbRank = perturbRank;
+        Tensor[] slots, int count, double tol, double previousLoss, boolean handBackNonFinite, int depth) {
       this.handBackNonFinite = handBackNonFinite;
       this.optimizer = optimizer;
       this.loss = loss;
@@ -350,7 +324,6 @@ public final class StepEngine {
       this.tol = tol;
       this.previousLoss = previousLoss;
       this.depth = depth;
-      this.failRank = failRank;
     }
 
     @Override
@@ -384,38 +357,15 @@ public final class StepEngine {
         finite = true;
         stats[taken] = exchanged.lastStats;
         losses[taken++] = l;
-        if (transport.rank() == failRank) {
-          throw new IllegalStateException("meshgrad engine: rank " + failRank + " fails on purpose after its first "
-              + "step (" + FAIL_RANK_PROPERTY + ")");
-        }
         double previous = taken == 1 ? previousLoss : losses[taken - 2];
         if (tol > 0 && Math.abs(previous - l) <= tol * Math.max(1.0, Math.abs(l))) {
           break;
         }
       }
-      if (transport.rank() == perturbRank) {
-        perturb(vars, job);
-      }
       boolean first = transport.rank() == 0;
       // the replicas started the job equal: they are equal when what the job changed is
       return new Result(transport.rank(), Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
           job.checksum(vars, opt), first ? job.changedState(vars, opt) : null, handedBack);
-    }
-
-    /** Flips the lowest bit of one element the job changed ({@link #PERTURB_RANK_PROPERTY}). */
-    private static void perturb(List<Variable> vars, StepChanges.Job job) {
-      for (int i = 0; i < vars.size(); i++) {
-        Tensor t = vars.get(i).value();
-        int k = job.someChangedElement(i, t);
-        if (k >= 0) {
-          if (t.dtype() == io.meshgrad.tensor.DType.FLOAT64) {
-            t.doubles()[k] = Double.longBitsToDouble(Double.doubleToRawLongBits(t.doubles()[k]) ^ 1L);
-          } else {
-            t.floats()[k] = Float.intBitsToFloat(Float.floatToRawIntBits(t.floats()[k]) ^ 1);
-          }
-          return;
-        }
-      }
     }
 
     /**
