@@ -1,5 +1,9 @@
 package io.meshgrad.tensor;
 
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -9,6 +13,9 @@ import java.util.Map;
  * A sparse gradient of rows along axis 0, like {@code tf.IndexedSlices}: row {@code r} of
  * {@code values} belongs to row {@code indices[r]} of a tensor of shape {@code denseShape}.
  * Indices may repeat; {@link #deduplicate()} sums repeated rows as Keras does before an update.
+ *
+ * <p>Java serialization writes the indices, like the values ({@link Tensor}), as raw bytes in bulk
+ * ({@link Serialized}); the form is for data in flight only.
  */
 public final class IndexedSlices implements Gradient, Serializable {
   private static final long serialVersionUID = 1L;
@@ -144,5 +151,52 @@ public final class IndexedSlices implements Gradient, Serializable {
   public String toString() {
     return "IndexedSlices(indices=" + Arrays.toString(indices) + ", values=" + values
         + ", denseShape=" + Arrays.toString(denseShape) + ")";
+  }
+
+  // ------------------------------------------------------------------ Java serialization
+
+  private Object writeReplace() {
+    return new Serialized(this);
+  }
+
+  private void readObject(ObjectInputStream in) throws InvalidObjectException {
+    throw new InvalidObjectException("IndexedSlices are read through their serialized form");
+  }
+
+  /**
+   * The serialized form of {@link IndexedSlices}: dense shape, values (a {@link Tensor}, in bulk),
+   * then the indices as little-endian bytes in bulk. Reading checks them as the constructor does.
+   */
+  private static final class Serialized implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private transient IndexedSlices slices;
+
+    Serialized(IndexedSlices slices) {
+      this.slices = slices;
+    }
+
+    private void writeObject(ObjectOutputStream out) throws IOException {
+      out.writeObject(slices.denseShape);
+      out.writeObject(slices.values);
+      BulkArrays.writeInts(out, slices.indices);
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+      int[] denseShape = (int[]) in.readObject();
+      Tensor values = (Tensor) in.readObject();
+      int rows = values.rank() == 0 ? 0 : values.shape()[0];
+      try {
+        slices = new IndexedSlices(BulkArrays.readInts(in, rows), values, denseShape);
+      } catch (IllegalArgumentException e) {
+        InvalidObjectException bad = new InvalidObjectException("serialized IndexedSlices: " + e.getMessage());
+        bad.initCause(e);
+        throw bad;
+      }
+    }
+
+    private Object readResolve() {
+      return slices;
+    }
   }
 }

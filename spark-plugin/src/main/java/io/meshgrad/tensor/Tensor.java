@@ -1,5 +1,9 @@
 package io.meshgrad.tensor;
 
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -7,6 +11,11 @@ import java.util.Arrays;
  * A dense, row-major array of float32 or float64 numbers with a shape. The storage is a plain
  * {@code float[]} or {@code double[]} so that kernels run over primitive arrays; a variable's
  * tensor is updated in place by the in-process optimizer.
+ *
+ * <p>Java serialization (task closures, task results, broadcasts) writes the elements as raw
+ * little-endian bytes in bulk ({@link Serialized}), every bit kept, NaN payloads included. The form
+ * is for data in flight only: nothing persistent is written with it (optimizer checkpoints use
+ * their own codec, saved models their stage writers).
  */
 public final class Tensor implements Gradient, Serializable {
   private static final long serialVersionUID = 1L;
@@ -204,5 +213,56 @@ public final class Tensor implements Gradient, Serializable {
       body = body.substring(0, 200) + "...]";
     }
     return "Tensor(" + dtype + Arrays.toString(shape) + ", " + body + ")";
+  }
+
+  // ------------------------------------------------------------------ Java serialization
+
+  private Object writeReplace() {
+    return new Serialized(this);
+  }
+
+  private void readObject(ObjectInputStream in) throws InvalidObjectException {
+    throw new InvalidObjectException("a Tensor is read through its serialized form");
+  }
+
+  /**
+   * The serialized form of a {@link Tensor}: dtype, shape, then the elements as little-endian
+   * bytes, copied in bulk ({@code ObjectOutputStream} writes a {@code float[]} one element at a
+   * time). Reading gives the same tensor bit for bit.
+   */
+  private static final class Serialized implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private transient Tensor tensor;
+
+    Serialized(Tensor tensor) {
+      this.tensor = tensor;
+    }
+
+    private void writeObject(ObjectOutputStream out) throws IOException {
+      out.writeObject(tensor.dtype);
+      out.writeObject(tensor.shape);
+      if (tensor.floats != null) {
+        BulkArrays.writeFloats(out, tensor.floats);
+      } else {
+        BulkArrays.writeDoubles(out, tensor.doubles);
+      }
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+      DType dtype = (DType) in.readObject();
+      int[] shape = (int[]) in.readObject();
+      long n = numElements(shape);
+      if (dtype == null || n > Integer.MAX_VALUE) {
+        throw new InvalidObjectException("a serialized Tensor of dtype " + dtype + " and shape "
+            + Arrays.toString(shape));
+      }
+      tensor = dtype == DType.FLOAT32 ? of(BulkArrays.readFloats(in, (int) n), shape)
+          : of(BulkArrays.readDoubles(in, (int) n), shape);
+    }
+
+    private Object readResolve() {
+      return tensor;
+    }
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
+import io.meshgrad.LogCapture;
 import io.meshgrad.data.TrainingData;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.loss.BinaryLogisticLoss;
@@ -192,6 +193,65 @@ class EngineFitTest {
     }
     assertEquals(3, jobs.stepJobs().size(), "engine jobs of the fit: " + jobs.stepJobs());
     assertEquals(before, io.meshgrad.ListeningSockets.now(), "listening sockets of this JVM before and after a fit of 3 jobs");
+  }
+
+  @Test
+  void aSparseHighDimensionalModelSendsItsChangedRowsAndStaysBitIdentical() {
+    // a9a's features spread over 2^16: a step changes a few hundred rows of the weights (and of the
+    // FM's factors, rows of 3), so rank 0 sends those rows, not the whole state
+    SparkSession spark = SparkTestSession.get();
+    int dim = 1 << 16;
+    for (DType dtype : DType.values()) {
+      for (boolean fm : new boolean[] {false, true}) {
+        TrainingResult[] results = new TrainingResult[2];
+        try (LogCapture log = LogCapture.start(StepEngine.class.getName(), org.apache.logging.log4j.Level.DEBUG)) {
+          for (int k = 0; k < 2; k++) {
+            Mesh m = Mesh.parse("batch=2");
+            try (TrainingData data = TrainingData.from(Datasets.spreadA9a(spark, 600, dim, 509), "features", "label",
+                null, m.batchSize(), LOSS::validateLabel)) {
+              // no regularisation: its gradient would make every row change
+              MeshTrainer.Settings s = new MeshTrainer.Settings(m, dtype, STEPS, 0, 64, 7L, true, 0.0, 0, 2, 10);
+              BlockModel model = fm ? new FactorizationMachine(dim, 3, true, true, 0.1, LOSS_FM)
+                  : new io.meshgrad.model.LinearModel(LOSS, dim, true);
+              results[k] = MeshTrainer.fit(spark, data, model, Adagrad.builder().learningRate(0.3).clipnorm(0.5).build(),
+                  s, MeshTrainer.Controls.none().withStepsPerJob(k == 0 ? 1 : 3), (step, total, epoch, l) -> { });
+            }
+          }
+          String what = (fm ? "FM " : "linear ") + dtype;
+          assertSameFit(results[0], results[1], what);
+          List<String> sent = log.events(org.apache.logging.log4j.Level.DEBUG, StepEngine.class.getName()).stream()
+              .map(e -> e.getMessage().getFormattedMessage()).filter(m -> m.contains("rank 0 sent")).toList();
+          assertEquals(3, sent.size(), what + ": " + sent);
+          assertTrue(sent.stream().allMatch(m -> !m.contains("sent 0 of")), what + ": rows were sent: " + sent);
+        }
+      }
+    }
+  }
+
+  @Test
+  void replicasThatDifferAfterAJobFailTheFitLoudly() {
+    // the test optimizer changes one bit of a row it updated on one rank (DivergentAdagrad): a dense
+    // model (a9a) and a row-sparse one (spread over 2^16 features), where the check covers the changed rows only
+    SparkSession spark = SparkTestSession.get();
+    int dim = 1 << 16;
+    for (boolean sparse : new boolean[] {false, true}) {
+      for (int rank : new int[] {1, 0}) {
+        Mesh m = Mesh.parse("batch=2");
+        try (TrainingData data = TrainingData.from(sparse ? Datasets.spreadA9a(spark, 600, dim, 509)
+            : Datasets.a9a(spark, "a9a"), "features", "label", null, m.batchSize(), LOSS::validateLabel)) {
+          MeshTrainer.Settings s = new MeshTrainer.Settings(m, DType.FLOAT32, STEPS, 0, 64, 7L, true, 0.0, 0, 2, 10);
+          RuntimeException e = assertThrows(RuntimeException.class, () -> MeshTrainer.fit(spark, data,
+              new io.meshgrad.model.LinearModel(LOSS, data.numFeatures(), true), new DivergentAdagrad(0.5, rank), s,
+              MeshTrainer.Controls.none().withStepsPerJob(4), (step, total, epoch, l) -> { }));
+          Throwable t = e;
+          while (t.getCause() != null && !String.valueOf(t.getMessage()).contains("differ")) {
+            t = t.getCause();
+          }
+          assertEquals("meshgrad engine: the replicas of rank 0 and rank 1 differ after steps 1-4: the partial sums "
+              + "were not the same", t.getMessage(), (sparse ? "sparse" : "dense") + ", rank " + rank + " diverged");
+        }
+      }
+    }
   }
 
   @Test

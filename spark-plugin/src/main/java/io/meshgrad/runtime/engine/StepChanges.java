@@ -8,9 +8,13 @@ import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Gradient;
 import io.meshgrad.tensor.IndexedSlices;
 import io.meshgrad.tensor.Tensor;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one step of a replica changes, per variable, known once its gradients are and before the
@@ -24,6 +28,10 @@ import java.util.List;
  * <p>The sharded engine ({@link ShardOwners}) knows a step's changes to its whole copies of the
  * variables from the updates it receives instead ({@link #ofUpdates}): there the changes are
  * single elements (a row of one element), the ones the updates write.
+ *
+ * <p>Over a whole job of the replicated engine, {@link Job} keeps the union of its steps' changes:
+ * the replicas start the job equal, so the end-of-job check and rank 0's result need only the rows
+ * some step changed ({@link Job#checksum}, {@link Job#changedState}).
  */
 final class StepChanges {
   private static final int[] NONE = new int[0];
@@ -268,6 +276,274 @@ final class StepChanges {
         System.arraycopy(t.floats(), rows[j] * len, out, j * len, len);
       }
       return out;
+    }
+  }
+
+  /**
+   * The rows of each variable that some step of a job changed (the union of its steps' {@link
+   * StepChanges}), or all of a variable's rows once a step changed it whole. A variable's slots
+   * change where it does ({@link Optimizer#applyToVariable} updates a variable and its slots
+   * together, at the sparse gradient's rows when the step keeps to them).
+   */
+  static final class Job {
+    /** Per variable: the rows changed so far, or {@code null} for all of them. */
+    private final BitSet[] rows;
+
+    Job(int numVariables) {
+      rows = new BitSet[numVariables];
+      for (int i = 0; i < numVariables; i++) {
+        rows[i] = new BitSet();
+      }
+    }
+
+    /** Adds one step's changes (rows of the variables, not the sharded engine's elements). */
+    void add(StepChanges step) {
+      if (step.elements) {
+        throw new IllegalArgumentException("a job's changes are rows of the variables, not single elements");
+      }
+      for (int i = 0; i < rows.length; i++) {
+        if (rows[i] == null) {
+          continue;
+        }
+        if (step.rows[i] == null) {
+          rows[i] = null;
+        } else {
+          for (int r : step.rows[i]) {
+            rows[i].set(r);
+          }
+        }
+      }
+    }
+
+    /**
+     * The changed rows of variable {@code i} (of {@code value}, the variable's value), increasing,
+     * or {@code null} when it is to be taken whole: changed whole, a scalar, a slot not shaped as
+     * the variable, or at least half of its rows changed (then whole is the smaller message).
+     */
+    int[] rows(int i, Tensor value, List<Tensor> slots) {
+      if (rows[i] == null || value.rank() == 0) {
+        return null;
+      }
+      for (Tensor s : slots) {
+        if (!s.sameLayout(value)) {
+          return null;
+        }
+      }
+      int numRows = value.shape()[0];
+      int n = rows[i].cardinality();
+      return n > 0 && 2L * n >= numRows ? null : rows[i].stream().toArray();
+    }
+
+    /**
+     * The position of an element of variable {@code i} (of {@code value}) that the job changed (the
+     * first element of its first changed row), or -1 when it changed none.
+     */
+    int someChangedElement(int i, Tensor value) {
+      if (rows[i] == null) {
+        return value.size() > 0 ? 0 : -1;
+      }
+      int r = rows[i].nextSetBit(0);
+      return r < 0 ? -1 : r * value.rowLength();
+    }
+
+    /**
+     * A checksum of the exact bits of everything the job changed in {@code vars} and their slots
+     * of {@code opt}, and of which rows those are: replicas that started the job equal are equal
+     * after it when their checksums are. Every NaN counts as the same value (replicas stepped
+     * through a NaN may hold NaNs of different payloads).
+     */
+    long checksum(List<Variable> vars, Optimizer opt) {
+      long h = 1125899906842597L;
+      for (int i = 0; i < rows.length; i++) {
+        Tensor value = vars.get(i).value();
+        List<Tensor> tensors = new ArrayList<>();
+        tensors.add(value);
+        for (Variable slot : opt.slotVariables(vars.get(i))) {
+          tensors.add(slot.value());
+        }
+        int[] changed = rows(i, value, tensors.subList(1, tensors.size()));
+        h = 31 * h + (changed == null ? -1 : changed.length);
+        if (changed == null) {
+          for (Tensor t : tensors) {
+            h = hash(h, t, 0, t.size());
+          }
+          continue;
+        }
+        int len = value.rowLength();
+        for (int r : changed) {
+          h = 31 * h + r;
+          for (Tensor t : tensors) {
+            h = hash(h, t, r * len, len);
+          }
+        }
+      }
+      return h;
+    }
+
+    private static long hash(long h, Tensor t, int from, int length) {
+      // each element widened to double, read in place
+      if (t.dtype() == DType.FLOAT64) {
+        double[] d = t.doubles();
+        for (int k = from, end = from + length; k < end; k++) {
+          h = 31 * h + Double.doubleToLongBits(d[k]);
+        }
+      } else {
+        float[] f = t.floats();
+        for (int k = from, end = from + length; k < end; k++) {
+          h = 31 * h + Double.doubleToLongBits(f[k]);
+        }
+      }
+      return h;
+    }
+
+    /**
+     * What the job changed in {@code vars} and their slots of {@code opt} (copies): per variable its
+     * changed rows of the variable and of each slot, or all of them.
+     */
+    ChangedState changedState(List<Variable> vars, Optimizer opt) {
+      Map<Variable, Integer> position = new IdentityHashMap<>();
+      List<Variable> all = opt.variables();
+      for (int k = 0; k < all.size(); k++) {
+        position.put(all.get(k), k);
+      }
+      int n = rows.length;
+      int[][] changedRows = new int[n][];
+      int[][] slotPositions = new int[n][];
+      Tensor[][] parts = new Tensor[n][];
+      for (int i = 0; i < n; i++) {
+        List<Variable> slots = opt.slotVariables(vars.get(i));
+        List<Tensor> tensors = new ArrayList<>();
+        tensors.add(vars.get(i).value());
+        slotPositions[i] = new int[slots.size()];
+        for (int k = 0; k < slots.size(); k++) {
+          slotPositions[i][k] = position.get(slots.get(k));
+          tensors.add(slots.get(k).value());
+        }
+        changedRows[i] = rows(i, tensors.get(0), tensors.subList(1, tensors.size()));
+        parts[i] = new Tensor[tensors.size()];
+        for (int k = 0; k < tensors.size(); k++) {
+          parts[i][k] = changedRows[i] == null ? tensors.get(k).copy() : gather(tensors.get(k), changedRows[i]);
+        }
+      }
+      return new ChangedState(changedRows, slotPositions, parts);
+    }
+
+    private static Tensor gather(Tensor t, int[] rows) {
+      int len = t.rowLength();
+      int[] shape = t.shape();
+      shape[0] = rows.length;
+      if (t.dtype() == DType.FLOAT64) {
+        double[] out = new double[rows.length * len];
+        for (int j = 0; j < rows.length; j++) {
+          System.arraycopy(t.doubles(), rows[j] * len, out, j * len, len);
+        }
+        return Tensor.of(out, shape);
+      }
+      float[] out = new float[rows.length * len];
+      for (int j = 0; j < rows.length; j++) {
+        System.arraycopy(t.floats(), rows[j] * len, out, j * len, len);
+      }
+      return Tensor.of(out, shape);
+    }
+  }
+
+  /**
+   * What one job changed in the variables and the optimizer's slots, as rank 0 sends it to the
+   * driver, which holds the state at the job's start: per variable its changed rows (increasing)
+   * of the variable and of each of its slots, or their whole values.
+   */
+  static final class ChangedState implements Serializable {
+    private static final long serialVersionUID = 1L;
+    /**
+     * Java serialization writes {@link #slotPositions} and {@link #parts} as fields and {@link
+     * #rows} in bulk ({@link #writeObject}); Kryo's field serializer, which knows none of this,
+     * writes all three as fields.
+     */
+    private static final java.io.ObjectStreamField[] serialPersistentFields = {
+        new java.io.ObjectStreamField("slotPositions", int[][].class),
+        new java.io.ObjectStreamField("parts", Tensor[][].class)};
+    /** Per variable: the changed rows, or {@code null} for whole values. */
+    private int[][] rows;
+    /** Per variable: the positions of its slots in the optimizer's {@link Optimizer#variables()}. */
+    private final int[][] slotPositions;
+    /** Per variable: the variable's rows (or value), then each slot's, in {@link #slotPositions}' order. */
+    private final Tensor[][] parts;
+
+    ChangedState(int[][] rows, int[][] slotPositions, Tensor[][] parts) {
+      this.rows = rows;
+      this.slotPositions = slotPositions;
+      this.parts = parts;
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      out.defaultWriteObject();
+      out.writeInt(rows.length);
+      for (int[] r : rows) {
+        out.writeInt(r == null ? -1 : r.length);
+        if (r != null) {
+          io.meshgrad.tensor.BulkArrays.writeInts(out, r);
+        }
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      rows = new int[in.readInt()][];
+      for (int i = 0; i < rows.length; i++) {
+        int n = in.readInt();
+        rows[i] = n < 0 ? null : io.meshgrad.tensor.BulkArrays.readInts(in, n);
+      }
+    }
+
+    /** Variables sent whole. */
+    int wholeVariables() {
+      int n = 0;
+      for (int[] r : rows) {
+        n += r == null ? 1 : 0;
+      }
+      return n;
+    }
+
+    /**
+     * Writes the changes into {@code values} (the variables' values at the job's start, in order)
+     * and {@code slots} (the optimizer's {@link Optimizer#getWeights()} at the job's start), in place.
+     */
+    void applyTo(Tensor[] values, Tensor[] slots) {
+      if (rows.length != values.length) {
+        throw new IllegalStateException("meshgrad engine: rank 0 sent the changes of " + rows.length
+            + " variables, the driver holds " + values.length);
+      }
+      for (int i = 0; i < rows.length; i++) {
+        Tensor[] targets = new Tensor[parts[i].length];
+        targets[0] = values[i];
+        for (int k = 0; k < slotPositions[i].length; k++) {
+          targets[k + 1] = slots[slotPositions[i][k]];
+        }
+        for (int k = 0; k < targets.length; k++) {
+          if (rows[i] == null) {
+            targets[k].copyFrom(parts[i][k]);
+          } else {
+            scatter(parts[i][k], rows[i], targets[k]);
+          }
+        }
+      }
+    }
+
+    private static void scatter(Tensor part, int[] rows, Tensor target) {
+      int len = target.rowLength();
+      int[] expected = target.shape();
+      expected[0] = rows.length;
+      if (part.dtype() != target.dtype() || !Arrays.equals(part.shape(), expected)) {
+        throw new IllegalStateException("meshgrad engine: rank 0 sent rows " + part.dtype() + Arrays.toString(part.shape())
+            + " for a tensor " + target.dtype() + Arrays.toString(target.shape()));
+      }
+      for (int j = 0; j < rows.length; j++) {
+        if (target.dtype() == DType.FLOAT64) {
+          System.arraycopy(part.doubles(), j * len, target.doubles(), rows[j] * len, len);
+        } else {
+          System.arraycopy(part.floats(), j * len, target.floats(), rows[j] * len, len);
+        }
+      }
     }
   }
 }

@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * included.
  *
  * <p>Between jobs the driver holds the state (variables, slots, iteration count), as on the
- * job-per-step path; a job ships it in its closure and brings back rank 0's state after its
- * steps. A failed barrier result stage is not retried by Spark: the engine resubmits the job from
+ * job-per-step path; a job ships it in its closure and brings back what its steps changed in rank
+ * 0's state: the rows some step changed of each variable and its slots ({@link StepChanges.Job}),
+ * or a variable whole when a step changed it whole, which the driver writes into its copy of the
+ * job's start state. A failed barrier result stage is not retried by Spark: the engine resubmits the job from
  * the state at the job's start, at most {@value #MAX_ATTEMPTS_CONF} times (default {@value
  * #DEFAULT_MAX_ATTEMPTS}), so a task failure changes nothing in the result.
  *
@@ -240,10 +242,14 @@ public final class StepEngine implements AutoCloseable {
             + " differ after steps " + (first + 1) + "-" + r0.iterations + ": the partial sums were not the same");
       }
     }
+    // values and slots are this process's copies of the job's start state: rank 0's changes make them its state
+    r0.changed.applyTo(values, slots);
+    LOG.debug("meshgrad engine: steps {}-{}: rank 0 sent {} of {} variables as their changed rows, the rest whole",
+        first + 1, r0.iterations, values.length - r0.changed.wholeVariables(), values.length);
     for (int i = 0; i < values.length; i++) {
-      vars.get(i).assign(r0.values[i]);
+      vars.get(i).assign(values[i]);
     }
-    optimizer.setWeights(Arrays.asList(r0.slots));
+    optimizer.setWeights(Arrays.asList(slots));
     optimizer.setIterations(r0.iterations);
     for (StepStats s : r0.stats) {
       loss.recordStepStats(s, optimizer);
@@ -295,7 +301,10 @@ public final class StepEngine implements AutoCloseable {
     return BarrierJob.run((org.apache.spark.api.java.JavaRDD) data.rows(), fit(), attempt, (BarrierJob.Body) body);
   }
 
-  /** What a task gives back: rank 0 its whole state; every rank the losses and a checksum of its replicas. */
+  /**
+   * What a task gives back: rank 0 what the job changed in its state (rows, or whole variables);
+   * every rank the losses and a checksum of what the job changed in its replicas.
+   */
   private static final class Result implements Serializable {
     private static final long serialVersionUID = 1L;
     final int rank;
@@ -303,20 +312,18 @@ public final class StepEngine implements AutoCloseable {
     final StepStats[] stats;
     final long iterations;
     final long checksum;
-    final Tensor[] values;
-    final Tensor[] slots;
+    final StepChanges.ChangedState changed;
     final boolean handedBack;
 
-    Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum, Tensor[] values,
-        Tensor[] slots, boolean handedBack) {
+    Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum,
+        StepChanges.ChangedState changed, boolean handedBack) {
       this.handedBack = handedBack;
       this.rank = rank;
       this.losses = losses;
       this.stats = stats;
       this.iterations = iterations;
       this.checksum = checksum;
-      this.values = values;
-      this.slots = slots;
+      this.changed = changed;
     }
   }
 
@@ -367,8 +374,10 @@ public final class StepEngine implements AutoCloseable {
       StepStats[] stats = new StepStats[count];
       int taken = 0;
       boolean handedBack = false;
+      StepChanges.Job job = new StepChanges.Job(vars.size());
       while (taken < count) {
         double l = opt.minimize(exchanged, vars);
+        job.add(exchanged.changes);
         if (handBackNonFinite && (!Double.isFinite(l) || exchanged.nonFiniteGradient
             || !exchanged.changes.finite(vars, finite))) {
           exchanged.undo.restore();
@@ -384,16 +393,10 @@ public final class StepEngine implements AutoCloseable {
           break;
         }
       }
-      List<Tensor> state = new ArrayList<>();
-      for (Variable v : vars) {
-        state.add(v.value());
-      }
-      List<Tensor> slotValues = opt.getWeights();
-      state.addAll(slotValues);
       boolean first = transport.rank() == 0;
+      // the replicas started the job equal: they are equal when what the job changed is
       return new Result(transport.rank(), Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
-          checksum(state), first ? state.subList(0, vars.size()).stream().map(Tensor::copy).toArray(Tensor[]::new) : null,
-          first ? slotValues.toArray(new Tensor[0]) : null, handedBack);
+          job.checksum(vars, opt), first ? job.changedState(vars, opt) : null, handedBack);
     }
 
     /**
@@ -474,8 +477,8 @@ public final class StepEngine implements AutoCloseable {
 
   /**
    * A checksum of the exact bits of every element, to tell that the replicas are equal. Every NaN
-   * counts as the same value: a NaN's payload is not part of the result (Java serialization, which
-   * ships state, keeps only the canonical NaN; the engine's binary messages keep every bit).
+   * counts as the same value: a NaN's payload is not part of the result (replicas stepped through a
+   * NaN may hold NaNs of different payloads).
    */
   static long checksum(List<Tensor> tensors) {
     long h = 1125899906842597L;

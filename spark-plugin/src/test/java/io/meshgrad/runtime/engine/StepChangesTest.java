@@ -14,6 +14,10 @@ import io.meshgrad.tensor.IndexedSlices;
 import io.meshgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.JavaSerializer;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * the changed rows of the widened weights gives what widening everything gives, an undo puts back
  * every bit of the variables and slots, and the finiteness check of the changed rows sees a
  * non-finite row; steps that change everything (dense gradients, weight decay) fall back to whole copies.
+ * Over a job ({@link StepChanges.Job}): the union of the steps' rows, a checksum that sees a
+ * difference in any changed row of a variable or a slot, and changes that bring the job's start
+ * state to the replica's.
  */
 class StepChangesTest {
 
@@ -103,5 +110,83 @@ class StepChangesTest {
     assertArrayEquals(vars.get(0).value().toDoubleArray(), widened[0]);
     undo.restore();
     assertEquals(before, state(vars, opt));
+  }
+
+  @Test
+  void aJobKeepsTheUnionOfItsStepsRowsAndItsChecksumAndChangesCoverThem() {
+    List<Variable> vars = vars();
+    Optimizer opt = Adagrad.builder().learningRate(0.5).build();
+    opt.build(vars);
+    Tensor[] startValues = {vars.get(0).read(), vars.get(1).read()};
+    Tensor[] startSlots = opt.getWeights().toArray(new Tensor[0]);
+    StepChanges.Job job = new StepChanges.Job(2);
+    // step 1: rows 4 and 1 of w, the dense bias; step 2: row 4 of w again, no bias gradient
+    List<Gradient> first = sparse(1);
+    job.add(StepChanges.of(opt, vars, first));
+    apply(opt, vars, first);
+    List<Gradient> second = new ArrayList<>();
+    second.add(new IndexedSlices(new int[] {4}, Tensor.of(new float[] {1, 1, 1}, 1, 3), 6, 3));
+    second.add(null);
+    job.add(StepChanges.of(opt, vars, second));
+    apply(opt, vars, second);
+
+    StepChanges.ChangedState changed = job.changedState(vars, opt);
+    assertEquals(1, changed.wholeVariables(), "the bias whole, w's 2 of 6 rows as rows");
+    assertArrayEquals(new int[] {1, 4}, job.rows(0, vars.get(0).value(), opt.getWeights().subList(0, 1)));
+    // the driver, holding the start state, applies the changes (as they arrive: Java-serialized, or
+    // through Spark's Kryo) and holds the replica's state
+    SerializerInstance kryo = new KryoSerializer(new SparkConf()).newInstance();
+    scala.reflect.ClassTag<StepChanges.ChangedState> tag = scala.reflect.ClassTag$.MODULE$.apply(
+        StepChanges.ChangedState.class);
+    SerializerInstance java = new JavaSerializer(new SparkConf()).newInstance();
+    for (StepChanges.ChangedState arrived : List.of(java.deserialize(java.serialize(changed, tag), tag),
+        kryo.deserialize(kryo.serialize(changed, tag), tag))) {
+      Tensor[] values = {startValues[0].copy(), startValues[1].copy()};
+      Tensor[] slots = {startSlots[0].copy(), startSlots[1].copy()};
+      arrived.applyTo(values, slots);
+      assertEquals(state(vars, opt), stateOf(values, slots));
+    }
+    changed.applyTo(startValues, startSlots);
+    assertEquals(state(vars, opt), stateOf(startValues, startSlots));
+
+    long sum = job.checksum(vars, opt);
+    assertEquals(sum, job.checksum(vars, opt));
+    float[] w = vars.get(0).value().floats();
+    float kept = w[3];
+    w[3] = Float.intBitsToFloat(Float.floatToRawIntBits(w[3]) ^ 1); // row 1, changed by the job
+    assertTrue(sum != job.checksum(vars, opt), "a changed row that differs is seen");
+    w[3] = kept;
+    assertEquals(sum, job.checksum(vars, opt));
+    Variable accumulator = opt.slotVariables(vars.get(0)).get(0);
+    Tensor a = accumulator.read();
+    a.floats()[12] += 1; // row 4 of w's slot, changed by the job
+    accumulator.assign(a);
+    assertTrue(sum != job.checksum(vars, opt), "a slot's changed row that differs is seen");
+  }
+
+  @Test
+  void aJobWithMostRowsChangedSendsTheVariableWhole() {
+    List<Variable> vars = vars();
+    Optimizer opt = Adagrad.builder().learningRate(0.5).build();
+    opt.build(vars);
+    Tensor[] startValues = {vars.get(0).read(), vars.get(1).read()};
+    Tensor[] startSlots = opt.getWeights().toArray(new Tensor[0]);
+    StepChanges.Job job = new StepChanges.Job(2);
+    List<Gradient> g = new ArrayList<>();
+    g.add(new IndexedSlices(new int[] {5, 2, 0}, Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, 3, 3), 6, 3));
+    g.add(null);
+    job.add(StepChanges.of(opt, vars, g));
+    apply(opt, vars, g);
+    StepChanges.ChangedState changed = job.changedState(vars, opt);
+    assertEquals(1, changed.wholeVariables(), "half of w's rows: w whole; the bias unchanged, as no rows");
+    assertEquals(-1, job.someChangedElement(1, vars.get(1).value()));
+    changed.applyTo(startValues, startSlots);
+    assertEquals(state(vars, opt), stateOf(startValues, startSlots));
+  }
+
+  private static List<Tensor> stateOf(Tensor[] values, Tensor[] slots) {
+    List<Tensor> out = new ArrayList<>(List.of(values));
+    out.addAll(List.of(slots));
+    return out;
   }
 }
