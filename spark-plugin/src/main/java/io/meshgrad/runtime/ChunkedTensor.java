@@ -23,7 +23,7 @@ import java.util.Arrays;
  * on the shape ({@link #rowsPerChunk(int[])}), so a variable's shard and its slots' shards are
  * cut alike. (A class, not a record: Spark's Kryo serializer cannot rebuild records.)
  *
- * <p>Java serialization (a checkpointed or spilled state, a state brought to the driver) writes
+ * <p>Java serialization (a spilled state, a state brought to the driver) writes
  * the chunks' elements as raw little-endian bytes ({@link Serialized}), because {@code
  * ObjectOutputStream} writes a {@code float[]} or {@code double[]} one element at a time.
  */

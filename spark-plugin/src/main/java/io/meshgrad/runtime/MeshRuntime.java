@@ -571,10 +571,10 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
    * {@code steps} updates: the lineage advances as the job path's does, and when those steps pass
    * a lineage cut ({@code checkpointInterval}) the new state is cut as the job path cuts it
    * (its changed chunks written to the checkpoint directory's files where the SparkContext has
-   * one, see {@link StateCuts}; otherwise brought to the driver and restarted from there). {@code release} releases what recomputing the new state
-   * from the job needs (the job's rendezvous); it runs at that cut, or at the next one. {@code
-   * newValues} (by runtime index, {@code null} where the driver holds no copy) become the
-   * driver's copies of the variables.
+   * one, see {@link StateCuts}; otherwise brought to the driver and restarted from there).
+   * {@code release} releases what recomputing the new state from the job needs (the job's
+   * rendezvous); it runs at that cut, or at the next one. {@code newValues} (by runtime index,
+   * {@code null} where the driver holds no copy) become the driver's copies of the variables.
    *
    * @param heldBytes bytes of model data that the job's lineage keeps on the driver until the cut
    *     (the whole values in its closure), counted by {@link #retainedBytes}

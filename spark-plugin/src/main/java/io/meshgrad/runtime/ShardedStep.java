@@ -355,7 +355,8 @@ public final class ShardedStep implements Serializable {
    *
    * <p>Lineage truncation ({@code truncateLineage}): with a checkpoint directory on the
    * SparkContext the returned state is not cut here: the caller writes its cut ({@link
-   * StateLineage}, {@link StateCuts}: the chunks changed since the previous cut). Without one, the step collects every
+   * StateLineage}, {@link StateCuts}: the chunks changed since the previous cut). Without one,
+   * the step collects every
    * shard with its slots (instead of only the new values) and the returned state is a fresh RDD of
    * that driver-side copy, so a lost state partition is recomputed from the driver and the steps
    * since. ({@code localCheckpoint} would be cheaper but cannot recover from a lost executor or a

@@ -62,6 +62,11 @@ class StateCutsTest {
   }
 
   private static Run train(TrainingData data, AtCut atCut) throws Exception {
+    return train(data, atCut, false);
+  }
+
+  /** With {@code engine}, the steps run {@value #INTERVAL} per job of the many-steps-per-job engine (a cut at each job's end). */
+  private static Run train(TrainingData data, AtCut atCut, boolean engine) throws Exception {
     SparkSession spark = SparkTestSession.get();
     Mesh mesh = Mesh.parse("batch=2,model=2");
     BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), 10, 13);
@@ -72,8 +77,20 @@ class StateCutsTest {
       List<Variable> vars = List.of(rt.variable("c", Tensor.zeros(DType.FLOAT32, DIM)),
           rt.variable("b", Tensor.zeros(DType.FLOAT32, 1), Layout.replicated(mesh, 1)));
       List<Double> losses = new ArrayList<>();
+      io.meshgrad.runtime.engine.StepEngine steps = engine
+          ? io.meshgrad.runtime.engine.StepEngine.create(
+              org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), loss)
+          : null;
       for (int i = 0; i < STEPS; i++) {
-        losses.add(opt.minimize(loss, vars));
+        if (engine) {
+          if (i % INTERVAL == 0) {
+            for (double l : steps.run(opt, vars, INTERVAL, STEPS, 0, Double.NaN, false).losses()) {
+              losses.add(l);
+            }
+          }
+        } else {
+          losses.add(opt.minimize(loss, vars));
+        }
         if ((i + 1) % INTERVAL == 0 && atCut != null) {
           atCut.accept(rt, rt.lastCut());
         }
@@ -133,7 +150,7 @@ class StateCutsTest {
       int[] deltas = {0};
       int[] compactions = {0};
       Path[] dir = {null};
-      Run cut = train(data, (rt, summary) -> {
+      AtCut check = (rt, summary) -> {
         assertNotNull(summary, "a cut into the checkpoint directory");
         dir[0] = Path.of(rt.cutDirectory().toUri());
         List<VariableShard> shards = StepJobs.collect(rt.stateRdd());
@@ -185,7 +202,8 @@ class StateCutsTest {
         }
         previous.clear();
         previous.addAll(shards);
-      });
+      };
+      Run cut = train(data, check);
       assertTrue(deltas[0] >= 4, "delta cuts: " + deltas[0]);
       assertTrue(compactions[0] >= 1, "compactions: " + compactions[0]);
       assertEquals(Set.of(), files(dir[0]), "the runtime's close deletes the cut files");
@@ -196,6 +214,17 @@ class StateCutsTest {
       Run kept = train(data, (rt, summary) -> { });
       assertEquals(reference.state(), kept.state(), "variables and slots with cuts into files");
       assertEquals(reference.losses(), kept.losses());
+
+      // the engine's cut (MeshRuntime.adoptEngineState) writes the same files
+      previous.clear();
+      deltas[0] = 0;
+      compactions[0] = 0;
+      Run engine = train(data, check, true);
+      assertTrue(deltas[0] >= 4, "delta cuts after engine jobs: " + deltas[0]);
+      assertTrue(compactions[0] >= 1, "compactions after engine jobs: " + compactions[0]);
+      assertEquals(Set.of(), files(dir[0]), "the runtime's close deletes the engine's cut files");
+      assertEquals(reference.state(), engine.state(), "variables and slots, engine jobs with cuts into files");
+      assertEquals(reference.losses(), engine.losses(), "losses, engine jobs");
     }
   }
 }
