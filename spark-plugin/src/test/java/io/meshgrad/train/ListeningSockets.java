@@ -1,0 +1,47 @@
+package io.meshgrad.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/** This JVM's listening TCP sockets, as local addresses (Linux: /proc/net/tcp{,6} and /proc/self/fd). */
+final class ListeningSockets {
+  private ListeningSockets() {}
+
+  /** Whether this platform lets {@link #now} read them. */
+  static boolean readable() {
+    return Files.isDirectory(Path.of("/proc/self/fd"));
+  }
+
+  static Set<String> now() throws IOException {
+    Set<String> inodes = new HashSet<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : (Iterable<Path>) fds::iterator) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            inodes.add(target.substring(8, target.length() - 1));
+          }
+        } catch (IOException gone) {
+          // closed while listing
+        }
+      }
+    }
+    Set<String> out = new TreeSet<>();
+    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      List<String> lines = Files.readAllLines(Path.of(table));
+      for (String line : lines.subList(1, lines.size())) {
+        String[] f = line.trim().split("\\s+");
+        if (f[3].equals("0A") && inodes.contains(f[9])) { // 0A: LISTEN
+          out.add(f[1]);
+        }
+      }
+    }
+    return out;
+  }
+}
