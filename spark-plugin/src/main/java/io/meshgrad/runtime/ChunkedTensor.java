@@ -23,7 +23,7 @@ import java.util.Arrays;
  * on the shape ({@link #rowsPerChunk(int[])}), so a variable's shard and its slots' shards are
  * cut alike. (A class, not a record: Spark's Kryo serializer cannot rebuild records.)
  *
- * <p>Java serialization (a checkpointed or spilled state, a state brought to the driver) writes
+ * <p>Java serialization (a spilled state, a state brought to the driver) writes
  * the chunks' elements as raw little-endian bytes ({@link Serialized}), because {@code
  * ObjectOutputStream} writes a {@code float[]} or {@code double[]} one element at a time.
  */
@@ -141,6 +141,37 @@ final class ChunkedTensor implements Serializable {
       next[c] = dtype == DType.FLOAT32 ? out.floats() : out.doubles();
     }
     return new ChunkedTensor(dtype, shape, next);
+  }
+
+  /**
+   * A tensor of {@code shape} from its chunks as {@link #chunk} gives them (taken as they are, not
+   * copied): what {@link StateCuts} reads back from a cut's files.
+   *
+   * @throws IllegalArgumentException when a chunk is missing or of the wrong type or length
+   */
+  static ChunkedTensor ofChunks(DType dtype, int[] shape, Object[] chunks) {
+    ChunkedTensor t = new ChunkedTensor(dtype, shape.clone(), chunks);
+    int expected = (t.numRows + t.rowsPerChunk - 1) / t.rowsPerChunk;
+    if (chunks.length != expected) {
+      throw new IllegalArgumentException("a " + dtype + Arrays.toString(shape) + " tensor has " + expected
+          + " chunks, got " + chunks.length);
+    }
+    for (int c = 0; c < chunks.length; c++) {
+      Object chunk = chunks[c];
+      int n = t.rowsIn(c) * t.rowLength;
+      boolean ok = dtype == DType.FLOAT32 ? chunk instanceof float[] f && f.length == n
+          : chunk instanceof double[] d && d.length == n;
+      if (!ok) {
+        throw new IllegalArgumentException("chunk " + c + " of a " + dtype + Arrays.toString(shape)
+            + " tensor must be " + n + " elements of its dtype");
+      }
+    }
+    return t;
+  }
+
+  /** Chunk {@code c}'s array ({@code float[]} or {@code double[]}); never to be written to. */
+  Object chunk(int c) {
+    return chunks[c];
   }
 
   /** Bytes of element data ({@code 4} or {@code 8} per element; chunk headers and the chunk table not counted). */

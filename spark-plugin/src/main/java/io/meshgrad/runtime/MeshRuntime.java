@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lineage: every {@code checkpointInterval} updates the state's lineage is cut, so long runs
  * neither slow down nor overflow the stack: when the SparkContext has a checkpoint directory the
- * new state is checkpointed there (the previous checkpoint's files then deleted); otherwise that
+ * chunks changed since the previous cut are written there in meshgrad's own format and the state
+ * continues from an RDD that reads those files ({@link StateCuts}; superseded files are deleted,
+ * the rest at {@link #close}); otherwise that
  * step brings every shard with its slots to the driver and the state restarts from that copy (a
  * {@code localCheckpoint} would not survive a lost executor). Either way a lost state partition
  * is recomputed from the last cut; what that needs stays alive until the next cut: the weights
@@ -568,11 +570,11 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
    * Takes the state after an engine job ({@link #engineState}) as this runtime's state, after
    * {@code steps} updates: the lineage advances as the job path's does, and when those steps pass
    * a lineage cut ({@code checkpointInterval}) the new state is cut as the job path cuts it
-   * (checkpointed where the SparkContext has a checkpoint directory, otherwise brought to the
-   * driver and restarted from there). {@code release} releases what recomputing the new state
-   * from the job needs (the job's rendezvous); it runs at that cut, or at the next one. {@code
-   * newValues} (by runtime index, {@code null} where the driver holds no copy) become the
-   * driver's copies of the variables.
+   * (its changed chunks written to the checkpoint directory's files where the SparkContext has
+   * one, see {@link StateCuts}; otherwise brought to the driver and restarted from there).
+   * {@code release} releases what recomputing the new state from the job needs (the job's
+   * rendezvous); it runs at that cut, or at the next one. {@code newValues} (by runtime index,
+   * {@code null} where the driver holds no copy) become the driver's copies of the variables.
    *
    * @param heldBytes bytes of model data that the job's lineage keeps on the driver until the cut
    *     (the whole values in its closure), counted by {@link #retainedBytes}
@@ -585,19 +587,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     if (!lineage.cutsWithin(steps)) {
       lineage.advance(state, steps, false, shipper::releaseRetired);
     } else if (jsc.getCheckpointDir().isPresent()) {
-      // Spark writes a checkpoint only for an RDD marked before its first job (a job ran on state
-      // already): a fresh RDD over state's cached partitions is marked, then written by one action
-      JavaRDD<VariableShard> cut = StepJobs.mapPartitionsWithIndex(state, (p, it) -> it, true)
-          .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-      cut.setName("meshgrad state (after engine steps, checkpointed)");
-      cut.checkpoint();
-      StepJobs.collect(StepJobs.mapPartitionsWithIndex(cut, (p, it) -> List.of(p).iterator(), true));
-      if (!cut.rdd().isCheckpointed()) {
-        cut.unpersist(false);
-        throw new IllegalStateException("meshgrad: the state after engine steps was not checkpointed");
-      }
-      lineage.advance(cut, steps, true, shipper::releaseRetired);
-      state.unpersist(false);
+      lineage.cut(state, steps, shipper::releaseRetired);
     } else {
       List<VariableShard> shards = StepJobs.collect(state);
       DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, shards);
@@ -716,8 +706,18 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     }
   }
 
+  /** What the state's last cut into the checkpoint directory wrote, or {@code null} before one. */
+  StateCuts.Summary lastCut() {
+    return lineage.cuts() == null ? null : lineage.cuts().lastCut();
+  }
+
+  /** The directory of the state's cut files, or {@code null} before the first cut into a checkpoint directory. */
+  org.apache.hadoop.fs.Path cutDirectory() {
+    return lineage.cuts() == null ? null : lineage.cuts().directory();
+  }
+
   /**
-   * Unpersists the state, destroys the remaining broadcasts and deletes the last state checkpoint;
+   * Unpersists the state, destroys the remaining broadcasts and deletes the files of the state's cuts;
    * the variables become unusable.
    */
   @Override

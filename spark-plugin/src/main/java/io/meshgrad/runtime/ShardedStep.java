@@ -354,7 +354,9 @@ public final class ShardedStep implements Serializable {
    * Clips and applies the shards' gradients where the shards live.
    *
    * <p>Lineage truncation ({@code truncateLineage}): with a checkpoint directory on the
-   * SparkContext the new state is checkpointed reliably. Without one, the step collects every
+   * SparkContext the returned state is not cut here: the caller writes its cut ({@link
+   * StateLineage}, {@link StateCuts}: the chunks changed since the previous cut). Without one,
+   * the step collects every
    * shard with its slots (instead of only the new values) and the returned state is a fresh RDD of
    * that driver-side copy, so a lost state partition is recomputed from the driver and the steps
    * since. ({@code localCheckpoint} would be cheaper but cannot recover from a lost executor or a
@@ -411,11 +413,8 @@ public final class ShardedStep implements Serializable {
         return List.of(after.answering(f.nextRows, squares)).iterator();
       }).persist(StorageLevel.MEMORY_AND_DISK());
       next.setName(description + ": variable shards");
-      boolean reliable = truncateLineage && next.context().getCheckpointDir().isDefined();
-      boolean fromDriver = truncateLineage && !reliable;
-      if (reliable) {
-        next.checkpoint();
-      }
+      // with a checkpoint directory the caller cuts the new state into its files (StateLineage)
+      boolean fromDriver = truncateLineage && !next.context().getCheckpointDir().isDefined();
       List<VariableShard> collected = fromDriver ? StepJobs.collect(next) : null;
       List<ShardUpdate> updates = new ArrayList<>();
       Map<Integer, RowAnswer> answers = new HashMap<>();

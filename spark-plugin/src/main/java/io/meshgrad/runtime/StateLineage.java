@@ -1,33 +1,28 @@
 package io.meshgrad.runtime;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The persisted state RDD of a {@link MeshRuntime} (one {@link VariableShard} per partition) and
  * its lineage. Each new state is persisted and the one before unpersisted; every {@code
- * checkpointInterval} updates the lineage is cut (the update's job checkpoints or restarts the
- * state, see {@link ShardedStep}), the previous cut's checkpoint files are deleted, and what
- * recomputing the state since the last cut needed ({@link #holdUntilCut}) is released.
+ * checkpointInterval} updates the lineage is cut, and what recomputing the state since the last
+ * cut needed ({@link #holdUntilCut}) is released. With a checkpoint directory on the SparkContext
+ * the cut writes the chunks changed since the previous cut into meshgrad's own files and the state
+ * continues from an RDD that reads them ({@link StateCuts}); without one the update's job brings
+ * the shards to the driver and the state restarts from there (see {@link ShardedStep}).
  */
 final class StateLineage implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(StateLineage.class);
-
   private final JavaSparkContext jsc;
   private int checkpointInterval = 10;
   private JavaRDD<VariableShard> state;
   private final List<Runnable> untilCut = new ArrayList<>();
   private long heldBytes;
   private long updates;
-  private String lastCheckpointFile;
+  private StateCuts cuts;
 
   StateLineage(JavaSparkContext jsc) {
     this.jsc = jsc;
@@ -79,13 +74,52 @@ final class StateLineage implements AutoCloseable {
    * runs {@code onCut} and releases everything held until the cut.
    */
   void advance(JavaRDD<VariableShard> next, Runnable onCut) {
-    advance(next, 1, cutsNow(), onCut);
+    if (cutsNow() && jsc.getCheckpointDir().isPresent()) {
+      cut(next, 1, onCut);
+    } else {
+      advance(next, 1, cutsNow(), onCut);
+    }
+  }
+
+  /**
+   * Takes the new state ({@code next}, persisted and computed) after {@code steps} updates and
+   * cuts its lineage into the checkpoint directory's files ({@link StateCuts}: the chunks changed
+   * since the previous cut): the state becomes the RDD that reads them, {@code next} is
+   * unpersisted, {@code onCut} runs and everything held until the cut is released.
+   *
+   * @throws RuntimeException the cut's failure, with {@code next} unpersisted and the state as it was
+   */
+  void cut(JavaRDD<VariableShard> next, int steps, Runnable onCut) {
+    if (cuts == null) {
+      cuts = new StateCuts(jsc, jsc.getCheckpointDir().get());
+    }
+    JavaRDD<VariableShard> cutState;
+    try {
+      cutState = cuts.cut(next, "after update " + (updates + steps));
+    } catch (RuntimeException | Error e) {
+      next.unpersist(false);
+      throw e;
+    }
+    JavaRDD<VariableShard> old = state;
+    state = cutState;
+    updates += steps;
+    onCut.run();
+    releaseHeld();
+    next.unpersist(false);
+    if (old != null && old != next) {
+      old.unpersist(false);
+    }
+  }
+
+  /** The files of this state's cuts, {@code null} before the first cut into a checkpoint directory. */
+  StateCuts cuts() {
+    return cuts;
   }
 
   /**
    * Takes the new state (already persisted and computed) after {@code steps} updates made at once
-   * (an engine job's); when {@code cut} (its lineage was cut: checkpointed), runs {@code onCut},
-   * releases everything held until the cut and deletes the previous cut's checkpoint.
+   * (an engine job's); when {@code cut} (its lineage was cut: restarted from the driver's copy),
+   * runs {@code onCut} and releases everything held until the cut.
    */
   void advance(JavaRDD<VariableShard> next, int steps, boolean cut, Runnable onCut) {
     JavaRDD<VariableShard> old = state;
@@ -94,7 +128,6 @@ final class StateLineage implements AutoCloseable {
     if (cut) {
       onCut.run();
       releaseHeld();
-      deletePreviousCheckpoint();
     }
     old.unpersist(false);
   }
@@ -102,7 +135,7 @@ final class StateLineage implements AutoCloseable {
   /**
    * Takes a state that starts a new lineage ({@code next}, not yet persisted: it is persisted and
    * computed now) after {@code updates} updates made elsewhere: a cut, so {@code onCut} runs and
-   * everything held until now is released, the last checkpoint file deleted.
+   * everything held until now is released.
    */
   void restart(JavaRDD<VariableShard> next, int updatesMade, String what, Runnable onCut) {
     JavaRDD<VariableShard> old = state;
@@ -112,8 +145,6 @@ final class StateLineage implements AutoCloseable {
     updates += updatesMade;
     onCut.run();
     releaseHeld();
-    deleteCheckpoint(lastCheckpointFile);
-    lastCheckpointFile = null;
     if (old != null) {
       old.unpersist(false);
     }
@@ -136,36 +167,15 @@ final class StateLineage implements AutoCloseable {
     heldBytes = 0;
   }
 
-  private void deletePreviousCheckpoint() {
-    org.apache.spark.api.java.Optional<String> file = state.getCheckpointFile();
-    if (!file.isPresent()) {
-      return;
-    }
-    deleteCheckpoint(lastCheckpointFile);
-    lastCheckpointFile = file.get();
-  }
-
-  private void deleteCheckpoint(String file) {
-    if (file == null) {
-      return;
-    }
-    try {
-      Path p = new Path(file);
-      FileSystem fs = p.getFileSystem(jsc.hadoopConfiguration());
-      fs.delete(p, true);
-    } catch (IOException e) {
-      LOG.warn("could not delete the state checkpoint {}: {}", file, e.getMessage());
-    }
-  }
-
-  /** Unpersists the state, releases what is held and deletes the last checkpoint. */
+  /** Unpersists the state, releases what is held and deletes the files of the state's cuts. */
   @Override
   public void close() {
     if (state != null) {
       state.unpersist(false);
     }
     releaseHeld();
-    deleteCheckpoint(lastCheckpointFile);
-    lastCheckpointFile = null;
+    if (cuts != null) {
+      cuts.close();
+    }
   }
 }

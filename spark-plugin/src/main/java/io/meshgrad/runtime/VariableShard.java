@@ -30,6 +30,12 @@ public final class VariableShard implements Serializable {
   private final long bytesWritten;
   private final RowRequests asked;
   private final boolean askedSquares;
+  /**
+   * The chunks (of the value and, alike, of every slot) written since the state's last lineage
+   * cut, as a bitset over chunk ids; {@code null}: unknown, taken as all of them (a shard made or
+   * replaced since, see {@link StateCuts}).
+   */
+  private final long[] changedSinceCut;
 
   /**
    * @param variable index of the variable in its runtime
@@ -57,11 +63,12 @@ public final class VariableShard implements Serializable {
 
   private VariableShard(int variable, int shard, ChunkedTensor value, Map<String, ChunkedTensor> slots,
       ShardStepStats lastStep, int[] changed, long bytesWritten) {
-    this(variable, shard, value, slots, lastStep, changed, bytesWritten, null, false);
+    this(variable, shard, value, slots, lastStep, changed, bytesWritten, null, false, null);
   }
 
   private VariableShard(int variable, int shard, ChunkedTensor value, Map<String, ChunkedTensor> slots,
-      ShardStepStats lastStep, int[] changed, long bytesWritten, RowRequests asked, boolean askedSquares) {
+      ShardStepStats lastStep, int[] changed, long bytesWritten, RowRequests asked, boolean askedSquares,
+      long[] changedSinceCut) {
     this.variable = variable;
     this.shard = shard;
     this.value = value;
@@ -71,6 +78,46 @@ public final class VariableShard implements Serializable {
     this.bytesWritten = bytesWritten;
     this.asked = asked;
     this.askedSquares = askedSquares;
+    this.changedSinceCut = changedSinceCut;
+  }
+
+  /**
+   * The shard as a lineage cut leaves it ({@link StateCuts}): the same value and slots (the same
+   * chunks), no record of a step, and no chunk changed since the cut.
+   */
+  static VariableShard atCut(int variable, int shard, ChunkedTensor value, Map<String, ChunkedTensor> slots) {
+    return new VariableShard(variable, shard, value, slots, null, null, 0, null, false,
+        new long[(value.numChunks() + 63) / 64]);
+  }
+
+  /** {@link #atCut} of this shard's value and slots. */
+  VariableShard atCut() {
+    return atCut(variable, shard, value, slots);
+  }
+
+  /**
+   * Whether chunk {@code c} (of the value and of each slot) may have been written since the last
+   * lineage cut: true unless the shard knows it was not.
+   */
+  boolean changedSinceCut(int c) {
+    return changedSinceCut == null || (changedSinceCut[c >>> 6] & (1L << c)) != 0;
+  }
+
+  /** Whether the shard knows which chunks were written since the last cut (see {@link #changedSinceCut(int)}). */
+  boolean knowsChangesSinceCut() {
+    return changedSinceCut != null;
+  }
+
+  /** {@link #changedSinceCut} after a step that wrote chunks {@code ids} ({@code null}: all). */
+  private long[] changedAlso(int[] ids) {
+    if (changedSinceCut == null || ids == null) {
+      return null;
+    }
+    long[] next = changedSinceCut.clone();
+    for (int c : ids) {
+      next[c >>> 6] |= 1L << c;
+    }
+    return next;
   }
 
   /**
@@ -111,7 +158,8 @@ public final class VariableShard implements Serializable {
       written += t.bytesNotSharedWith(e.getValue());
     }
     return new VariableShard(variable, shard, newValue, newSlots, stats,
-        findChanges ? ChunkedTensor.changedPositions(value, newValue, value.size() / 2) : null, written);
+        findChanges ? ChunkedTensor.changedPositions(value, newValue, value.size() / 2) : null, written, null, false,
+        changedAlso(ids));
   }
 
   private static ChunkedTensor next(ChunkedTensor before, int[] ids, Tensor updated) {
@@ -175,7 +223,8 @@ public final class VariableShard implements Serializable {
     if (requests == null && asked == null) {
       return this;
     }
-    return new VariableShard(variable, shard, value, slots, lastStep, changed, bytesWritten, requests, squares);
+    return new VariableShard(variable, shard, value, slots, lastStep, changed, bytesWritten, requests, squares,
+        changedSinceCut);
   }
 
   /**
