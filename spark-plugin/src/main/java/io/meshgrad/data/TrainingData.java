@@ -7,8 +7,10 @@ import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
 import io.meshgrad.support.ObjectBytes;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -40,9 +42,13 @@ import scala.Tuple3;
  * should be sorted, cached or checkpointed first.
  *
  * <p><b>Cost.</b> {@link #from} runs two jobs: one that counts and validates the rows of each
- * input partition (to number them, see {@link RowScan}), and one that shuffles, packs and caches
- * them and returns each partition's row count and weight sum. The input is therefore evaluated
- * twice.
+ * input partition (to number them, see {@link RowScan}), and one that packs and caches them and
+ * returns each partition's row count and weight sum. The input is therefore evaluated twice. The
+ * packing job moves the rows with one shuffle, of a few {@link RowChunk}s per input partition
+ * (primitive arrays, not one object per row); when the input partitions already are the data
+ * partitions (as many, each holding its balanced range, e.g. a Dataset that was laid out like this
+ * before, or one input partition for {@code P = 1}), it packs them where they are, without a
+ * shuffle, into the same blocks.
  *
  * <p><b>Validation.</b> Everything is checked before {@link #from} returns, so later steps cannot
  * fail on bad data: the schema, emptiness, the number of partitions, and every row (no nulls, the
@@ -196,15 +202,21 @@ public final class TrainingData implements AutoCloseable {
         : JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(ObjectBytes.write(applied));
 
     IndexRangePartitioner partitioner = new IndexRangePartitioner(input.numRows(), numPartitions);
-    RowNumbering numbering = new RowNumbering(input.counts(), input.starts());
-    JavaRDD<PartitionRows> packed =
-        JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(numbering, false))
-            .repartitionAndSortWithinPartitions(partitioner)
-            .mapPartitionsWithIndex(
-                (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes,
-                    shippedScale == null ? FeatureScale.none()
-                        : ObjectBytes.readShared(shippedScale.value(), FeatureScale.class, "the feature scale"))).iterator(),
-                true);
+    JavaRDD<PartitionRows> packed;
+    if (partitioner.matches(input.counts())) {
+      // the input partitions already are the data partitions: packed where they are, no shuffle
+      packed = rows.mapPartitionsWithIndex(
+          (p, it) -> List.of(pack(p, instances(it), numFeatures, maxBlockBytes, readScale(shippedScale))).iterator(),
+          true);
+    } else {
+      RowNumbering numbering = new RowNumbering(input.counts(), input.starts(), partitioner, numFeatures);
+      packed = JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(numbering, false))
+          .repartitionAndSortWithinPartitions(partitioner)
+          .mapPartitionsWithIndex(
+              (p, it) -> List.of(pack(p, chunkedRows(it), numFeatures, maxBlockBytes, readScale(shippedScale)))
+                  .iterator(),
+              true);
+    }
     packed.setName(
         "meshgrad training data (" + input.numRows() + " rows, " + numPartitions
             + " partitions)");
@@ -452,7 +464,7 @@ public final class TrainingData implements AutoCloseable {
   }
 
   private static PartitionRows pack(
-      int partition, Iterator<Tuple2<Long, CheckedRow>> rows, int numFeatures, long maxBytes, FeatureScale scale) {
+      int partition, Iterator<Instance> rows, int numFeatures, long maxBytes, FeatureScale scale) {
     Iterator<Instance> instances =
         new Iterator<>() {
           @Override
@@ -462,12 +474,57 @@ public final class TrainingData implements AutoCloseable {
 
           @Override
           public Instance next() {
-            return scale.apply(rows.next()._2().toInstance());
+            return scale.apply(rows.next());
           }
         };
     List<InstanceBlock> blocks = new ArrayList<>();
     InstanceBlock.blockify(instances, numFeatures, maxBytes).forEachRemaining(blocks::add);
     return new PartitionRows(partition, numFeatures, blocks);
+  }
+
+  /** The scale as a packing task reads it: none without a broadcast. */
+  private static FeatureScale readScale(Broadcast<byte[]> shippedScale) {
+    return shippedScale == null ? FeatureScale.none()
+        : ObjectBytes.readShared(shippedScale.value(), FeatureScale.class, "the feature scale");
+  }
+
+  /** The checked input rows (features, label, weight) as instances. */
+  private static Iterator<Instance> instances(Iterator<Row> rows) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      @Override
+      public Instance next() {
+        Row row = rows.next();
+        return new Instance(row.getDouble(1), row.getDouble(2), (Vector) row.get(0));
+      }
+    };
+  }
+
+  /** The rows of chunks sorted by their first row's number, in order. */
+  private static Iterator<Instance> chunkedRows(Iterator<Tuple2<Long, RowChunk>> chunks) {
+    return new Iterator<>() {
+      private Iterator<Instance> current = Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!current.hasNext() && chunks.hasNext()) {
+          current = chunks.next()._2().rows();
+        }
+        return current.hasNext();
+      }
+
+      @Override
+      public Instance next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return current.next();
+      }
+    };
   }
 
   /**
