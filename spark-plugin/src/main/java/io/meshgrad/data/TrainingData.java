@@ -48,7 +48,8 @@ import scala.Tuple3;
  * (primitive arrays, not one object per row); when the input partitions already are the data
  * partitions (as many, each holding its balanced range, e.g. a Dataset that was laid out like this
  * before, or one input partition for {@code P = 1}), it packs them where they are, without a
- * shuffle, into the same blocks.
+ * shuffle, into the same blocks. A scale from the data ({@link FeatureScale#fromData}) takes no job
+ * of its own: the counting job adds up its sums.
  *
  * <p><b>Validation.</b> Everything is checked before {@link #from} returns, so later steps cannot
  * fail on bad data: the schema, emptiness, the number of partitions, and every row (no nulls, the
@@ -177,7 +178,8 @@ public final class TrainingData implements AutoCloseable {
     JavaRDD<Row> rows = select(data, columns).javaRDD();
     // the scans come back as bytes, read here with this thread's class loader (see ObjectBytes)
     List<RowScan.Result> scans = new ArrayList<>();
-    for (byte[] scan : unwrapTaskErrors(() -> rows.mapPartitionsWithIndex(new RowScan(columns, labelValidator), true)
+    for (byte[] scan : unwrapTaskErrors(() -> rows.mapPartitionsWithIndex(
+        new RowScan(columns, labelValidator, requestedScale.isPending() ? requestedScale.maxFeatures() : -1), true)
         .map(ObjectBytes::write).collect())) {
       scans.add(ObjectBytes.read(scan, RowScan.Result.class, "a partition's row scan"));
     }
@@ -190,7 +192,7 @@ public final class TrainingData implements AutoCloseable {
     int numFeatures = input.firstSize();
     FeatureScale scale = requestedScale;
     if (scale.isPending()) {
-      scale = scale.allows(numFeatures) ? standardDeviations(rows, numFeatures) : FeatureScale.none();
+      scale = scale.allows(numFeatures) ? standardDeviations(scans, numFeatures) : FeatureScale.none();
     } else if (!scale.isNone() && scale.inverseStd().length != numFeatures) {
       throw new IllegalArgumentException("the feature scale has " + scale.inverseStd().length + " features, the rows "
           + numFeatures);
@@ -237,28 +239,19 @@ public final class TrainingData implements AutoCloseable {
 
   /**
    * The standard deviation of every feature over the checked rows (weighted, unbiased as MLlib's),
-   * as a {@link FeatureScale}: one tree aggregation of the weight sums and each feature's sum and
-   * sum of squares.
+   * as a {@link FeatureScale}: from the weight sums and each feature's sum and sum of squares that
+   * the scan added up in each input partition, added here in partition order (so the same input
+   * always gives the same scale).
    */
-  private static FeatureScale standardDeviations(JavaRDD<Row> rows, int numFeatures) {
-    double[] zero = new double[2 + 2 * numFeatures];
-    double[] sums = rows.treeAggregate(zero, (acc, row) -> {
-      double w = row.getDouble(2);
-      acc[0] += w;
-      acc[1] += w * w;
-      Vector x = row.getAs(0);
-      x.foreachActive((j, v) -> {
-        acc[2 + 2 * (int) j] += w * (double) v;
-        acc[3 + 2 * (int) j] += w * (double) v * (double) v;
-        return scala.runtime.BoxedUnit.UNIT;
-      });
-      return acc;
-    }, (a, b) -> {
-      for (int i = 0; i < a.length; i++) {
-        a[i] += b[i];
+  private static FeatureScale standardDeviations(List<RowScan.Result> scans, int numFeatures) {
+    double[] sums = new double[2 + 2 * numFeatures];
+    for (RowScan.Result scan : scans) {
+      if (scan.sums != null) {
+        for (int i = 0; i < sums.length; i++) {
+          sums[i] += scan.sums[i];
+        }
       }
-      return a;
-    }, 2);
+    }
     double[] sum = new double[numFeatures];
     double[] squares = new double[numFeatures];
     for (int j = 0; j < numFeatures; j++) {

@@ -1,5 +1,6 @@
 package io.meshgrad.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -147,6 +148,69 @@ class TrainingDataLayoutTest {
         }
       }
       assertTrue(severalBlocks, "expected a partition of several blocks");
+    }
+  }
+
+  /**
+   * A scale from the data costs no job of its own (the counting job adds up its sums), and it is
+   * the scale of the sums added row by row in each input partition, then partition by partition in
+   * order, whatever order the tasks end in; the packed rows are scaled by it.
+   */
+  @ParameterizedTest(name = "{0} input partitions")
+  @CsvSource({"1", "2", "3", "5"})
+  void scaleFromTheDataIsAddedUpByTheCountingJob(int inputPartitions) {
+    int n = 300;
+    List<Instance> rows = mixedRows(n, false);
+    int d = rows.get(0).features().size();
+    Jobs jobs = Jobs.watch();
+    TrainingData data;
+    try {
+      data = TrainingData.from(LocalSpark.frame(spark, rows, inputPartitions), "features", "label", "w", 3,
+          LabelValidator.any(), FeatureScale.fromData(Integer.MAX_VALUE, null, true));
+    } finally {
+      jobs.stop();
+    }
+    try (data) {
+      assertEquals(2, jobs.jobs.get(), "Spark jobs of TrainingData.from with a scale from the data");
+      double[] total = new double[2 + 2 * d];
+      for (int ip = 0; ip < inputPartitions; ip++) {
+        // parallelize's cut: rows [ip n / k, (ip + 1) n / k)
+        double[] part = new double[2 + 2 * d];
+        for (Instance row : rows.subList(ip * n / inputPartitions, (ip + 1) * n / inputPartitions)) {
+          double w = row.weight();
+          part[0] += w;
+          part[1] += w * w;
+          row.features().foreachActive((j, v) -> {
+            part[2 + 2 * (int) j] += w * (double) v;
+            part[3 + 2 * (int) j] += w * (double) v * (double) v;
+            return scala.runtime.BoxedUnit.UNIT;
+          });
+        }
+        for (int i = 0; i < total.length; i++) {
+          total[i] += part[i];
+        }
+      }
+      double[] sum = new double[d];
+      double[] squares = new double[d];
+      for (int j = 0; j < d; j++) {
+        sum[j] = total[2 + 2 * j];
+        squares[j] = total[3 + 2 * j];
+      }
+      FeatureScale expected = FeatureScale.fromSums(total[0], sum, squares);
+      assertArrayEquals(Rows.bits(expected.inverseStd()), Rows.bits(data.featureScale().inverseStd()));
+      IndexRangePartitioner ranges = new IndexRangePartitioner(n, 3);
+      List<PartitionRows> packed = data.rdd().collect();
+      for (int p = 0; p < 3; p++) {
+        List<InstanceBlock> want = new ArrayList<>();
+        InstanceBlock.blockify(rows.subList((int) ranges.startOf(p), (int) ranges.startOf(p + 1)).stream()
+            .map(expected::apply).iterator(), d, InstanceBlock.DEFAULT_MAX_BYTES).forEachRemaining(want::add);
+        List<InstanceBlock> got = new ArrayList<>();
+        packed.get(p).blocks().forEach(got::add);
+        assertEquals(want.size(), got.size(), "blocks of partition " + p);
+        for (int b = 0; b < want.size(); b++) {
+          assertSameBlock(want.get(b), got.get(b), "partition " + p + " block " + b);
+        }
+      }
     }
   }
 
