@@ -49,7 +49,7 @@ import scala.Tuple3;
  * partitions (as many, each holding its balanced range, e.g. a Dataset that was laid out like this
  * before, or one input partition for {@code P = 1}), it packs them where they are, without a
  * shuffle, into the same blocks. A scale from the data ({@link FeatureScale#fromData}) takes no job
- * of its own: the counting job adds up its sums.
+ * of its own up to {@link #SUMS_IN_SCAN_MAX_FEATURES} features: the counting job adds up its sums.
  *
  * <p><b>Validation.</b> Everything is checked before {@link #from} returns, so later steps cannot
  * fail on bad data: the schema, emptiness, the number of partitions, and every row (no nulls, the
@@ -63,6 +63,9 @@ import scala.Tuple3;
  * #rdd()} or values, never this object, in Spark closures.
  */
 public final class TrainingData implements AutoCloseable {
+
+  /** The most features for which the counting job adds up a scale's sums (2 MiB a partition). */
+  static final int SUMS_IN_SCAN_MAX_FEATURES = 1 << 17;
 
   private final JavaRDD<PartitionRows> rdd;
   private final int numFeatures;
@@ -179,7 +182,9 @@ public final class TrainingData implements AutoCloseable {
     // the scans come back as bytes, read here with this thread's class loader (see ObjectBytes)
     List<RowScan.Result> scans = new ArrayList<>();
     for (byte[] scan : unwrapTaskErrors(() -> rows.mapPartitionsWithIndex(
-        new RowScan(columns, labelValidator, requestedScale.isPending() ? requestedScale.maxFeatures() : -1), true)
+        new RowScan(columns, labelValidator,
+            requestedScale.isPending() ? Math.min(requestedScale.maxFeatures(), SUMS_IN_SCAN_MAX_FEATURES) : -1),
+        true)
         .map(ObjectBytes::write).collect())) {
       scans.add(ObjectBytes.read(scan, RowScan.Result.class, "a partition's row scan"));
     }
@@ -192,7 +197,9 @@ public final class TrainingData implements AutoCloseable {
     int numFeatures = input.firstSize();
     FeatureScale scale = requestedScale;
     if (scale.isPending()) {
-      scale = scale.allows(numFeatures) ? standardDeviations(scans, numFeatures) : FeatureScale.none();
+      scale = !scale.allows(numFeatures) ? FeatureScale.none()
+          : numFeatures <= SUMS_IN_SCAN_MAX_FEATURES ? standardDeviations(scans, numFeatures)
+          : standardDeviations(rows, numFeatures);
     } else if (!scale.isNone() && scale.inverseStd().length != numFeatures) {
       throw new IllegalArgumentException("the feature scale has " + scale.inverseStd().length + " features, the rows "
           + numFeatures);
@@ -252,6 +259,40 @@ public final class TrainingData implements AutoCloseable {
         }
       }
     }
+    double[] sum = new double[numFeatures];
+    double[] squares = new double[numFeatures];
+    for (int j = 0; j < numFeatures; j++) {
+      sum[j] = sums[2 + 2 * j];
+      squares[j] = sums[3 + 2 * j];
+    }
+    return FeatureScale.fromSums(sums[0], sum, squares);
+  }
+
+  /**
+   * As {@link #standardDeviations(List, int)}, for more than {@link #SUMS_IN_SCAN_MAX_FEATURES}
+   * features, whose sums the scan does not return (P partitions' sums at once would be P times 16
+   * bytes a feature on the driver): one tree aggregation over the rows, a job of its own, whose
+   * partition sums Spark adds in the order their tasks end.
+   */
+  private static FeatureScale standardDeviations(JavaRDD<Row> rows, int numFeatures) {
+    double[] zero = new double[2 + 2 * numFeatures];
+    double[] sums = rows.treeAggregate(zero, (acc, row) -> {
+      double w = row.getDouble(2);
+      acc[0] += w;
+      acc[1] += w * w;
+      Vector x = row.getAs(0);
+      x.foreachActive((j, v) -> {
+        acc[2 + 2 * (int) j] += w * (double) v;
+        acc[3 + 2 * (int) j] += w * (double) v * (double) v;
+        return scala.runtime.BoxedUnit.UNIT;
+      });
+      return acc;
+    }, (a, b) -> {
+      for (int i = 0; i < a.length; i++) {
+        a[i] += b[i];
+      }
+      return a;
+    }, 2);
     double[] sum = new double[numFeatures];
     double[] squares = new double[numFeatures];
     for (int j = 0; j < numFeatures; j++) {
