@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshgrad.cluster.StandaloneCluster;
+import io.meshgrad.testing.StandaloneCluster;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

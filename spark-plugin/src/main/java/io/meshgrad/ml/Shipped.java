@@ -21,6 +21,12 @@ import org.apache.spark.sql.SparkSession;
  * <p>Before any broadcast, or after its SparkContext stopped, the value itself is serialized, so a
  * model stays an ordinary serializable object.
  *
+ * <p>The broadcast is released when the model is no longer reachable (Spark's {@code
+ * ContextCleaner} removes a broadcast whose handle was garbage collected), not at a point of
+ * its own: {@code transform} returns a lazy DataFrame that may be evaluated at any later time,
+ * cached, or derived from, so no point in the model's life says that its transforms are done.
+ * There is one broadcast per model and running context, which all its transforms share.
+ *
  * @param <T> the weights' type
  */
 final class Shipped<T extends Serializable> implements Serializable {

@@ -39,6 +39,8 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
   private transient long evaluations;
   private transient StepStats lastStepStats;
   private transient WeightShipper shipper;
+  /** What {@link #close} closes too (see {@link #closeWith}). */
+  private transient List<AutoCloseable> closeWith;
 
   /** @param regParam L2 strength, {@code >= 0} */
   protected DatasetLoss(double regParam) {
@@ -203,12 +205,35 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
     return shipper;
   }
 
-  /** Destroys the weight broadcasts of {@link #evaluate}; the loss can still be evaluated (it ships anew). */
+  /**
+   * Closes {@code resource} whenever this loss is closed (what serves this loss for a fit, such as
+   * the engine's transport, which opens anew when used again).
+   */
+  public void closeWith(AutoCloseable resource) {
+    if (closeWith == null) {
+      closeWith = new ArrayList<>();
+    }
+    closeWith.add(resource);
+  }
+
+  /**
+   * Destroys the weight broadcasts of {@link #evaluate} and closes what was given to {@link
+   * #closeWith}; the loss can still be evaluated (it ships anew).
+   */
   @Override
   public void close() {
     if (shipper != null) {
       shipper.close();
       shipper = null;
+    }
+    if (closeWith != null) {
+      for (AutoCloseable c : closeWith) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+      }
     }
   }
 

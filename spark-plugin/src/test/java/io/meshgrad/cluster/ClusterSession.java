@@ -1,9 +1,13 @@
 package io.meshgrad.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.data.TrainingData;
+import io.meshgrad.testing.StandaloneCluster;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.sql.SparkSession;
@@ -56,7 +60,7 @@ final class ClusterSession {
   /**
    * The end of a cluster test: closes {@code data} and stops {@code spark}, then, even if that
    * failed, deletes {@code tempDir} and closes the cluster, asserting that none of its processes is
-   * still alive ({@link StandaloneCluster#closeAndAssertStopped}). Nulls are skipped.
+   * still alive ({@link #closeAndAssertStopped}). Nulls are skipped.
    */
   static void tearDown(TrainingData data, SparkSession spark, Path tempDir, StandaloneCluster cluster) {
     try {
@@ -66,7 +70,19 @@ final class ClusterSession {
       stop(spark);
     } finally {
       StandaloneCluster.deleteRecursively(tempDir);
-      StandaloneCluster.closeAndAssertStopped(cluster);
+      closeAndAssertStopped(cluster);
+    }
+  }
+
+  /**
+   * Closes {@code cluster} (nothing if null) and asserts that none of its processes, nor their
+   * descendants, is still alive: what every cluster test checks at the end.
+   */
+  static void closeAndAssertStopped(StandaloneCluster cluster) {
+    if (cluster != null) {
+      List<Long> pids = cluster.pids();
+      cluster.close();
+      assertFalse(cluster.anyAlive(), "processes of the test cluster still alive: " + pids);
     }
   }
 

@@ -3,6 +3,7 @@ package io.meshgrad.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshgrad.testing.StandaloneCluster;
 import io.meshgrad.train.StepListener;
 import java.time.Duration;
 import java.util.ArrayList;

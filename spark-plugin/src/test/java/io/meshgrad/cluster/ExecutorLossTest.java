@@ -11,6 +11,7 @@ import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.testing.StandaloneCluster;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.StepListener;
 import io.meshgrad.train.TrainingResult;

@@ -19,6 +19,7 @@ import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.runtime.ModelLoss;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
+import io.meshgrad.testing.StandaloneCluster;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.TrainingResult;
 import java.nio.file.Files;

@@ -17,6 +17,7 @@ import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.runtime.MeshRuntime;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
+import io.meshgrad.testing.StandaloneCluster;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.StepListener;
 import io.meshgrad.train.TrainingResult;

@@ -13,6 +13,7 @@ import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.testing.StandaloneCluster;
 import io.meshgrad.train.MeshTrainer;
 import io.meshgrad.train.StepListener;
 import io.meshgrad.train.TrainingResult;
@@ -55,7 +56,7 @@ class SecuredClusterTest {
 
   @AfterAll
   static void stopCluster() {
-    StandaloneCluster.closeAndAssertStopped(cluster);
+    ClusterSession.closeAndAssertStopped(cluster);
   }
 
   private static TrainingResult fit(SparkSession spark, StepListener listener) {

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.DynamicTest;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The public scenarios replayed through the Spark paths of a fit ({@code local[2]}, 2 partitions):
  * the many-steps-per-job engine (3 steps a job, so that jobs end inside and at the end of a
- * scenario) and the job-per-step path, with the checks of {@link ConformanceTest}, and their
+ * scenario) and the job-per-step path, with the checks of {@link PublicScenarios}, and their
  * result lines identical to the in-process replay's.
  */
 class EngineConformanceTest {
@@ -31,29 +30,17 @@ class EngineConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> everyScenarioThroughTheEngineMatchesKeras() throws IOException {
-    EngineScenarioRunner runner = engine(3);
-    return Replay.scenarioFiles(List.of(ConformanceTest.scenarioDir())).stream().map(f -> DynamicTest.dynamicTest(
-        f.getFileName().toString(), () -> {
-          Scenario s = Scenario.read(f);
-          Optional<String> diff = runner.run(s).firstDifference(s.expected(), s.dtype(), s.exact());
-          assertTrue(diff.isEmpty(), () -> s.name() + ": " + diff.get());
-        }));
+    return PublicScenarios.eachMatchesKeras(engine(3));
   }
 
   @Test
   void replayCheckThroughTheEngineReportsThirtyPassed() throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    Replay.Summary summary = new Replay(engine(4))
-        .check(Replay.scenarioFiles(List.of(ConformanceTest.scenarioDir())), new PrintStream(buf, true, StandardCharsets.UTF_8));
-    String out = buf.toString(StandardCharsets.UTF_8);
-    assertEquals(30, summary.passed(), out);
-    assertEquals(0, summary.failed(), out);
-    assertTrue(out.strip().endsWith("30 passed, 0 failed"), out);
+    PublicScenarios.assertCheckReportsThirtyPassed(engine(4));
   }
 
   @Test
   void engineJobPathAndInProcessLinesAreIdentical() throws IOException {
-    var files = Replay.scenarioFiles(List.of(ConformanceTest.scenarioDir()));
+    var files = PublicScenarios.files();
     String inProcess = lines(new InProcessScenarioRunner(), files);
     assertEquals(inProcess, lines(engine(3), files), "engine, 3 steps a job");
     assertEquals(inProcess, lines(engine(1), files), "job-per-step path");

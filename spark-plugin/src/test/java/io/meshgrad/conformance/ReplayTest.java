@@ -18,9 +18,9 @@ class ReplayTest {
 
   @Test
   void printReportsABrokenScenarioAndGoesOnWithTheRest(@TempDir Path dir) throws IOException {
-    Files.copy(ConformanceTest.scenarioDir().resolve("dense_defaults.json"), dir.resolve("a_good.json"));
+    Files.copy(PublicScenarios.dir().resolve("dense_defaults.json"), dir.resolve("a_good.json"));
     Files.writeString(dir.resolve("b_broken.json"), "{\"format\": \"meshgrad-scenario/1\", \"name\": ");
-    Files.copy(ConformanceTest.scenarioDir().resolve("sparse.json"), dir.resolve("c_good.json"));
+    Files.copy(PublicScenarios.dir().resolve("sparse.json"), dir.resolve("c_good.json"));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     int failed = new Replay(new InProcessScenarioRunner())
         .print(Replay.scenarioFiles(List.of(dir)), new PrintStream(bytes, true, StandardCharsets.UTF_8));

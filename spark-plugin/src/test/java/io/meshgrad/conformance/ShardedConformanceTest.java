@@ -1,7 +1,6 @@
 package io.meshgrad.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.mesh.Mesh;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.DynamicTest;
@@ -22,14 +20,8 @@ class ShardedConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> everyScenarioShardedOnA2x2MeshMatchesKeras() throws IOException {
-    SparkSession spark = SparkTestSession.get();
-    ShardedScenarioRunner runner = new ShardedScenarioRunner(spark, Mesh.parse("batch=2,model=2"));
-    return Replay.scenarioFiles(List.of(ConformanceTest.scenarioDir())).stream().map(f -> DynamicTest.dynamicTest(
-        f.getFileName().toString(), () -> {
-          Scenario s = Scenario.read(f);
-          Optional<String> diff = runner.run(s).firstDifference(s.expected(), s.dtype(), s.exact());
-          assertTrue(diff.isEmpty(), () -> s.name() + ": " + diff.get());
-        }));
+    return PublicScenarios.eachMatchesKeras(new ShardedScenarioRunner(SparkTestSession.get(),
+        Mesh.parse("batch=2,model=2")));
   }
 
   @Test
@@ -37,8 +29,8 @@ class ShardedConformanceTest {
     SparkSession spark = SparkTestSession.get();
     ByteArrayOutputStream a = new ByteArrayOutputStream();
     ByteArrayOutputStream b = new ByteArrayOutputStream();
-    var files = Replay.scenarioFiles(List.of(ConformanceTest.scenarioDir().resolve("mesh_rows.json"),
-        ConformanceTest.scenarioDir().resolve("sparse_dups.json"), ConformanceTest.scenarioDir().resolve("ema_overwrite.json")));
+    var files = Replay.scenarioFiles(List.of(PublicScenarios.dir().resolve("mesh_rows.json"),
+        PublicScenarios.dir().resolve("sparse_dups.json"), PublicScenarios.dir().resolve("ema_overwrite.json")));
     new Replay(new InProcessScenarioRunner()).print(files, new PrintStream(a, true, StandardCharsets.UTF_8));
     new Replay(new ShardedScenarioRunner(spark, Mesh.parse("batch=2,model=2")))
         .print(files, new PrintStream(b, true, StandardCharsets.UTF_8));

@@ -154,25 +154,44 @@ class EngineFitTest {
 
   @Test
   void aFailedTaskResubmitsTheJobFromItsStartAndTheResultStaysBitIdentical() {
-    SparkSession spark = SparkTestSession.get();
     Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).clipnorm(0.05).build();
     TrainingResult reference = fit("batch=2", DType.FLOAT32, opt, null, 0, 1, new ArrayList<>());
-    spark.sparkContext().setLocalProperty(StepEngine.FAIL_RANK_PROPERTY, "1");
+    // rank 1 fails after its first step in the first attempt of each job: only a resubmission finishes the fit
+    FailsAfterFirstEngineStep failing = new FailsAfterFirstEngineStep(
+        new io.meshgrad.model.LinearModel(LOSS, 123, true), 1);
+    Jobs jobs = Jobs.watch();
+    TrainingResult retried;
     try {
-      Jobs jobs = Jobs.watch();
-      TrainingResult retried;
-      try {
-        retried = fit("batch=2", DType.FLOAT32, opt, null, 0, 4, new ArrayList<>());
-      } finally {
-        jobs.stop();
-      }
-      assertSameFit(reference, retried, "after task failures");
-      assertEquals(2, jobs.failed.get(), "the first attempt of each of the 2 jobs failed");
-      assertEquals(List.of("meshgrad steps 1-4/7", "meshgrad steps 1-4/7", "meshgrad steps 5-7/7",
-          "meshgrad steps 5-7/7"), jobs.stepJobs());
+      retried = fit("batch=2", DType.FLOAT32, opt, failing, 0, 4, new ArrayList<>());
     } finally {
-      spark.sparkContext().setLocalProperty(StepEngine.FAIL_RANK_PROPERTY, null);
+      jobs.stop();
     }
+    assertSameFit(reference, retried, "after task failures");
+    assertEquals(2, jobs.failed.get(), "the first attempt of each of the 2 jobs failed");
+    assertEquals(2, failing.failures(), "the failures were the injected ones, one per job");
+    assertEquals(List.of("meshgrad steps 1-4/7", "meshgrad steps 1-4/7", "meshgrad steps 5-7/7",
+        "meshgrad steps 5-7/7"), jobs.stepJobs());
+  }
+
+  /**
+   * The fit's jobs share one transport (endpoints kept on the executors between jobs), and the
+   * fit's end closes it everywhere: no listening port of this JVM (local mode: the tasks' endpoints
+   * and the driver's listener) is left after a fit of 3 engine jobs.
+   */
+  @Test
+  void noPortListensAfterAFitOfSeveralEngineJobs() throws java.io.IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.meshgrad.ListeningSockets.readable(), "reads the listening sockets from /proc");
+    Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).build();
+    fit("batch=2", DType.FLOAT32, opt, null, 0, 3, new ArrayList<>()); // Spark's own lazily started listeners
+    java.util.Set<String> before = io.meshgrad.ListeningSockets.now();
+    Jobs jobs = Jobs.watch();
+    try {
+      fit("batch=2", DType.FLOAT32, opt, null, 0, 3, new ArrayList<>());
+    } finally {
+      jobs.stop();
+    }
+    assertEquals(3, jobs.stepJobs().size(), "engine jobs of the fit: " + jobs.stepJobs());
+    assertEquals(before, io.meshgrad.ListeningSockets.now(), "listening sockets of this JVM before and after a fit of 3 jobs");
   }
 
   @Test

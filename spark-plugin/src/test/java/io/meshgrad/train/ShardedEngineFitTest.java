@@ -150,25 +150,22 @@ class ShardedEngineFitTest {
 
   @Test
   void aFailedTaskResubmitsTheShardedJobFromItsStart() {
-    SparkSession spark = SparkTestSession.get();
     Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).globalClipnorm(0.05).build();
     TrainingResult reference = fit(DType.FLOAT32, opt, null, 1, new ArrayList<>());
-    spark.sparkContext().setLocalProperty(StepEngine.FAIL_RANK_PROPERTY, "1");
+    // rank 1 fails after its first step in the first attempt of each job: only a resubmission finishes the fit
+    FailsAfterFirstEngineStep failing = new FailsAfterFirstEngineStep(new LinearModel(LOSS, 123, true), 1);
+    Jobs jobs = Jobs.watch();
+    TrainingResult retried;
     try {
-      Jobs jobs = Jobs.watch();
-      TrainingResult retried;
-      try {
-        retried = fit(DType.FLOAT32, opt, null, 4, new ArrayList<>());
-      } finally {
-        jobs.stop();
-      }
-      assertSameFit(reference, retried, "after task failures");
-      assertEquals(2, jobs.failed.get(), "the first attempt of each of the 2 jobs failed");
-      assertEquals(List.of("meshgrad steps 1-4/7", "meshgrad steps 1-4/7", "meshgrad steps 5-7/7",
-          "meshgrad steps 5-7/7"), new ArrayList<>(jobs.descriptions));
+      retried = fit(DType.FLOAT32, opt, failing, 4, new ArrayList<>());
     } finally {
-      spark.sparkContext().setLocalProperty(StepEngine.FAIL_RANK_PROPERTY, null);
+      jobs.stop();
     }
+    assertSameFit(reference, retried, "after task failures");
+    assertEquals(2, jobs.failed.get(), "the first attempt of each of the 2 jobs failed");
+    assertEquals(2, failing.failures(), "the failures were the injected ones, one per job");
+    assertEquals(List.of("meshgrad steps 1-4/7", "meshgrad steps 1-4/7", "meshgrad steps 5-7/7",
+        "meshgrad steps 5-7/7"), new ArrayList<>(jobs.descriptions));
   }
 
   /** Early stopping's validation after each epoch and optimizer checkpoints every 3 steps on sharded variables. */

@@ -170,40 +170,12 @@ class ShardedEngineStateTest {
 
   @Test
   void noPortStaysOpenAfterTheFit() throws java.io.IOException {
-    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/self/fd")),
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.meshgrad.ListeningSockets.readable(),
         "reads the listening sockets from Linux's /proc");
     run(null, "E3"); // Spark's own lazily started listeners
-    java.util.Set<String> before = listeningSockets();
+    java.util.Set<String> before = io.meshgrad.ListeningSockets.now();
     // the rendezvous of each job stays open until the next lineage cut, here the runtime's close
     run(null, "E3", "E3");
-    assertEquals(before, listeningSockets(), "listening sockets of this JVM before and after two engine jobs");
-  }
-
-  /** This JVM's listening TCP sockets, as local addresses (Linux: /proc/net/tcp{,6} and /proc/self/fd). */
-  private static java.util.Set<String> listeningSockets() throws java.io.IOException {
-    java.util.Set<String> inodes = new java.util.HashSet<>();
-    try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
-      for (java.nio.file.Path fd : (Iterable<java.nio.file.Path>) fds::iterator) {
-        try {
-          String target = java.nio.file.Files.readSymbolicLink(fd).toString();
-          if (target.startsWith("socket:[")) {
-            inodes.add(target.substring(8, target.length() - 1));
-          }
-        } catch (java.io.IOException gone) {
-          // closed while listing
-        }
-      }
-    }
-    java.util.Set<String> out = new java.util.TreeSet<>();
-    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
-      List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of(table));
-      for (String line : lines.subList(1, lines.size())) {
-        String[] f = line.trim().split("\\s+");
-        if (f[3].equals("0A") && inodes.contains(f[9])) { // 0A: LISTEN
-          out.add(f[1]);
-        }
-      }
-    }
-    return out;
+    assertEquals(before, io.meshgrad.ListeningSockets.now(), "listening sockets of this JVM before and after two engine jobs");
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgrad.examples.ErrorReport;
+import io.meshgrad.testing.StandaloneCluster;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -109,14 +110,15 @@ public final class BenchCommand {
       err.println("meshgrad bench: --standalone starts its own session; it cannot run on a given one");
       return 2;
     }
-    LoopbackCluster[] cluster = new LoopbackCluster[1];
+    StandaloneCluster[] cluster = new StandaloneCluster[1];
     Supplier<SparkSession> factory = !owned ? session : o.standalone == null ? () -> startSession(o.master, Map.of())
         : () -> {
           logLine(err, "meshgrad bench: starting a standalone cluster of " + o.standalone + " one-core workers on "
-              + LoopbackCluster.HOST);
-          cluster[0] = LoopbackCluster.start(o.standalone);
+              + StandaloneCluster.HOST);
+          // workers of 2 GiB each for one executor of 1.5 GiB, which runs with the JIT's full tiers (no small-JVM flags)
+          cluster[0] = StandaloneCluster.start(o.standalone, 1, "2g", Map.of(), Map.of(), null);
           o.master = cluster[0].masterUrl();
-          SparkSession started = startSession(o.master, cluster[0].driverConf());
+          SparkSession started = startSession(o.master, cluster[0].driverConf("1536m", List.of()));
           if (!started.sparkContext().master().equals(o.master)) {
             throw new IllegalStateException("--standalone: this JVM already has a Spark session on "
                 + started.sparkContext().master() + "; the bench cannot start one on its cluster");

@@ -25,6 +25,12 @@ import scala.runtime.AbstractFunction1;
  * <p>A failed task fails the whole barrier stage, and Spark does not retry a barrier result
  * stage: the caller resubmits the job (with a new {@code jobAttempt}, which every message and
  * registration carries, so that anything left of the old attempt is refused).
+ *
+ * <p>The jobs of a fit ({@link MeshTransport.Fit}) keep their endpoints: each task leases its
+ * rank's endpoint of the fit on its executor ({@link MeshTransport#lease}: its server, event loops
+ * and connections, made by the fit's first job there), registers it with the job's rendezvous (a
+ * group of the fit's one listener on the driver) and gives it back when it ends, to be closed when
+ * the task failed, else kept until the fit's close or its idle timeout.
  */
 final class BarrierJob {
   private BarrierJob() {}
@@ -50,11 +56,37 @@ final class BarrierJob {
       long jobAttempt, Body<T, U> body) {
     int n = rdd.getNumPartitions();
     try (MeshTransport.Rendezvous rendezvous = MeshTransport.rendezvous(settings, driverHost, n, tag(jobAttempt, 0))) {
-      ClassTag<U> tag = anyRef();
-      RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<T, U>(settings, rendezvous.address(), jobAttempt, n,
-          body, false), false, tag);
-      return io.meshgrad.runtime.StepJobs.collect(JavaRDD.fromRDD(out, tag));
+      return collect(rdd, settings, rendezvous, body);
     }
+  }
+
+  /**
+   * {@link #run} as a job of {@code fit}: the tasks use their ranks' endpoints of the fit, kept
+   * from its earlier jobs on their executors (or made now), and keep them for its later jobs.
+   *
+   * @param jobAttempt the caller's attempt number of this job (0, 1, ... when it resubmits)
+   */
+  public static <T, U> List<U> run(JavaRDD<T> rdd, MeshTransport.Fit fit, long jobAttempt, Body<T, U> body) {
+    try (MeshTransport.Rendezvous rendezvous = rendezvous(fit, rdd.getNumPartitions(), jobAttempt)) {
+      return collect(rdd, fit.settings(), rendezvous, body);
+    }
+  }
+
+  /**
+   * The rendezvous of attempt {@code jobAttempt} of a new job of {@code ranks} tasks of {@code
+   * fit} (for {@link #stage}); its messages carry the job's number in the fit, so that no
+   * message of another job of the fit is taken.
+   */
+  public static MeshTransport.Rendezvous rendezvous(MeshTransport.Fit fit, int ranks, long jobAttempt) {
+    return fit.rendezvous(ranks, tag(fit.nextJob(jobAttempt), 0));
+  }
+
+  private static <T, U> List<U> collect(JavaRDD<T> rdd, MeshTransport.Settings settings,
+      MeshTransport.Rendezvous rendezvous, Body<T, U> body) {
+    ClassTag<U> tag = anyRef();
+    RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<T, U>(settings, rendezvous, rdd.getNumPartitions(), body,
+        false), false, tag);
+    return io.meshgrad.runtime.StepJobs.collect(JavaRDD.fromRDD(out, tag));
   }
 
   /** The attempt every message of a job carries: the job attempt and the stage attempt. */
@@ -82,10 +114,10 @@ final class BarrierJob {
    * long as the stage's output may be recomputed, and is the caller's to close.
    */
   public static <T, U> JavaRDD<U> stage(JavaRDD<T> rdd, MeshTransport.Settings settings,
-      MeshTransport.Rendezvous rendezvous, long jobAttempt, Body<T, ? extends List<U>> body) {
+      MeshTransport.Rendezvous rendezvous, Body<T, ? extends List<U>> body) {
     ClassTag<U> tag = anyRef();
-    RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<T, U>(settings, rendezvous.address(), jobAttempt,
-        rdd.getNumPartitions(), body, true), false, tag);
+    RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<T, U>(settings, rendezvous, rdd.getNumPartitions(), body,
+        true), false, tag);
     return JavaRDD.fromRDD(out, tag);
   }
 
@@ -94,16 +126,21 @@ final class BarrierJob {
     private final MeshTransport.Settings settings;
     private final MeshTransport.Address rendezvous;
     private final long jobAttempt;
+    /** The fit whose endpoints the task leases, or {@code null}: an endpoint of this job only. */
+    private final String fitId;
+    private final long idleMs;
     private final int numTasks;
     private final Body<T, ?> body;
     private final boolean many;
 
     /** {@code many}: the body returns a list of the task's elements, else one element. */
-    Task(MeshTransport.Settings settings, MeshTransport.Address rendezvous, long jobAttempt, int numTasks,
-        Body<T, ?> body, boolean many) {
+    Task(MeshTransport.Settings settings, MeshTransport.Rendezvous rendezvous, int numTasks, Body<T, ?> body,
+        boolean many) {
       this.settings = settings;
-      this.rendezvous = rendezvous;
-      this.jobAttempt = jobAttempt;
+      this.rendezvous = rendezvous.address();
+      this.jobAttempt = rendezvous.attempt() >>> 16;
+      this.fitId = rendezvous.fitId();
+      this.idleMs = rendezvous.idleMs();
       this.numTasks = numTasks;
       this.body = body;
       this.many = many;
@@ -123,7 +160,11 @@ final class BarrierJob {
       }
       String host = hostOf(infos[rank].address());
       List<U> out = new ArrayList<>(1);
-      try (MeshTransport transport = MeshTransport.open(settings, host, rank, tag(jobAttempt, ctx.stageAttemptNumber()))) {
+      long attempt = tag(jobAttempt, ctx.stageAttemptNumber());
+      MeshTransport transport = fitId == null ? MeshTransport.open(settings, host, rank, attempt)
+          : MeshTransport.lease(fitId, idleMs, settings, host, rank, attempt);
+      boolean succeeded = false;
+      try {
         List<MeshTransport.Address> all = transport.register(rendezvous);
         transport.connect(all);
         Object result = body.run(CollectionConverters.asJava(rows), transport, all.size());
@@ -132,10 +173,13 @@ final class BarrierJob {
         } else {
           out.add((U) result);
         }
+        succeeded = true;
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {
         throw new IllegalStateException(e);
+      } finally {
+        MeshTransport.giveBack(transport, succeeded);
       }
       return CollectionConverters.asScala(out.iterator());
     }

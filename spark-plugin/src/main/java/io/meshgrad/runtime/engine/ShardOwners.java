@@ -82,8 +82,8 @@ final class ShardOwners {
         + (totalSteps > 0 ? "/" + totalSteps : ""));
     Job job = engine.withRetries(first, count, attempt -> List.of(submit(engine, runtime, zipped, ranks, attempt,
         new Task<>(optimizer, loss, sums(data), start.index(), loss.aggregationDepth(), start.variables(),
-            start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss, handBackNonFinite,
-            engine.failRank(attempt))))).get(0);
+            start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss,
+            handBackNonFinite)))).get(0);
     Result r0 = job.results.get(0);
     for (Result r : job.results) {
       if (r.checksum != r0.checksum || r.iterations != r0.iterations) {
@@ -137,11 +137,10 @@ final class ShardOwners {
    */
   private static Job submit(StepEngine engine, MeshRuntime runtime, JavaRDD<Owned<Object>> zipped, int ranks,
       long attempt, Task<Object> task) {
-    MeshTransport.Rendezvous rendezvous = MeshTransport.rendezvous(engine.transport(), engine.driverHost(), ranks,
-        BarrierJob.tag(attempt, 0));
+    MeshTransport.Rendezvous rendezvous = BarrierJob.rendezvous(engine.fit(), ranks, attempt);
     try {
       CollectionAccumulator<byte[]> results = engine.jsc().sc().collectionAccumulator("meshgrad engine results");
-      JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous, attempt,
+      JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous,
           new ShardsOut<>(task, results));
       JavaRDD<VariableShard> state = runtime.engineState(shards);
       Map<Integer, Result> byRank = byRank(results);
@@ -284,11 +283,10 @@ final class ShardOwners {
     private final double tol;
     private final double previousLoss;
     private final boolean handBackNonFinite;
-    private final int failRank;
 
     Task(Optimizer optimizer, DatasetLoss loss, EngineData.PartitionSums<T> sums, ShardIndex index, int depth,
         int[] variables, Penalty[] penalties, RowPuller.Variables pulled, String[] names, List<Tensor> values,
-        int count, double tol, double previousLoss, boolean handBackNonFinite, int failRank) {
+        int count, double tol, double previousLoss, boolean handBackNonFinite) {
       this.pulled = pulled;
       this.optimizer = optimizer;
       this.loss = loss;
@@ -303,7 +301,6 @@ final class ShardOwners {
       this.tol = tol;
       this.previousLoss = previousLoss;
       this.handBackNonFinite = handBackNonFinite;
-      this.failRank = failRank;
     }
 
     @Override
@@ -465,10 +462,6 @@ final class ShardOwners {
             (System.nanoTime() - started) / 1e9);
         shippedBytes = r.bytesToDriver();
         losses[taken++] = l;
-        if (rank == failRank) {
-          throw new IllegalStateException("meshgrad engine: rank " + failRank + " fails on purpose after its first "
-              + "step (" + StepEngine.FAIL_RANK_PROPERTY + ")");
-        }
         double previous = taken == 1 ? previousLoss : losses[taken - 2];
         if (tol > 0 && Math.abs(previous - l) <= tol * Math.max(1.0, Math.abs(l))) {
           break;

@@ -42,27 +42,29 @@ import org.slf4j.LoggerFactory;
  * steps. A failed barrier result stage is not retried by Spark: the engine resubmits the job from
  * the state at the job's start, at most {@value #MAX_ATTEMPTS_CONF} times (default {@value
  * #DEFAULT_MAX_ATTEMPTS}), so a task failure changes nothing in the result.
+ *
+ * <p>The engine's jobs share one transport ({@link MeshTransport.Fit}): the executors keep their
+ * tasks' endpoints and connections from one job to the next. It is opened by the first job and
+ * closed by {@link #close}, which the engine's loss runs when it is closed (the end of a fit), so
+ * that nothing of it listens after the fit; a later job opens a new one.
  */
-public final class StepEngine {
+public final class StepEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StepEngine.class);
 
   /** Conf key: how many times one job of the engine is submitted before the fit fails. */
   public static final String MAX_ATTEMPTS_CONF = "spark.meshgrad.engine.maxAttempts";
   /** Default of {@link #MAX_ATTEMPTS_CONF}. */
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
-  /**
-   * SparkContext local property for tests of the retry: the rank whose task throws after its first
-   * step in the first attempt of every job started from this thread. Not for production use.
-   */
-  public static final String FAIL_RANK_PROPERTY = "meshgrad.engine.testing.failRankInFirstAttempt";
 
   private final JavaSparkContext jsc;
   private final DatasetLoss loss;
   private final EngineData<?> data;
   private final MeshTransport.Settings transport;
   private final String driverHost;
+  private final long idleMs;
+  /** The transport of this engine's jobs, open from the first job to {@link #close}. */
+  private MeshTransport.Fit fit;
   private final int maxAttempts;
-  private final int failRank;
   private long failedAttempts;
 
   private StepEngine(JavaSparkContext jsc, DatasetLoss loss, EngineData<?> data) {
@@ -72,12 +74,11 @@ public final class StepEngine {
     this.data = data;
     this.transport = MeshTransport.Settings.forFit(conf);
     this.driverHost = conf.get("spark.driver.host", "127.0.0.1");
+    this.idleMs = MeshTransport.idleTimeoutMs(conf);
     this.maxAttempts = conf.getInt(MAX_ATTEMPTS_CONF, DEFAULT_MAX_ATTEMPTS);
     if (maxAttempts < 1) {
       throw new IllegalArgumentException(MAX_ATTEMPTS_CONF + " must be an integer >= 1, got " + maxAttempts);
     }
-    String fail = jsc.getLocalProperty(FAIL_RANK_PROPERTY);
-    this.failRank = fail == null ? -1 : Integer.parseInt(fail.trim());
   }
 
   /**
@@ -126,7 +127,9 @@ public final class StepEngine {
     if (why != null) {
       throw new IllegalArgumentException("stepsPerJob > 1 cannot run here: " + why);
     }
-    return new StepEngine(jsc, loss, loss.engineData());
+    StepEngine engine = new StepEngine(jsc, loss, loss.engineData());
+    loss.closeWith(engine);
+    return engine;
   }
 
   JavaSparkContext jsc() {
@@ -149,9 +152,25 @@ public final class StepEngine {
     return driverHost;
   }
 
-  /** The rank that fails on purpose in attempt {@code attempt} (see {@link #FAIL_RANK_PROPERTY}), or -1. */
-  int failRank(long attempt) {
-    return attempt == 0 ? failRank : -1;
+  /** The transport of this engine's jobs (opened by the first). */
+  synchronized MeshTransport.Fit fit() {
+    if (fit == null) {
+      fit = MeshTransport.Fit.open(transport, driverHost, idleMs);
+    }
+    return fit;
+  }
+
+  /**
+   * Closes the transport of this engine's jobs on the driver and on every executor (see {@link
+   * MeshTransport.Fit#close}); the engine's loss does it when it is closed. The engine can still
+   * run: its next job opens a new one. A second call does nothing.
+   */
+  @Override
+  public synchronized void close() {
+    if (fit != null) {
+      fit.close();
+      fit = null;
+    }
   }
 
   /** Jobs of this engine that failed and were submitted again. */
@@ -213,7 +232,7 @@ public final class StepEngine {
     jsc.setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
         + (totalSteps > 0 ? "/" + totalSteps : ""));
     List<Result> results = withRetries(first, count, attempt -> submit(replicas(optimizer, names, values, slots, count,
-        tol, previousLoss, handBackNonFinite, attempt), attempt));
+        tol, previousLoss, handBackNonFinite), attempt));
     Result r0 = results.get(0);
     for (Result r : results) {
       if (r.checksum != r0.checksum || r.iterations != r0.iterations) {
@@ -266,15 +285,14 @@ public final class StepEngine {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private Replicas<?> replicas(Optimizer optimizer, String[] names, Tensor[] values, Tensor[] slots, int count,
-      double tol, double previousLoss, boolean handBackNonFinite, long attempt) {
+      double tol, double previousLoss, boolean handBackNonFinite) {
     return new Replicas(optimizer, loss, data.sums(), names, values, slots, count, tol, previousLoss,
-        handBackNonFinite, loss.aggregationDepth(), attempt == 0 ? failRank : -1);
+        handBackNonFinite, loss.aggregationDepth());
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private List<Result> submit(Replicas<?> body, long attempt) {
-    return BarrierJob.run((org.apache.spark.api.java.JavaRDD) data.rows(), transport, driverHost, attempt,
-        (BarrierJob.Body) body);
+    return BarrierJob.run((org.apache.spark.api.java.JavaRDD) data.rows(), fit(), attempt, (BarrierJob.Body) body);
   }
 
   /** What a task gives back: rank 0 its whole state; every rank the losses and a checksum of its replicas. */
@@ -316,11 +334,9 @@ public final class StepEngine {
     private final double previousLoss;
     private final boolean handBackNonFinite;
     private final int depth;
-    private final int failRank;
 
     Replicas(Optimizer optimizer, DatasetLoss loss, EngineData.PartitionSums<T> sums, String[] names, Tensor[] values,
-        Tensor[] slots, int count, double tol, double previousLoss, boolean handBackNonFinite, int depth,
-        int failRank) {
+        Tensor[] slots, int count, double tol, double previousLoss, boolean handBackNonFinite, int depth) {
       this.handBackNonFinite = handBackNonFinite;
       this.optimizer = optimizer;
       this.loss = loss;
@@ -332,7 +348,6 @@ public final class StepEngine {
       this.tol = tol;
       this.previousLoss = previousLoss;
       this.depth = depth;
-      this.failRank = failRank;
     }
 
     @Override
@@ -364,10 +379,6 @@ public final class StepEngine {
         finite = true;
         stats[taken] = exchanged.lastStats;
         losses[taken++] = l;
-        if (transport.rank() == failRank) {
-          throw new IllegalStateException("meshgrad engine: rank " + failRank + " fails on purpose after its first "
-              + "step (" + FAIL_RANK_PROPERTY + ")");
-        }
         double previous = taken == 1 ? previousLoss : losses[taken - 2];
         if (tol > 0 && Math.abs(previous - l) <= tol * Math.max(1.0, Math.abs(l))) {
           break;

@@ -1,14 +1,15 @@
-package io.meshgrad.cluster;
+package io.meshgrad.testing;
 
 import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The entry point of the test cluster's daemons: {@code ParentWatch PID MAIN ARGS...} runs
- * {@code MAIN.main(ARGS)} and exits the JVM (running its shutdown hooks: a Worker's kill its
- * executors) within a second of process {@code PID}, the test JVM, going away. Shutdown hooks of
- * the test JVM stop the daemons on a normal exit; this covers a test JVM killed outright (e.g. by
- * a build timeout), which would otherwise leave a Master and Workers running forever.
+ * The entry point of {@link StandaloneCluster}'s daemons: {@code ParentWatch PID MAIN ARGS...}
+ * runs {@code MAIN.main(ARGS)} and exits the JVM (running its shutdown hooks: a Worker's kill its
+ * executors) within a second of process {@code PID}, the JVM that launched the cluster, going
+ * away. Shutdown hooks of that JVM stop the daemons on a normal exit; this covers one killed
+ * outright (a build timeout, {@code kill -9} of a bench), which would otherwise leave a Master
+ * and Workers running forever.
  */
 public final class ParentWatch {
   private ParentWatch() {}
@@ -24,7 +25,7 @@ public final class ParentWatch {
           return;
         }
       }
-      System.err.println("ParentWatch: test JVM " + parent + " is gone, exiting");
+      System.err.println("ParentWatch: the launching JVM " + parent + " is gone, exiting");
       System.exit(3);
     }, "meshgrad-parent-watch");
     watch.setDaemon(true);

@@ -1,6 +1,4 @@
-package io.meshgrad.cluster;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
+package io.meshgrad.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -32,28 +30,31 @@ import java.util.stream.Stream;
 
 /**
  * A real Spark standalone cluster (one Master, N Workers, each Worker's executors in JVMs of their
- * own) started from the test classpath, on 127.0.0.1 only, without a Spark distribution:
+ * own) started from this JVM's classpath, on 127.0.0.1 only, without a Spark distribution: the
+ * one launcher of the tests' clusters and of {@code bin/meshgrad bench --standalone N}.
  * <ul>
  *   <li>a temporary {@code SPARK_HOME} whose {@code jars/} links every jar of this JVM's
- *       classpath, plus the {@code RELEASE} file the launcher looks for;</li>
+ *       classpath (or the Spark jars given), plus the {@code RELEASE} file the launcher looks for;</li>
  *   <li>this JVM's classes directories ({@code target/classes}, {@code target/test-classes})
  *       packed into {@link #appJar()}, which executors get through
  *       {@code spark.executor.extraClassPath} ({@link #driverConf()});</li>
  *   <li>free ports, readiness checked by polling the Master's {@code /json/} page.</li>
  * </ul>
  * Every process started is stopped by its pid (and its descendants, the executors, too) in
- * {@link #close()} and, should the test JVM exit first, by a shutdown hook; should it be killed,
- * the daemons exit by themselves ({@link ParentWatch}). Every wait is bounded.
+ * {@link #close()} and, should the launching JVM exit first, by a shutdown hook; should it be
+ * killed ({@code kill -9}), the daemons exit by themselves within seconds ({@link ParentWatch}),
+ * a Worker's executors with it. Every wait is bounded.
  */
 public final class StandaloneCluster implements AutoCloseable {
-  static final String HOST = "127.0.0.1";
+  /** The only address the cluster binds. */
+  public static final String HOST = "127.0.0.1";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   /**
    * JVM flags for the daemons and executors: on a 2-core machine running the driver too, the
    * C2 compiler threads of five fresh JVMs compete with the work; C1 and the serial GC start
    * faster and use less CPU for the short lives these processes have.
    */
-  static final List<String> SMALL_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+  public static final List<String> SMALL_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
   private final Path root;
   private final Path sparkHome;
@@ -63,8 +64,9 @@ public final class StandaloneCluster implements AutoCloseable {
   private final List<String> jvmOptions;
   private final Map<String, String> daemonConf;
   private final Map<String, String> daemonEnv;
-  /** Spark's jars for the installation; null: every jar of the test classpath. */
+  /** Spark's jars for the installation; null: every jar of this JVM's classpath. */
   private final List<Path> sparkJars;
+  private final String workerMemory;
   private final List<Process> processes = new ArrayList<>();
   private final List<Process> workers = new ArrayList<>();
   private final List<Path> workDirs = new ArrayList<>();
@@ -74,8 +76,9 @@ public final class StandaloneCluster implements AutoCloseable {
   private int masterWebPort;
   private boolean closed;
 
-  private StandaloneCluster(Map<String, String> daemonConf, Map<String, String> daemonEnv, List<Path> sparkJars)
-      throws IOException {
+  private StandaloneCluster(String workerMemory, Map<String, String> daemonConf, Map<String, String> daemonEnv,
+      List<Path> sparkJars) throws IOException {
+    this.workerMemory = workerMemory;
     this.sparkJars = sparkJars;
     this.daemonConf = new LinkedHashMap<>(daemonConf);
     this.daemonEnv = new LinkedHashMap<>(daemonEnv);
@@ -106,14 +109,23 @@ public final class StandaloneCluster implements AutoCloseable {
 
   /**
    * As {@link #start(int, int, Map, Map)}, with {@code sparkJars} (when not null) as the
-   * installation's {@code jars/} instead of every jar of the test classpath: a Spark installation
+   * installation's {@code jars/} instead of every jar of this JVM's classpath: a Spark installation
    * that holds Spark and nothing else, as a real one.
    */
   public static StandaloneCluster start(int workers, int coresPerWorker, Map<String, String> daemonConf,
       Map<String, String> daemonEnv, List<Path> sparkJars) {
+    return start(workers, coresPerWorker, "1g", daemonConf, daemonEnv, sparkJars);
+  }
+
+  /**
+   * As {@link #start(int, int, Map, Map, List)}, with Workers that offer {@code workerMemory}
+   * (Spark's memory string, {@code 1g} in the other overloads) to executors.
+   */
+  public static StandaloneCluster start(int workers, int coresPerWorker, String workerMemory,
+      Map<String, String> daemonConf, Map<String, String> daemonEnv, List<Path> sparkJars) {
     StandaloneCluster c = null;
     try {
-      c = new StandaloneCluster(daemonConf, daemonEnv, sparkJars);
+      c = new StandaloneCluster(workerMemory, daemonConf, daemonEnv, sparkJars);
       c.startMaster();
       for (int i = 0; i < workers; i++) {
         c.startWorker(i, coresPerWorker);
@@ -148,28 +160,43 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /**
-   * Spark properties a driver in this JVM needs to run on the cluster: master, loopback
-   * addresses, one core per executor, the app jar on the executors' classpath, this JVM's log
-   * configuration for the executors.
+   * Spark properties a short test application in this JVM needs to run on the cluster: {@link
+   * #driverConf(String, List)} with executors of 512 MiB started with {@link #SMALL_JVM}, no UI
+   * and 4 shuffle partitions.
    */
   public Map<String, String> driverConf() {
-    Map<String, String> conf = new LinkedHashMap<>();
-    conf.put("spark.master", masterUrl());
-    conf.put("spark.driver.host", HOST);
-    conf.put("spark.driver.bindAddress", HOST);
+    Map<String, String> conf = driverConf("512m", SMALL_JVM);
     conf.put("spark.ui.enabled", "false");
-    conf.put("spark.executor.cores", "1");
-    conf.put("spark.executor.memory", "512m");
-    conf.put("spark.executor.extraClassPath", appJar.toString());
-    String log4j = System.getProperty("log4j2.configurationFile");
-    conf.put("spark.executor.extraJavaOptions", String.join(" ", SMALL_JVM)
-        + (log4j == null ? "" : " -Dlog4j2.configurationFile=" + log4j));
     conf.put("spark.sql.shuffle.partitions", "4");
     return conf;
   }
 
+  /**
+   * Spark properties a driver in this JVM needs to run on the cluster: master, loopback
+   * addresses, one core and {@code executorMemory} per executor, the app jar on the executors'
+   * classpath, {@code executorJvmOptions} and this JVM's log configuration for the executors.
+   */
+  public Map<String, String> driverConf(String executorMemory, List<String> executorJvmOptions) {
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.master", masterUrl());
+    conf.put("spark.driver.host", HOST);
+    conf.put("spark.driver.bindAddress", HOST);
+    conf.put("spark.executor.cores", "1");
+    conf.put("spark.executor.memory", executorMemory);
+    conf.put("spark.executor.extraClassPath", appJar.toString());
+    String log4j = System.getProperty("log4j2.configurationFile");
+    List<String> options = new ArrayList<>(executorJvmOptions);
+    if (log4j != null) {
+      options.add("-Dlog4j2.configurationFile=" + log4j);
+    }
+    if (!options.isEmpty()) {
+      conf.put("spark.executor.extraJavaOptions", String.join(" ", options));
+    }
+    return conf;
+  }
+
   /** The executor JVMs of application {@code appId} that are alive now, by executor id. */
-  Map<String, ProcessHandle> executors(String appId) {
+  public Map<String, ProcessHandle> executors(String appId) {
     Map<String, ProcessHandle> out = new LinkedHashMap<>();
     for (Process w : workers) {
       w.descendants().filter(ProcessHandle::isAlive).forEach(ph -> {
@@ -186,7 +213,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** The full command line of a process ({@code /proc/PID/cmdline} where there is one). */
-  static String commandLine(ProcessHandle ph) {
+  public static String commandLine(ProcessHandle ph) {
     Path proc = Path.of("/proc", Long.toString(ph.pid()), "cmdline");
     try {
       if (Files.isReadable(proc)) {
@@ -199,7 +226,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** The Master's {@code /json/} page. */
-  String masterJson() throws IOException {
+  public String masterJson() throws IOException {
     HttpURLConnection c = (HttpURLConnection) URI.create("http://" + HOST + ":" + masterWebPort + "/json/")
         .toURL().openConnection();
     c.setConnectTimeout(2000);
@@ -212,7 +239,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** Number of ALIVE workers the Master reports, -1 if it does not answer. */
-  int aliveWorkers() {
+  public int aliveWorkers() {
     try {
       Matcher m = Pattern.compile("\"aliveworkers\"\\s*:\\s*(\\d+)").matcher(masterJson());
       return m.find() ? Integer.parseInt(m.group(1)) : -1;
@@ -222,7 +249,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** The last lines of every daemon's log and of the executors' stderr, for failure messages. */
-  String logTails() {
+  public String logTails() {
     StringBuilder sb = new StringBuilder();
     List<Path> files = new ArrayList<>();
     try (Stream<Path> s = Files.list(logs)) {
@@ -250,7 +277,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** Polls {@code condition} every 100 ms until it holds or {@code timeout} passes. */
-  void await(String what, Duration timeout, BooleanSupplier condition) {
+  public void await(String what, Duration timeout, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       for (Process p : processes) {
@@ -266,7 +293,7 @@ public final class StandaloneCluster implements AutoCloseable {
     }
   }
 
-  static void sleep(long millis) {
+  public static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
@@ -279,9 +306,9 @@ public final class StandaloneCluster implements AutoCloseable {
 
   private void prepareSparkHome() throws IOException {
     Path jars = Files.createDirectories(sparkHome.resolve("jars"));
-    Files.writeString(sparkHome.resolve("RELEASE"), "meshgrad test cluster (jars from the test classpath)\n");
+    Files.writeString(sparkHome.resolve("RELEASE"), "meshgrad loopback cluster (jars of the launching JVM)\n");
     List<Path> classDirs = new ArrayList<>();
-    List<String> entries = new ArrayList<>(testClasspath());
+    List<String> entries = new ArrayList<>(launchingClasspath());
     if (sparkJars != null) {
       entries.removeIf(e -> !Files.isDirectory(Path.of(e)));
       sparkJars.forEach(j -> entries.add(j.toString()));
@@ -298,14 +325,12 @@ public final class StandaloneCluster implements AutoCloseable {
         Files.createSymbolicLink(link, p);
       }
     }
-    if (classDirs.isEmpty()) {
-      throw new IllegalStateException("no classes directory on the test classpath " + testClasspath());
-    }
+    // no classes directory (an application run from jars alone, all linked above): the jar is empty
     packJar(classDirs, appJar);
   }
 
-  /** The test classpath (Surefire may run the tests through a manifest-only booter jar). */
-  private static List<String> testClasspath() {
+  /** This JVM's classpath (Surefire may run tests through a manifest-only booter jar). */
+  private static List<String> launchingClasspath() {
     String cp = System.getProperty("surefire.test.class.path");
     if (cp == null || cp.isBlank()) {
       cp = System.getProperty("java.class.path");
@@ -390,7 +415,7 @@ public final class StandaloneCluster implements AutoCloseable {
     return p;
   }
 
-  /** The jar holding {@link ParentWatch} when it is not in the installation or the app jar (then it is a test jar). */
+  /** The jar holding {@link ParentWatch} when it is not in the installation or the app jar (given Spark jars). */
   private String daemonOnlyClasspath() {
     try {
       Path where = Path.of(ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -418,7 +443,7 @@ public final class StandaloneCluster implements AutoCloseable {
     Path work = Files.createDirectories(root.resolve("work-" + i));
     workDirs.add(work);
     Process w = launch("worker-" + i, List.of("org.apache.spark.deploy.worker.Worker", masterUrl(),
-        "--cores", Integer.toString(cores), "--memory", "1g", "--host", HOST,
+        "--cores", Integer.toString(cores), "--memory", workerMemory, "--host", HOST,
         "--port", Integer.toString(freePort()), "--webui-port", Integer.toString(freePort()),
         "--work-dir", work.toString()));
     workers.add(w);
@@ -440,7 +465,7 @@ public final class StandaloneCluster implements AutoCloseable {
       // the JVM is shutting down: the hook runs anyway
     }
     if (Boolean.getBoolean("meshgrad.cluster.keep")) {
-      System.err.println("keeping the test cluster's files in " + root);
+      System.err.println("keeping the cluster's files in " + root);
     } else {
       deleteRecursively(root);
     }
@@ -477,20 +502,8 @@ public final class StandaloneCluster implements AutoCloseable {
     }
   }
 
-  /**
-   * Closes {@code cluster} (nothing if null) and asserts that none of its processes, nor their
-   * descendants, is still alive: what every cluster test checks at the end.
-   */
-  static void closeAndAssertStopped(StandaloneCluster cluster) {
-    if (cluster != null) {
-      List<Long> pids = cluster.pids();
-      cluster.close();
-      assertFalse(cluster.anyAlive(), "processes of the test cluster still alive: " + pids);
-    }
-  }
-
   /** Whether any process this cluster started (or a descendant) is still alive. */
-  synchronized boolean anyAlive() {
+  public synchronized boolean anyAlive() {
     for (Process p : processes) {
       if (p.isAlive() || p.descendants().anyMatch(ProcessHandle::isAlive)) {
         return true;
@@ -500,7 +513,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** The command lines of every process started and of their descendants alive now. */
-  synchronized List<String> commandLines() {
+  public synchronized List<String> commandLines() {
     List<String> out = new ArrayList<>();
     for (Process p : processes) {
       out.add(commandLine(p.toHandle()));
@@ -510,7 +523,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** The pids of every process started and of their descendants alive now. */
-  synchronized List<Long> pids() {
+  public synchronized List<Long> pids() {
     List<Long> out = new ArrayList<>();
     for (Process p : processes) {
       out.add(p.pid());
@@ -520,7 +533,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** Deletes a folder tree (links, not their targets); reports instead of failing. */
-  static void deleteRecursively(Path dir) {
+  public static void deleteRecursively(Path dir) {
     if (dir == null || !Files.exists(dir)) {
       return;
     }
