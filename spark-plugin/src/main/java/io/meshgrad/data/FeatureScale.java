@@ -72,6 +72,11 @@ public final class FeatureScale implements Serializable {
     return inverseStd == null;
   }
 
+  /** The most features {@link #fromData} computes a scale for. */
+  int maxFeatures() {
+    return maxFeatures;
+  }
+
   /** Whether the scale is still to be computed from the rows. */
   boolean isPending() {
     return inverseStd != null && inverseStd.length == 0;

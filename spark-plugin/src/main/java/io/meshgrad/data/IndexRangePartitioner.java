@@ -25,6 +25,28 @@ final class IndexRangePartitioner extends Partitioner {
     return q + (p < numRows % numPartitions ? 1 : 0);
   }
 
+  /** Number of the first row of partition {@code p} ({@code numRows} for {@code p = numPartitions}). */
+  long startOf(int p) {
+    long q = numRows / numPartitions;
+    return p * q + Math.min(p, numRows % numPartitions);
+  }
+
+  /**
+   * Whether input partitions holding {@code counts} rows (in order) already are these partitions:
+   * as many, each holding the rows this partitioner sends to it.
+   */
+  boolean matches(long[] counts) {
+    if (counts.length != numPartitions) {
+      return false;
+    }
+    for (int p = 0; p < numPartitions; p++) {
+      if (counts[p] != rowsOf(p)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public int numPartitions() {
     return numPartitions;

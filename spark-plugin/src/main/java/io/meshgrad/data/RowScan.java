@@ -28,10 +28,16 @@ final class RowScan implements Function2<Integer, Iterator<Row>, Iterator<RowSca
 
   private final Columns columns;
   private final LabelValidator labelValidator;
+  private final int maxSumFeatures;
 
-  RowScan(Columns columns, LabelValidator labelValidator) {
+  /**
+   * @param maxSumFeatures the most features for which to add up the sums of a feature scale
+   *     ({@link Result#sums}), or -1 for none
+   */
+  RowScan(Columns columns, LabelValidator labelValidator, int maxSumFeatures) {
     this.columns = columns;
     this.labelValidator = labelValidator;
+    this.maxSumFeatures = maxSumFeatures;
   }
 
   /**
@@ -51,6 +57,12 @@ final class RowScan implements Function2<Integer, Iterator<Row>, Iterator<RowSca
     long badPosition = -1;
     /** What is wrong with it: "column 'c' ..."; null when its features are null. */
     String problem;
+    /**
+     * When asked for and the features are few enough, the sums a feature scale is made of, over
+     * the partition's rows before its first bad one, in order: {@code [sum w, sum w^2, then per
+     * feature j: sum w x_j, sum w x_j^2]}; else null.
+     */
+    double[] sums;
   }
 
   @Override
@@ -62,16 +74,34 @@ final class RowScan implements Function2<Integer, Iterator<Row>, Iterator<RowSca
         if (r.referenceSize < 0 && !row.isNullAt(0)) {
           r.referenceSize = ((Vector) row.get(0)).size();
           r.referencePosition = r.count;
+          if (r.referenceSize <= maxSumFeatures) {
+            r.sums = new double[2 + 2 * r.referenceSize];
+          }
         }
         String problem = problem(row, r.referenceSize);
         if (problem != null) {
           r.badPosition = r.count;
           r.problem = problem == NULL_FEATURES ? null : problem;
+        } else if (r.sums != null) {
+          addSums(r.sums, row);
         }
       }
       r.count++;
     }
     return List.of(r).iterator();
+  }
+
+  /** Adds a checked row to the sums of a feature scale (see {@link Result#sums}). */
+  private static void addSums(double[] acc, Row row) {
+    double w = row.getDouble(2);
+    acc[0] += w;
+    acc[1] += w * w;
+    Vector x = (Vector) row.get(0);
+    x.foreachActive((j, v) -> {
+      acc[2 + 2 * (int) j] += w * (double) v;
+      acc[3 + 2 * (int) j] += w * (double) v * (double) v;
+      return scala.runtime.BoxedUnit.UNIT;
+    });
   }
 
   /** What is wrong with {@code row}, or null when nothing is. */

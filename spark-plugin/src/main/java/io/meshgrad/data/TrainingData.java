@@ -7,8 +7,10 @@ import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
 import io.meshgrad.support.ObjectBytes;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -40,9 +42,14 @@ import scala.Tuple3;
  * should be sorted, cached or checkpointed first.
  *
  * <p><b>Cost.</b> {@link #from} runs two jobs: one that counts and validates the rows of each
- * input partition (to number them, see {@link RowScan}), and one that shuffles, packs and caches
- * them and returns each partition's row count and weight sum. The input is therefore evaluated
- * twice.
+ * input partition (to number them, see {@link RowScan}), and one that packs and caches them and
+ * returns each partition's row count and weight sum. The input is therefore evaluated twice. The
+ * packing job moves the rows with one shuffle, of a few {@link RowChunk}s per input partition
+ * (primitive arrays, not one object per row); when the input partitions already are the data
+ * partitions (as many, each holding its balanced range, e.g. a Dataset that was laid out like this
+ * before, or one input partition for {@code P = 1}), it packs them where they are, without a
+ * shuffle, into the same blocks. A scale from the data ({@link FeatureScale#fromData}) takes no job
+ * of its own up to {@link #SUMS_IN_SCAN_MAX_FEATURES} features: the counting job adds up its sums.
  *
  * <p><b>Validation.</b> Everything is checked before {@link #from} returns, so later steps cannot
  * fail on bad data: the schema, emptiness, the number of partitions, and every row (no nulls, the
@@ -56,6 +63,9 @@ import scala.Tuple3;
  * #rdd()} or values, never this object, in Spark closures.
  */
 public final class TrainingData implements AutoCloseable {
+
+  /** The most features for which the counting job adds up a scale's sums (2 MiB a partition). */
+  static final int SUMS_IN_SCAN_MAX_FEATURES = 1 << 17;
 
   private final JavaRDD<PartitionRows> rdd;
   private final int numFeatures;
@@ -171,7 +181,10 @@ public final class TrainingData implements AutoCloseable {
     JavaRDD<Row> rows = select(data, columns).javaRDD();
     // the scans come back as bytes, read here with this thread's class loader (see ObjectBytes)
     List<RowScan.Result> scans = new ArrayList<>();
-    for (byte[] scan : unwrapTaskErrors(() -> rows.mapPartitionsWithIndex(new RowScan(columns, labelValidator), true)
+    for (byte[] scan : unwrapTaskErrors(() -> rows.mapPartitionsWithIndex(
+        new RowScan(columns, labelValidator,
+            requestedScale.isPending() ? Math.min(requestedScale.maxFeatures(), SUMS_IN_SCAN_MAX_FEATURES) : -1),
+        true)
         .map(ObjectBytes::write).collect())) {
       scans.add(ObjectBytes.read(scan, RowScan.Result.class, "a partition's row scan"));
     }
@@ -184,7 +197,9 @@ public final class TrainingData implements AutoCloseable {
     int numFeatures = input.firstSize();
     FeatureScale scale = requestedScale;
     if (scale.isPending()) {
-      scale = scale.allows(numFeatures) ? standardDeviations(rows, numFeatures) : FeatureScale.none();
+      scale = !scale.allows(numFeatures) ? FeatureScale.none()
+          : numFeatures <= SUMS_IN_SCAN_MAX_FEATURES ? standardDeviations(scans, numFeatures)
+          : standardDeviations(rows, numFeatures);
     } else if (!scale.isNone() && scale.inverseStd().length != numFeatures) {
       throw new IllegalArgumentException("the feature scale has " + scale.inverseStd().length + " features, the rows "
           + numFeatures);
@@ -196,15 +211,21 @@ public final class TrainingData implements AutoCloseable {
         : JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(ObjectBytes.write(applied));
 
     IndexRangePartitioner partitioner = new IndexRangePartitioner(input.numRows(), numPartitions);
-    RowNumbering numbering = new RowNumbering(input.counts(), input.starts());
-    JavaRDD<PartitionRows> packed =
-        JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(numbering, false))
-            .repartitionAndSortWithinPartitions(partitioner)
-            .mapPartitionsWithIndex(
-                (p, it) -> List.of(pack(p, it, numFeatures, maxBlockBytes,
-                    shippedScale == null ? FeatureScale.none()
-                        : ObjectBytes.readShared(shippedScale.value(), FeatureScale.class, "the feature scale"))).iterator(),
-                true);
+    JavaRDD<PartitionRows> packed;
+    if (partitioner.matches(input.counts())) {
+      // the input partitions already are the data partitions: packed where they are, no shuffle
+      packed = rows.mapPartitionsWithIndex(
+          (p, it) -> List.of(pack(p, instances(it), numFeatures, maxBlockBytes, readScale(shippedScale))).iterator(),
+          true);
+    } else {
+      RowNumbering numbering = new RowNumbering(input.counts(), input.starts(), partitioner, numFeatures);
+      packed = JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(numbering, false))
+          .repartitionAndSortWithinPartitions(partitioner)
+          .mapPartitionsWithIndex(
+              (p, it) -> List.of(pack(p, chunkedRows(it), numFeatures, maxBlockBytes, readScale(shippedScale)))
+                  .iterator(),
+              true);
+    }
     packed.setName(
         "meshgrad training data (" + input.numRows() + " rows, " + numPartitions
             + " partitions)");
@@ -225,8 +246,33 @@ public final class TrainingData implements AutoCloseable {
 
   /**
    * The standard deviation of every feature over the checked rows (weighted, unbiased as MLlib's),
-   * as a {@link FeatureScale}: one tree aggregation of the weight sums and each feature's sum and
-   * sum of squares.
+   * as a {@link FeatureScale}: from the weight sums and each feature's sum and sum of squares that
+   * the scan added up in each input partition, added here in partition order (so the same input
+   * always gives the same scale).
+   */
+  private static FeatureScale standardDeviations(List<RowScan.Result> scans, int numFeatures) {
+    double[] sums = new double[2 + 2 * numFeatures];
+    for (RowScan.Result scan : scans) {
+      if (scan.sums != null) {
+        for (int i = 0; i < sums.length; i++) {
+          sums[i] += scan.sums[i];
+        }
+      }
+    }
+    double[] sum = new double[numFeatures];
+    double[] squares = new double[numFeatures];
+    for (int j = 0; j < numFeatures; j++) {
+      sum[j] = sums[2 + 2 * j];
+      squares[j] = sums[3 + 2 * j];
+    }
+    return FeatureScale.fromSums(sums[0], sum, squares);
+  }
+
+  /**
+   * As {@link #standardDeviations(List, int)}, for more than {@link #SUMS_IN_SCAN_MAX_FEATURES}
+   * features, whose sums the scan does not return (P partitions' sums at once would be P times 16
+   * bytes a feature on the driver): one tree aggregation over the rows, a job of its own, whose
+   * partition sums Spark adds in the order their tasks end.
    */
   private static FeatureScale standardDeviations(JavaRDD<Row> rows, int numFeatures) {
     double[] zero = new double[2 + 2 * numFeatures];
@@ -452,7 +498,7 @@ public final class TrainingData implements AutoCloseable {
   }
 
   private static PartitionRows pack(
-      int partition, Iterator<Tuple2<Long, CheckedRow>> rows, int numFeatures, long maxBytes, FeatureScale scale) {
+      int partition, Iterator<Instance> rows, int numFeatures, long maxBytes, FeatureScale scale) {
     Iterator<Instance> instances =
         new Iterator<>() {
           @Override
@@ -462,12 +508,57 @@ public final class TrainingData implements AutoCloseable {
 
           @Override
           public Instance next() {
-            return scale.apply(rows.next()._2().toInstance());
+            return scale.apply(rows.next());
           }
         };
     List<InstanceBlock> blocks = new ArrayList<>();
     InstanceBlock.blockify(instances, numFeatures, maxBytes).forEachRemaining(blocks::add);
     return new PartitionRows(partition, numFeatures, blocks);
+  }
+
+  /** The scale as a packing task reads it: none without a broadcast. */
+  private static FeatureScale readScale(Broadcast<byte[]> shippedScale) {
+    return shippedScale == null ? FeatureScale.none()
+        : ObjectBytes.readShared(shippedScale.value(), FeatureScale.class, "the feature scale");
+  }
+
+  /** The checked input rows (features, label, weight) as instances. */
+  private static Iterator<Instance> instances(Iterator<Row> rows) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      @Override
+      public Instance next() {
+        Row row = rows.next();
+        return new Instance(row.getDouble(1), row.getDouble(2), (Vector) row.get(0));
+      }
+    };
+  }
+
+  /** The rows of chunks sorted by their first row's number, in order. */
+  private static Iterator<Instance> chunkedRows(Iterator<Tuple2<Long, RowChunk>> chunks) {
+    return new Iterator<>() {
+      private Iterator<Instance> current = Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!current.hasNext() && chunks.hasNext()) {
+          current = chunks.next()._2().rows();
+        }
+        return current.hasNext();
+      }
+
+      @Override
+      public Instance next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return current.next();
+      }
+    };
   }
 
   /**

@@ -3,6 +3,7 @@ package io.meshgrad.examples.bench;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.TrainingData;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.train.MeshTrainer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.classification.LogisticRegression;
@@ -66,15 +67,19 @@ final class TimeToAccuracySuite implements Suite {
 
   /**
    * The setting on today's path (one job per step, the accuracy checked after every step) and, in
-   * the same rounds against the same MLlib fits, on the engine: {@code K} steps per Spark job, the
-   * accuracy checked after every job (so it may take up to {@code K - 1} steps more than needed,
-   * which its time includes).
+   * the same rounds against the same MLlib fits, on the engine as a user's fit runs it with the
+   * default {@code stepsPerJob} (0, automatic: jobs of up to {@link MeshTrainer#AUTO_STEPS_PER_JOB}
+   * steps, a job ending early at the fit's last step) and {@code maxIter} set to the steps the
+   * job-per-step run of the same round needed to reach the accuracy. The engine's steps are bit for
+   * bit those of the job-per-step path, so it reaches the accuracy at that step too; the accuracy
+   * is checked after every job, and should it still be short, the engine goes on in jobs of up to
+   * {@code AUTO_STEPS_PER_JOB} steps (their time included).
    */
   private static List<CaseResult> runCase(BenchContext ctx, Dataset<Row> train, Fixtures.TestSet test, Setting s,
       double targetAccuracy, int maxSteps, boolean smoke) throws Exception {
     int reps = ctx.reps(1, 3, 7);
     int warmup = ctx.warmup(0, 2, 2);
-    int stepsPerJob = ctx.mode().pick(2, 10, 10);
+    int stepsPerJob = MeshTrainer.AUTO_STEPS_PER_JOB;
     String refusal = ctx.runs("meshgrad") ? engineRefusal(ctx, train) : null;
     List<MeshgradRun> engineRuns = new ArrayList<>();
     MeshgradRun[] lastMesh = new MeshgradRun[1];
@@ -103,7 +108,7 @@ final class TimeToAccuracySuite implements Suite {
           stepsMs.add(r.stepsMs);
           stepCounts.add(r.steps);
           if (refusal == null) {
-            engineRuns.add(meshgrad(ctx, train, test, s, targetAccuracy, maxSteps, stepsPerJob));
+            engineRuns.add(meshgrad(ctx, train, test, s, targetAccuracy, maxSteps, stepsPerJob, r.steps));
           }
           return (r.setupMs + r.stepsMs) / 1000;
         });
@@ -130,7 +135,7 @@ final class TimeToAccuracySuite implements Suite {
     }
     List<CaseResult> out = new ArrayList<>();
     out.add(c);
-    String engineName = s.name() + ", engine (" + stepsPerJob + " steps per job)";
+    String engineName = s.name() + ", engine (up to " + stepsPerJob + " steps per job, maxIter = steps to accuracy)";
     String peerName = "MLlib LogisticRegression.fit (defaults" + (smoke ? ", smoke: maxIter 2" : "") + ")";
     if (refusal != null) {
       out.add(EngineRunner.notSupported(engineName, peerName, "s", ENGINE_TARGET, refusal));
@@ -146,9 +151,10 @@ final class TimeToAccuracySuite implements Suite {
         .with("meshgradAccuracy", Measure.round4(lastEngine.accuracy))
         .with("meshgradSteps", rec.stream().map(r -> r.steps).toList())
         .with("stepsPerJob", stepsPerJob)
-        .with("meshgradSetup", "as the job-per-step case, on the engine (StepEngine, " + stepsPerJob
-            + " steps per job); the accuracy checked after every job, untimed; timed in the same rounds right"
-            + " after the job-per-step run")
+        .with("meshgradSetup", "as the job-per-step case, on the engine (StepEngine) as a fit with the default"
+            + " stepsPerJob (automatic: jobs of up to " + stepsPerJob + " steps) and maxIter = the steps the"
+            + " job-per-step run of the same round took to the accuracy; the accuracy checked after every job,"
+            + " untimed; timed in the same rounds right after the job-per-step run")
         .with("meshgradSamples", Measure.rounded(seconds))
         .with("peerSamples", Measure.rounded(samples.peer()));
     EngineRunner.withJobPerStep(e, "jobPerStepSeconds", samples.meshgradMedian());
@@ -174,15 +180,16 @@ final class TimeToAccuracySuite implements Suite {
 
   private static MeshgradRun meshgrad(BenchContext ctx, Dataset<Row> train, Fixtures.TestSet test, Setting s,
       double targetAccuracy, int maxSteps) {
-    return meshgrad(ctx, train, test, s, targetAccuracy, maxSteps, 1);
+    return meshgrad(ctx, train, test, s, targetAccuracy, maxSteps, 1, maxSteps);
   }
 
   /**
    * One timed run to the accuracy: with {@code stepsPerJob} 1 one job per step ({@code minimize}),
-   * else on the engine with that many steps per job, the accuracy checked between jobs.
+   * else on the engine with jobs of up to that many steps that end at step {@code maxIter} (a fit's
+   * last step) and after it at {@code maxSteps}, the accuracy checked between jobs.
    */
   private static MeshgradRun meshgrad(BenchContext ctx, Dataset<Row> train, Fixtures.TestSet test, Setting s,
-      double targetAccuracy, int maxSteps, int stepsPerJob) {
+      double targetAccuracy, int maxSteps, int stepsPerJob, int maxIter) {
     long t0 = System.nanoTime();
     try (TrainingData data = TrainingData.from(train, "features", "label", null, ctx.partitions(),
         StepVsMllibSuite.LOSS::validateLabel)) {
@@ -197,7 +204,7 @@ final class TimeToAccuracySuite implements Suite {
         double acc = 0;
         while (n < maxSteps && acc < targetAccuracy) {
           if (engine != null) {
-            int k = Math.min(stepsPerJob, maxSteps - n);
+            int k = Math.min(stepsPerJob, (n < maxIter ? Math.min(maxIter, maxSteps) : maxSteps) - n);
             steps += engine.timeSteps(k, k);
             n += k;
           } else {
