@@ -174,6 +174,63 @@ class EngineFitTest {
         "meshgrad steps 5-7/7"), jobs.stepJobs());
   }
 
+  /** The engine's DEBUG lines that say how each job's tasks got their start state, while {@code fit} runs. */
+  private static List<String> stateLines(Runnable fit) {
+    try (LogCapture log = LogCapture.start(StepEngine.class.getName(), org.apache.logging.log4j.Level.DEBUG)) {
+      fit.run();
+      return log.events(org.apache.logging.log4j.Level.DEBUG, StepEngine.class.getName()).stream()
+          .map(e -> e.getMessage().getFormattedMessage())
+          .filter(m -> m.contains("the closure carries") || m.contains("start from their replicas")
+              || m.contains("fetched the state"))
+          .toList();
+    }
+  }
+
+  /**
+   * The tasks keep their replicas of the state on their executors between a fit's jobs: only the
+   * first job ships the state in its closure, the later ones start from the replicas (no fetch in
+   * local mode, where every task finds its rank's), and the result is the job-per-step path's.
+   */
+  @Test
+  void aFitOfSeveralJobsShipsTheStateOnlyInItsFirstJob() {
+    FactorizationMachine fm = new FactorizationMachine(123, 3, true, true, 0.1, LOSS_FM);
+    for (DType dtype : DType.values()) {
+      for (BlockModel model : new BlockModel[] {null, fm}) {
+        String what = (model == null ? "linear " : "FM ") + dtype;
+        Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.3).clipnorm(0.5).build();
+        TrainingResult a = fit("batch=2", dtype, opt, model, 0, 1, new ArrayList<>());
+        TrainingResult[] b = new TrainingResult[1];
+        List<String> lines = stateLines(() -> b[0] = fit("batch=2", dtype, opt, model, 0, 3, new ArrayList<>()));
+        assertSameFit(a, b[0], what);
+        assertEquals(3, lines.size(), what + ": " + lines);
+        assertTrue(lines.get(0).contains("the closure carries the state"), what + ": " + lines);
+        assertTrue(lines.subList(1, 3).stream().allMatch(l -> l.contains("start from their replicas")),
+            what + ": " + lines);
+      }
+    }
+  }
+
+  /**
+   * A job resubmitted after a failed task starts from the driver's state: the failed attempt's
+   * tasks kept no replica, so the new attempt's tasks fetch the state from the driver; the result
+   * stays bit for bit the job-per-step path's.
+   */
+  @Test
+  void aResubmittedJobFetchesTheDriversStateAndStaysBitIdentical() {
+    Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).clipnorm(0.05).build();
+    TrainingResult reference = fit("batch=2", DType.FLOAT32, opt, null, 0, 1, new ArrayList<>());
+    FailsAfterFirstEngineStep failing = new FailsAfterFirstEngineStep(
+        new io.meshgrad.model.LinearModel(LOSS, 123, true), 1);
+    TrainingResult[] retried = new TrainingResult[1];
+    List<String> lines = stateLines(() -> retried[0] = fit("batch=2", DType.FLOAT32, opt, failing, 0, 4,
+        new ArrayList<>()));
+    assertSameFit(reference, retried[0], "after task failures");
+    assertEquals(2, failing.failures(), "one injected failure per job");
+    // job 1 ships the state (both attempts); job 2 starts from the replicas, and its second attempt fetches the state
+    assertTrue(lines.stream().anyMatch(l -> l.contains("start from their replicas")), String.valueOf(lines));
+    assertTrue(lines.stream().anyMatch(l -> l.contains("fetched the state")), String.valueOf(lines));
+  }
+
   /**
    * The fit's jobs share one transport (endpoints kept on the executors between jobs), and the
    * fit's end closes it everywhere: no listening port of this JVM (local mode: the tasks' endpoints

@@ -98,6 +98,8 @@ final class MeshTransport implements AutoCloseable {
   private static final byte DATA = 1;
   private static final byte REGISTER = 2;
   private static final byte RELEASE = 3;
+  /** An endpoint's request to the fit's listener for the state a job starts from (see {@link #fetchState}). */
+  private static final byte STATE = 4;
   /** The most the driver waits for its endpoints to close when it closes a fit. */
   private static final long RELEASE_WAIT_MS = 10_000;
   private static final AtomicLong OPENED = new AtomicLong();
@@ -187,6 +189,9 @@ final class MeshTransport implements AutoCloseable {
   private Address driverAddress;
   /** Whether the last registration said the fit goes on (keep this endpoint after the job). */
   private boolean keep;
+  /** What a task of the fit left on this endpoint for the fit's next job ({@link #keepResident}), and its tag. */
+  private Object resident;
+  private long residentTag = -1;
 
   private MeshTransport(Settings settings, String host, int rank, long attempt, RpcHandler handler, Inbox inbox) {
     this.settings = settings;
@@ -415,6 +420,45 @@ final class MeshTransport implements AutoCloseable {
     return inbox.take(from, round, settings.timeoutMs(), rank);
   }
 
+  /**
+   * Keeps {@code value} on this endpoint under {@code tag}, for a task of the fit's next job on
+   * this executor ({@link #takeResident}); it goes when the endpoint closes (the fit's close, a
+   * failed task, the idle timeout), and only an endpoint of a fit keeps anything.
+   */
+  public synchronized void keepResident(long tag, Object value) {
+    if (fitId != null && !closed) {
+      resident = value;
+      residentTag = tag;
+    }
+  }
+
+  /**
+   * What {@link #keepResident} left under {@code tag}, or {@code null} (nothing, or under another
+   * tag); in any case nothing is left after this, so that what a task changes in place is never
+   * seen by another.
+   */
+  public synchronized Object takeResident(long tag) {
+    Object r = residentTag == tag && tag >= 0 ? resident : null;
+    resident = null;
+    residentTag = -1;
+    return r;
+  }
+
+  /**
+   * The bytes the fit's listener offers under {@code token} for this endpoint's job ({@link
+   * Fit#offerState}), asked for over the authenticated connection this endpoint registered on;
+   * waits at most {@link Settings#timeoutMs()}.
+   */
+  public byte[] fetchState(long token) {
+    TransportClient c = driver;
+    if (c == null || !c.isActive()) {
+      throw new IllegalStateException("meshgrad engine rank " + rank + " has no connection to its fit's listener");
+    }
+    Reply reply = new Reply();
+    c.sendRpc(frame(STATE, attempt, rank, token, new byte[0]), reply);
+    return reply.await(settings.timeoutMs(), "the state of the job's start from the driver");
+  }
+
   /** Closes the connections and the server; its port is free again when this returns. */
   @Override
   public synchronized void close() {
@@ -422,6 +466,8 @@ final class MeshTransport implements AutoCloseable {
       return;
     }
     closed = true;
+    resident = null;
+    residentTag = -1;
     if (idleCheck != null) {
       idleCheck.cancel(false);
     }
@@ -832,6 +878,20 @@ final class MeshTransport implements AutoCloseable {
     }
 
     /**
+     * Offers the bytes {@code state} makes (for the asking rank) to the endpoints of this fit's
+     * open jobs that ask for {@code token} ({@link MeshTransport#fetchState}), until {@link
+     * #withdrawState}. {@code state} runs on the listener's thread, once per request.
+     */
+    public void offerState(long token, java.util.function.IntFunction<byte[]> state) {
+      jobs.states.put(token, state);
+    }
+
+    /** Stops offering what {@link #offerState} offered under {@code token}. */
+    public void withdrawState(long token) {
+      jobs.states.remove(token);
+    }
+
+    /**
      * The rendezvous of a job of {@code size} tasks whose messages carry {@code attempt} (see
      * {@code BarrierJob.tag}): a group of the fit's listener until it is closed.
      */
@@ -956,6 +1016,8 @@ final class MeshTransport implements AutoCloseable {
   /** The fit listener's handler: hands each registration to the group of its job (the attempt's high bits). */
   private static final class Jobs extends RpcHandler {
     private final Map<Long, Registrations> groups = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, java.util.function.IntFunction<byte[]>> states =
+        new java.util.concurrent.ConcurrentHashMap<>();
     private final StreamManager streams = new OneForOneStreamManager();
 
     void open(long job, Registrations group) {
@@ -969,9 +1031,25 @@ final class MeshTransport implements AutoCloseable {
     @Override
     public void receive(TransportClient client, ByteBuffer message, RpcResponseCallback callback) {
       ByteBuffer peek = message.duplicate();
-      peek.get();
+      byte kind = peek.get();
       long a = peek.getLong();
       Registrations group = groups.get(a >>> 16);
+      if (kind == STATE) {
+        int from = peek.getInt();
+        long token = peek.getLong();
+        java.util.function.IntFunction<byte[]> state = states.get(token);
+        if (group == null || state == null) {
+          callback.onFailure(new IllegalStateException("refused a request of rank " + from + " for state " + token
+              + " (attempt " + a + "): no open job of this fit offers it"));
+          return;
+        }
+        try {
+          callback.onSuccess(ByteBuffer.wrap(state.apply(from)));
+        } catch (RuntimeException e) {
+          callback.onFailure(e);
+        }
+        return;
+      }
       if (group == null) {
         callback.onFailure(new IllegalStateException("refused registration for attempt " + a
             + ": no job of this fit with that attempt is open"));

@@ -38,8 +38,12 @@ import org.slf4j.LoggerFactory;
  * included.
  *
  * <p>Between jobs the driver holds the state (variables, slots, iteration count), as on the
- * job-per-step path; a job ships it in its closure and brings back what its steps changed in rank
- * 0's state: the rows some step changed of each variable and its slots ({@link StepChanges.Job}),
+ * job-per-step path, and each executor keeps its tasks' replicas on their endpoints of the fit
+ * ({@link MeshTransport#keepResident}): a job ships the state in its closure only when the
+ * driver's state is not what the last job left (its {@link #fingerprint} differs, or it is the
+ * fit's first job); else its tasks start from their replicas, each checked against the
+ * fingerprint, and a task without one fetches the driver's state over the fit's transport. A job
+ * brings back what its steps changed in rank 0's state: the rows some step changed of each variable and its slots ({@link StepChanges.Job}),
  * or a variable whole when a step changed it whole, which the driver writes into its copy of the
  * job's start state. A failed barrier result stage is not retried by Spark: the engine resubmits the job from
  * the state at the job's start, at most {@value #MAX_ATTEMPTS_CONF} times (default {@value
@@ -68,6 +72,16 @@ public final class StepEngine implements AutoCloseable {
   private MeshTransport.Fit fit;
   private final int maxAttempts;
   private long failedAttempts;
+  /** Numbers of this engine's job attempts: a task tags the replica it keeps with its attempt's. */
+  private long attempts;
+  /**
+   * The fit whose executors keep the replicas of the last job ({@code heldJob}), and the
+   * fingerprint ({@link #fingerprint}) of the driver's state right after it applied that job's
+   * result: a job whose start state has that fingerprint ships no tensors.
+   */
+  private MeshTransport.Fit heldFit;
+  private long heldJob = -1;
+  private long heldFingerprint;
 
   private StepEngine(JavaSparkContext jsc, DatasetLoss loss, EngineData<?> data) {
     SparkConf conf = jsc.getConf();
@@ -233,8 +247,33 @@ public final class StepEngine implements AutoCloseable {
     Tensor[] slots = optimizer.getWeights().toArray(new Tensor[0]);
     jsc.setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
         + (totalSteps > 0 ? "/" + totalSteps : ""));
-    List<Result> results = withRetries(first, count, attempt -> submit(replicas(optimizer, names, values, slots, count,
-        tol, previousLoss, handBackNonFinite), attempt));
+    MeshTransport.Fit jobFit = fit();
+    long start = fingerprint(values, slots, first);
+    // the tasks of the last job ended with the driver's state, unless something changed it since (a job-path step,
+    // a restore, an EMA overwrite, an assign): then their replicas serve, else the closure carries the state
+    long from = jobFit == heldFit && heldJob >= 0 && start == heldFingerprint ? heldJob : -1;
+    heldFit = null;
+    heldJob = -1;
+    LOG.debug("meshgrad engine: steps {}-{}: {}", first + 1, first + count, from < 0
+        ? "the closure carries the state" : "the tasks start from their replicas of job " + from
+        + " (the closure carries no tensors)");
+    Served served = from < 0 ? null : new Served(values, slots, first);
+    if (served != null) {
+      jobFit.offerState(from, served);
+    }
+    long[] lastJob = new long[1];
+    List<Result> results;
+    try {
+      results = withRetries(first, count, attempt -> {
+        lastJob[0] = ++attempts;
+        return submit(replicas(optimizer, names, from < 0 ? values : null, from < 0 ? slots : null, from, start,
+            lastJob[0], count, tol, previousLoss, handBackNonFinite), attempt);
+      });
+    } finally {
+      if (served != null) {
+        jobFit.withdrawState(from);
+      }
+    }
     Result r0 = results.get(0);
     for (Result r : results) {
       if (r.checksum != r0.checksum || r.iterations != r0.iterations) {
@@ -251,6 +290,10 @@ public final class StepEngine implements AutoCloseable {
     }
     optimizer.setWeights(Arrays.asList(slots));
     optimizer.setIterations(r0.iterations);
+    // every rank's replica is now the driver's state (checked above, and by each task before it uses its replica)
+    heldFit = jobFit;
+    heldJob = lastJob[0];
+    heldFingerprint = fingerprint(values, slots, r0.iterations);
     for (StepStats s : r0.stats) {
       loss.recordStepStats(s, optimizer);
     }
@@ -290,10 +333,51 @@ public final class StepEngine implements AutoCloseable {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private Replicas<?> replicas(Optimizer optimizer, String[] names, Tensor[] values, Tensor[] slots, int count,
-      double tol, double previousLoss, boolean handBackNonFinite) {
-    return new Replicas(optimizer, loss, data.sums(), names, values, slots, count, tol, previousLoss,
-        handBackNonFinite, loss.aggregationDepth());
+  private Replicas<?> replicas(Optimizer optimizer, String[] names, Tensor[] values, Tensor[] slots, long from,
+      long fingerprint, long job, int count, double tol, double previousLoss, boolean handBackNonFinite) {
+    return new Replicas(optimizer, loss, data.sums(), names, values, slots, from, fingerprint, job, count, tol,
+        previousLoss, handBackNonFinite, loss.aggregationDepth());
+  }
+
+  /**
+   * The fingerprint of a state: {@link #checksum} over every bit of the variables and the slots,
+   * and the iteration count.
+   */
+  static long fingerprint(Tensor[] values, Tensor[] slots, long iterations) {
+    List<Tensor> all = new ArrayList<>(values.length + slots.length);
+    all.addAll(Arrays.asList(values));
+    all.addAll(Arrays.asList(slots));
+    return 31 * checksum(all) + iterations;
+  }
+
+  /** The state a task keeps on its endpoint between jobs, and the driver sends to a task that has none. */
+  private record State(Tensor[] values, Tensor[] slots) implements Serializable {}
+
+  /**
+   * The driver's state at a job's start, serialized for the tasks that ask for it ({@link
+   * MeshTransport#fetchState}: their executor kept no replica of the last job), at most once per job.
+   */
+  private static final class Served implements java.util.function.IntFunction<byte[]> {
+    private final Tensor[] values;
+    private final Tensor[] slots;
+    private final long first;
+    private byte[] bytes;
+
+    Served(Tensor[] values, Tensor[] slots, long first) {
+      this.values = values;
+      this.slots = slots;
+      this.first = first;
+    }
+
+    @Override
+    public synchronized byte[] apply(int rank) {
+      if (bytes == null) {
+        bytes = ObjectBytes.write(new State(values, slots));
+      }
+      LOG.debug("meshgrad engine: rank {} fetched the state at step {} from the driver ({} bytes)", rank, first,
+          bytes.length);
+      return bytes;
+    }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -334,8 +418,14 @@ public final class StepEngine implements AutoCloseable {
     private final DatasetLoss loss;
     private final EngineData.PartitionSums<T> sums;
     private final String[] names;
+    /** The state at the job's start, or {@code null} when the tasks start from their replicas of job {@link #from}. */
     private final Tensor[] values;
     private final Tensor[] slots;
+    private final long from;
+    /** The {@link #fingerprint} of the state at the job's start. */
+    private final long fingerprint;
+    /** This job attempt's number: the tag of the replica each task keeps after it. */
+    private final long jobNumber;
     private final int count;
     private final double tol;
     private final double previousLoss;
@@ -343,7 +433,11 @@ public final class StepEngine implements AutoCloseable {
     private final int depth;
 
     Replicas(Optimizer optimizer, DatasetLoss loss, EngineData.PartitionSums<T> sums, String[] names, Tensor[] values,
-        Tensor[] slots, int count, double tol, double previousLoss, boolean handBackNonFinite, int depth) {
+        Tensor[] slots, long from, long fingerprint, long job, int count, double tol, double previousLoss,
+        boolean handBackNonFinite, int depth) {
+      this.from = from;
+      this.fingerprint = fingerprint;
+      this.jobNumber = job;
       this.handBackNonFinite = handBackNonFinite;
       this.optimizer = optimizer;
       this.loss = loss;
@@ -360,13 +454,14 @@ public final class StepEngine implements AutoCloseable {
     @Override
     public Result run(java.util.Iterator<T> rows, MeshTransport transport, int numRanks) {
       T partition = rows.next();
+      State start = startState(transport);
       List<Variable> vars = new ArrayList<>();
       for (int i = 0; i < names.length; i++) {
-        vars.add(new Variable(names[i], values[i]));
+        vars.add(new Variable(names[i], start.values()[i]));
       }
       Optimizer opt = optimizer; // this task's own deserialized copy: iterations and configuration, no slots
       opt.build(vars);
-      opt.setWeights(Arrays.asList(slots));
+      opt.setWeights(Arrays.asList(start.slots()));
       Exchanged exchanged = new Exchanged(partition, transport, numRanks, opt, handBackNonFinite);
       // a step checks only the rows it changed: the values it did not change must be finite already
       boolean finite = !handBackNonFinite || vars.stream().allMatch(v -> StepChanges.finite(v.value()));
@@ -394,9 +489,37 @@ public final class StepEngine implements AutoCloseable {
         }
       }
       boolean first = transport.rank() == 0;
+      // kept for the fit's next job on this executor; used only under this attempt's number, after a check
+      Tensor[] endValues = new Tensor[vars.size()];
+      for (int i = 0; i < endValues.length; i++) {
+        endValues[i] = vars.get(i).value();
+      }
+      transport.keepResident(jobNumber, new State(endValues, opt.getWeights().toArray(new Tensor[0])));
       // the replicas started the job equal: they are equal when what the job changed is
       return new Result(transport.rank(), Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
           job.checksum(vars, opt), first ? job.changedState(vars, opt) : null, handedBack);
+    }
+
+    /**
+     * The state this task starts from: the closure's; else the replica its endpoint kept from job
+     * {@link #from} when its fingerprint is the driver's; else the driver's, fetched over the fit's
+     * transport (a new executor, a task moved, an endpoint closed by a failure or its idle timeout).
+     * The endpoint keeps nothing meanwhile: a task that fails leaves no replica behind.
+     */
+    private State startState(MeshTransport transport) {
+      Object kept = transport.takeResident(from);
+      if (values != null) {
+        return new State(values, slots);
+      }
+      if (kept instanceof State s && fingerprint(s.values(), s.slots(), optimizer.iterations()) == fingerprint) {
+        return s;
+      }
+      State fetched = read(transport.fetchState(from), State.class, "state");
+      if (fingerprint(fetched.values(), fetched.slots(), optimizer.iterations()) != fingerprint) {
+        throw new IllegalStateException("meshgrad engine rank " + transport.rank() + ": the state fetched from the "
+            + "driver is not the job's start state");
+      }
+      return fetched;
     }
 
     /**
