@@ -75,7 +75,7 @@ final class RowScan implements Function2<Integer, Iterator<Row>, Iterator<RowSca
           r.referenceSize = ((Vector) row.get(0)).size();
           r.referencePosition = r.count;
           if (r.referenceSize <= maxSumFeatures) {
-            r.sums = new double[2 + 2 * r.referenceSize];
+            r.sums = ScaleSums.zero(r.referenceSize);
           }
         }
         String problem = problem(row, r.referenceSize);
@@ -83,25 +83,12 @@ final class RowScan implements Function2<Integer, Iterator<Row>, Iterator<RowSca
           r.badPosition = r.count;
           r.problem = problem == NULL_FEATURES ? null : problem;
         } else if (r.sums != null) {
-          addSums(r.sums, row);
+          ScaleSums.addRow(r.sums, row);
         }
       }
       r.count++;
     }
     return List.of(r).iterator();
-  }
-
-  /** Adds a checked row to the sums of a feature scale (see {@link Result#sums}). */
-  private static void addSums(double[] acc, Row row) {
-    double w = row.getDouble(2);
-    acc[0] += w;
-    acc[1] += w * w;
-    Vector x = (Vector) row.get(0);
-    x.foreachActive((j, v) -> {
-      acc[2 + 2 * (int) j] += w * (double) v;
-      acc[3 + 2 * (int) j] += w * (double) v * (double) v;
-      return scala.runtime.BoxedUnit.UNIT;
-    });
   }
 
   /** What is wrong with {@code row}, or null when nothing is. */

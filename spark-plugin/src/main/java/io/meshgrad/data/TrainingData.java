@@ -251,22 +251,15 @@ public final class TrainingData implements AutoCloseable {
    * always gives the same scale).
    */
   private static FeatureScale standardDeviations(List<RowScan.Result> scans, int numFeatures) {
-    double[] sums = new double[2 + 2 * numFeatures];
+    double[] sums = ScaleSums.zero(numFeatures);
     for (RowScan.Result scan : scans) {
       if (scan.sums != null) {
-        for (int i = 0; i < sums.length; i++) {
-          sums[i] += scan.sums[i];
-        }
+        ScaleSums.add(sums, scan.sums);
       }
     }
-    double[] sum = new double[numFeatures];
-    double[] squares = new double[numFeatures];
-    for (int j = 0; j < numFeatures; j++) {
-      sum[j] = sums[2 + 2 * j];
-      squares[j] = sums[3 + 2 * j];
-    }
-    return FeatureScale.fromSums(sums[0], sum, squares);
+    return ScaleSums.toScale(sums, numFeatures);
   }
+
 
   /**
    * As {@link #standardDeviations(List, int)}, for more than {@link #SUMS_IN_SCAN_MAX_FEATURES}
@@ -275,32 +268,10 @@ public final class TrainingData implements AutoCloseable {
    * partition sums Spark adds in the order their tasks end.
    */
   private static FeatureScale standardDeviations(JavaRDD<Row> rows, int numFeatures) {
-    double[] zero = new double[2 + 2 * numFeatures];
-    double[] sums = rows.treeAggregate(zero, (acc, row) -> {
-      double w = row.getDouble(2);
-      acc[0] += w;
-      acc[1] += w * w;
-      Vector x = row.getAs(0);
-      x.foreachActive((j, v) -> {
-        acc[2 + 2 * (int) j] += w * (double) v;
-        acc[3 + 2 * (int) j] += w * (double) v * (double) v;
-        return scala.runtime.BoxedUnit.UNIT;
-      });
-      return acc;
-    }, (a, b) -> {
-      for (int i = 0; i < a.length; i++) {
-        a[i] += b[i];
-      }
-      return a;
-    }, 2);
-    double[] sum = new double[numFeatures];
-    double[] squares = new double[numFeatures];
-    for (int j = 0; j < numFeatures; j++) {
-      sum[j] = sums[2 + 2 * j];
-      squares[j] = sums[3 + 2 * j];
-    }
-    return FeatureScale.fromSums(sums[0], sum, squares);
+    double[] sums = rows.treeAggregate(ScaleSums.zero(numFeatures), ScaleSums::addRow, ScaleSums::add, 2);
+    return ScaleSums.toScale(sums, numFeatures);
   }
+
 
   /**
    * What the counting job found: rows per input partition, the global number of each input
