@@ -1157,12 +1157,14 @@ final class MeshTransport implements AutoCloseable {
             KEPT.remove(key);
           }
         }
+        // answered before the close, which ends the connection the release came on: a reply to a closed
+        // connection is an ERROR line on both sides (Spark's TransportRequestHandler, TransportResponseHandler)
         try {
+          callback.onSuccess(ByteBuffer.allocate(0));
+        } finally {
           if (close) {
             t.close();
           }
-        } finally {
-          callback.onSuccess(ByteBuffer.allocate(0));
         }
       });
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.ListeningSockets;
+import io.meshgrad.LogCapture;
 import io.meshgrad.SparkTestSession;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -78,6 +79,34 @@ class FitTransportTest {
       assertClosed(port(s), "an endpoint of a closed fit");
     }
     assertClosed(fit.address().port(), "the driver's listener of a closed fit");
+  }
+
+  @Test
+  void theFitsCloseLogsNoError() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    try (LogCapture log = LogCapture.start()) {
+      // the release's answer races the endpoint's close: several fits give the race several chances
+      for (int fitNumber = 0; fitNumber < 5; fitNumber++) {
+        MeshTransport.Fit fit = fit(spark);
+        List<String> endpoints;
+        try {
+          endpoints = exchange(spark, fit, -1);
+          exchange(spark, fit, -1);
+        } finally {
+          fit.close();
+        }
+        // an endpoint closes on its executor after it answered the release: wait for its port to go
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (String s : endpoints) {
+          while (ListeningSockets.listens(port(s)) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+          }
+        }
+      }
+      assertEquals(List.of(), log.events(org.apache.logging.log4j.Level.ERROR, "org.apache.spark").stream()
+          .map(e -> e.getLoggerName() + ": " + e.getMessage().getFormattedMessage()).toList(),
+          "ERROR lines of Spark's network layer while the fits' endpoints close");
+    }
   }
 
   @Test
