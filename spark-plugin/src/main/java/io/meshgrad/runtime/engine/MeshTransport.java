@@ -527,6 +527,10 @@ final class MeshTransport implements AutoCloseable {
 
     @Override
     public void receive(TransportClient client, ByteBuffer message) {
+      if (message.get(message.position()) == RELEASE) {
+        receive(client, message, NO_ANSWER);
+        return;
+      }
       byte kind = message.get();
       long a = message.getLong();
       int from = message.getInt();
@@ -641,18 +645,27 @@ final class MeshTransport implements AutoCloseable {
       return answer;
     }
 
-    /** Waits at most {@code timeoutMs} for an answer or a failure (the peer closed its side): either is an end. */
-    synchronized void awaitAnswerOrClose(long timeoutMs) throws InterruptedException {
-      long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-      while (answer == null && failure == null) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new IllegalStateException("no answer within " + timeoutMs + " ms");
-        }
-        wait(Math.max(1, left / 1_000_000L));
+  }
+
+  /** Waits at most {@code timeoutMs} until the other side closed {@code c}'s connection. */
+  private static void awaitClosed(TransportClient c, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (c.isActive()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not closed within " + timeoutMs + " ms");
       }
+      Thread.sleep(2);
     }
   }
+
+  /** The callback of a one-way message: there is nobody to answer. */
+  private static final RpcResponseCallback NO_ANSWER = new RpcResponseCallback() {
+    @Override
+    public void onSuccess(ByteBuffer response) {}
+
+    @Override
+    public void onFailure(Throwable e) {}
+  };
 
   // ------------------------------------------------------------------ rendezvous (driver)
 
@@ -969,9 +982,10 @@ final class MeshTransport implements AutoCloseable {
           TransportClient c = null;
           try {
             c = listener.clients.createUnmanagedClient(to.host(), to.port());
-            Reply reply = new Reply();
-            c.sendRpc(frame(RELEASE, 0, -1, 0, idBytes), reply);
-            reply.awaitAnswerOrClose(bound);
+            // one way, confirmed by the endpoint closing this connection (its close ends every connection to it): an
+            // answer would race that close and end in ERROR lines of Spark's TransportRequestHandler/ResponseHandler
+            c.send(frame(RELEASE, 0, -1, 0, idBytes));
+            awaitClosed(c, bound);
           } catch (java.net.ConnectException gone) {
             // that endpoint (or its executor) is gone already
           } catch (Exception e) {
@@ -1157,8 +1171,6 @@ final class MeshTransport implements AutoCloseable {
             KEPT.remove(key);
           }
         }
-        // answered before the close, which ends the connection the release came on: a reply to a closed
-        // connection is an ERROR line on both sides (Spark's TransportRequestHandler, TransportResponseHandler)
         try {
           callback.onSuccess(ByteBuffer.allocate(0));
         } finally {

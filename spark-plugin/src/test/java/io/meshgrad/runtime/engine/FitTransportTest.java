@@ -85,7 +85,7 @@ class FitTransportTest {
   void theFitsCloseLogsNoError() throws Exception {
     SparkSession spark = SparkTestSession.get();
     try (LogCapture log = LogCapture.start()) {
-      // the release's answer races the endpoint's close: several fits give the race several chances
+      // an answer to the release raced the endpoint's close: several fits give such a race several chances
       for (int fitNumber = 0; fitNumber < 5; fitNumber++) {
         MeshTransport.Fit fit = fit(spark);
         List<String> endpoints;
