@@ -137,7 +137,7 @@ final class ShardOwners {
    */
   private static Job submit(StepEngine engine, MeshRuntime runtime, JavaRDD<Owned<Object>> zipped, int ranks,
       long attempt, Task<Object> task) {
-    MeshTransport.Rendezvous rendezvous = BarrierJob.rendezvous(engine.fit(), ranks, attempt);
+    Rendezvous rendezvous = BarrierJob.rendezvous(engine.fit(), ranks, attempt);
     try {
       CollectionAccumulator<byte[]> results = engine.jsc().sc().collectionAccumulator("meshgrad engine results");
       JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous,
@@ -161,7 +161,7 @@ final class ShardOwners {
   }
 
   /** A finished job: the new state (persisted), every rank's result, and the rendezvous its lineage may need. */
-  private record Job(JavaRDD<VariableShard> state, List<Result> results, MeshTransport.Rendezvous rendezvous) {
+  private record Job(JavaRDD<VariableShard> state, List<Result> results, Rendezvous rendezvous) {
     void close() {
       state.unpersist(false);
       rendezvous.close();
