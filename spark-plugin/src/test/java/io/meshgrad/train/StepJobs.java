@@ -1,16 +1,15 @@
 package io.meshgrad.train;
 
+import io.meshgrad.SparkListeners;
 import io.meshgrad.SparkTestSession;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.scheduler.JobSucceeded$;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * The descriptions of the jobs that ran steps ({@code "meshgrad step..."}), and how many jobs
@@ -32,15 +31,7 @@ final class StepJobs extends SparkListener {
 
   /** Stops watching, once the listener bus has delivered the events of the jobs run so far. */
   void stop() {
-    SparkSession spark = SparkTestSession.get();
-    // the listener bus delivers asynchronously: wait until it has caught up with the jobs run
-    try {
-      spark.sparkContext().listenerBus().waitUntilEmpty();
-    } catch (TimeoutException e) {
-      throw new IllegalStateException(e);
-    } finally {
-      spark.sparkContext().removeSparkListener(this);
-    }
+    SparkListeners.removeWhenDelivered(SparkTestSession.get().sparkContext(), this);
   }
 
   @Override
