@@ -545,7 +545,13 @@ public final class StepEngine implements AutoCloseable {
       for (int i = 0; i < endValues.length; i++) {
         endValues[i] = vars.get(i).value();
       }
-      State end = new State(endValues, opt.getWeights().toArray(new Tensor[0]));
+      // the variables' and the slots' own tensors, not copies: this task's variables and optimizer end with it
+      List<Variable> slotVars = opt.variables();
+      Tensor[] endSlots = new Tensor[slotVars.size()];
+      for (int k = 0; k < endSlots.length; k++) {
+        endSlots[k] = slotVars.get(k).value();
+      }
+      State end = new State(endValues, endSlots);
       transport.keepResident(jobNumber, end);
       // the replicas started the job equal: they are equal when what the job changed is; rank 0's fingerprint of its
       // replica is what every task checks its kept replica against when the next job starts from them
