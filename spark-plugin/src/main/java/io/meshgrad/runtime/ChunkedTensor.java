@@ -1,5 +1,6 @@
 package io.meshgrad.runtime;
 
+import io.meshgrad.tensor.BulkArrays;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -24,7 +24,7 @@ import java.util.Arrays;
  * cut alike. (A class, not a record: Spark's Kryo serializer cannot rebuild records.)
  *
  * <p>Java serialization (a spilled state, a state brought to the driver) writes
- * the chunks' elements as raw little-endian bytes ({@link Serialized}), because {@code
+ * the chunks' elements as raw little-endian bytes ({@link Serialized}, through {@link BulkArrays}), because {@code
  * ObjectOutputStream} writes a {@code float[]} or {@code double[]} one element at a time.
  */
 final class ChunkedTensor implements Serializable {
@@ -176,7 +176,7 @@ final class ChunkedTensor implements Serializable {
 
   /** Bytes of element data ({@code 4} or {@code 8} per element; chunk headers and the chunk table not counted). */
   public long byteSize() {
-    return (long) size() * (dtype == DType.FLOAT32 ? 4 : 8);
+    return (long) size() * dtype.bytes();
   }
 
   private static Object newArray(DType dtype, int n) {
@@ -389,7 +389,7 @@ final class ChunkedTensor implements Serializable {
         elements += (long) rowsIn(c) * rowLength;
       }
     }
-    return elements * (dtype == DType.FLOAT32 ? 4 : 8);
+    return elements * dtype.bytes();
   }
 
   // ------------------------------------------------------------------ Java serialization
@@ -404,8 +404,8 @@ final class ChunkedTensor implements Serializable {
 
   /**
    * The serialized form of a {@link ChunkedTensor}: dtype, shape, then each chunk's elements as
-   * little-endian bytes, through one reused buffer of a chunk's size (never a copy of the whole
-   * tensor). Reading gives the same chunks, element for element.
+   * {@link BulkArrays} writes them (little-endian bytes, every bit kept), through one buffer reused
+   * for all chunks (never a copy of the whole tensor). Reading gives the same chunks, bit for bit.
    */
   private static final class Serialized implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -420,20 +420,13 @@ final class ChunkedTensor implements Serializable {
       ChunkedTensor t = tensor;
       out.writeObject(t.dtype);
       out.writeObject(t.shape);
-      int width = t.dtype == DType.FLOAT32 ? Float.BYTES : Double.BYTES;
-      ByteBuffer buffer = ByteBuffer.allocate(t.rowsPerChunk * t.rowLength * width).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer buffer = BulkArrays.buffer(t.rowsPerChunk * (long) t.rowLength * t.dtype.bytes());
       for (Object chunk : t.chunks) {
-        buffer.clear();
-        int n;
         if (chunk instanceof float[] f) {
-          buffer.asFloatBuffer().put(f);
-          n = f.length;
+          BulkArrays.writeFloats(out, f, buffer);
         } else {
-          double[] d = (double[]) chunk;
-          buffer.asDoubleBuffer().put(d);
-          n = d.length;
+          BulkArrays.writeDoubles(out, (double[]) chunk, buffer);
         }
-        out.write(buffer.array(), 0, n * width);
       }
     }
 
@@ -443,22 +436,11 @@ final class ChunkedTensor implements Serializable {
       int rows = shape.length == 0 ? 1 : shape[0];
       int per = rowsPerChunk(shape);
       int len = rowLength(shape);
-      int width = dtype == DType.FLOAT32 ? Float.BYTES : Double.BYTES;
-      ByteBuffer buffer = ByteBuffer.allocate(per * len * width).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer buffer = BulkArrays.buffer(per * (long) len * dtype.bytes());
       Object[] chunks = new Object[(rows + per - 1) / per];
       for (int c = 0; c < chunks.length; c++) {
         int n = (Math.min(rows, (c + 1) * per) - c * per) * len;
-        in.readFully(buffer.array(), 0, n * width);
-        buffer.clear();
-        if (dtype == DType.FLOAT32) {
-          float[] f = new float[n];
-          buffer.asFloatBuffer().get(f);
-          chunks[c] = f;
-        } else {
-          double[] d = new double[n];
-          buffer.asDoubleBuffer().get(d);
-          chunks[c] = d;
-        }
+        chunks[c] = dtype == DType.FLOAT32 ? BulkArrays.readFloats(in, n, buffer) : BulkArrays.readDoubles(in, n, buffer);
       }
       tensor = new ChunkedTensor(dtype, shape, chunks);
     }

@@ -206,10 +206,14 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
   }
 
   /**
-   * Closes {@code resource} whenever this loss is closed (what serves this loss for a fit, such as
-   * the engine's transport, which opens anew when used again).
+   * Closes {@code resource} when this loss is next closed (what serves this loss for a fit, such as
+   * the engine's transport, which opens anew when used again). Each registration is closed once:
+   * {@link #close} forgets what it closed.
    */
   public void closeWith(AutoCloseable resource) {
+    if (resource == null) {
+      throw new IllegalArgumentException("closeWith: resource must not be null");
+    }
     if (closeWith == null) {
       closeWith = new ArrayList<>();
     }
@@ -217,23 +221,44 @@ public abstract class DatasetLoss implements DifferentiableLoss, Serializable, A
   }
 
   /**
-   * Destroys the weight broadcasts of {@link #evaluate} and closes what was given to {@link
-   * #closeWith}; the loss can still be evaluated (it ships anew).
+   * Destroys the weight broadcasts of {@link #evaluate}, then closes what was given to {@link
+   * #closeWith} since the last close, the last registered first (as try-with-resources would), and
+   * forgets them; the loss can still be evaluated (it ships anew). Every one is closed even when
+   * one fails: the first failure is thrown (a checked one inside an {@link IllegalStateException}),
+   * with the later ones {@linkplain Throwable#addSuppressed suppressed} in it.
    */
   @Override
   public void close() {
+    Throwable failure = null;
     if (shipper != null) {
-      shipper.close();
+      WeightShipper s = shipper;
       shipper = null;
+      try {
+        s.close();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
     }
     if (closeWith != null) {
-      for (AutoCloseable c : closeWith) {
+      List<AutoCloseable> resources = closeWith;
+      closeWith = null;
+      for (int i = resources.size() - 1; i >= 0; i--) {
         try {
-          c.close();
+          resources.get(i).close();
         } catch (Exception e) {
-          throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+          if (failure == null) {
+            failure = e;
+          } else {
+            failure.addSuppressed(e);
+          }
         }
       }
+    }
+    if (failure instanceof RuntimeException r) {
+      throw r;
+    }
+    if (failure != null) {
+      throw new IllegalStateException("closing a resource of the loss failed: " + failure, failure);
     }
   }
 

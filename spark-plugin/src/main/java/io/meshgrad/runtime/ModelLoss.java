@@ -271,13 +271,19 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
     return JavaSparkContext.fromSparkContext(data.rdd().context());
   }
 
-  /** Destroys the broadcast batch plan and weights; a second call does nothing. */
+  /**
+   * Destroys the broadcast batch plan and weights and closes what {@link #closeWith} was given (see
+   * {@link DatasetLoss#close}), the plan even when one of those fails; a second call does nothing.
+   */
   @Override
   public void close() {
-    super.close();
-    if (!closed) {
-      closed = true;
-      planBroadcast.destroy();
+    try {
+      super.close();
+    } finally {
+      if (!closed) {
+        closed = true;
+        planBroadcast.destroy();
+      }
     }
   }
 }

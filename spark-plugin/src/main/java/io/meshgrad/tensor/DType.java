@@ -16,6 +16,11 @@ public enum DType {
     this.kerasName = kerasName;
   }
 
+  /** Bytes of one element: 4 for {@link #FLOAT32}, 8 for {@link #FLOAT64}. */
+  public int bytes() {
+    return this == FLOAT32 ? Float.BYTES : Double.BYTES;
+  }
+
   /** The TensorFlow/Keras name: {@code "float32"} or {@code "float64"}. */
   public String kerasName() {
     return kerasName;

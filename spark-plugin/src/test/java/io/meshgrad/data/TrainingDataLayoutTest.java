@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.LocalSpark;
 import io.meshgrad.Rows;
+import io.meshgrad.SparkListeners;
 import io.meshgrad.loss.Instance;
 import io.meshgrad.loss.InstanceBlock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.scheduler.SparkListener;
@@ -83,14 +83,7 @@ class TrainingDataLayoutTest {
     }
 
     void stop() {
-      // the listener bus delivers asynchronously: wait until it has caught up with the jobs run
-      try {
-        spark.sparkContext().listenerBus().waitUntilEmpty();
-      } catch (TimeoutException e) {
-        throw new IllegalStateException(e);
-      } finally {
-        spark.sparkContext().removeSparkListener(this);
-      }
+      SparkListeners.removeWhenDelivered(spark.sparkContext(), this);
     }
 
     @Override

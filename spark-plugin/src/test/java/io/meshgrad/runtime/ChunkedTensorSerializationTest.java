@@ -1,16 +1,17 @@
 package io.meshgrad.runtime;
 
+import static io.meshgrad.tensor.TensorBits.assertBitsEqual;
+import static io.meshgrad.tensor.TensorBits.doubles;
+import static io.meshgrad.tensor.TensorBits.floats;
+import static io.meshgrad.tensor.TensorBits.read;
+import static io.meshgrad.tensor.TensorBits.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshgrad.tensor.BulkArrays;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.util.Random;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A {@link ChunkedTensor} written with Java serialization (its raw-bytes form) or Spark's Kryo
- * reads back element for element, for both dtypes, vectors, matrices with short and long rows,
+ * reads back element for element (bit for bit: NaN payloads, -0.0, subnormals, chunks larger than
+ * the copy buffer), for both dtypes, vectors, matrices with short and long rows,
  * scalars and empty tensors, also after a step replaced some chunks; and the bytes are the
  * elements' own (about 4 or 8 a value), not Java's per-element array encoding plus per-chunk
  * headers.
@@ -43,20 +45,6 @@ class ChunkedTensorSerializationTest {
     return Tensor.fromDoubles(dtype, v, shape);
   }
 
-  private static byte[] javaBytes(Object o) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(o);
-    }
-    return bytes.toByteArray();
-  }
-
-  private static Object javaRead(byte[] bytes) throws IOException, ClassNotFoundException {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-      return in.readObject();
-    }
-  }
-
   @Test
   void javaAndKryoRoundTripsGiveTheSameElements() throws Exception {
     SerializerInstance kryo = new KryoSerializer(new SparkConf()).newInstance();
@@ -65,7 +53,7 @@ class ChunkedTensorSerializationTest {
       for (int[] shape : shapes) {
         ChunkedTensor t = ChunkedTensor.of(random(dtype, shape, shape.length + 31L));
         String what = dtype + " " + java.util.Arrays.toString(shape);
-        ChunkedTensor viaJava = (ChunkedTensor) javaRead(javaBytes(t));
+        ChunkedTensor viaJava = (ChunkedTensor) read(write(t));
         assertNotSame(t, viaJava);
         assertEquals(t.toTensor(), viaJava.toTensor(), what + " (Java)");
         assertEquals(t.dtype(), viaJava.dtype(), what);
@@ -89,7 +77,7 @@ class ChunkedTensorSerializationTest {
     }
     ChunkedTensor after = before.withChunks(ids, Tensor.of(changed, gathered.shape()));
     assertTrue(after.sharesChunk(before, 1), "the untouched chunks are shared");
-    Object[] pair = (Object[]) javaRead(javaBytes(new Object[] {before, after}));
+    Object[] pair = (Object[]) read(write(new Object[] {before, after}));
     assertEquals(before.toTensor(), ((ChunkedTensor) pair[0]).toTensor());
     assertEquals(after.toTensor(), ((ChunkedTensor) pair[1]).toTensor());
   }
@@ -99,9 +87,27 @@ class ChunkedTensorSerializationTest {
     int n = 1 << 16;
     for (DType dtype : DType.values()) {
       int width = dtype == DType.FLOAT32 ? 4 : 8;
-      byte[] bytes = javaBytes(ChunkedTensor.of(random(dtype, new int[] {n}, 9)));
+      byte[] bytes = write(ChunkedTensor.of(random(dtype, new int[] {n}, 9)));
       assertTrue(bytes.length >= (long) n * width && bytes.length < (long) n * width + 4096,
           dtype + ": " + bytes.length + " bytes for " + n + " values of " + width + " bytes");
+    }
+  }
+
+  @Test
+  void javaAndKryoRoundTripsKeepEveryBit() throws Exception {
+    SerializerInstance kryo = new KryoSerializer(new SparkConf()).newInstance();
+    scala.reflect.ClassTag<ChunkedTensor> tag = scala.reflect.ClassTag$.MODULE$.apply(ChunkedTensor.class);
+    int longRow = BulkArrays.BUFFER_BYTES / Float.BYTES + 5; // a chunk of one row larger than the copy buffer
+    int[][] shapes = {{1000}, {300, 3}, {3, longRow}, {}, {0}, {129}};
+    for (int[] shape : shapes) {
+      int n = (int) Tensor.numElements(shape);
+      for (Tensor t : new Tensor[] {Tensor.of(floats(n, n + 1L), shape), Tensor.of(doubles(n, n + 2L), shape)}) {
+        String what = t.dtype() + " " + java.util.Arrays.toString(shape);
+        ChunkedTensor chunked = ChunkedTensor.of(t);
+        assertBitsEqual(t, chunked.toTensor(), what + " (chunked)");
+        assertBitsEqual(t, ((ChunkedTensor) read(write(chunked))).toTensor(), what + " (Java)");
+        assertBitsEqual(t, kryo.deserialize(kryo.serialize(chunked, tag), tag).toTensor(), what + " (Kryo)");
+      }
     }
   }
 }

@@ -1,5 +1,11 @@
 package io.meshgrad.tensor;
 
+import static io.meshgrad.tensor.TensorBits.assertBitsEqual;
+import static io.meshgrad.tensor.TensorBits.doubles;
+import static io.meshgrad.tensor.TensorBits.floats;
+import static io.meshgrad.tensor.TensorBits.read;
+import static io.meshgrad.tensor.TensorBits.roundTrip;
+import static io.meshgrad.tensor.TensorBits.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -11,7 +17,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.util.Random;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,66 +29,6 @@ import org.junit.jupiter.api.Test;
  * stream's framing).
  */
 class TensorSerializationTest {
-
-  private static byte[] write(Object o) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(o);
-    }
-    return bytes.toByteArray();
-  }
-
-  private static Object read(byte[] bytes) throws IOException, ClassNotFoundException {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-      return in.readObject();
-    }
-  }
-
-  private static Object roundTrip(Object o) throws Exception {
-    return read(write(o));
-  }
-
-  private static final float[] SPECIAL_FLOATS = {
-      Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffa5a5a5), Float.intBitsToFloat(0x7f800001),
-      Float.NaN, -0.0f, 0.0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MAX_VALUE, 1.5f};
-
-  private static final double[] SPECIAL_DOUBLES = {
-      Double.longBitsToDouble(0x7ff8000000000abcL), Double.longBitsToDouble(0xfff0000000000001L), Double.NaN,
-      -0.0, 0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE, -Double.MAX_VALUE, 1e-300};
-
-  private static float[] floats(int n, long seed) {
-    Random r = new Random(seed);
-    float[] f = new float[n];
-    for (int i = 0; i < n; i++) {
-      f[i] = i < SPECIAL_FLOATS.length ? SPECIAL_FLOATS[i] : Float.intBitsToFloat(r.nextInt());
-    }
-    return f;
-  }
-
-  private static double[] doubles(int n, long seed) {
-    Random r = new Random(seed);
-    double[] d = new double[n];
-    for (int i = 0; i < n; i++) {
-      d[i] = i < SPECIAL_DOUBLES.length ? SPECIAL_DOUBLES[i] : Double.longBitsToDouble(r.nextLong());
-    }
-    return d;
-  }
-
-  private static void assertBitsEqual(Tensor expected, Tensor actual, String what) {
-    assertEquals(expected.dtype(), actual.dtype(), what);
-    assertArrayEquals(expected.shape(), actual.shape(), what);
-    if (expected.dtype() == DType.FLOAT32) {
-      for (int i = 0; i < expected.size(); i++) {
-        assertEquals(Float.floatToRawIntBits(expected.floats()[i]), Float.floatToRawIntBits(actual.floats()[i]),
-            what + " element " + i);
-      }
-    } else {
-      for (int i = 0; i < expected.size(); i++) {
-        assertEquals(Double.doubleToRawLongBits(expected.doubles()[i]), Double.doubleToRawLongBits(actual.doubles()[i]),
-            what + " element " + i);
-      }
-    }
-  }
 
   @Test
   void tensorsRoundTripBitForBit() throws Exception {
@@ -146,4 +93,38 @@ class TensorSerializationTest {
     assertThrows(IOException.class, () -> read(cut));
   }
 
+  @Test
+  void aCallersBufferWritesTheSameBytesAndReadsBackBitForBit() throws Exception {
+    int n = BulkArrays.BUFFER_BYTES / Double.BYTES + 3;
+    float[] f = floats(n, 8);
+    double[] d = doubles(n, 9);
+    ByteArrayOutputStream viaCallers = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(viaCallers)) {
+      ByteBuffer small = BulkArrays.buffer(24); // smaller than the arrays: many pieces
+      BulkArrays.writeFloats(out, f, small);
+      BulkArrays.writeDoubles(out, d, small);
+    }
+    ByteArrayOutputStream viaOwn = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(viaOwn)) {
+      BulkArrays.writeFloats(out, f);
+      BulkArrays.writeDoubles(out, d);
+    }
+    assertArrayEquals(viaOwn.toByteArray(), viaCallers.toByteArray());
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(viaCallers.toByteArray()))) {
+      ByteBuffer b = BulkArrays.buffer(Long.MAX_VALUE);
+      assertBitsEqual(Tensor.of(f, n), Tensor.of(BulkArrays.readFloats(in, n, b), n), "floats");
+      assertBitsEqual(Tensor.of(d, n), Tensor.of(BulkArrays.readDoubles(in, n, b), n), "doubles");
+    }
+  }
+
+  @Test
+  void aBufferThatIsNotLittleEndianIsRefused() throws Exception {
+    ByteBuffer bigEndian = ByteBuffer.allocate(64);
+    try (ObjectOutputStream out = new ObjectOutputStream(new ByteArrayOutputStream())) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> BulkArrays.writeFloats(out, new float[] {1}, bigEndian));
+      assertTrue(e.getMessage().startsWith("buffer must be a little-endian heap buffer"), e.getMessage());
+      BulkArrays.writeFloats(out, new float[] {1}, bigEndian.order(ByteOrder.LITTLE_ENDIAN));
+    }
+  }
 }

@@ -1,5 +1,8 @@
 package io.meshgrad.train;
 
+import static io.meshgrad.train.EngineFits.LOSS;
+import static io.meshgrad.train.EngineFits.STEPS;
+import static io.meshgrad.train.EngineFits.assertSameFit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,7 +13,6 @@ import io.meshgrad.LogCapture;
 import io.meshgrad.data.TrainingData;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.loss.BinaryLogisticLoss;
-import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.model.BlockModel;
 import io.meshgrad.model.FactorizationMachine;
@@ -33,96 +35,19 @@ import org.junit.jupiter.api.Test;
  * fallback.
  */
 class EngineFitTest {
-  private static final BlockLoss LOSS = new BinaryLogisticLoss();
-  private static final int STEPS = 7;
-
   @AfterAll
   static void noCachedRddLeft() {
-    SparkSession spark = SparkTestSession.get();
-    assertEquals(0, spark.sparkContext().getPersistentRDDs().size(),
-        "training left cached RDDs: " + spark.sparkContext().getPersistentRDDs());
+    EngineFits.assertNoCachedRdd();
   }
 
   private static TrainingResult fit(String mesh, DType dtype, Supplier<Optimizer> optimizer, BlockModel model,
       double tol, int stepsPerJob, List<Long> stepsSeen) {
-    SparkSession spark = SparkTestSession.get();
-    Mesh m = Mesh.parse(mesh);
-    try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null,
-        m.batchSize(), LOSS::validateLabel)) {
-      MeshTrainer.Settings s = new MeshTrainer.Settings(m, dtype, STEPS, 0, 512, 7L, true, 0.01, tol, 2, 10);
-      MeshTrainer.Controls c = MeshTrainer.Controls.none().withStepsPerJob(stepsPerJob);
-      StepListener listener = (step, total, epoch, loss) -> stepsSeen.add(step);
-      return model == null
-          ? MeshTrainer.fit(spark, data, new io.meshgrad.model.LinearModel(LOSS, data.numFeatures(), true),
-              optimizer.get(), s, c, listener)
-          : MeshTrainer.fit(spark, data, model, optimizer.get(), s, c, listener);
-    }
-  }
-
-  private static void assertSameFit(TrainingResult jobPerStep, TrainingResult engine, String what) {
-    assertEquals(jobPerStep.weights(), engine.weights(), what + ": weights");
-    assertArrayEquals(jobPerStep.lossHistory(), engine.lossHistory(), 0.0, what + ": loss history");
-    assertEquals(jobPerStep.steps(), engine.steps(), what + ": steps");
+    return EngineFits.fit(mesh, dtype, optimizer, model, tol, 10, stepsPerJob, stepsSeen);
   }
 
   private static void compare(String what, DType dtype, Supplier<Optimizer> optimizer, BlockModel model, double tol) {
-    List<Long> reference = new ArrayList<>();
-    List<Long> engineSteps = new ArrayList<>();
-    TrainingResult a = fit("batch=2", dtype, optimizer, model, tol, 1, reference);
-    Jobs jobs = Jobs.watch();
-    TrainingResult b;
-    try {
-      b = fit("batch=2", dtype, optimizer, model, tol, 3, engineSteps);
-    } finally {
-      jobs.stop();
-    }
-    assertSameFit(a, b, what + " " + dtype);
-    assertEquals(reference, engineSteps, what + ": the listener hears of every step, in order");
-    assertEquals(List.of("meshgrad steps 1-3/7", "meshgrad steps 4-6/7", "meshgrad steps 7-7/7"), jobs.stepJobs(),
-        what + ": one job per 3 steps");
-  }
-
-  /** Descriptions of the jobs that ran steps, and how many jobs failed, while watched. */
-  private static final class Jobs extends org.apache.spark.scheduler.SparkListener {
-    private final List<String> descriptions = java.util.Collections.synchronizedList(new ArrayList<>());
-    private final java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
-
-    static Jobs watch() {
-      Jobs j = new Jobs();
-      SparkTestSession.get().sparkContext().addSparkListener(j);
-      return j;
-    }
-
-    void stop() {
-      SparkSession spark = SparkTestSession.get();
-      // the listener bus delivers asynchronously: wait until it has caught up with the jobs run
-      try {
-        spark.sparkContext().listenerBus().waitUntilEmpty();
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new IllegalStateException(e);
-      } finally {
-        spark.sparkContext().removeSparkListener(this);
-      }
-    }
-
-    @Override
-    public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
-      String d = start.properties() == null ? null : start.properties().getProperty("spark.job.description");
-      if (d != null && d.startsWith("meshgrad step")) {
-        descriptions.add(d);
-      }
-    }
-
-    @Override
-    public void onJobEnd(org.apache.spark.scheduler.SparkListenerJobEnd end) {
-      if (!(end.jobResult() instanceof org.apache.spark.scheduler.JobSucceeded$)) {
-        failed.incrementAndGet();
-      }
-    }
-
-    List<String> stepJobs() {
-      return new ArrayList<>(descriptions);
-    }
+    EngineFits.compare(what, dtype, (stepsPerJob, seen) -> fit("batch=2", dtype, optimizer, model, tol, stepsPerJob,
+        seen));
   }
 
   @Test
@@ -160,7 +85,7 @@ class EngineFitTest {
     // rank 1 fails after its first step in the first attempt of each job: only a resubmission finishes the fit
     FailsAfterFirstEngineStep failing = new FailsAfterFirstEngineStep(
         new io.meshgrad.model.LinearModel(LOSS, 123, true), 1);
-    Jobs jobs = Jobs.watch();
+    StepJobs jobs = StepJobs.watch();
     TrainingResult retried;
     try {
       retried = fit("batch=2", DType.FLOAT32, opt, failing, 0, 4, new ArrayList<>());
@@ -242,7 +167,7 @@ class EngineFitTest {
     Supplier<Optimizer> opt = () -> Adagrad.builder().learningRate(0.5).build();
     fit("batch=2", DType.FLOAT32, opt, null, 0, 3, new ArrayList<>()); // Spark's own lazily started listeners
     java.util.Set<String> before = io.meshgrad.ListeningSockets.now();
-    Jobs jobs = Jobs.watch();
+    StepJobs jobs = StepJobs.watch();
     try {
       fit("batch=2", DType.FLOAT32, opt, null, 0, 3, new ArrayList<>());
     } finally {
@@ -332,34 +257,9 @@ class EngineFitTest {
   @Test
   void jobsEndAtEpochsAndCheckpointsAndValidationSeesTheSameWeights(@org.junit.jupiter.api.io.TempDir
       java.nio.file.Path dir) {
-    SparkSession spark = SparkTestSession.get();
-    Mesh m = Mesh.parse("batch=2");
-    TrainingResult[] results = new TrainingResult[2];
-    Jobs jobs = null;
-    try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null, 2,
-            LOSS::validateLabel);
-        TrainingData validation = TrainingData.from(Datasets.a9a(spark, "a9a.t"), "features", "label", null, 2,
-            LOSS::validateLabel)) {
-      for (int k = 0; k < 2; k++) {
-        // 32561 rows in batches of 8192: 4 steps an epoch
-        MeshTrainer.Settings s = new MeshTrainer.Settings(m, DType.FLOAT64, STEPS, 0, 8192, 7L, true, 0.0, 0.0, 2, 10);
-        MeshTrainer.Controls c = new MeshTrainer.Controls(NonFiniteGradient.PROPAGATE,
-            new EarlyStopping(validation, 5, 0.0),
-            new io.meshgrad.checkpoint.CheckpointPolicy(dir.resolve("k" + k).toString(), 3, 2, false))
-            .withStepsPerJob(k == 0 ? 1 : 100);
-        if (k == 1) {
-          jobs = Jobs.watch();
-        }
-        try {
-          results[k] = MeshTrainer.fit(spark, data, new io.meshgrad.model.LinearModel(LOSS, data.numFeatures(), true),
-              Adagrad.builder().learningRate(0.5).useEma(true).build(), s, c, null);
-        } finally {
-          if (jobs != null) {
-            jobs.stop();
-          }
-        }
-      }
-    }
+    EngineFits.EpochFits fits = EngineFits.fitsEndingAtEpochsAndCheckpoints("batch=2", dir);
+    TrainingResult[] results = fits.results();
+    StepJobs jobs = fits.jobs();
     assertSameFit(results[0], results[1], "early stopping and checkpoints");
     assertArrayEquals(results[0].validationLossHistory(), results[1].validationLossHistory(), 0.0);
     assertEquals(2, results[1].validationLossHistory().length, "after epoch 1 and after the last step");

@@ -1,5 +1,7 @@
 package io.meshgrad.train;
 
+import static io.meshgrad.train.EngineFits.LOSS;
+import static io.meshgrad.train.EngineFits.assertSameFit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,7 +10,6 @@ import io.meshgrad.SparkTestSession;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BinaryLogisticLoss;
-import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.mesh.Layout;
 import io.meshgrad.mesh.Mesh;
 import io.meshgrad.model.BlockModel;
@@ -28,9 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobEnd;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -44,90 +42,20 @@ import org.junit.jupiter.api.Test;
  * features are below the default threshold of a fit).
  */
 class ShardedEngineFitTest {
-  private static final BlockLoss LOSS = new BinaryLogisticLoss();
   private static final String MESH = "batch=2,model=2";
-  private static final int STEPS = 7;
 
   @AfterAll
   static void noCachedRddLeft() {
-    SparkSession spark = SparkTestSession.get();
-    assertEquals(0, spark.sparkContext().getPersistentRDDs().size(),
-        "training left cached RDDs: " + spark.sparkContext().getPersistentRDDs());
+    EngineFits.assertNoCachedRdd();
   }
 
   private static TrainingResult fit(DType dtype, Supplier<Optimizer> optimizer, BlockModel model, int stepsPerJob,
       List<Long> stepsSeen) {
-    SparkSession spark = SparkTestSession.get();
-    Mesh m = Mesh.parse(MESH);
-    try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null,
-        m.batchSize(), LOSS::validateLabel)) {
-      MeshTrainer.Settings s = new MeshTrainer.Settings(m, dtype, STEPS, 0, 512, 7L, true, 0.01, 0, 2, 4);
-      MeshTrainer.Controls c = MeshTrainer.Controls.none().withStepsPerJob(stepsPerJob);
-      StepListener listener = (step, total, epoch, loss) -> stepsSeen.add(step);
-      return MeshTrainer.fit(spark, data, model == null ? new LinearModel(LOSS, data.numFeatures(), true) : model,
-          optimizer.get(), s, c, listener);
-    }
-  }
-
-  private static void assertSameFit(TrainingResult jobPerStep, TrainingResult engine, String what) {
-    assertEquals(jobPerStep.weights(), engine.weights(), what + ": weights");
-    assertArrayEquals(jobPerStep.lossHistory(), engine.lossHistory(), 0.0, what + ": loss history");
-    assertEquals(jobPerStep.steps(), engine.steps(), what + ": steps");
-  }
-
-  /** Job descriptions of the step jobs, and the failed jobs, while watched. */
-  private static final class Jobs extends SparkListener {
-    final List<String> descriptions = java.util.Collections.synchronizedList(new ArrayList<>());
-    final java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
-
-    static Jobs watch() {
-      Jobs j = new Jobs();
-      SparkTestSession.get().sparkContext().addSparkListener(j);
-      return j;
-    }
-
-    void stop() {
-      SparkSession spark = SparkTestSession.get();
-      try {
-        spark.sparkContext().listenerBus().waitUntilEmpty();
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new IllegalStateException(e);
-      } finally {
-        spark.sparkContext().removeSparkListener(this);
-      }
-    }
-
-    @Override
-    public void onJobStart(SparkListenerJobStart start) {
-      String d = start.properties() == null ? null : start.properties().getProperty("spark.job.description");
-      if (d != null && d.startsWith("meshgrad step")) {
-        descriptions.add(d);
-      }
-    }
-
-    @Override
-    public void onJobEnd(SparkListenerJobEnd end) {
-      if (!(end.jobResult() instanceof org.apache.spark.scheduler.JobSucceeded$)) {
-        failed.incrementAndGet();
-      }
-    }
+    return EngineFits.fit(MESH, dtype, optimizer, model, 0, 4, stepsPerJob, stepsSeen);
   }
 
   private static void compare(String what, DType dtype, Supplier<Optimizer> optimizer, BlockModel model) {
-    List<Long> reference = new ArrayList<>();
-    List<Long> engineSteps = new ArrayList<>();
-    TrainingResult a = fit(dtype, optimizer, model, 1, reference);
-    Jobs jobs = Jobs.watch();
-    TrainingResult b;
-    try {
-      b = fit(dtype, optimizer, model, 3, engineSteps);
-    } finally {
-      jobs.stop();
-    }
-    assertSameFit(a, b, what + " " + dtype);
-    assertEquals(reference, engineSteps, what + ": the listener hears of every step, in order");
-    assertEquals(List.of("meshgrad steps 1-3/7", "meshgrad steps 4-6/7", "meshgrad steps 7-7/7"),
-        new ArrayList<>(jobs.descriptions), what + ": one job per 3 steps");
+    EngineFits.compare(what, dtype, (stepsPerJob, seen) -> fit(dtype, optimizer, model, stepsPerJob, seen));
   }
 
   @Test
@@ -154,7 +82,7 @@ class ShardedEngineFitTest {
     TrainingResult reference = fit(DType.FLOAT32, opt, null, 1, new ArrayList<>());
     // rank 1 fails after its first step in the first attempt of each job: only a resubmission finishes the fit
     FailsAfterFirstEngineStep failing = new FailsAfterFirstEngineStep(new LinearModel(LOSS, 123, true), 1);
-    Jobs jobs = Jobs.watch();
+    StepJobs jobs = StepJobs.watch();
     TrainingResult retried;
     try {
       retried = fit(DType.FLOAT32, opt, failing, 4, new ArrayList<>());
@@ -165,44 +93,19 @@ class ShardedEngineFitTest {
     assertEquals(2, jobs.failed.get(), "the first attempt of each of the 2 jobs failed");
     assertEquals(2, failing.failures(), "the failures were the injected ones, one per job");
     assertEquals(List.of("meshgrad steps 1-4/7", "meshgrad steps 1-4/7", "meshgrad steps 5-7/7",
-        "meshgrad steps 5-7/7"), new ArrayList<>(jobs.descriptions));
+        "meshgrad steps 5-7/7"), jobs.stepJobs());
   }
 
   /** Early stopping's validation after each epoch and optimizer checkpoints every 3 steps on sharded variables. */
   @Test
   void jobsEndAtEpochsAndCheckpointsOnShardedVariables(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-    SparkSession spark = SparkTestSession.get();
-    Mesh m = Mesh.parse(MESH);
-    TrainingResult[] results = new TrainingResult[2];
-    Jobs jobs = null;
-    try (TrainingData data = TrainingData.from(Datasets.a9a(spark, "a9a"), "features", "label", null, 2,
-            LOSS::validateLabel);
-        TrainingData validation = TrainingData.from(Datasets.a9a(spark, "a9a.t"), "features", "label", null, 2,
-            LOSS::validateLabel)) {
-      for (int k = 0; k < 2; k++) {
-        // 32561 rows in batches of 8192: 4 steps an epoch
-        MeshTrainer.Settings s = new MeshTrainer.Settings(m, DType.FLOAT64, STEPS, 0, 8192, 7L, true, 0.0, 0.0, 2, 10);
-        MeshTrainer.Controls c = new MeshTrainer.Controls(NonFiniteGradient.PROPAGATE,
-            new EarlyStopping(validation, 5, 0.0),
-            new io.meshgrad.checkpoint.CheckpointPolicy(dir.resolve("k" + k).toString(), 3, 2, false))
-            .withStepsPerJob(k == 0 ? 1 : 100);
-        if (k == 1) {
-          jobs = Jobs.watch();
-        }
-        try {
-          results[k] = MeshTrainer.fit(spark, data, new LinearModel(LOSS, data.numFeatures(), true),
-              Adagrad.builder().learningRate(0.5).useEma(true).build(), s, c, null);
-        } finally {
-          if (jobs != null) {
-            jobs.stop();
-          }
-        }
-      }
-    }
+    EngineFits.EpochFits fits = EngineFits.fitsEndingAtEpochsAndCheckpoints(MESH, dir);
+    TrainingResult[] results = fits.results();
+    StepJobs jobs = fits.jobs();
     assertSameFit(results[0], results[1], "early stopping and checkpoints");
     assertArrayEquals(results[0].validationLossHistory(), results[1].validationLossHistory(), 0.0);
     assertEquals(List.of("meshgrad steps 1-3/7", "meshgrad steps 4-4/7", "meshgrad steps 5-6/7",
-        "meshgrad steps 7-7/7"), new ArrayList<>(jobs.descriptions));
+        "meshgrad steps 7-7/7"), jobs.stepJobs());
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshgrad.Datasets;
+import io.meshgrad.SparkListeners;
 import io.meshgrad.SparkTestSession;
 import io.meshgrad.data.BatchPlan;
 import io.meshgrad.data.TrainingData;
@@ -123,12 +124,7 @@ class ShardedEngineStateTest {
             }
           } finally {
             if (watch != null) {
-              try {
-                spark.sparkContext().listenerBus().waitUntilEmpty();
-              } catch (java.util.concurrent.TimeoutException e) {
-                throw new IllegalStateException(e);
-              }
-              spark.sparkContext().removeSparkListener(watch);
+              SparkListeners.removeWhenDelivered(spark.sparkContext(), watch);
             }
           }
         }
