@@ -15,7 +15,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 
 /**
- * A checkpoint written by meshgrad's {@value CheckpointStore#FORMAT} writer as of 2026-12-08
+ * A checkpoint written by meshgrad's {@code meshgrad-checkpoint/1} writer as of 2026-12-08
  * (commit 9c1575c, {@code src/test/resources/checkpoints/format-1}: a float32 {@code w[3]} and a
  * float64 {@code v[4,2]}, Adagrad with EMA, 6 steps of {@link #steps}) is still read, and a fit
  * resumed from it continues bit for bit. It guards the reader when the writer changes format.
