@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgrad.tensor.ChunkLayout;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.LittleEndianElements;
 import io.meshgrad.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,8 +26,7 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * A checkpoint store's tensors of more than one chunk, written as the chunks changed since the
- * store's previous checkpoint. A chunk is {@code max(1, 128 / rowLength)} rows (the sharded
- * state's chunk geometry, see {@code runtime.ChunkedTensor}); whether it changed is decided by its
+ * store's previous checkpoint. A chunk is the sharded state's ({@link ChunkLayout}); whether it changed is decided by its
  * bytes' SHA-256 against the previous checkpoint's (the checkpoint sees gathered tensors, not the
  * shards' copy-on-write chunks). A checkpoint's tensor entry names, run-length coded, the chunk
  * file holding each chunk's newest version, and each such file's length and SHA-256. A chunk file
@@ -39,7 +40,6 @@ final class ChunkDeltas {
   static final String DIR = "chunks";
   /** Delta files since a tensor's base may hold up to this fraction of its bytes. */
   static final double COMPACT_AT = 0.5;
-  private static final int CHUNK_ELEMENTS = 128;
   private static final int MAGIC = 0x3143474d; // "MGC1" little-endian
 
   /** What the previous checkpoint wrote of one tensor: its layout, each chunk's hash and file, the files' sizes. */
@@ -51,21 +51,7 @@ final class ChunkDeltas {
 
   /** Whether {@code t} is written in chunks (more than one). */
   static boolean applies(Tensor t) {
-    return numChunks(t.shape()) > 1;
-  }
-
-  private static int chunkElements(int[] shape) {
-    int rowLength = 1;
-    for (int i = 1; i < shape.length; i++) {
-      rowLength *= shape[i];
-    }
-    return Math.max(1, CHUNK_ELEMENTS / Math.max(1, rowLength)) * Math.max(1, rowLength);
-  }
-
-  private static int numChunks(int[] shape) {
-    long n = Tensor.numElements(shape);
-    int e = chunkElements(shape);
-    return (int) ((n + e - 1) / e);
+    return Tensor.numElements(t.shape()) > 0 && ChunkLayout.numChunks(t.shape()) > 1;
   }
 
   /**
@@ -75,13 +61,14 @@ final class ChunkDeltas {
    */
   ObjectNode write(FileSystem fs, Path root, String key, String file, Tensor t) throws IOException {
     int[] shape = t.shape();
-    int n = numChunks(shape);
-    int per = chunkElements(shape);
+    int n = ChunkLayout.numChunks(shape);
     int width = t.dtype().bytes();
+    Object elements = t.dtype() == DType.FLOAT32 ? t.floats() : t.doubles();
     byte[][] chunks = new byte[n][];
     byte[][] hashes = new byte[n][];
     for (int c = 0; c < n; c++) {
-      chunks[c] = encode(t, c * per, (int) Math.min(t.size(), (long) (c + 1) * per));
+      int first = ChunkLayout.firstElement(shape, c);
+      chunks[c] = LittleEndianElements.encode(elements, first, first + ChunkLayout.chunkElements(shape, c));
       hashes[c] = sha256(chunks[c]);
     }
     Previous before = previous.get(key);
@@ -146,7 +133,7 @@ final class ChunkDeltas {
     }
     pending.put(key, new Previous(t.dtype(), shape.clone(), hashes, fileOf, base ? file : before.base, files));
     ObjectNode entry = JsonNodeFactory.instance.objectNode();
-    entry.put("chunkElements", per);
+    entry.put("rowsPerChunk", ChunkLayout.rowsPerChunk(shape));
     ArrayNode runs = entry.putArray("chunks");
     for (int c = 0; c < n; ) {
       int end = c;
@@ -188,8 +175,8 @@ final class ChunkDeltas {
    * @throws IllegalStateException naming the chunk file that is missing, truncated or corrupted
    */
   static Tensor read(FileSystem fs, Path root, JsonNode entry, DType dtype, int[] shape) throws IOException {
-    int n = numChunks(shape);
-    int per = chunkElements(shape);
+    int n = ChunkLayout.numChunks(shape);
+    int per = ChunkLayout.rowsPerChunk(shape);
     long size = Tensor.numElements(shape);
     int width = dtype.bytes();
     ByteBuffer out = ByteBuffer.allocate((int) (size * width)).order(ByteOrder.LITTLE_ENDIAN);
@@ -203,9 +190,9 @@ final class ChunkDeltas {
       Arrays.fill(fileOf, at, at + len, run.get(0).asText());
       at += len;
     }
-    if (at != n || entry.path("chunkElements").intValue() != per) {
-      throw new IllegalStateException("checkpoint manifest's chunks (" + at + " of " + per + " elements) do not cover"
-          + " a tensor of " + Arrays.toString(shape) + " (" + n + " of " + per + ")");
+    if (at != n || entry.path("rowsPerChunk").intValue() != per) {
+      throw new IllegalStateException("checkpoint manifest's chunks (" + at + " of " + entry.path("rowsPerChunk")
+          + " rows) do not cover a tensor of " + Arrays.toString(shape) + " (" + n + " of " + per + " rows)");
     }
     boolean[] filled = new boolean[n];
     for (String name : files(entry)) {
@@ -235,9 +222,12 @@ final class ChunkDeltas {
       }
       int offset = in.position();
       for (int c : ids) {
-        int length = (int) (Math.min(size, (long) (c + 1) * per) - (long) c * per) * width;
+        if (c < 0 || c >= n) {
+          throw new IllegalStateException("checkpoint file " + path + " holds chunk " + c + " of a tensor of " + n);
+        }
+        int length = ChunkLayout.chunkElements(shape, c) * width;
         if (name.equals(fileOf[c])) {
-          out.put(c * per * width, bytes, offset, length);
+          out.put(ChunkLayout.firstElement(shape, c) * width, bytes, offset, length);
           filled[c] = true;
         }
         offset += length;
@@ -258,16 +248,6 @@ final class ChunkDeltas {
     double[] d = new double[(int) size];
     out.asDoubleBuffer().get(d);
     return Tensor.of(d, shape);
-  }
-
-  private static byte[] encode(Tensor t, int from, int to) {
-    ByteBuffer b = ByteBuffer.allocate((to - from) * t.dtype().bytes()).order(ByteOrder.LITTLE_ENDIAN);
-    if (t.dtype() == DType.FLOAT32) {
-      b.asFloatBuffer().put(t.floats(), from, to - from);
-    } else {
-      b.asDoubleBuffer().put(t.doubles(), from, to - from);
-    }
-    return b.array();
   }
 
   private static MessageDigest digest() {

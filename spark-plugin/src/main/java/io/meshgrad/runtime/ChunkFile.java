@@ -1,12 +1,12 @@
 package io.meshgrad.runtime;
 
+import io.meshgrad.tensor.ChunkLayout;
 import io.meshgrad.tensor.DType;
+import io.meshgrad.tensor.LittleEndianElements;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -77,11 +77,8 @@ final class ChunkFile {
         }
         DType dtype = m.dtypes.get(t);
         int[] shape = m.shapes.get(t);
-        int perChunk = ChunkedTensor.rowsPerChunk(shape);
-        int rowLength = rowLength(shape);
-        int rows = shape.length == 0 ? 1 : shape[0];
         for (int c : ids) {
-          int n = (Math.min(rows, (c + 1) * perChunk) - c * perChunk) * rowLength;
+          int n = ChunkLayout.chunkElements(shape, c);
           if (m.cutOf[t][c] == file) {
             chunks[t][c] = readChunk(in, dtype, n);
           } else {
@@ -93,41 +90,16 @@ final class ChunkFile {
   }
 
   private static int elementBytes(DType dtype) {
-    return dtype == DType.FLOAT32 ? 4 : 8;
-  }
-
-  private static int rowLength(int[] shape) {
-    int n = 1;
-    for (int i = 1; i < shape.length; i++) {
-      n *= shape[i];
-    }
-    return n;
+    return dtype.bytes();
   }
 
   private static void writeChunk(DataOutputStream out, Object chunk) throws IOException {
-    ByteBuffer b;
-    if (chunk instanceof float[] f) {
-      b = ByteBuffer.allocate(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-      b.asFloatBuffer().put(f);
-    } else {
-      double[] v = (double[]) chunk;
-      b = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-      b.asDoubleBuffer().put(v);
-    }
-    out.write(b.array());
+    out.write(LittleEndianElements.encode(chunk, 0, java.lang.reflect.Array.getLength(chunk)));
   }
 
   private static Object readChunk(DataInputStream in, DType dtype, int n) throws IOException {
-    byte[] bytes = new byte[n * elementBytes(dtype)];
+    byte[] bytes = new byte[n * dtype.bytes()];
     in.readFully(bytes);
-    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    if (dtype == DType.FLOAT32) {
-      float[] f = new float[n];
-      b.asFloatBuffer().get(f);
-      return f;
-    }
-    double[] d = new double[n];
-    b.asDoubleBuffer().get(d);
-    return d;
+    return LittleEndianElements.decode(bytes, 0, dtype, n);
   }
 }
