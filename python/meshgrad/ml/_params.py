@@ -33,7 +33,7 @@ class _SharedParams(Params):
     checkpointDir: "Param[str]" = Param(
         Params._dummy(),
         'checkpointDir',
-        'Hadoop path where the optimizer state (weights, Adagrad accumulators, EMA averages, step, loss history) is checkpointed every checkpointInterval steps, format meshgrad-checkpoint/1; the newest 3 are kept. Unset: no state checkpoints',
+        'Hadoop path where the optimizer state (weights, Adagrad accumulators, EMA averages, step, loss history) is checkpointed every checkpointInterval steps, format meshgrad-checkpoint/2; the newest 3 are kept. Unset: no state checkpoints',
         typeConverter=TypeConverters.toString,
     )
 

@@ -30,20 +30,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Training checkpoints in a Hadoop filesystem directory (local, HDFS, S3...), format
- * {@code meshgrad-checkpoint/1}:
+ * {@code meshgrad-checkpoint/2}:
  * <pre>
  *   DIR/step-000000120/manifest.json    format, step, optimizer config, iterations, metadata, and per
- *                                       tensor: file, role, variable, slot, dtype, shape, bytes, sha256
- *   DIR/step-000000120/tensor-0000.bin  one tensor each: "MGT1", dtype, rank, dims, little-endian data
+ *                                       tensor: role, variable, slot, dtype, shape, and either file,
+ *                                       bytes, sha256 (a whole tensor) or its chunks' files
+ *   DIR/step-000000120/tensor-0000.bin  a tensor of one chunk: "MGT1", dtype, rank, dims, little-endian data
+ *   DIR/chunks/s000000120-...-t0003.bin the chunks of a larger tensor changed since the store's
+ *                                       previous checkpoint ({@link ChunkDeltas}), possibly named by
+ *                                       later checkpoints too
  * </pre>
- * A checkpoint is written into a temporary directory and renamed into place, so a reader never
- * sees half of one; the newest {@code keep} are kept. Loading checks every file's length and
+ * A checkpoint's files are written first, then its manifest into a temporary directory that is
+ * renamed into place, so a reader never sees half of one; the newest {@code keep} are kept, and
+ * the chunk files none of them names are deleted only after the new checkpoint is in place (a
+ * crash before leaves the previous checkpoints whole). Loading checks every file's length and
  * SHA-256 against the manifest and names the first bad file; {@link #loadLatestValid()} falls back
- * to an older checkpoint when the newest is damaged. Nothing is Java-deserialized.
+ * to an older checkpoint when the newest is damaged. Checkpoints of format {@code
+ * meshgrad-checkpoint/1} (every tensor whole) are read too. Nothing is Java-deserialized.
  */
 public final class CheckpointStore {
   /** The format written and read. */
-  public static final String FORMAT = "meshgrad-checkpoint/1";
+  public static final String FORMAT = "meshgrad-checkpoint/2";
+  /** The earlier format, still read: every tensor in its own file. */
+  static final String FORMAT_1 = "meshgrad-checkpoint/1";
 
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,6 +61,7 @@ public final class CheckpointStore {
   private final Path dir;
   private final Configuration hadoopConf;
   private final int keep;
+  private final ChunkDeltas deltas = new ChunkDeltas();
 
   /**
    * @param directory a Hadoop path ({@code file:/...}, {@code hdfs://...} or a plain local path)
@@ -75,14 +85,17 @@ public final class CheckpointStore {
     try {
       FileSystem fs = fs();
       fs.mkdirs(dir);
-      Path tmp = new Path(dir, "_tmp-" + UUID.randomUUID());
+      String id = UUID.randomUUID().toString();
+      Path tmp = new Path(dir, "_tmp-" + id);
       fs.mkdirs(tmp);
+      fs.mkdirs(new Path(dir, ChunkDeltas.DIR));
+      String chunkPrefix = String.format("s%09d-%s", checkpoint.iterations(), id.substring(0, 8));
       ArrayNode tensors = JsonNodeFactory.instance.arrayNode();
       int n = 0;
       for (Map.Entry<String, Tensor> e : checkpoint.values().entrySet()) {
-        tensors.add(writeTensor(fs, tmp, n++, e.getValue(), "variable", e.getKey(), null));
+        tensors.add(writeTensor(fs, tmp, chunkPrefix, n++, e.getValue(), "variable", e.getKey(), null));
         for (Map.Entry<String, Tensor> s : checkpoint.slots().get(e.getKey()).entrySet()) {
-          tensors.add(writeTensor(fs, tmp, n++, s.getValue(), "slot", e.getKey(), s.getKey()));
+          tensors.add(writeTensor(fs, tmp, chunkPrefix, n++, s.getValue(), "slot", e.getKey(), s.getKey()));
         }
       }
       ObjectNode manifest = JsonNodeFactory.instance.objectNode();
@@ -99,20 +112,29 @@ public final class CheckpointStore {
       if (!fs.rename(tmp, target)) {
         throw new IOException("could not rename " + tmp + " to " + target);
       }
+      deltas.commit();
       prune(fs);
       return target.toString();
     } catch (IOException e) {
+      deltas.abort();
       throw new UncheckedIOException("could not write a checkpoint under " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  private ObjectNode writeTensor(FileSystem fs, Path tmp, int n, Tensor t, String role, String variable, String slot)
-      throws IOException {
-    String file = String.format("tensor-%04d.bin", n);
-    byte[] bytes = TensorCodec.encode(t);
-    write(fs, new Path(tmp, file), bytes);
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("file", file);
+  private ObjectNode writeTensor(FileSystem fs, Path tmp, String chunkPrefix, int n, Tensor t, String role,
+      String variable, String slot) throws IOException {
+    ObjectNode o;
+    if (ChunkDeltas.applies(t)) {
+      o = deltas.write(fs, dir, role + "/" + variable + "/" + slot, String.format("%s-t%04d.bin", chunkPrefix, n), t);
+    } else {
+      String file = String.format("tensor-%04d.bin", n);
+      byte[] bytes = TensorCodec.encode(t);
+      write(fs, new Path(tmp, file), bytes);
+      o = JsonNodeFactory.instance.objectNode();
+      o.put("file", file);
+      o.put("bytes", bytes.length);
+      o.put("sha256", sha256(bytes));
+    }
     o.put("role", role);
     o.put("variable", variable);
     if (slot != null) {
@@ -123,8 +145,6 @@ public final class CheckpointStore {
     for (int d : t.shape()) {
       shape.add(d);
     }
-    o.put("bytes", bytes.length);
-    o.put("sha256", sha256(bytes));
     return o;
   }
 
@@ -134,10 +154,35 @@ public final class CheckpointStore {
     }
   }
 
+  /**
+   * Deletes all but the newest {@code keep} checkpoints, then the chunk files none of those names
+   * (none if one of their manifests cannot be read: it might name them).
+   */
   private void prune(FileSystem fs) throws IOException {
     List<Path> all = checkpointDirs(fs);
     for (int i = keep; i < all.size(); i++) {
       fs.delete(all.get(i), true);
+    }
+    Path chunks = new Path(dir, ChunkDeltas.DIR);
+    if (!fs.exists(chunks)) {
+      return;
+    }
+    java.util.Set<String> named = new java.util.HashSet<>();
+    for (int i = 0; i < Math.min(keep, all.size()); i++) {
+      try {
+        for (JsonNode t : JSON.readTree(readAll(fs, new Path(all.get(i), "manifest.json"))).path("tensors")) {
+          named.addAll(ChunkDeltas.files(t));
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("keeping every chunk file in {}: the manifest of {} cannot be read ({})", chunks, all.get(i),
+            e.getMessage());
+        return;
+      }
+    }
+    for (FileStatus st : fs.listStatus(chunks)) {
+      if (!named.contains(st.getPath().getName())) {
+        fs.delete(st.getPath(), false);
+      }
     }
   }
 
@@ -185,24 +230,35 @@ public final class CheckpointStore {
       }
       JsonNode manifest;
       try {
-        manifest = JSON.readTree(read(fs, manifestPath));
+        manifest = JSON.readTree(readAll(fs, manifestPath));
       } catch (IOException e) {
         throw new IllegalStateException("checkpoint manifest " + manifestPath + " is not valid JSON: " + e.getMessage());
       }
-      if (!FORMAT.equals(manifest.path("format").asText())) {
-        throw new IllegalStateException("checkpoint " + d + " has format '" + manifest.path("format").asText()
-            + "', this version reads '" + FORMAT + "'");
+      String format = manifest.path("format").asText();
+      if (!FORMAT.equals(format) && !FORMAT_1.equals(format)) {
+        throw new IllegalStateException("checkpoint " + d + " has format '" + format + "', this version reads '"
+            + FORMAT + "' and '" + FORMAT_1 + "'");
       }
       Map<String, Tensor> values = new LinkedHashMap<>();
       Map<String, Map<String, Tensor>> slots = new LinkedHashMap<>();
       for (JsonNode t : manifest.path("tensors")) {
+        int[] shape = new int[t.path("shape").size()];
+        for (int i = 0; i < shape.length; i++) {
+          shape[i] = t.path("shape").get(i).intValue();
+        }
+        DType dtype = DType.parse(t.path("dtype").asText());
+        String variable = t.path("variable").asText();
+        if (t.has("chunks")) {
+          put(values, slots, t, variable, ChunkDeltas.read(fs, d.getParent(), t, dtype, shape));
+          continue;
+        }
         Path file = new Path(d, t.path("file").asText());
         if (!fs.exists(file)) {
           throw new IllegalStateException("checkpoint file " + file + " is missing");
         }
         byte[] bytes;
         try {
-          bytes = read(fs, file);
+          bytes = readAll(fs, file);
         } catch (IOException e) {
           throw new IllegalStateException("checkpoint file " + file + " is corrupted or unreadable: " + e.getMessage(), e);
         }
@@ -210,23 +266,22 @@ public final class CheckpointStore {
           throw new IllegalStateException("checkpoint file " + file + " is corrupted or truncated (" + bytes.length
               + " bytes, checksum mismatch with the manifest)");
         }
-        int[] shape = new int[t.path("shape").size()];
-        for (int i = 0; i < shape.length; i++) {
-          shape[i] = t.path("shape").get(i).intValue();
-        }
-        Tensor tensor = TensorCodec.decode(bytes, DType.parse(t.path("dtype").asText()), shape, file.toString());
-        String variable = t.path("variable").asText();
-        if ("variable".equals(t.path("role").asText())) {
-          values.put(variable, tensor);
-          slots.putIfAbsent(variable, new LinkedHashMap<>());
-        } else {
-          slots.computeIfAbsent(variable, k -> new LinkedHashMap<>()).put(t.path("slot").asText(), tensor);
-        }
+        put(values, slots, t, variable, TensorCodec.decode(bytes, dtype, shape, file.toString()));
       }
       return new TrainingCheckpoint((ObjectNode) manifest.path("optimizer"), manifest.path("iterations").asLong(),
           values, slots, manifest.path("metadata").isObject() ? (ObjectNode) manifest.path("metadata") : null);
     } catch (IOException e) {
       throw new IllegalStateException("could not read checkpoint " + d + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void put(Map<String, Tensor> values, Map<String, Map<String, Tensor>> slots, JsonNode entry,
+      String variable, Tensor tensor) {
+    if ("variable".equals(entry.path("role").asText())) {
+      values.put(variable, tensor);
+      slots.putIfAbsent(variable, new LinkedHashMap<>());
+    } else {
+      slots.computeIfAbsent(variable, k -> new LinkedHashMap<>()).put(entry.path("slot").asText(), tensor);
     }
   }
 
@@ -261,7 +316,8 @@ public final class CheckpointStore {
     return null;
   }
 
-  private static byte[] read(FileSystem fs, Path p) throws IOException {
+  /** The whole file {@code p}. */
+  static byte[] readAll(FileSystem fs, Path p) throws IOException {
     long len = fs.getFileStatus(p).getLen();
     if (len > Integer.MAX_VALUE - 8) {
       throw new IllegalStateException("checkpoint file " + p + " is too large (" + len + " bytes)");

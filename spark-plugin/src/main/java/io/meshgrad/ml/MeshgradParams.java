@@ -600,7 +600,7 @@ public interface MeshgradParams extends Params {
           Validators.oneOf("onNonFiniteGradient", List.of("error", "skip", "propagate")));
       checkpointDir = new Param<>(owner, "checkpointDir",
           "Hadoop path where the optimizer state (weights, Adagrad accumulators, EMA averages, step, loss"
-              + " history) is checkpointed every checkpointInterval steps, format meshgrad-checkpoint/1; the"
+              + " history) is checkpointed every checkpointInterval steps, format meshgrad-checkpoint/2; the"
               + " newest 3 are kept. Unset: no state checkpoints");
       resume = new BooleanParam(owner, "resume",
           "continue from the newest valid checkpoint in checkpointDir (a damaged newest one is skipped);"

@@ -1,6 +1,7 @@
 package io.meshgrad.runtime;
 
 import io.meshgrad.tensor.BulkArrays;
+import io.meshgrad.tensor.ChunkLayout;
 import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import java.io.IOException;
@@ -35,7 +36,7 @@ final class ChunkedTensor implements Serializable {
    * shard of millions copies a small fraction of it, large enough that the chunk table and the
    * arrays' headers (16 bytes) stay a few percent of the data.
    */
-  static final int CHUNK_ELEMENTS = 128;
+  static final int CHUNK_ELEMENTS = ChunkLayout.CHUNK_ELEMENTS;
 
   private final DType dtype;
   private final int[] shape;
@@ -54,17 +55,13 @@ final class ChunkedTensor implements Serializable {
     this.chunks = chunks;
   }
 
-  /** Rows per chunk for a tensor of {@code shape}: about {@value #CHUNK_ELEMENTS} elements, at least one row. */
+  /** Rows per chunk for a tensor of {@code shape} ({@link ChunkLayout#rowsPerChunk}). */
   static int rowsPerChunk(int[] shape) {
-    return Math.max(1, CHUNK_ELEMENTS / Math.max(1, rowLength(shape)));
+    return ChunkLayout.rowsPerChunk(shape);
   }
 
   private static int rowLength(int[] shape) {
-    int n = 1;
-    for (int i = 1; i < shape.length; i++) {
-      n *= shape[i];
-    }
-    return n;
+    return ChunkLayout.rowLength(shape);
   }
 
   /** {@code t}'s values cut into chunks (copied: {@code t} stays the caller's). */
