@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EngineResidentStateTest {
 
-  private static Scenario scenario(Path dir, String dtype) throws IOException {
+  static Scenario scenario(Path dir, String dtype) throws IOException {
     StringBuilder steps = new StringBuilder();
     for (int s = 0; s < 10; s++) {
       double a = 0.1 * (s + 1);
@@ -81,7 +81,7 @@ class EngineResidentStateTest {
     return InProcessScenarioRunner.result(scenario, optimizer, vars);
   }
 
-  private static io.meshgrad.tensor.Tensor halved(io.meshgrad.tensor.Tensor t) {
+  static io.meshgrad.tensor.Tensor halved(io.meshgrad.tensor.Tensor t) {
     if (t.dtype() == io.meshgrad.tensor.DType.FLOAT64) {
       double[] d = t.doubles().clone();
       for (int i = 0; i < d.length; i++) {

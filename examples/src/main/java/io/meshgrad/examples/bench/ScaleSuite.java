@@ -53,6 +53,13 @@ import org.apache.spark.sql.RowFactory;
  * model after a step ({@code MeshRuntime.retainedBytes()}, target under 64 MiB) and the executors'
  * state bytes. A size whose predicted heap ({@link #FM_BYTES_PER_PARAM} per parameter) does not fit
  * is skipped with the bytes it needs against the max heap.
+ *
+ * <p><b>FM engine cases</b> (issue 21; {@code --quick} and the full run, not {@code --smoke}):
+ * each FM table and mesh again on the many-steps-per-job engine ({@code ..., engine (K steps per
+ * job)}, {@link EngineRunner}), listed after the job path's cases: the step time against twice the
+ * smallest table's engine step on the same mesh (flat in d) with the job path's step of the same
+ * run beside it, and a second row ({@code ..., driver retains}) with the most bytes the driver's
+ * runtime retains after a job against the 64 MiB bound.
  */
 final class ScaleSuite implements Suite {
   static final int NON_ZEROS = 10;
@@ -92,6 +99,13 @@ final class ScaleSuite implements Suite {
   /** The issue's bound on what the driver retains for a sharded model per step. */
   static final long DRIVER_RETAINED_TARGET = 64L << 20;
 
+  /** The FM tables' rows (log2) with {@code --quick}. */
+  static final int[] FM_QUICK_BITS = {18, 20};
+  /** Steps per engine job of the FM tables' engine cases with {@code --quick} (one job per repetition). */
+  static final int FM_ENGINE_QUICK_STEPS = 30;
+  /** The same in the full run (as the other suites' engine cases). */
+  static final int FM_ENGINE_FULL_STEPS = 100;
+
   /** Rows of the sparse cases: a 1 % batch touches about {@code rows / 100 * NON_ZEROS} coefficients. */
   static final int SPARSE_ROWS = 20_000;
 
@@ -103,8 +117,8 @@ final class ScaleSuite implements Suite {
   @Override
   public String description() {
     return "float32 models of 1M-100M parameters on model=1,2,4, sparse 1% batch steps of 2^20-2^24 parameters"
-        + " sharded, and sparse FMs of 2^22-2^26 x 16 on model=4,8: ms per step, peak heap, bytes broadcast, bytes a"
-        + " shard update writes, bytes the driver retains";
+        + " sharded, and sparse FMs of 2^22-2^26 x 16 on model=4,8, one job per step and on the engine: ms per step,"
+        + " peak heap, bytes broadcast, bytes a shard update writes, bytes the driver retains";
   }
 
   @Override
@@ -159,17 +173,26 @@ final class ScaleSuite implements Suite {
           }
         }
       }
-      int[] fmBits = mode.pick(new int[] {12, 14}, new int[] {18, 20}, new int[] {22, 24, 26});
+      int[] fmBits = mode.pick(new int[] {12, 14}, FM_QUICK_BITS, new int[] {22, 24, 26});
       int[] fmModels = mode.pick(new int[] {2}, new int[] {4}, new int[] {4, 8});
       int fmRows = mode.pick(2000, FM_ROWS, FM_ROWS);
       Map<Integer, Double> smallestFm = new HashMap<>();
+      // the engine's FM cases, listed after the job path's (--smoke runs the job path's two tables only; the tests
+      // run the engine's with --quick)
+      boolean fmEngine = mode != BenchContext.Mode.SMOKE;
+      int engineSteps = ctx.steps(2, FM_ENGINE_QUICK_STEPS, FM_ENGINE_FULL_STEPS);
+      Map<Integer, Double> smallestFmEngine = new HashMap<>();
+      List<CaseResult> fmEngineCases = new ArrayList<>();
       for (int bits : ctx.runsCases("fm") ? fmBits : new int[0]) {
         long params = (1L << bits) * (FM_FACTORS + 1);
         String cannotFit = fmCannotFit(ctx, params, maxHeap);
         if (cannotFit != null) {
           ctx.log("scale: skipping the 2^%d x %d FM: %s", bits, FM_FACTORS, cannotFit);
           for (int model : fmModels) {
-            out.add(skippedFm(bits, model, params, cannotFit));
+            out.add(skippedFm(fmName(bits, model), params, cannotFit));
+            if (fmEngine) {
+              fmEngineCases.add(skippedFm(fmEngineName(bits, model, engineSteps), params, cannotFit));
+            }
           }
           continue;
         }
@@ -178,10 +201,15 @@ final class ScaleSuite implements Suite {
         try (TrainingData data = TrainingData.from(clicks, "features", "label", null, ctx.partitions(),
             FM_LOSS::validateLabel)) {
           for (int model : fmModels) {
-            out.add(runFmCase(ctx, heap, data, bits, model, smallestFm));
+            CaseResult job = runFmCase(ctx, heap, data, bits, model, smallestFm);
+            out.add(job);
+            if (fmEngine) {
+              fmEngineCases.addAll(runFmEngineCases(ctx, heap, data, bits, model, smallestFmEngine, job.meshgrad()));
+            }
           }
         }
       }
+      out.addAll(fmEngineCases);
     }
     return out;
   }
@@ -199,7 +227,7 @@ final class ScaleSuite implements Suite {
     int steps = ctx.steps(1, 3, 5);
     int reps = ctx.reps(1, 3, 5);
     boolean smoke = ctx.mode() == BenchContext.Mode.SMOKE;
-    String name = "2^" + bits + " x " + FM_FACTORS + " FM sparse 1% batch, model=" + model;
+    String name = fmName(bits, model);
     Memory before = smoke ? Memory.now(ctx) : Memory.settled(ctx);
     heap.reset();
     BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), (int) Math.max(1, data.numRows() / 100), 42L);
@@ -267,6 +295,114 @@ final class ScaleSuite implements Suite {
   }
 
   /**
+   * The same FM table on the many-steps-per-job engine ({@link EngineRunner}, {@code stepsPerJob}
+   * = the steps of a repetition): a fresh {@link ShardedFmModel} of the same settings, made after
+   * the job path's model is closed (two tables at once would not fit where one only just does),
+   * one probe step, {@code warmup} untimed jobs, then each repetition times one job of {@code n}
+   * steps. Measured as the job path's case is: the step time against twice the smallest table's
+   * engine step on the same mesh (flat in d), and the most {@code MeshRuntime.retainedBytes()}
+   * after any of its jobs, as a second row against the issue's 64 MiB. "Not supported" with the
+   * engine's reason where it refuses the model.
+   *
+   * @param jobPerStepMs the job path's step on the same table and mesh in this run
+   */
+  private static List<CaseResult> runFmEngineCases(BenchContext ctx, HeapWatcher heap, TrainingData data, int bits,
+      int model, Map<Integer, Double> smallest, double jobPerStepMs) throws Exception {
+    int n = ctx.steps(2, FM_ENGINE_QUICK_STEPS, FM_ENGINE_FULL_STEPS);
+    int reps = ctx.reps(1, 3, 5);
+    int warmup = ctx.warmup(0, 1, 1);
+    String name = fmEngineName(bits, model, n);
+    String peerName = "twice the smallest FM's engine step on the same mesh";
+    Memory before = Memory.settled(ctx);
+    heap.reset();
+    BatchPlan plan = BatchPlan.miniBatch(data.rowsPerPartition(), (int) Math.max(1, data.numRows() / 100), 42L);
+    List<Double> all = new ArrayList<>();
+    long setupStart = System.nanoTime();
+    double setupMs;
+    String refusal;
+    String mesh;
+    long retained = 0;
+    long stateBytes = 0;
+    long jobs = 0;
+    boolean pulled = false;
+    io.meshgrad.metrics.StepStats last = null;
+    Memory after;
+    try (ShardedFmModel m = ShardedFmModel.create(ctx.spark(), data, plan, model, FM_FACTORS)) {
+      setupMs = Measure.millisSince(setupStart);
+      mesh = m.meshSpec();
+      EngineRunner engine = m.engine(ctx.jsc(), true);
+      refusal = engine.refusal();
+      for (int round = 0; refusal == null && round < warmup + reps; round++) {
+        double ms = BenchRegion.time("meshgrad", name, () -> m.timeEngineSteps(engine, n)) / n;
+        all.add(ms);
+        ctx.log("scale fm %s: %s %d %s ms/step, driver retains %d bytes", name, round < warmup ? "warm-up" : "rep",
+            round + 1, Measure.fmt(ms), m.maxRetainedBytes());
+      }
+      if (refusal == null) {
+        retained = m.maxRetainedBytes();
+        pulled = m.pullsEveryShardedVariable();
+        stateBytes = m.stateBytes();
+        last = m.lastStepStats();
+        jobs = engine.jobs();
+      }
+      after = Memory.settled(ctx);
+    }
+    if (refusal != null) {
+      return List.of(EngineRunner.notSupported(name, peerName, "ms/step", 1.0, refusal).with("meshgradMesh", mesh));
+    }
+    List<Double> recorded = EngineRunner.recorded(all, warmup);
+    double t = Measure.median(recorded);
+    smallest.putIfAbsent(model, t);
+    long params = (1L << bits) * (FM_FACTORS + 1);
+    CaseResult step = EngineRunner.withJobPerStep(CaseResult.time(name, t, 2 * smallest.get(model), peerName,
+            "ms/step", 1.0), jobPerStepMs)
+        .with("parameters", params)
+        .with("meshgradMesh", mesh)
+        .with("rowsPerStep", plan.rowsInStep(0))
+        .with("fieldsPerRow", FM_FIELDS)
+        .with("allShardedVariablesPulled", pulled)
+        .with("driverRetainedModelBytes", retained)
+        .with("driverRetainedTargetBytes", DRIVER_RETAINED_TARGET)
+        .with("driverRetainedMet", retained < DRIVER_RETAINED_TARGET)
+        .with("executorStateBytes", stateBytes)
+        .with("modelBytes", 4L * params)
+        .with("setupMs", Measure.round4(setupMs))
+        .with("warmupMsPerStep", Measure.rounded(all.subList(0, Math.min(warmup, all.size()))))
+        .with("shardBytesWrittenPerStep", last.bytesWrittenOnShards())
+        .with("bytesSentPerStep", last.bytesBroadcast())
+        .with("retainedHeapBytes", after.live() - before.live())
+        .with("peakHeapUsedBytes", heap.peakUsed())
+        .with("peakHeapAfterGcBytes", heap.peakAfterGc())
+        .with("stepsPerRep", n)
+        .with("stepsPerJob", n)
+        .with("engineJobs", jobs)
+        .with("reps", reps)
+        .with("timing", "a fresh model of the job path's settings on the engine (StepEngine), after the job path's"
+            + " model is closed; one probe step, " + warmup + " untimed job(s), then each repetition times one job"
+            + " of " + n + " steps; each job moves the table's shards to their owner tasks and back into the state"
+            + " RDD (a shuffle of the state each way), which its steps share")
+        .with("meshgradSamples", Measure.rounded(recorded))
+        .with("heapNote", "local mode: executors share this JVM, so the heap peaks include the state RDD and the"
+            + " engine tasks' shards, not only the driver's");
+    CaseResult driver = CaseResult.time(name + ", driver retains", retained / (double) (1 << 20),
+            DRIVER_RETAINED_TARGET / (double) (1 << 20), "the issue's bound on what the driver retains", "MiB", 1.0)
+        .with("parameters", params)
+        .with("meshgradMesh", mesh)
+        .with("driverRetainedModelBytes", retained)
+        .with("driverRetainedTargetBytes", DRIVER_RETAINED_TARGET)
+        .with("modelBytes", 4L * params)
+        .with("engineJobs", jobs)
+        .with("driverRetainedNote", "the most MeshRuntime.retainedBytes() after any of the case's engine jobs (the"
+            + " job path's measure, sampled between jobs instead of between steps): driver copies of variables (here"
+            + " only the intercept), the variables in the jobs' closures and pulled rows kept until the lineage cut,"
+            + " driver-held shards; element data, without Spark's serialized broadcast pieces");
+    if (retained >= DRIVER_RETAINED_TARGET) {
+      driver.missed("the driver retained " + retained + " bytes, not under " + DRIVER_RETAINED_TARGET);
+    }
+    return List.of(step, driver);
+  }
+
+  /**
    * Why an FM of {@code params} parameters cannot run in this JVM, or {@code null} when it can. Two
    * bounds: the heap ({@link #FM_BYTES_PER_PARAM} per parameter plus what is live now, at most 90 %
    * of the max heap), and Spark's storage memory: during a step the state before and the state
@@ -296,11 +432,18 @@ final class ScaleSuite implements Suite {
     return null;
   }
 
-  private static CaseResult skippedFm(int bits, int model, long params, String why) {
-    return CaseResult.time("2^" + bits + " x " + FM_FACTORS + " FM sparse 1% batch, model=" + model + " (skipped)",
-            Double.NaN, Double.NaN, "-", "ms/step", Double.NaN)
+  private static CaseResult skippedFm(String name, long params, String why) {
+    return CaseResult.time(name + " (skipped)", Double.NaN, Double.NaN, "-", "ms/step", Double.NaN)
         .with("parameters", params)
         .with("skipped", why);
+  }
+
+  private static String fmName(int bits, int model) {
+    return "2^" + bits + " x " + FM_FACTORS + " FM sparse 1% batch, model=" + model;
+  }
+
+  private static String fmEngineName(int bits, int model, int stepsPerJob) {
+    return fmName(bits, model) + ", engine (" + stepsPerJob + " steps per job)";
   }
 
   private static String label(int size) {

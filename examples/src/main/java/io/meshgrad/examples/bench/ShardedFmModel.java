@@ -104,7 +104,18 @@ final class ShardedFmModel implements AutoCloseable {
     return EngineRunner.start(jsc, loss, optimizer, variables, probe);
   }
 
-  /** The most {@link MeshRuntime#retainedBytes()} seen after a step. */
+  /**
+   * Runs {@code n} steps on {@code engine} (this model's, see {@link #engine}) in one job and
+   * returns the milliseconds they took; {@link MeshRuntime#retainedBytes()} is sampled after the
+   * job, as {@link #timeSteps} samples it after each step.
+   */
+  double timeEngineSteps(EngineRunner engine, int n) {
+    double ms = engine.timeSteps(n, n);
+    maxRetainedBytes = Math.max(maxRetainedBytes, runtime.retainedBytes());
+    return ms;
+  }
+
+  /** The most {@link MeshRuntime#retainedBytes()} seen after a step (or an engine job). */
   long maxRetainedBytes() {
     return maxRetainedBytes;
   }

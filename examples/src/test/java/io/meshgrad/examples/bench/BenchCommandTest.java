@@ -114,6 +114,65 @@ class BenchCommandTest {
   }
 
   /**
+   * scale's FM tables also run on the engine (with {@code --quick}, shortened by {@code --steps}
+   * and {@code --reps}): for each table an engine case beside the job path's of the same run (its
+   * step against twice the smallest table's engine step, the job path's step recorded with it,
+   * every table pulled by rows, the executors holding the model once after the engine's jobs) and
+   * a row of what the driver retains against the 64 MiB bound; {@code --report} lists both rows
+   * with their targets.
+   */
+  @Test
+  void scaleFmEngineCasesStandBesideTheJobPath() throws Exception {
+    Path json = dir.resolve("scale-fm-engine.json");
+    Run r = bench("--suite", "scale", "--quick", "--cases", "fm", "--steps", "2", "--reps", "1", "--json",
+        json.toString());
+    assertEquals(0, r.code(), "exit code; stderr:\n" + r.err());
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+    assertEquals(0, root.get("notSupported").size(), "the engine runs the sharded FM tables: " + root);
+    java.util.Map<String, JsonNode> byName = new java.util.HashMap<>();
+    for (JsonNode c : root.get("cases")) {
+      byName.put(c.get("name").asText(), c);
+    }
+    assertEquals(6, byName.size(), "two tables: job path, engine, driver retains: " + byName.keySet());
+    long firstEngineModelBytes = 0;
+    for (int bits : new int[] {ScaleSuite.FM_QUICK_BITS[0], ScaleSuite.FM_QUICK_BITS[1]}) {
+      String job = "2^" + bits + " x 16 FM sparse 1% batch, model=4";
+      String engineName = job + ", engine (2 steps per job)";
+      JsonNode jobCase = byName.get(job);
+      JsonNode engine = byName.get(engineName);
+      JsonNode retained = byName.get(engineName + ", driver retains");
+      assertTrue(jobCase != null && engine != null && retained != null, "cases of 2^" + bits + ": " + byName.keySet());
+      assertTrue(engine.get("meshgrad").asDouble() > 0 && engine.get("peer").asDouble() > 0, engine.toString());
+      assertEquals(1.0, engine.get("target").asDouble(), engine.toString());
+      assertEquals(2, engine.get("stepsPerJob").asInt(), engine.toString());
+      assertEquals(3, engine.get("engineJobs").asInt(), "probe, warm-up, one repetition: " + engine);
+      assertEquals(jobCase.get("meshgrad").asDouble(), engine.get("jobPerStepMsPerStep").asDouble(), 1e-9,
+          "the job path's step of this run: " + engine);
+      assertTrue(engine.get("engineVsJobPerStep").asDouble() > 0, engine.toString());
+      assertTrue(engine.get("allShardedVariablesPulled").asBoolean(), engine.toString());
+      long model = engine.get("modelBytes").asLong();
+      long driver = engine.get("driverRetainedModelBytes").asLong();
+      assertTrue(driver > 0 && driver < model, engine.toString());
+      long extra = engine.get("executorStateBytes").asLong() - 2 * model;
+      assertTrue(extra >= 0 && extra <= 2 * 8, "the executors hold the model once after the engine's jobs: " + engine);
+      assertTrue(model > firstEngineModelBytes, "growing tables: " + engine);
+      firstEngineModelBytes = model;
+      assertEquals("MiB", retained.get("unit").asText());
+      assertEquals(driver / (double) (1 << 20), retained.get("meshgrad").asDouble(),
+          1e-3 * retained.get("meshgrad").asDouble(), retained.toString());
+      assertEquals(64.0, retained.get("peer").asDouble(), retained.toString());
+      assertEquals(1.0, retained.get("target").asDouble(), retained.toString());
+      assertEquals(driver < (64L << 20), retained.get("met").asBoolean(), retained.toString());
+    }
+    Run report = bench("--report", json.toString());
+    assertEquals(0, report.code(), report.err());
+    for (String name : byName.keySet()) {
+      assertTrue(report.out().lines().anyMatch(l -> l.contains("| " + name + " ") && l.contains("| >= ")),
+          name + " with its target in the report:\n" + report.out());
+    }
+  }
+
+  /**
    * The suites the engine issue names each have the engine as a case beside today's path: measured
    * (with its job-per-step median of the same run and the ratio) or, where the engine refuses the
    * mesh's variables, listed under {@code notSupported} with the engine's own reason; every

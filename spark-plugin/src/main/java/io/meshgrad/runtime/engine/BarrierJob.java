@@ -55,7 +55,7 @@ final class BarrierJob {
   public static <T, U> List<U> run(JavaRDD<T> rdd, MeshTransport.Settings settings, String driverHost,
       long jobAttempt, Body<T, U> body) {
     int n = rdd.getNumPartitions();
-    try (MeshTransport.Rendezvous rendezvous = MeshTransport.rendezvous(settings, driverHost, n, tag(jobAttempt, 0))) {
+    try (Rendezvous rendezvous = MeshTransport.rendezvous(settings, driverHost, n, tag(jobAttempt, 0))) {
       return collect(rdd, settings, rendezvous, body);
     }
   }
@@ -67,7 +67,7 @@ final class BarrierJob {
    * @param jobAttempt the caller's attempt number of this job (0, 1, ... when it resubmits)
    */
   public static <T, U> List<U> run(JavaRDD<T> rdd, MeshTransport.Fit fit, long jobAttempt, Body<T, U> body) {
-    try (MeshTransport.Rendezvous rendezvous = rendezvous(fit, rdd.getNumPartitions(), jobAttempt)) {
+    try (Rendezvous rendezvous = rendezvous(fit, rdd.getNumPartitions(), jobAttempt)) {
       return collect(rdd, fit.settings(), rendezvous, body);
     }
   }
@@ -77,12 +77,12 @@ final class BarrierJob {
    * fit} (for {@link #stage}); its messages carry the job's number in the fit, so that no
    * message of another job of the fit is taken.
    */
-  public static MeshTransport.Rendezvous rendezvous(MeshTransport.Fit fit, int ranks, long jobAttempt) {
+  public static Rendezvous rendezvous(MeshTransport.Fit fit, int ranks, long jobAttempt) {
     return fit.rendezvous(ranks, tag(fit.nextJob(jobAttempt), 0));
   }
 
   private static <T, U> List<U> collect(JavaRDD<T> rdd, MeshTransport.Settings settings,
-      MeshTransport.Rendezvous rendezvous, Body<T, U> body) {
+      Rendezvous rendezvous, Body<T, U> body) {
     ClassTag<U> tag = anyRef();
     RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<T, U>(settings, rendezvous, rdd.getNumPartitions(), body,
         false), false, tag);
@@ -114,7 +114,7 @@ final class BarrierJob {
    * long as the stage's output may be recomputed, and is the caller's to close.
    */
   public static <T, U> JavaRDD<U> stage(JavaRDD<T> rdd, MeshTransport.Settings settings,
-      MeshTransport.Rendezvous rendezvous, Body<T, ? extends List<U>> body) {
+      Rendezvous rendezvous, Body<T, ? extends List<U>> body) {
     ClassTag<U> tag = anyRef();
     RDD<U> out = rdd.rdd().barrier().mapPartitions(new Task<T, U>(settings, rendezvous, rdd.getNumPartitions(), body,
         true), false, tag);
@@ -134,7 +134,7 @@ final class BarrierJob {
     private final boolean many;
 
     /** {@code many}: the body returns a list of the task's elements, else one element. */
-    Task(MeshTransport.Settings settings, MeshTransport.Rendezvous rendezvous, int numTasks, Body<T, ?> body,
+    Task(MeshTransport.Settings settings, Rendezvous rendezvous, int numTasks, Body<T, ?> body,
         boolean many) {
       this.settings = settings;
       this.rendezvous = rendezvous.address();

@@ -52,6 +52,11 @@ import scala.Tuple2;
  *       updates (round 2), which every task writes into its copies of the variables, as the job
  *       path's driver writes them into its own.</li>
  * </ol>
+ * With row-pulled variables each task first asks the owners for its batch's rows (round 3) and
+ * the owners answer (round 4). The requests depend on the data and the step number only, so a
+ * task sends the next step's with this step's, and an owner answers them right after its update,
+ * together with the updates (and its verdict on non-finite shards, round 5): after a job's first
+ * step a step waits on two rounds (three with norm clipping), not four.
  * Replicated variables (the intercept) are one-shard variables here: owned by one rank, summed
  * there in the fixed order, their new value sent to all. Every task so holds the same values
  * (checked at the end of the job) and the result is bit for bit the job path's.
@@ -137,7 +142,7 @@ final class ShardOwners {
    */
   private static Job submit(StepEngine engine, MeshRuntime runtime, JavaRDD<Owned<Object>> zipped, int ranks,
       long attempt, Task<Object> task) {
-    MeshTransport.Rendezvous rendezvous = BarrierJob.rendezvous(engine.fit(), ranks, attempt);
+    Rendezvous rendezvous = BarrierJob.rendezvous(engine.fit(), ranks, attempt);
     try {
       CollectionAccumulator<byte[]> results = engine.jsc().sc().collectionAccumulator("meshgrad engine results");
       JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous,
@@ -161,7 +166,7 @@ final class ShardOwners {
   }
 
   /** A finished job: the new state (persisted), every rank's result, and the rendezvous its lineage may need. */
-  private record Job(JavaRDD<VariableShard> state, List<Result> results, MeshTransport.Rendezvous rendezvous) {
+  private record Job(JavaRDD<VariableShard> state, List<Result> results, Rendezvous rendezvous) {
     void close() {
       state.unpersist(false);
       rendezvous.close();
@@ -335,6 +340,11 @@ final class ShardOwners {
       for (Tensor t : values) {
         shippedBytes += t == null ? 0 : (long) t.size() * (t.dtype() == io.meshgrad.tensor.DType.FLOAT32 ? 4 : 8);
       }
+      // the row pull's rounds sent one step ahead: this task's own requests and answers of the step they are for
+      List<Tuple2<Integer, RowRequests>> pendingAsks = null;
+      long pendingAsksStep = -1;
+      List<Tuple2<Integer, RowAnswer>> pendingAnswers = null;
+      long pendingAnswersStep = -1;
       while (taken < count) {
         long started = System.nanoTime();
         long step = opt.iterations();
@@ -356,44 +366,22 @@ final class ShardOwners {
           partial = sums.of(mine.partition, step, w);
         } else {
           // rounds 3 and 4: the row-sparse pull. Each owner gets every partition's requests for its shards' rows and
-          // answers every task; each task assembles its rows from the answers, as the job path's data tasks do
-          int[] batchRows = sums.batchRows(mine.partition, step);
-          List<List<Tuple2<Integer, RowRequests>>> asks = new ArrayList<>();
-          for (int q = 0; q < numRanks; q++) {
-            asks.add(new ArrayList<>());
+          // answers every task; each task assembles its rows from the answers, as the job path's data tasks do. The
+          // requests depend on the data and the step number only: each task sends the next step's with this step's
+          // (so they wait at the owners), and the owners answer them as soon as their shards are updated, with the
+          // updates (so a step waits on two rounds: its partials, then the updates with the next rows)
+          List<Tuple2<Integer, RowRequests>> ownAsks = pendingAsksStep == step ? pendingAsks
+              : sendRequests(transport, numRanks, step, mine.partition);
+          if (taken + 1 < count) {
+            pendingAsks = sendRequests(transport, numRanks, step + 1, mine.partition);
+            pendingAsksStep = step + 1;
           }
-          for (int k = 0; k < pulled.variables().length; k++) {
-            ShardedShape shape = index.shape(pulled.variables()[k]);
-            int[][] perShard = batchRows == null ? null : RowPull.requests(batchRows, shape);
-            for (int s = 0; s < shape.numShards(); s++) {
-              int p = index.partitionOf(pulled.variables()[k], s);
-              asks.get(OwnedShards.ownerOf(p, numRanks)).add(new Tuple2<>(p,
-                  RowRequests.of(rank, perShard == null ? null : perShard[s])));
-            }
-          }
-          TreeMap<Integer, RowRequests> asked = new TreeMap<>();
-          for (List<Tuple2<Integer, RowRequests>> got : exchangeEach(transport, numRanks, step, 3, asks,
-              EngineWire::encodeRequests, EngineWire::decodeRequests)) {
-            for (Tuple2<Integer, RowRequests> t : got) {
-              asked.merge(t._1(), t._2(), RowRequests::plus);
-            }
-          }
-          // each task gets only the answers to its own requests
-          List<List<Tuple2<Integer, RowAnswer>>> answers = new ArrayList<>();
-          for (int q = 0; q < numRanks; q++) {
-            answers.add(new ArrayList<>());
-          }
-          for (Map.Entry<Integer, RowRequests> e : asked.entrySet()) {
-            RowRequests requests = e.getValue();
-            for (int i = 0; i < requests.numSources(); i++) {
-              int q = requests.source(i);
-              answers.get(q).add(new Tuple2<>(e.getKey(), owned.answer(e.getKey(), RowRequests.of(q,
-                  requests.rows(i)))));
-            }
-          }
+          List<Tuple2<Integer, RowAnswer>> ownAnswers = pendingAnswersStep == step ? pendingAnswers
+              : answerRequests(transport, numRanks, step, ownAsks, owned);
           Map<Integer, RowAnswer> mineAnswered = new HashMap<>();
-          for (List<Tuple2<Integer, RowAnswer>> got : exchangeEach(transport, numRanks, step, 4, answers,
-              EngineWire::encodeAnswers, EngineWire::decodeAnswers)) {
+          for (int q = 0; q < numRanks; q++) {
+            List<Tuple2<Integer, RowAnswer>> got = q == rank ? ownAnswers
+                : EngineWire.decodeAnswers(transport.receive(q, round(step, 4)));
             got.forEach(t -> mineAnswered.put(t._1(), t._2()));
           }
           RowPuller.Pulled rowsOfStep = RowPuller.fromAnswers(index, numRanks, pulled, mineAnswered, rank);
@@ -420,11 +408,23 @@ final class ShardOwners {
           allSquares = Arrays.asList(bySquares);
         }
 
-        // round 2: the owners update their shards; every task writes every update into its values
+        // round 2: the owners update their shards; every task writes every update into its values. An owner of a
+        // pulled variable's shards sends at once what depends only on its updated shards: its verdict on them (round
+        // 5) and its answers to the next step's row requests (round 4 of the next step)
+        List<ShardUpdate> mineUpdated = owned.apply(opt, steps, allSquares);
+        sendAll(transport, numRanks, step, 2, EngineWire.encodeUpdates(mineUpdated));
+        boolean checksPulled = before != null && pulled != null;
+        boolean pulledFiniteHere = checksPulled && owned.pulledFinite(finiteBefore ? before : null);
+        if (checksPulled) {
+          sendAll(transport, numRanks, step, 5, new byte[] {(byte) (pulledFiniteHere ? 1 : 0)});
+        }
+        if (pulled != null && taken + 1 < count) {
+          pendingAnswers = answerRequests(transport, numRanks, step + 1, pendingAsks, owned);
+          pendingAnswersStep = step + 1;
+        }
         List<ShardUpdate> updates = new ArrayList<>();
-        for (List<ShardUpdate> part : exchangeAll(transport, numRanks, step, 2, owned.apply(opt, steps, allSquares),
-            EngineWire::encodeUpdates, EngineWire::decodeUpdates)) {
-          updates.addAll(part);
+        for (int q = 0; q < numRanks; q++) {
+          updates.addAll(q == rank ? mineUpdated : EngineWire.decodeUpdates(transport.receive(q, round(step, 2))));
         }
         updates.sort(Comparator.comparingInt(u -> index.partitionOf(u.variable(), u.shard())));
         ShardedStep.Result r = ShardedStep.Result.of(null, updates, index, null, Map.of());
@@ -435,11 +435,10 @@ final class ShardOwners {
         opt.setIterations(step + 1);
         boolean finite = before == null || Double.isFinite(l)
             && (finiteBefore ? changes.finite(vars, true) : allFinite(whole));
-        if (before != null && pulled != null) {
-          // round 5: the pulled variables' shards are checked by their owners; every task must agree
-          for (Boolean part : exchangeAll(transport, numRanks, step, 5, owned.pulledFinite(finiteBefore ? before : null),
-              b -> new byte[] {(byte) (b ? 1 : 0)}, b -> b[0] != 0)) {
-            finite &= part;
+        if (checksPulled) {
+          // round 5 (sent above): the pulled variables' shards are checked by their owners; every task must agree
+          for (int q = 0; q < numRanks; q++) {
+            finite &= q == rank ? pulledFiniteHere : transport.receive(q, round(step, 5))[0] != 0;
           }
         }
         if (before != null && !finite) {
@@ -477,6 +476,72 @@ final class ShardOwners {
           StepEngine.checksum(held), rank == 0 ? whole : null, owned.shards(), handedBack);
     }
 
+    /**
+     * Sends each owner this task's row requests of step {@code s} for the pulled variables' shards
+     * it owns (round 3 of {@code s}); returns this task's requests to itself.
+     */
+    private List<Tuple2<Integer, RowRequests>> sendRequests(MeshTransport transport, int numRanks, long s,
+        T partition) {
+      int rank = transport.rank();
+      int[] batchRows = sums.batchRows(partition, s);
+      List<List<Tuple2<Integer, RowRequests>>> asks = new ArrayList<>();
+      for (int q = 0; q < numRanks; q++) {
+        asks.add(new ArrayList<>());
+      }
+      for (int k = 0; k < pulled.variables().length; k++) {
+        ShardedShape shape = index.shape(pulled.variables()[k]);
+        int[][] perShard = batchRows == null ? null : RowPull.requests(batchRows, shape);
+        for (int sh = 0; sh < shape.numShards(); sh++) {
+          int p = index.partitionOf(pulled.variables()[k], sh);
+          asks.get(OwnedShards.ownerOf(p, numRanks)).add(new Tuple2<>(p,
+              RowRequests.of(rank, perShard == null ? null : perShard[sh])));
+        }
+      }
+      for (int peer = 0; peer < numRanks; peer++) {
+        if (peer != rank) {
+          transport.send(peer, round(s, 3), EngineWire.encodeRequests(asks.get(peer)));
+        }
+      }
+      return asks.get(rank);
+    }
+
+    /**
+     * Takes every task's row requests of step {@code s} (round 3, merged in rank order), answers
+     * each task its own from this task's shards as they are now, and sends them (round 4 of {@code
+     * s}); returns this task's answers to itself.
+     */
+    private List<Tuple2<Integer, RowAnswer>> answerRequests(MeshTransport transport, int numRanks, long s,
+        List<Tuple2<Integer, RowRequests>> ownAsks, OwnedShards owned) {
+      int rank = transport.rank();
+      TreeMap<Integer, RowRequests> asked = new TreeMap<>();
+      for (int q = 0; q < numRanks; q++) {
+        List<Tuple2<Integer, RowRequests>> got = q == rank ? ownAsks
+            : EngineWire.decodeRequests(transport.receive(q, round(s, 3)));
+        for (Tuple2<Integer, RowRequests> t : got) {
+          asked.merge(t._1(), t._2(), RowRequests::plus);
+        }
+      }
+      // each task gets only the answers to its own requests
+      List<List<Tuple2<Integer, RowAnswer>>> answers = new ArrayList<>();
+      for (int q = 0; q < numRanks; q++) {
+        answers.add(new ArrayList<>());
+      }
+      for (Map.Entry<Integer, RowRequests> e : asked.entrySet()) {
+        RowRequests requests = e.getValue();
+        for (int i = 0; i < requests.numSources(); i++) {
+          int q = requests.source(i);
+          answers.get(q).add(new Tuple2<>(e.getKey(), owned.answer(e.getKey(), RowRequests.of(q,
+              requests.rows(i)))));
+        }
+      }
+      for (int peer = 0; peer < numRanks; peer++) {
+        if (peer != rank) {
+          transport.send(peer, round(s, 4), EngineWire.encodeAnswers(answers.get(peer)));
+        }
+      }
+      return answers.get(rank);
+    }
+
     private static boolean allFinite(List<Tensor> values) {
       for (Tensor t : values) {
         if (t != null && !StepEngine.finite(t)) {
@@ -490,25 +555,6 @@ final class ShardOwners {
   /** The round's round number on the wire: six rounds a step. */
   private static long round(long step, int phase) {
     return step * 6 + phase;
-  }
-
-  /**
-   * Sends peer {@code q} element {@code q} of {@code byRank} ({@code encode}d: {@link EngineWire});
-   * returns what every rank sent this one, in rank order.
-   */
-  private static <X> List<List<X>> exchangeEach(MeshTransport transport, int numRanks, long step, int phase,
-      List<List<X>> byRank, Function<List<X>, byte[]> encode, Function<byte[], List<X>> decode) {
-    int rank = transport.rank();
-    for (int peer = 0; peer < numRanks; peer++) {
-      if (peer != rank) {
-        transport.send(peer, round(step, phase), encode.apply(byRank.get(peer)));
-      }
-    }
-    List<List<X>> out = new ArrayList<>(numRanks);
-    for (int peer = 0; peer < numRanks; peer++) {
-      out.add(peer == rank ? byRank.get(rank) : decode.apply(transport.receive(peer, round(step, phase))));
-    }
-    return out;
   }
 
   /**
@@ -530,6 +576,15 @@ final class ShardOwners {
       }
     }
     return out;
+  }
+
+  /** Sends {@code bytes} to every peer as round {@code phase} of step {@code step}. */
+  private static void sendAll(MeshTransport transport, int numRanks, long step, int phase, byte[] bytes) {
+    for (int peer = 0; peer < numRanks; peer++) {
+      if (peer != transport.rank()) {
+        transport.send(peer, round(step, phase), bytes);
+      }
+    }
   }
 
   /** Sends {@code mine} ({@code encode}d) to every peer and returns every rank's, this one's included, in rank order. */

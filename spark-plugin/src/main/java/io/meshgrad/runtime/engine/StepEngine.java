@@ -39,10 +39,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Between jobs the driver holds the state (variables, slots, iteration count), as on the
  * job-per-step path, and each executor keeps its tasks' replicas on their endpoints of the fit
- * ({@link MeshTransport#keepResident}): a job ships the state in its closure only when the
- * driver's state is not what the last job left (its {@link #fingerprint} differs, or it is the
- * fit's first job); else its tasks start from their replicas, each checked against the
- * fingerprint, and a task without one fetches the driver's state over the fit's transport. A job
+ * ({@link MeshTransport#keepResident}). The driver also keeps the copy of the state it handed to
+ * the variables and the optimizer at the end of the last job (one copy of the variables and slots,
+ * held until the next job or {@link #close}). A job ships the state in its closure only when the
+ * driver's state is not bit for bit that copy (compared element by element, NaN payloads
+ * included: a job-path step, a restore, an EMA overwrite, an assign or setWeights changed it), or
+ * it is the fit's first job; else the copy is the job's start state and its tasks start from their
+ * replicas, each checked against rank 0's {@link StateBits#fingerprint} of its replica at the last
+ * job's end, and a task without one fetches the driver's state over the fit's transport. A job
  * brings back what its steps changed in rank 0's state: the rows some step changed of each variable and its slots ({@link StepChanges.Job}),
  * or a variable whole when a step changed it whole, which the driver writes into its copy of the
  * job's start state. A failed barrier result stage is not retried by Spark: the engine resubmits the job from
@@ -75,12 +79,18 @@ public final class StepEngine implements AutoCloseable {
   /** Numbers of this engine's job attempts: a task tags the replica it keeps with its attempt's. */
   private long attempts;
   /**
-   * The fit whose executors keep the replicas of the last job ({@code heldJob}), and the
-   * fingerprint ({@link #fingerprint}) of the driver's state right after it applied that job's
-   * result: a job whose start state has that fingerprint ships no tensors.
+   * The fit whose executors keep the replicas of the last job ({@code heldJob}); the state the
+   * driver handed to the variables, the optimizer's slots and its iteration count when it applied
+   * that job's result ({@code heldValues}, {@code heldSlots}, {@code heldIterations}: the driver's
+   * own arrays, which nothing else writes); and rank 0's {@link StateBits#fingerprint} of its
+   * replica at that job's end, which each task checks its kept replica against. A job whose start
+   * state is bit for bit the held one ships no tensors and starts from the held arrays.
    */
   private MeshTransport.Fit heldFit;
   private long heldJob = -1;
+  private Tensor[] heldValues;
+  private Tensor[] heldSlots;
+  private long heldIterations;
   private long heldFingerprint;
 
   private StepEngine(JavaSparkContext jsc, DatasetLoss loss, EngineData<?> data) {
@@ -183,6 +193,7 @@ public final class StepEngine implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
+    forgetHeldState();
     if (fit != null) {
       fit.close();
       fit = null;
@@ -238,22 +249,33 @@ public final class StepEngine implements AutoCloseable {
     }
     optimizer.build(vars);
     long first = optimizer.iterations();
-    Tensor[] values = new Tensor[vars.size()];
     String[] names = new String[vars.size()];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = vars.get(i).read();
+    for (int i = 0; i < names.length; i++) {
       names[i] = vars.get(i).name();
     }
-    Tensor[] slots = optimizer.getWeights().toArray(new Tensor[0]);
     jsc.setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
         + (totalSteps > 0 ? "/" + totalSteps : ""));
     MeshTransport.Fit jobFit = fit();
-    long start = fingerprint(values, slots, first);
-    // the tasks of the last job ended with the driver's state, unless something changed it since (a job-path step,
-    // a restore, an EMA overwrite, an assign): then their replicas serve, else the closure carries the state
-    long from = jobFit == heldFit && heldJob >= 0 && start == heldFingerprint ? heldJob : -1;
-    heldFit = null;
-    heldJob = -1;
+    // the tasks of the last job ended with the state the driver then handed to the variables, unless something changed
+    // it since (a job-path step, a restore, an EMA overwrite, an assign, setWeights): then their replicas serve and the
+    // held arrays are this job's start state, else the closure carries a fresh copy of the state
+    boolean unchanged = jobFit == heldFit && heldJob >= 0 && holdsCurrentState(optimizer, vars, first);
+    long from = unchanged ? heldJob : -1;
+    long start = unchanged ? heldFingerprint : 0;
+    Tensor[] values;
+    Tensor[] slots;
+    if (unchanged) {
+      values = heldValues;
+      slots = heldSlots;
+    } else {
+      values = new Tensor[vars.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = vars.get(i).read();
+      }
+      slots = optimizer.getWeights().toArray(new Tensor[0]);
+    }
+    // a job that fails leaves nothing held: the next starts from a fresh copy
+    forgetHeldState();
     LOG.debug("meshgrad engine: steps {}-{}: {}", first + 1, first + count, from < 0
         ? "the closure carries the state" : "the tasks start from their replicas of job " + from
         + " (the closure carries no tensors)");
@@ -293,7 +315,10 @@ public final class StepEngine implements AutoCloseable {
     // every rank's replica is now the driver's state (checked above, and by each task before it uses its replica)
     heldFit = jobFit;
     heldJob = lastJob[0];
-    heldFingerprint = fingerprint(values, slots, r0.iterations);
+    heldValues = values;
+    heldSlots = slots;
+    heldIterations = r0.iterations;
+    heldFingerprint = r0.fingerprint;
     for (StepStats s : r0.stats) {
       loss.recordStepStats(s, optimizer);
     }
@@ -340,14 +365,34 @@ public final class StepEngine implements AutoCloseable {
   }
 
   /**
-   * The fingerprint of a state: {@link #checksum} over every bit of the variables and the slots,
-   * and the iteration count.
+   * Whether the state of {@code vars}, {@code optimizer}'s slots and its iteration count ({@code
+   * iterations}) is bit for bit the state held since the last job: compared element by element
+   * with the held arrays, at memory speed, NaN payloads included.
    */
-  static long fingerprint(Tensor[] values, Tensor[] slots, long iterations) {
-    List<Tensor> all = new ArrayList<>(values.length + slots.length);
-    all.addAll(Arrays.asList(values));
-    all.addAll(Arrays.asList(slots));
-    return 31 * checksum(all) + iterations;
+  private boolean holdsCurrentState(Optimizer optimizer, List<Variable> vars, long iterations) {
+    List<Variable> slotVars = optimizer.variables();
+    if (iterations != heldIterations || vars.size() != heldValues.length || slotVars.size() != heldSlots.length) {
+      return false;
+    }
+    for (int i = 0; i < heldValues.length; i++) {
+      if (!StateBits.same(vars.get(i).value(), heldValues[i])) {
+        return false;
+      }
+    }
+    for (int k = 0; k < heldSlots.length; k++) {
+      if (!StateBits.same(slotVars.get(k).value(), heldSlots[k])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Drops the state held since the last job (its arrays too): the next job ships a fresh copy. */
+  private void forgetHeldState() {
+    heldFit = null;
+    heldJob = -1;
+    heldValues = null;
+    heldSlots = null;
   }
 
   /** The state a task keeps on its endpoint between jobs, and the driver sends to a task that has none. */
@@ -398,9 +443,12 @@ public final class StepEngine implements AutoCloseable {
     final long checksum;
     final StepChanges.ChangedState changed;
     final boolean handedBack;
+    /** Rank 0: the {@link StateBits#fingerprint} of the replica it keeps for the next job; others 0. */
+    final long fingerprint;
 
     Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum,
-        StepChanges.ChangedState changed, boolean handedBack) {
+        StepChanges.ChangedState changed, boolean handedBack, long fingerprint) {
+      this.fingerprint = fingerprint;
       this.handedBack = handedBack;
       this.rank = rank;
       this.losses = losses;
@@ -422,7 +470,10 @@ public final class StepEngine implements AutoCloseable {
     private final Tensor[] values;
     private final Tensor[] slots;
     private final long from;
-    /** The {@link #fingerprint} of the state at the job's start. */
+    /**
+     * When the tasks start from their replicas of job {@link #from}: rank 0's {@link
+     * StateBits#fingerprint} of its replica at that job's end, which is the driver's state.
+     */
     private final long fingerprint;
     /** This job attempt's number: the tag of the replica each task keeps after it. */
     private final long jobNumber;
@@ -494,15 +545,25 @@ public final class StepEngine implements AutoCloseable {
       for (int i = 0; i < endValues.length; i++) {
         endValues[i] = vars.get(i).value();
       }
-      transport.keepResident(jobNumber, new State(endValues, opt.getWeights().toArray(new Tensor[0])));
-      // the replicas started the job equal: they are equal when what the job changed is
+      // the variables' and the slots' own tensors, not copies: this task's variables and optimizer end with it
+      List<Variable> slotVars = opt.variables();
+      Tensor[] endSlots = new Tensor[slotVars.size()];
+      for (int k = 0; k < endSlots.length; k++) {
+        endSlots[k] = slotVars.get(k).value();
+      }
+      State end = new State(endValues, endSlots);
+      transport.keepResident(jobNumber, end);
+      // the replicas started the job equal: they are equal when what the job changed is; rank 0's fingerprint of its
+      // replica is what every task checks its kept replica against when the next job starts from them
       return new Result(transport.rank(), Arrays.copyOf(losses, taken), Arrays.copyOf(stats, taken), opt.iterations(),
-          job.checksum(vars, opt), first ? job.changedState(vars, opt) : null, handedBack);
+          job.checksum(vars, opt), first ? job.changedState(vars, opt) : null, handedBack,
+          first ? StateBits.fingerprint(end.values(), end.slots(), opt.iterations()) : 0);
     }
 
     /**
      * The state this task starts from: the closure's; else the replica its endpoint kept from job
-     * {@link #from} when its fingerprint is the driver's; else the driver's, fetched over the fit's
+     * {@link #from} when its fingerprint is rank 0's at that job's end (every bit read: a real
+     * check, at memory speed); else the driver's, fetched over the fit's
      * transport (a new executor, a task moved, an endpoint closed by a failure or its idle timeout).
      * The endpoint keeps nothing meanwhile: a task that fails leaves no replica behind.
      */
@@ -511,11 +572,11 @@ public final class StepEngine implements AutoCloseable {
       if (values != null) {
         return new State(values, slots);
       }
-      if (kept instanceof State s && fingerprint(s.values(), s.slots(), optimizer.iterations()) == fingerprint) {
+      if (kept instanceof State s && StateBits.fingerprint(s.values(), s.slots(), optimizer.iterations()) == fingerprint) {
         return s;
       }
       State fetched = read(transport.fetchState(from), State.class, "state");
-      if (fingerprint(fetched.values(), fetched.slots(), optimizer.iterations()) != fingerprint) {
+      if (StateBits.fingerprint(fetched.values(), fetched.slots(), optimizer.iterations()) != fingerprint) {
         throw new IllegalStateException("meshgrad engine rank " + transport.rank() + ": the state fetched from the "
             + "driver is not the job's start state");
       }
