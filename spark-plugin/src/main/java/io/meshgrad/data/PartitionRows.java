@@ -157,7 +157,6 @@ public final class PartitionRows implements Serializable {
   }
 
   private InstanceBlock gather(int[] positions, int from, int to) {
-    List<Instance> rows = new ArrayList<>(to - from);
     for (int i = from; i < to; i++) {
       int position = positions[i];
       if (position < 0 || position >= numRows()) {
@@ -165,7 +164,21 @@ public final class PartitionRows implements Serializable {
             "positions[" + i + "] must be in [0, " + numRows() + ") (the rows of partition "
                 + partition + "), got " + position);
       }
-      rows.add(row(position));
+    }
+    if (layout == Layout.SPARSE) {
+      // CSR rows straight from the stored blocks: the block InstanceBlock.sparse builds of row(position)
+      InstanceBlock[] sources = new InstanceBlock[to - from];
+      int[] rows = new int[to - from];
+      for (int i = from; i < to; i++) {
+        int b = blockOf(positions[i]);
+        sources[i - from] = blocks.get(b);
+        rows[i - from] = positions[i] - blockStarts[b];
+      }
+      return InstanceBlock.sparseRows(sources, rows, numFeatures);
+    }
+    List<Instance> rows = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      rows.add(row(positions[i]));
     }
     return switch (layout) {
       case DENSE -> InstanceBlock.dense(rows, numFeatures);

@@ -5,12 +5,14 @@ import io.meshgrad.data.PartitionRows;
 import io.meshgrad.data.TrainingData;
 import io.meshgrad.loss.BlockLoss;
 import io.meshgrad.loss.GradientBuffers;
+import io.meshgrad.loss.InstanceBlock;
 import io.meshgrad.loss.TouchedFeatures;
 import io.meshgrad.metrics.ExecutorMetrics;
 import io.meshgrad.model.BlockModel;
 import io.meshgrad.model.LinearModel;
 import io.meshgrad.model.VariableSpec;
 import io.meshgrad.support.ObjectBytes;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -151,25 +153,44 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
 
   /**
    * What one partition contributes to step {@code step}: the same code in every task and in tests.
-   * Feature-indexed gradients accumulate into reused per-thread buffers ({@link GradientBuffers});
-   * when only their touched rows are shipped, the buffers go back zeroed.
+   * When the step's blocks are sparse and touch few enough rows of every feature-indexed variable
+   * to ship them as rows ({@link RowSums#worthHoldingAsRows}), the blocks are renumbered onto the
+   * touched features ({@link InstanceBlock#onRows}) and the model runs on just those rows of the
+   * weights, gathered from {@code w}, with gradient arrays of just those rows ({@link
+   * #sumsOnRows}): the same sums bit for bit, in arrays as long as the batch's features rather
+   * than the model's. Otherwise feature-indexed gradients accumulate into reused per-thread
+   * buffers ({@link GradientBuffers}); when only their touched rows are shipped, the buffers go
+   * back zeroed.
    */
   static PartialSums partitionSums(BlockModel m, PartitionRows rows, BatchPlan plan, long step, double[][] w) {
+    List<InstanceBlock> blocks = new ArrayList<>();
+    TouchedFeatures touched = new TouchedFeatures(rows.numFeatures());
+    rows.forEachBatchBlock(plan, step, block -> {
+      blocks.add(block);
+      touched.mark(block);
+    });
+    int[] touchedRows = touched.rows();
     List<VariableSpec> specs = m.variables();
+    if (touchedRows != null && shipsRows(specs, touchedRows.length)) {
+      double[][] compact = new double[w.length][];
+      for (int v = 0; v < w.length; v++) {
+        VariableSpec spec = specs.get(v);
+        compact[v] = spec.featureIndexed() ? gatherRows(w[v], touchedRows, rowLength(spec)) : w[v];
+      }
+      return sumsOnRows(m, rows.partition(), blocks, touchedRows, compact);
+    }
     double[][] grads = new double[specs.size()][];
     for (int v = 0; v < grads.length; v++) {
       grads[v] = specs.get(v).featureIndexed() ? GradientBuffers.take(w[v].length) : new double[w[v].length];
     }
-    TouchedFeatures touched = new TouchedFeatures(rows.numFeatures());
-    double[] totals = new double[2];
-    long[] count = new long[1];
-    rows.forEachBatchBlock(plan, step, block -> {
-      totals[0] += m.accumulate(block, w, grads);
-      totals[1] += block.weightSum();
-      count[0] += block.numRows();
-      touched.mark(block);
-    });
-    int[] touchedRows = touched.rows();
+    double lossSum = 0;
+    double weightSum = 0;
+    long count = 0;
+    for (InstanceBlock block : blocks) {
+      lossSum += m.accumulate(block, w, grads);
+      weightSum += block.weightSum();
+      count += block.numRows();
+    }
     RowSums[] out = new RowSums[grads.length];
     for (int v = 0; v < grads.length; v++) {
       VariableSpec spec = specs.get(v);
@@ -183,7 +204,32 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
         out[v] = RowSums.dense(grads[v], rowLength);
       }
     }
-    return new PartialSums(rows.partition(), totals[0], totals[1], count[0], out);
+    return new PartialSums(rows.partition(), lossSum, weightSum, count, out);
+  }
+
+  /** Whether every feature-indexed variable of {@code specs} ships {@code touched} rows as rows, not dense. */
+  private static boolean shipsRows(List<VariableSpec> specs, int touched) {
+    for (VariableSpec spec : specs) {
+      if (spec.featureIndexed() && !RowSums.worthHoldingAsRows(touched, spec.shape()[0])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Rows {@code rows} ({@code rowLength} values each) of the row-major {@code values}, in that order. */
+  private static double[] gatherRows(double[] values, int[] rows, int rowLength) {
+    double[] out = new double[rows.length * rowLength];
+    if (rowLength == 1) {
+      for (int i = 0; i < rows.length; i++) {
+        out[i] = values[rows[i]];
+      }
+      return out;
+    }
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(values, rows[i] * rowLength, out, i * rowLength, rowLength);
+    }
+    return out;
   }
 
   /**
@@ -213,8 +259,7 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
   static PartialSums partitionSumsOnRows(BlockModel m, PartitionRows rows, BatchPlan plan, long step,
       int[] batchRows, double[][] w) {
     List<VariableSpec> specs = m.variables();
-    double[][] grads = new double[specs.size()][];
-    for (int v = 0; v < grads.length; v++) {
+    for (int v = 0; v < w.length; v++) {
       VariableSpec spec = specs.get(v);
       if (spec.featureIndexed()) {
         int expected = batchRows.length * rowLength(spec);
@@ -223,18 +268,37 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
               + " batch rows (" + expected + " values), got " + w[v].length);
         }
       }
-      grads[v] = new double[w[v].length];
     }
-    double[] totals = new double[2];
-    long[] count = new long[1];
+    List<InstanceBlock> blocks = new ArrayList<>();
     rows.forEachBatchBlock(plan, step, block -> {
       if (!block.isSparse()) {
         throw new IllegalArgumentException("a dense block touches every feature and needs whole weights: " + block);
       }
-      totals[0] += m.accumulate(block.onRows(batchRows), w, grads);
-      totals[1] += block.weightSum();
-      count[0] += block.numRows();
+      blocks.add(block);
     });
+    return sumsOnRows(m, rows.partition(), blocks, batchRows, w);
+  }
+
+  /**
+   * The sums of sparse {@code blocks} renumbered onto {@code batchRows} (which hold every feature
+   * they store), with {@code w} holding only those rows of each feature-indexed variable: the one
+   * accumulation of {@link #partitionSums} and {@link #partitionSumsOnRows}.
+   */
+  private static PartialSums sumsOnRows(BlockModel m, int partition, List<InstanceBlock> blocks, int[] batchRows,
+      double[][] w) {
+    List<VariableSpec> specs = m.variables();
+    double[][] grads = new double[specs.size()][];
+    for (int v = 0; v < grads.length; v++) {
+      grads[v] = new double[w[v].length];
+    }
+    double lossSum = 0;
+    double weightSum = 0;
+    long count = 0;
+    for (InstanceBlock block : blocks) {
+      lossSum += m.accumulate(block.onRows(batchRows), w, grads);
+      weightSum += block.weightSum();
+      count += block.numRows();
+    }
     RowSums[] out = new RowSums[grads.length];
     for (int v = 0; v < grads.length; v++) {
       VariableSpec spec = specs.get(v);
@@ -248,7 +312,7 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
       // the same form partitionSums ships, so both paths' sums are the same objects
       out[v] = RowSums.worthHoldingAsRows(batchRows.length, numRows) ? touched : RowSums.dense(touched.toDense(), rowLength);
     }
-    return new PartialSums(rows.partition(), totals[0], totals[1], count[0], out);
+    return new PartialSums(partition, lossSum, weightSum, count, out);
   }
 
   private static int rowLength(VariableSpec spec) {

@@ -1,5 +1,6 @@
 package io.meshgrad.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,6 +47,36 @@ class PartitionRowsTest {
     }
     for (int i = 0; i < 40; i++) {
       Rows.assertSameRow(rows.get(i), partition.row(i), "row " + i);
+    }
+  }
+
+  /** A sparse partition's gathered rows are the block InstanceBlock.sparse builds of them, array for array. */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void gatheredSparseRowsAreTheBlockOfThoseRows(boolean weighted) {
+    List<Instance> rows = Rows.random(7, 40, D, true, weighted);
+    List<InstanceBlock> blocks = new ArrayList<>();
+    for (int from = 0; from < rows.size(); from += 9) {
+      blocks.add(InstanceBlock.sparse(rows.subList(from, Math.min(rows.size(), from + 9)), D));
+    }
+    PartitionRows partition = new PartitionRows(1, D, blocks);
+    assertTrue(partition.numBlocks() > 3, "expected several blocks, got " + partition.numBlocks());
+    int[] positions = {39, 0, 17, 17, 5, 22, 1};
+    InstanceBlock gathered = partition.select(positions);
+    List<Instance> picked = new ArrayList<>();
+    for (int p : positions) {
+      picked.add(partition.row(p));
+    }
+    InstanceBlock built = InstanceBlock.sparse(picked, D);
+    assertTrue(gathered.isSparse());
+    assertEquals(built.hasUnitWeights(), gathered.hasUnitWeights());
+    assertEquals(Double.doubleToRawLongBits(built.weightSum()), Double.doubleToRawLongBits(gathered.weightSum()));
+    assertArrayEquals(built.rowPtr(), gathered.rowPtr());
+    assertArrayEquals(built.colIndices(), gathered.colIndices());
+    assertArrayEquals(built.csrValues(), gathered.csrValues());
+    assertArrayEquals(built.labels(), gathered.labels());
+    for (int i = 0; i < positions.length; i++) {
+      assertEquals(built.weight(i), gathered.weight(i));
     }
   }
 

@@ -93,6 +93,42 @@ class BatchRowsTest {
     }
   }
 
+  /**
+   * A partition's sums the plainest way: every block accumulated at the whole weights into whole
+   * gradient arrays, then the touched rows of each feature-indexed variable taken out when they
+   * are few enough to ship as rows (what {@link ModelLoss#partitionSums} must equal bit for bit,
+   * whichever arrays it accumulates into).
+   */
+  private static PartialSums wholeArraySums(BlockModel model, PartitionRows rows, BatchPlan plan, long step,
+      double[][] whole) {
+    double[][] grads = new double[whole.length][];
+    for (int v = 0; v < grads.length; v++) {
+      grads[v] = new double[whole[v].length];
+    }
+    double[] totals = new double[2];
+    long[] count = new long[1];
+    TreeSet<Integer> touched = new TreeSet<>();
+    rows.forEachBatchBlock(plan, step, block -> {
+      totals[0] += model.accumulate(block, whole, grads);
+      totals[1] += block.weightSum();
+      count[0] += block.numRows();
+      for (int p = 0; p < block.rowPtr()[block.numRows()]; p++) {
+        touched.add(block.colIndices()[p]);
+      }
+    });
+    int[] touchedRows = touched.stream().mapToInt(Integer::intValue).toArray();
+    RowSums[] out = new RowSums[grads.length];
+    for (int v = 0; v < grads.length; v++) {
+      VariableSpec spec = model.variables().get(v);
+      int numRows = spec.shape().length == 0 ? 1 : spec.shape()[0];
+      int rowLength = Math.max(1, spec.size() / numRows);
+      out[v] = spec.featureIndexed() && RowSums.worthHoldingAsRows(touchedRows.length, numRows)
+          ? RowSums.ofRows(numRows, rowLength, touchedRows, pull(grads[v], touchedRows, rowLength))
+          : RowSums.dense(grads[v], rowLength);
+    }
+    return new PartialSums(rows.partition(), totals[0], totals[1], count[0], out);
+  }
+
   /** Every feature-indexed variable of {@code model} pulled onto the batch rows, the others whole. */
   private static void checkModel(BlockModel model) {
     Random r = new Random(11);
@@ -119,6 +155,8 @@ class BatchRowsTest {
           }
           assertFalse(featureIndexed.isEmpty(), model + " has a feature-indexed variable");
           PartialSums expected = ModelLoss.partitionSums(model, rows, plan, step, whole);
+          assertSameSums(wholeArraySums(model, rows, plan, step, whole), expected,
+              model + " partition " + partition + " step " + step + ": partitionSums against whole-array accumulation");
           PartialSums actual = ModelLoss.partitionSumsOnRows(model, rows, plan, step, batchRows, pulled);
           String what = model + " partition " + partition + (plan.isFullBatch() ? " full batch" : " mini-batch")
               + " step " + step;
