@@ -463,6 +463,10 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     return null;
   }
 
+  /** See {@link #noteEngineResident}: the engine's note, and the id of the state RDD it holds for. */
+  private Object engineResident;
+  private int engineResidentState = -1;
+
   /**
    * What a job of the many-steps-per-job engine starts from: the state's layout, the loss's
    * variables (runtime index and regularisation per position), every variable's whole value (by
@@ -516,12 +520,37 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
     JavaRDD<List<VariableShard>> byOwner = lineage.current()
         .mapToPair(sh -> new scala.Tuple2<>(OwnedShards.ownerOf(OwnedShards.partitionOf(idx, sh), numRanks), sh))
         .partitionBy(new ShardPartitioner(numRanks))
-        .mapPartitions(it -> {
-          List<VariableShard> owned = new ArrayList<>();
-          it.forEachRemaining(t -> owned.add(t._2()));
-          return List.of(owned).iterator();
-        }, true);
+        .mapPartitions(it -> new OwnedOnDemand(it), true);
     return new EngineStart(idx, indices, penalties, whole, byOwner, pulledVariables);
+  }
+
+  /**
+   * A rank's shards of the state as one list, read from the shuffle only when asked for: an engine
+   * task that starts from the shards its endpoint kept ({@code ShardOwners}) never asks, so none of
+   * its state partition's records is read or deserialized.
+   */
+  private static final class OwnedOnDemand implements java.util.Iterator<List<VariableShard>> {
+    private java.util.Iterator<scala.Tuple2<Integer, VariableShard>> records;
+
+    OwnedOnDemand(java.util.Iterator<scala.Tuple2<Integer, VariableShard>> records) {
+      this.records = records;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return records != null;
+    }
+
+    @Override
+    public List<VariableShard> next() {
+      if (records == null) {
+        throw new java.util.NoSuchElementException();
+      }
+      List<VariableShard> owned = new ArrayList<>();
+      records.forEachRemaining(t -> owned.add(t._2()));
+      records = null;
+      return owned;
+    }
   }
 
   /**
@@ -600,6 +629,25 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
         values.set(v, newValues.get(v).copy());
       }
     }
+  }
+
+  /**
+   * Notes what the tasks of the engine job whose output {@code state} is kept on their endpoints
+   * ({@code note}, the engine's own record), for {@link #engineResident}: it holds while {@code
+   * state} stays this runtime's state.
+   */
+  public synchronized void noteEngineResident(JavaRDD<VariableShard> state, Object note) {
+    engineResident = note;
+    engineResidentState = state.id();
+  }
+
+  /**
+   * What {@link #noteEngineResident} noted, when this runtime's state is still the RDD it was noted
+   * with (no step, cut, restart, restore or assignment since); else {@code null}.
+   */
+  public synchronized Object engineResident() {
+    JavaRDD<VariableShard> current = lineage.current();
+    return current != null && current.id() == engineResidentState ? engineResident : null;
   }
 
   /** See {@link #setRowPullMinRows}. */

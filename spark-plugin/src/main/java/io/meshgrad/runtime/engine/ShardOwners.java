@@ -83,9 +83,14 @@ final class ShardOwners {
     long first = optimizer.iterations();
     String[] names = vars.stream().map(Variable::name).toArray(String[]::new);
     JavaRDD<Owned<Object>> zipped = zip(data, start.shardsByOwner());
+    // the tasks of the job whose output the runtime's state is kept their shards on their endpoints: the tasks of this
+    // job use them (not reading their state partitions) where they find them under the tags those tasks reported
+    long[] residentTags = runtime.engineResident() instanceof Resident kept && kept.tags().length == ranks
+        ? kept.tags() : null;
     engine.jsc().setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
         + (totalSteps > 0 ? "/" + totalSteps : ""));
     Job job = engine.withRetries(first, count, attempt -> List.of(submit(engine, runtime, zipped, ranks, attempt,
+        residentTags,
         new Task<>(optimizer, loss, sums(data), start.index(), loss.aggregationDepth(), start.variables(),
             start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss,
             handBackNonFinite)))).get(0);
@@ -103,6 +108,11 @@ final class ShardOwners {
       closureBytes += t == null ? 0 : (long) t.size() * (t.dtype() == io.meshgrad.tensor.DType.FLOAT32 ? 4 : 8);
     }
     runtime.adoptEngineState(job.state, r0.values, r0.losses.length, job.rendezvous::close, closureBytes);
+    long[] kept = new long[ranks];
+    for (Result r : job.results) {
+      kept[r.rank] = r.kept;
+    }
+    runtime.noteEngineResident(job.state, new Resident(kept));
     engine.jsc().setJobDescription(null);
     optimizer.setIterations(r0.iterations);
     StepStats[] stats = withBytesReceived(job.results);
@@ -141,12 +151,12 @@ final class ShardOwners {
    * open while the new state's lineage may run the barrier stage again.
    */
   private static Job submit(StepEngine engine, MeshRuntime runtime, JavaRDD<Owned<Object>> zipped, int ranks,
-      long attempt, Task<Object> task) {
+      long attempt, long[] residentTags, Task<Object> task) {
     Rendezvous rendezvous = BarrierJob.rendezvous(engine.fit(), ranks, attempt);
     try {
       CollectionAccumulator<byte[]> results = engine.jsc().sc().collectionAccumulator("meshgrad engine results");
       JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous,
-          new ShardsOut<>(task, results));
+          new ShardsOut<>(task, results, residentTags));
       JavaRDD<VariableShard> state = runtime.engineState(shards);
       Map<Integer, Result> byRank = byRank(results);
       List<Result> ordered = new ArrayList<>();
@@ -165,6 +175,12 @@ final class ShardOwners {
     }
   }
 
+  /**
+   * What the tasks of a job kept on their endpoints ({@link ShardsOut}): rank {@code r}'s shards at
+   * the job's end under tag {@code tags[r]} (a random number its task drew; {@code -1}: none).
+   */
+  private record Resident(long[] tags) {}
+
   /** A finished job: the new state (persisted), every rank's result, and the rendezvous its lineage may need. */
   private record Job(JavaRDD<VariableShard> state, List<Result> results, Rendezvous rendezvous) {
     void close() {
@@ -178,15 +194,27 @@ final class ShardOwners {
    * driver. The task is kept serialized as it was at the job's start: Spark serializes a stage's
    * closure when it submits the stage, and a later job that recomputes this one's lost output
    * submits it again, when the driver's optimizer (iterations, slots) has moved on.
+   *
+   * <p>The task keeps its shards at the job's end on its endpoint ({@link MeshTransport#keepResident},
+   * the post-job shards themselves: shards are immutable) under a random tag it reports with its
+   * result. A task of the fit's next job whose endpoint still holds its rank's shards under the tag
+   * the driver noted for the runtime's state ({@code residentTags}, see {@link
+   * MeshRuntime#engineResident}) starts from them and never reads its state partition (no shuffle
+   * record read, none deserialized); any other task (a new executor, an endpoint closed by a failed
+   * task or its idle timeout, a job after another writer of the state) reads its partition as
+   * before. The shards are written as records all the same: they are what recomputes a lost output.
    */
   private static final class ShardsOut<T> implements BarrierJob.Body<Owned<T>, List<Tuple2<Integer, VariableShard>>> {
     private static final long serialVersionUID = 1L;
     private final byte[] task;
     private final CollectionAccumulator<byte[]> results;
+    /** By rank: the tag under which the previous job's task kept the rank's shards; {@code null}: none to use. */
+    private final long[] residentTags;
 
-    ShardsOut(Task<T> task, CollectionAccumulator<byte[]> results) {
+    ShardsOut(Task<T> task, CollectionAccumulator<byte[]> results, long[] residentTags) {
       this.task = ObjectBytes.write(task);
       this.results = results;
+      this.residentTags = residentTags == null ? null : residentTags.clone();
     }
 
     @Override
@@ -194,13 +222,23 @@ final class ShardOwners {
     public List<Tuple2<Integer, VariableShard>> run(java.util.Iterator<Owned<T>> rows, MeshTransport transport,
         int numRanks) {
       Task<T> task = (Task<T>) StepEngine.read(this.task, Task.class, "job");
-      Result r = task.run(rows, transport, numRanks);
+      int rank = transport.rank();
+      Owned<T> in = rows.next();
+      // taken in any case: the endpoint keeps nothing while the job runs, so a failed task leaves nothing behind
+      long tag = residentTags == null ? -1 : residentTags[rank];
+      Object kept = transport.takeResident(tag);
+      List<VariableShard> shards = kept instanceof KeptShards k && k.rank == rank && k.tag == tag ? k.shards
+          : in.stateShards();
+      Result r = task.run(List.of(new Owned<>(in.partition, shards)).iterator(), transport, numRanks);
+      long keptTag = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+      transport.keepResident(keptTag, new KeptShards(rank, keptTag, List.copyOf(r.shards)));
       List<Tuple2<Integer, VariableShard>> out = new ArrayList<>();
       for (VariableShard s : r.shards) {
         out.add(new Tuple2<>(task.index.partitionOf(s.variable(), s.shard()), s));
       }
       results.add(ObjectBytes.write(
-          new Result(r.rank, r.losses, r.stats, r.iterations, r.checksum, r.values, List.of(), r.handedBack)));
+          new Result(r.rank, r.losses, r.stats, r.iterations, r.checksum, r.values, List.of(), r.handedBack,
+              keptTag)));
       return out;
     }
   }
@@ -231,20 +269,44 @@ final class ShardOwners {
   private static JavaRDD<Owned<Object>> zip(EngineData<?> data, JavaRDD<List<VariableShard>> shardsByOwner) {
     JavaRDD<Object> rows = (JavaRDD) data.rows();
     return rows.zipPartitions(shardsByOwner,
-        (it, owned) -> List.of(new Owned<>(it.next(), owned.hasNext() ? owned.next() : List.of())).iterator());
+        (it, owned) -> List.of(new Owned<>(it.next(), owned)).iterator());
   }
 
-  /** A data partition and the state shards its task owns. */
+  /**
+   * A data partition and the state shards its task owns: given, or read from the task's state
+   * partition only when asked for ({@link #stateShards}), so that a task that starts from its kept
+   * shards reads no shuffle record of the state.
+   */
   static final class Owned<T> implements Serializable {
     private static final long serialVersionUID = 1L;
     final T partition;
     final List<VariableShard> shards;
+    /** The task's state partition, not read yet; {@code null} when the shards are given. */
+    private final transient java.util.Iterator<List<VariableShard>> state;
 
     Owned(T partition, List<VariableShard> shards) {
       this.partition = partition;
       this.shards = new ArrayList<>(shards);
+      this.state = null;
+    }
+
+    private Owned(T partition, java.util.Iterator<List<VariableShard>> state) {
+      this.partition = partition;
+      this.shards = null;
+      this.state = state;
+    }
+
+    /** The shards of the task's state partition, read now. */
+    List<VariableShard> stateShards() {
+      if (state == null) {
+        return shards;
+      }
+      return state.hasNext() ? state.next() : List.of();
     }
   }
+
+  /** Shards a task kept on its endpoint at its job's end, with its rank and the tag it drew. */
+  private record KeptShards(int rank, long tag, List<VariableShard> shards) {}
 
   /** What a task gives back: its shards; rank 0 also the variables' values; every rank the losses and a checksum. */
   private static final class Result implements Serializable {
@@ -257,9 +319,17 @@ final class ShardOwners {
     final List<Tensor> values;
     final List<VariableShard> shards;
     final boolean handedBack;
+    /** The tag under which the task kept its shards on its endpoint ({@link ShardsOut}); {@code -1}: none. */
+    final long kept;
 
     Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum, List<Tensor> values,
         List<VariableShard> shards, boolean handedBack) {
+      this(rank, losses, stats, iterations, checksum, values, shards, handedBack, -1);
+    }
+
+    Result(int rank, double[] losses, StepStats[] stats, long iterations, long checksum, List<Tensor> values,
+        List<VariableShard> shards, boolean handedBack, long kept) {
+      this.kept = kept;
       this.rank = rank;
       this.losses = losses;
       this.stats = stats;
