@@ -466,6 +466,10 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   /** See {@link #noteEngineResident}: the engine's note, and the id of the state RDD it holds for. */
   private Object engineResident;
   private int engineResidentState = -1;
+  private boolean engineResidentAtCut;
+  /** The state RDD the last {@link #adoptEngineState} left ({@code -1}: a restart), and whether it was a cut. */
+  private int adoptedEngineState = -1;
+  private boolean adoptedEngineStateAtCut;
 
   /**
    * What a job of the many-steps-per-job engine starts from: the state's layout, the loss's
@@ -612,11 +616,17 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
       Runnable release, long heldBytes) {
     requireOpen();
     prefetched = null;
+    engineResident = null;
+    adoptedEngineState = -1;
     lineage.holdUntilCut(heldBytes, release);
     if (!lineage.cutsWithin(steps)) {
       lineage.advance(state, steps, false, shipper::releaseRetired);
+      adoptedEngineState = state.id();
+      adoptedEngineStateAtCut = false;
     } else if (jsc.getCheckpointDir().isPresent()) {
       lineage.cut(state, steps, shipper::releaseRetired);
+      adoptedEngineState = lineage.current().id();
+      adoptedEngineStateAtCut = true;
     } else {
       List<VariableShard> shards = StepJobs.collect(state);
       DriverHeldShards<VariableShard> held = DriverHeldShards.of(jsc, shards);
@@ -632,23 +642,34 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
   }
 
   /**
-   * Notes what the tasks of the engine job whose output {@code state} is kept on their endpoints
-   * ({@code note}, the engine's own record), for {@link #engineResident}: it holds while {@code
-   * state} stays this runtime's state.
+   * Notes what the tasks of the engine job just adopted ({@link #adoptEngineState}) kept on their
+   * endpoints ({@code note}, the engine's own record), for {@link #engineResident}: it holds while
+   * the state the adoption left stays this runtime's state. Nothing is noted when the adoption
+   * restarted the state from the driver.
    */
-  public synchronized void noteEngineResident(JavaRDD<VariableShard> state, Object note) {
-    engineResident = note;
-    engineResidentState = state.id();
+  public synchronized void noteEngineResident(Object note) {
+    engineResident = adoptedEngineState >= 0 ? note : null;
+    engineResidentState = adoptedEngineState;
+    engineResidentAtCut = adoptedEngineStateAtCut;
   }
 
   /**
-   * What {@link #noteEngineResident} noted, when this runtime's state is still the RDD it was noted
-   * with (no step, cut, restart, restore or assignment since); else {@code null}.
+   * What {@link #noteEngineResident} noted, when this runtime's state is still the RDD the noted
+   * job's adoption left (no step, other cut, restart, restore or assignment since); else {@code
+   * null}.
    */
-  public synchronized Object engineResident() {
+  public synchronized EngineResident engineResident() {
     JavaRDD<VariableShard> current = lineage.current();
-    return current != null && current.id() == engineResidentState ? engineResident : null;
+    return current != null && engineResident != null && current.id() == engineResidentState
+        ? new EngineResident(engineResident, engineResidentAtCut) : null;
   }
+
+  /**
+   * What an engine job's tasks kept ({@code note}, see {@link #noteEngineResident}), and whether
+   * the job's output was then cut into the checkpoint directory's files: the state holds the kept
+   * shards as {@link VariableShard#atCut()} leaves them.
+   */
+  public record EngineResident(Object note, boolean atCut) {}
 
   /** See {@link #setRowPullMinRows}. */
   private boolean takesRowPull(DatasetLoss data, int position, int variable) {

@@ -90,8 +90,8 @@ public final class VariableShard implements Serializable {
         new long[(value.numChunks() + 63) / 64]);
   }
 
-  /** {@link #atCut} of this shard's value and slots. */
-  VariableShard atCut() {
+  /** {@link #atCut} of this shard's value and slots: the shard as a lineage cut into files leaves it. */
+  public VariableShard atCut() {
     return atCut(variable, shard, value, slots);
   }
 

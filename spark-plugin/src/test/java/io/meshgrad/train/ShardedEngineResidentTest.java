@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
  * The sharded engine's tasks keep their shards on their fit's endpoints between jobs: a job after
  * the fit's first reads no record of the state in its barrier stage (the shuffle read metrics of
  * its tasks, as Spark reports them), while a job whose endpoints lost the shards (a failed task
- * closes its endpoint and the stage runs again) or whose state is not the previous job's output
- * RDD (a lineage cut) reads its state partitions; the result stays bit for bit the job-per-step
+ * closes its endpoint and the stage runs again) or whose state was restarted from the driver (a
+ * lineage cut without a checkpoint directory) reads its state partitions; the result stays bit for bit the job-per-step
  * path's either way.
  */
 class ShardedEngineResidentTest {
@@ -109,8 +109,8 @@ class ShardedEngineResidentTest {
       assertEquals(List.of("meshgrad steps 1-2/7", "meshgrad steps 3-4/7", "meshgrad steps 5-6/7",
           "meshgrad steps 7-7/7"), jobs);
       // the first job reads its state partitions; the second starts from the kept shards; the lineage cut at step 4
-      // (checkpointInterval 4) makes the state another RDD, so the third reads its partitions, and the fourth starts
-      // from the shards the third kept
+      // (checkpointInterval 4, no checkpoint directory) restarts the state from the driver, so the third reads its
+      // partitions, and the fourth starts from the shards the third kept
       assertTrue(records.get(0) > 0, "the first job reads its state partitions: " + records);
       assertEquals(0L, records.get(1), "the second job starts from the kept shards: " + records);
       assertTrue(records.get(2) > 0, "the job after the lineage cut reads its state partitions: " + records);

@@ -85,12 +85,14 @@ final class ShardOwners {
     JavaRDD<Owned<Object>> zipped = zip(data, start.shardsByOwner());
     // the tasks of the job whose output the runtime's state is kept their shards on their endpoints: the tasks of this
     // job use them (not reading their state partitions) where they find them under the tags those tasks reported
-    long[] residentTags = runtime.engineResident() instanceof Resident kept && kept.tags().length == ranks
+    MeshRuntime.EngineResident noted = runtime.engineResident();
+    long[] residentTags = noted != null && noted.note() instanceof Resident kept && kept.tags().length == ranks
         ? kept.tags() : null;
+    boolean residentAtCut = noted != null && noted.atCut();
     engine.jsc().setJobDescription("meshgrad steps " + (first + 1) + "-" + (first + count)
         + (totalSteps > 0 ? "/" + totalSteps : ""));
     Job job = engine.withRetries(first, count, attempt -> List.of(submit(engine, runtime, zipped, ranks, attempt,
-        residentTags,
+        residentTags, residentAtCut,
         new Task<>(optimizer, loss, sums(data), start.index(), loss.aggregationDepth(), start.variables(),
             start.penalties(), start.pulled(), names, start.values(), count, tol, previousLoss,
             handBackNonFinite)))).get(0);
@@ -112,7 +114,7 @@ final class ShardOwners {
     for (Result r : job.results) {
       kept[r.rank] = r.kept;
     }
-    runtime.noteEngineResident(job.state, new Resident(kept));
+    runtime.noteEngineResident(new Resident(kept));
     engine.jsc().setJobDescription(null);
     optimizer.setIterations(r0.iterations);
     StepStats[] stats = withBytesReceived(job.results);
@@ -151,12 +153,12 @@ final class ShardOwners {
    * open while the new state's lineage may run the barrier stage again.
    */
   private static Job submit(StepEngine engine, MeshRuntime runtime, JavaRDD<Owned<Object>> zipped, int ranks,
-      long attempt, long[] residentTags, Task<Object> task) {
+      long attempt, long[] residentTags, boolean residentAtCut, Task<Object> task) {
     Rendezvous rendezvous = BarrierJob.rendezvous(engine.fit(), ranks, attempt);
     try {
       CollectionAccumulator<byte[]> results = engine.jsc().sc().collectionAccumulator("meshgrad engine results");
       JavaRDD<Tuple2<Integer, VariableShard>> shards = BarrierJob.stage(zipped, engine.transport(), rendezvous,
-          new ShardsOut<>(task, results, residentTags));
+          new ShardsOut<>(task, results, residentTags, residentAtCut));
       JavaRDD<VariableShard> state = runtime.engineState(shards);
       Map<Integer, Result> byRank = byRank(results);
       List<Result> ordered = new ArrayList<>();
@@ -210,11 +212,14 @@ final class ShardOwners {
     private final CollectionAccumulator<byte[]> results;
     /** By rank: the tag under which the previous job's task kept the rank's shards; {@code null}: none to use. */
     private final long[] residentTags;
+    /** Whether the runtime's state is the kept shards as a lineage cut into files leaves them ({@link VariableShard#atCut()}). */
+    private final boolean residentAtCut;
 
-    ShardsOut(Task<T> task, CollectionAccumulator<byte[]> results, long[] residentTags) {
+    ShardsOut(Task<T> task, CollectionAccumulator<byte[]> results, long[] residentTags, boolean residentAtCut) {
       this.task = ObjectBytes.write(task);
       this.results = results;
       this.residentTags = residentTags == null ? null : residentTags.clone();
+      this.residentAtCut = residentAtCut;
     }
 
     @Override
@@ -227,7 +232,8 @@ final class ShardOwners {
       // taken in any case: the endpoint keeps nothing while the job runs, so a failed task leaves nothing behind
       long tag = residentTags == null ? -1 : residentTags[rank];
       Object kept = transport.takeResident(tag);
-      List<VariableShard> shards = kept instanceof KeptShards k && k.rank == rank && k.tag == tag ? k.shards
+      List<VariableShard> shards = kept instanceof KeptShards k && k.rank == rank && k.tag == tag
+          ? (residentAtCut ? k.shards.stream().map(VariableShard::atCut).toList() : k.shards)
           : in.stateShards();
       Result r = task.run(List.of(new Owned<>(in.partition, shards)).iterator(), transport, numRanks);
       long keptTag = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
