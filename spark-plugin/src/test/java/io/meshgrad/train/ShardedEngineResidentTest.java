@@ -14,7 +14,6 @@ import io.meshgrad.optimizer.Adagrad;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.tensor.DType;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +23,6 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.StageInfo;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,11 +35,6 @@ import org.junit.jupiter.api.Test;
  */
 class ShardedEngineResidentTest {
   private static final String MESH = "batch=2,model=2";
-
-  @AfterAll
-  static void noCachedRddLeft() {
-    EngineFits.assertNoCachedRdd();
-  }
 
   /** Shuffle records read by the barrier stages' tasks, by attempt of each step job, in the order they started. */
   private static final class BarrierReads extends SparkListener {
@@ -108,12 +101,19 @@ class ShardedEngineResidentTest {
       List<Long> records = (List<Long>) w.get(1);
       assertEquals(List.of("meshgrad steps 1-2/7", "meshgrad steps 3-4/7", "meshgrad steps 5-6/7",
           "meshgrad steps 7-7/7"), jobs);
-      // the first job reads its state partitions; the second starts from the kept shards; the lineage cut at step 4
-      // (checkpointInterval 4, no checkpoint directory) restarts the state from the driver, so the third reads its
-      // partitions, and the fourth starts from the shards the third kept
+      // the first job reads its state partitions; the second starts from the kept shards. The lineage cut at step 4
+      // (checkpointInterval 4) restarts the state from the driver without a checkpoint directory, so the third reads
+      // its partitions; with one (another test class of this JVM may have set it) the cut's state holds the kept
+      // shards as the cut leaves them, and the third starts from those. The fourth starts from the shards the third
+      // kept
+      boolean intoFiles = SparkTestSession.get().sparkContext().getCheckpointDir().isDefined();
       assertTrue(records.get(0) > 0, "the first job reads its state partitions: " + records);
       assertEquals(0L, records.get(1), "the second job starts from the kept shards: " + records);
-      assertTrue(records.get(2) > 0, "the job after the lineage cut reads its state partitions: " + records);
+      if (intoFiles) {
+        assertEquals(0L, records.get(2), "the job after a cut into files starts from the kept shards: " + records);
+      } else {
+        assertTrue(records.get(2) > 0, "the job after a restart from the driver reads its partitions: " + records);
+      }
       assertEquals(0L, records.get(3), "the fourth job starts from the kept shards: " + records);
     }
   }
