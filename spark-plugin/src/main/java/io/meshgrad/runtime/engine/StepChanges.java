@@ -128,6 +128,26 @@ final class StepChanges {
     }
   }
 
+  /**
+   * {@link #widen} of the entries of {@code widened} already made only: a {@code null} entry
+   * (a variable not kept widened) stays {@code null}.
+   */
+  void widenKept(List<Variable> vars, double[][] widened) {
+    for (int i = 0; i < rows.length; i++) {
+      if (widened[i] != null) {
+        Tensor t = vars.get(i).value();
+        if (rows[i] == null) {
+          widenRange(t, widened[i], 0, t.size());
+        } else {
+          int len = width(t);
+          for (int r : rows[i]) {
+            widenRange(t, widened[i], r * len, len);
+          }
+        }
+      }
+    }
+  }
+
   private static void widenRange(Tensor t, double[] out, int from, int length) {
     if (t.dtype() == DType.FLOAT64) {
       System.arraycopy(t.doubles(), from, out, from, length);
