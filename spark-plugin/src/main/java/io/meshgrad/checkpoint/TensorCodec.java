@@ -19,7 +19,7 @@ final class TensorCodec {
 
   static byte[] encode(Tensor t) {
     int[] shape = t.shape();
-    int width = t.dtype() == DType.FLOAT32 ? 4 : 8;
+    int width = t.dtype().bytes();
     ByteBuffer b = ByteBuffer.allocate(12 + 4 * shape.length + width * t.size()).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(MAGIC).putInt(t.dtype() == DType.FLOAT32 ? 0 : 1).putInt(shape.length);
     for (int d : shape) {
@@ -57,7 +57,7 @@ final class TensorCodec {
           + expectedDtype + Arrays.toString(expectedShape));
     }
     long n = Tensor.numElements(shape);
-    long expectedLength = 12L + 4L * rank + n * (dtype == DType.FLOAT32 ? 4 : 8);
+    long expectedLength = 12L + 4L * rank + n * dtype.bytes();
     if (bytes.length != expectedLength) {
       throw new IllegalStateException(what + " has " + bytes.length + " bytes, expected " + expectedLength
           + " (truncated or corrupted)");

@@ -10,7 +10,6 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 
 /** A linear regression model fitted by {@link MeshAdagradRegressor}: {@code prediction = w.x + b}. */
 public class MeshAdagradRegressionModel extends RegressionModel<Vector, MeshAdagradRegressionModel>

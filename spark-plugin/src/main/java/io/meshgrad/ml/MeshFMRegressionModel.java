@@ -10,8 +10,6 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 
 /** A factorization machine regression model fitted by {@link MeshFMRegressor}: the prediction is the FM margin. */
 public class MeshFMRegressionModel extends RegressionModel<Vector, MeshFMRegressionModel>

@@ -23,6 +23,15 @@ public record EngineData<T>(JavaRDD<T> rows, PartitionSums<T> sums) {
     PartialSums of(T partition, long step, double[][] weights);
 
     /**
+     * {@link #of(Object, long, double[][])} with the weights as {@code weights} gives them; a
+     * sparse step may ask for just the rows it touches ({@link StepWeights#rows}). By default every
+     * variable whole.
+     */
+    default PartialSums ofWeights(T partition, long step, StepWeights weights) {
+      return of(partition, step, weights.wholeAll());
+    }
+
+    /**
      * The rows of the row-pulled variables that the partition's slice of step {@code step}'s batch
      * touches, increasing, or {@code null} for every row: what {@link DatasetLoss#batchRows}
      * gives for the partition.

@@ -177,7 +177,7 @@ public final class EngineWire {
       }
       putByte((byte) (t.dtype() == DType.FLOAT64 ? 2 : 1));
       putInts(t.shape());
-      ByteBuffer b = room((t.dtype() == DType.FLOAT64 ? 8 : 4) * t.size());
+      ByteBuffer b = room((int) t.byteSize());
       if (t.dtype() == DType.FLOAT64) {
         b.asDoubleBuffer().put(t.doubles());
         b.position(b.position() + 8 * t.size());

@@ -104,6 +104,11 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
 
     @Override
     public PartialSums of(PartitionRows rows, long step, double[][] weights) {
+      return ofWeights(rows, step, StepWeights.of(weights));
+    }
+
+    @Override
+    public PartialSums ofWeights(PartitionRows rows, long step, StepWeights weights) {
       PartialSums sums = partitionSums(model, rows, planOf(plan), step, weights);
       ExecutorMetrics.onPartial(sums.count(), sums.byteSize());
       return sums;
@@ -163,6 +168,15 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
    * back zeroed.
    */
   static PartialSums partitionSums(BlockModel m, PartitionRows rows, BatchPlan plan, long step, double[][] w) {
+    return partitionSums(m, rows, plan, step, StepWeights.of(w));
+  }
+
+  /**
+   * {@link #partitionSums(BlockModel, PartitionRows, BatchPlan, long, double[][])} with the weights
+   * as {@code weights} gives them: on the sparse path only the touched rows of each feature-indexed
+   * variable are asked for ({@link StepWeights#rows}), so an engine task need not widen the rest.
+   */
+  static PartialSums partitionSums(BlockModel m, PartitionRows rows, BatchPlan plan, long step, StepWeights weights) {
     List<InstanceBlock> blocks = new ArrayList<>();
     TouchedFeatures touched = new TouchedFeatures(rows.numFeatures());
     rows.forEachBatchBlock(plan, step, block -> {
@@ -172,13 +186,14 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
     int[] touchedRows = touched.rows();
     List<VariableSpec> specs = m.variables();
     if (touchedRows != null && shipsRows(specs, touchedRows.length)) {
-      double[][] compact = new double[w.length][];
-      for (int v = 0; v < w.length; v++) {
+      double[][] compact = new double[weights.size()][];
+      for (int v = 0; v < compact.length; v++) {
         VariableSpec spec = specs.get(v);
-        compact[v] = spec.featureIndexed() ? gatherRows(w[v], touchedRows, rowLength(spec)) : w[v];
+        compact[v] = spec.featureIndexed() ? weights.rows(v, touchedRows, rowLength(spec)) : weights.whole(v);
       }
       return sumsOnRows(m, rows.partition(), blocks, touchedRows, compact);
     }
+    double[][] w = weights.wholeAll();
     double[][] grads = new double[specs.size()][];
     for (int v = 0; v < grads.length; v++) {
       grads[v] = specs.get(v).featureIndexed() ? GradientBuffers.take(w[v].length) : new double[w[v].length];
@@ -215,21 +230,6 @@ public final class ModelLoss extends DatasetLoss implements AutoCloseable {
       }
     }
     return true;
-  }
-
-  /** Rows {@code rows} ({@code rowLength} values each) of the row-major {@code values}, in that order. */
-  private static double[] gatherRows(double[] values, int[] rows, int rowLength) {
-    double[] out = new double[rows.length * rowLength];
-    if (rowLength == 1) {
-      for (int i = 0; i < rows.length; i++) {
-        out[i] = values[rows[i]];
-      }
-      return out;
-    }
-    for (int i = 0; i < rows.length; i++) {
-      System.arraycopy(values, rows[i] * rowLength, out, i * rowLength, rowLength);
-    }
-    return out;
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.meshgrad.runtime;
 
 import io.meshgrad.optimizer.GradientClipping;
-import io.meshgrad.tensor.DType;
 import io.meshgrad.tensor.Tensor;
 import java.io.Serializable;
 
@@ -55,7 +54,7 @@ public final class RowAnswer implements Serializable {
 
   /** Bytes of values and row numbers this answer carries. */
   public long byteSize() {
-    return (long) values.size() * (values.dtype() == DType.FLOAT32 ? 4 : 8) + requests.byteSize()
+    return values.byteSize() + requests.byteSize()
         + (union == null ? 0 : 4L * union.length);
   }
 

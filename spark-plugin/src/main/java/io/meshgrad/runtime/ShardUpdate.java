@@ -66,7 +66,7 @@ public final class ShardUpdate implements Serializable {
 
   /** Bytes of values (and positions, and the answered rows) this update carries. */
   public long byteSize() {
-    long valueBytes = (long) values.size() * (values.dtype() == DType.FLOAT32 ? 4 : 8);
+    long valueBytes = values.byteSize();
     return valueBytes + (positions == null ? 0 : 4L * positions.length) + (answer == null ? 0 : answer.byteSize());
   }
 

@@ -146,7 +146,7 @@ public final class WeightShipper implements AutoCloseable {
     baseBytes = 0;
     for (int v = 0; v < shipped.length; v++) {
       shipped[v] = values.get(v).copy();
-      baseBytes += (long) shipped[v].size() * (shipped[v].dtype() == DType.FLOAT32 ? 4 : 8);
+      baseBytes += shipped[v].byteSize();
     }
     Tensor[] copy = new Tensor[shipped.length];
     for (int v = 0; v < copy.length; v++) {

@@ -113,6 +113,11 @@ public final class Tensor implements Gradient, Serializable {
     return floats != null ? floats.length : doubles.length;
   }
 
+  /** The bytes of the elements: {@link #size()} times the dtype's element width. */
+  public long byteSize() {
+    return (long) size() * dtype().bytes();
+  }
+
   /** Elements per index of axis 0 (1 for rank 0 and 1). */
   public int rowLength() {
     int n = 1;

@@ -405,8 +405,9 @@ final class ShardOwners {
       StepStats[] stats = new StepStats[count];
       int taken = 0;
       boolean handedBack = false;
-      // the whole copies widened to double, kept between steps and refreshed where a step's updates wrote
-      double[][] widened = new double[variables.length][];
+      // the whole copies as the sums read them: a sparse step's rows straight from the tensors, a variable asked for
+      // whole widened to double once, kept between steps and refreshed where a step's updates wrote
+      TaskWeights weights = new TaskWeights(variables.length);
       StepChanges changes = StepChanges.all(variables.length);
       // a step checks only what it changed once every value is known to be finite (the first step checks all)
       boolean finiteBefore = false;
@@ -431,15 +432,14 @@ final class ShardOwners {
           steps.put(variables[i], st.get(i));
           current.add(vars.get(i).value());
         }
-        changes.widen(vars, widened);
-        double[][] w = widened;
+        weights.refresh(vars, changes);
         double penaltyValue = loss.penaltyValue(current);
         // shards are immutable: the state before the step is a reference per shard
         Map<Integer, VariableShard> before = handBackNonFinite ? owned.snapshot() : null;
         PartialSums partial;
         long pulledBytes = 0;
         if (pulled == null) {
-          partial = sums.of(mine.partition, step, w);
+          partial = sums.ofWeights(mine.partition, step, weights);
         } else {
           // rounds 3 and 4: the row-sparse pull. Each owner gets every partition's requests for its shards' rows and
           // answers every task; each task assembles its rows from the answers, as the job path's data tasks do. The
@@ -464,7 +464,7 @@ final class ShardOwners {
           pulledBytes = rowsOfStep.rows().byteSize();
           penaltyValue += Penalty.of(loss.regParam(), 0).value(rowsOfStep.regularisedSquares(), 0);
           partial = sums.ofRows(mine.partition, step, rowsOfStep.rows().rowsOf(rank),
-              rowsOfStep.rows().weightsOf(rank, w));
+              rowsOfStep.rows().weightsOf(rank, weights.wholeAll()));
         }
 
         // round 0: each owner gets its shards' pieces of every partition's sums

@@ -21,8 +21,8 @@ import java.util.Map;
  * optimizer applies them: nothing (no gradient), the gradient's rows (a sparse gradient whose
  * update keeps to its rows, {@link Optimizer#sparseStepChangesOnlyItsRows}: the variable's and
  * its slots' rows), or everything (a dense gradient, weight decay, EMA). The engine's per-step work
- * on a row-sparse model so follows the touched rows, not the variables' sizes: the widened
- * weights are refreshed ({@link #widen}), the values checked ({@link #finite}) and the state saved
+ * on a row-sparse model so follows the touched rows, not the variables' sizes: the kept widened
+ * copies of the weights are refreshed ({@link #widenKept}, {@link TaskWeights}), the values checked ({@link #finite}) and the state saved
  * for an undo ({@link Undo}) at those rows only.
  *
  * <p>The sharded engine ({@link ShardOwners}) knows a step's changes to its whole copies of the
@@ -114,16 +114,34 @@ final class StepChanges {
    */
   void widen(List<Variable> vars, double[][] widened) {
     for (int i = 0; i < rows.length; i++) {
-      Tensor t = vars.get(i).value();
       if (widened[i] == null) {
-        widened[i] = t.toDoubleArray();
-      } else if (rows[i] == null) {
-        widenRange(t, widened[i], 0, t.size());
+        widened[i] = vars.get(i).value().toDoubleArray();
       } else {
-        int len = width(t);
-        for (int r : rows[i]) {
-          widenRange(t, widened[i], r * len, len);
-        }
+        refresh(i, vars.get(i).value(), widened[i]);
+      }
+    }
+  }
+
+  /**
+   * {@link #widen} of the entries of {@code widened} already made only: a {@code null} entry
+   * (a variable not kept widened) stays {@code null}.
+   */
+  void widenKept(List<Variable> vars, double[][] widened) {
+    for (int i = 0; i < rows.length; i++) {
+      if (widened[i] != null) {
+        refresh(i, vars.get(i).value(), widened[i]);
+      }
+    }
+  }
+
+  /** Brings {@code out}, variable {@code i}'s widened copy, up to date with {@code t} at this step's changes. */
+  private void refresh(int i, Tensor t, double[] out) {
+    if (rows[i] == null) {
+      widenRange(t, out, 0, t.size());
+    } else {
+      int len = width(t);
+      for (int r : rows[i]) {
+        widenRange(t, out, r * len, len);
       }
     }
   }

@@ -585,8 +585,9 @@ public final class StepEngine implements AutoCloseable {
 
     /**
      * The step's loss as this task sees it: its partition's sums and its peers', summed in the
-     * fixed order. Keeps the variables widened to double between steps, refreshed at the rows the
-     * previous step changed ({@link StepChanges}), and, with {@code handBackNonFinite}, saves what
+     * fixed order. The sums read the variables through {@link TaskWeights} (a sparse step's touched
+     * rows straight from the tensors; a variable asked for whole kept widened to double between
+     * steps, refreshed at the rows the previous step changed, {@link StepChanges}), and, with {@code handBackNonFinite}, saves what
      * the step is about to change ({@link #undo}) once its gradients are known.
      */
     private final class Exchanged implements DifferentiableLoss {
@@ -595,7 +596,7 @@ public final class StepEngine implements AutoCloseable {
       private final int numRanks;
       private final Optimizer clock;
       private final boolean saveUndo;
-      private double[][] widened;
+      private TaskWeights weights;
       /** What the last evaluated step changes (before the first: everything). */
       StepChanges changes;
       StepChanges.Undo undo;
@@ -618,13 +619,13 @@ public final class StepEngine implements AutoCloseable {
         for (Variable v : variables) {
           current.add(v.value());
         }
-        if (widened == null) {
-          widened = new double[variables.size()][];
+        if (weights == null) {
+          weights = new TaskWeights(variables.size());
           changes = StepChanges.all(variables.size());
         }
-        changes.widen(variables, widened);
+        weights.refresh(variables, changes);
         int rank = transport.rank();
-        PartialSums mine = sums.of(partition, step, widened);
+        PartialSums mine = sums.ofWeights(partition, step, weights);
         byte[] bytes = mine.toBytes();
         for (int peer = 0; peer < numRanks; peer++) {
           if (peer != rank) {
