@@ -235,7 +235,7 @@ public final class TrainingData implements AutoCloseable {
       out.featureScale = applied;
       out.shippedScale = shippedScale;
       return out;
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // Spark's failures (SparkException) are checked exceptions Scala throws undeclared
       packed.unpersist(false);
       if (shippedScale != null) {
         shippedScale.destroy();

@@ -593,7 +593,7 @@ public final class MeshRuntime implements VariableHome, AutoCloseable {
         }
       }
       return next;
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) { // Spark's failures (SparkException) are checked exceptions Scala throws undeclared
       next.unpersist(false);
       throw e;
     }

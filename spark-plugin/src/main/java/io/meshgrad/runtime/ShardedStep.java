@@ -445,7 +445,7 @@ public final class ShardedStep implements Serializable {
         next.unpersist(false);
       }
       return Result.of(newState, updates, idx, restart, answers);
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) { // Spark's failures (SparkException) are checked exceptions Scala throws undeclared
       if (next != null) {
         next.unpersist(false);
       }

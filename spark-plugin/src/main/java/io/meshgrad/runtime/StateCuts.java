@@ -119,7 +119,7 @@ final class StateCuts implements AutoCloseable {
         throw new IllegalStateException("meshgrad: the state's cut " + cut + " wrote " + written.size() + " of " + n
             + " partitions");
       }
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) { // Spark's failures (SparkException) are checked exceptions Scala throws undeclared
       next.unpersist(false);
       deleteCut(cut);
       throw e;

@@ -96,7 +96,7 @@ final class StateLineage implements AutoCloseable {
     JavaRDD<VariableShard> cutState;
     try {
       cutState = cuts.cut(next, "after update " + (updates + steps));
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) { // Spark's failures (SparkException) are checked exceptions Scala throws undeclared
       next.unpersist(false);
       throw e;
     }

@@ -86,6 +86,12 @@ class ShardedEngineResidentTest {
     return List.of(reads.jobs(), reads.records());
   }
 
+  /** A failed job attempt leaves no state cached (its new state is unpersisted whatever Spark throws). */
+  @org.junit.jupiter.api.AfterAll
+  static void noCachedRddLeft() {
+    EngineFits.assertNoCachedRdd();
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void laterJobsStartFromTheKeptShardsAndReadNoStateRecord() {

@@ -171,7 +171,7 @@ final class ShardOwners {
         ordered.add(res);
       }
       return new Job(state, ordered, rendezvous);
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) { // Spark's failures (SparkException) are checked exceptions Scala throws undeclared
       rendezvous.close();
       throw e;
     }
