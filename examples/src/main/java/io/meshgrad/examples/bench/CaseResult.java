@@ -48,6 +48,12 @@ final class CaseResult {
     return this;
   }
 
+  /** Adds extra JSON fields, in the map's order. */
+  CaseResult with(java.util.Map<String, ?> fields) {
+    extra.putAll(fields);
+    return this;
+  }
+
   String name() {
     return name;
   }

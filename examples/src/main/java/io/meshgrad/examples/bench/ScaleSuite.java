@@ -265,14 +265,7 @@ final class ScaleSuite implements Suite {
     long params = (1L << bits) * (FM_FACTORS + 1);
     return CaseResult.time(name, t, 2 * smallest.get(model), "twice the smallest FM's step on the same mesh",
             "ms/step", 1.0)
-        .with("parameters", params)
-        .with("meshgradMesh", mesh)
-        .with("rowsPerStep", plan.rowsInStep(0))
-        .with("fieldsPerRow", FM_FIELDS)
-        .with("allShardedVariablesPulled", pulled)
-        .with("driverRetainedModelBytes", retained)
-        .with("driverRetainedTargetBytes", DRIVER_RETAINED_TARGET)
-        .with("driverRetainedMet", retained < DRIVER_RETAINED_TARGET)
+        .with(fmDetails(params, mesh, plan.rowsInStep(0), pulled, retained))
         .with("driverRetainedNote", "the most MeshRuntime.retainedBytes() after any step: driver copies of"
             + " variables (here only the intercept), shipped weights and pulled rows kept until the lineage cut"
             + " (every 10 steps), driver-held shards; element data, without Spark's serialized broadcast pieces")
@@ -282,16 +275,39 @@ final class ScaleSuite implements Suite {
             + " twice the float32 model, held once")
         .with("setupMs", Measure.round4(setupMs))
         .with("firstStepsMsPerStep", Measure.round4(firstSteps))
-        .with("shardBytesWrittenPerStep", last.bytesWrittenOnShards())
-        .with("bytesSentPerStep", last.bytesBroadcast())
-        .with("retainedHeapBytes", after.live() - before.live())
-        .with("peakHeapUsedBytes", heap.peakUsed())
-        .with("peakHeapAfterGcBytes", heap.peakAfterGc())
+        .with(stepAndHeapDetails(last, before, after, heap))
         .with("stepsPerRep", steps)
         .with("reps", reps)
         .with("meshgradSamples", Measure.rounded(samples))
         .with("heapNote", "local mode: executors share this JVM, so the heap peaks include the state RDD (the"
             + " executors' weights and accumulators), not only the driver's");
+  }
+
+  /** The details an FM table's case reports on the job path and on the engine alike. */
+  private static java.util.Map<String, Object> fmDetails(long params, String mesh, long rowsPerStep, boolean pulled,
+      long retained) {
+    java.util.Map<String, Object> d = new java.util.LinkedHashMap<>();
+    d.put("parameters", params);
+    d.put("meshgradMesh", mesh);
+    d.put("rowsPerStep", rowsPerStep);
+    d.put("fieldsPerRow", FM_FIELDS);
+    d.put("allShardedVariablesPulled", pulled);
+    d.put("driverRetainedModelBytes", retained);
+    d.put("driverRetainedTargetBytes", DRIVER_RETAINED_TARGET);
+    d.put("driverRetainedMet", retained < DRIVER_RETAINED_TARGET);
+    return d;
+  }
+
+  /** A case's last step's bytes and the heap it took, on the job path and on the engine alike. */
+  private static java.util.Map<String, Object> stepAndHeapDetails(io.meshgrad.metrics.StepStats last, Memory before,
+      Memory after, HeapWatcher heap) {
+    java.util.Map<String, Object> d = new java.util.LinkedHashMap<>();
+    d.put("shardBytesWrittenPerStep", last.bytesWrittenOnShards());
+    d.put("bytesSentPerStep", last.bytesBroadcast());
+    d.put("retainedHeapBytes", after.live() - before.live());
+    d.put("peakHeapUsedBytes", heap.peakUsed());
+    d.put("peakHeapAfterGcBytes", heap.peakAfterGc());
+    return d;
   }
 
   /**
@@ -356,23 +372,12 @@ final class ScaleSuite implements Suite {
     long params = (1L << bits) * (FM_FACTORS + 1);
     CaseResult step = EngineRunner.withJobPerStep(CaseResult.time(name, t, 2 * smallest.get(model), peerName,
             "ms/step", 1.0), jobPerStepMs)
-        .with("parameters", params)
-        .with("meshgradMesh", mesh)
-        .with("rowsPerStep", plan.rowsInStep(0))
-        .with("fieldsPerRow", FM_FIELDS)
-        .with("allShardedVariablesPulled", pulled)
-        .with("driverRetainedModelBytes", retained)
-        .with("driverRetainedTargetBytes", DRIVER_RETAINED_TARGET)
-        .with("driverRetainedMet", retained < DRIVER_RETAINED_TARGET)
+        .with(fmDetails(params, mesh, plan.rowsInStep(0), pulled, retained))
         .with("executorStateBytes", stateBytes)
         .with("modelBytes", 4L * params)
         .with("setupMs", Measure.round4(setupMs))
         .with("warmupMsPerStep", Measure.rounded(all.subList(0, Math.min(warmup, all.size()))))
-        .with("shardBytesWrittenPerStep", last.bytesWrittenOnShards())
-        .with("bytesSentPerStep", last.bytesBroadcast())
-        .with("retainedHeapBytes", after.live() - before.live())
-        .with("peakHeapUsedBytes", heap.peakUsed())
-        .with("peakHeapAfterGcBytes", heap.peakAfterGc())
+        .with(stepAndHeapDetails(last, before, after, heap))
         .with("stepsPerRep", n)
         .with("stepsPerJob", n)
         .with("engineJobs", jobs)
