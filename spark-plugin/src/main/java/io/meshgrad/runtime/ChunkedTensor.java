@@ -274,6 +274,30 @@ final class ChunkedTensor implements Serializable {
   }
 
   /**
+   * The next version of this tensor: chunks {@code ids} (increasing) copied into new arrays from
+   * the same rows of {@code whole} (a tensor of this one's dtype and shape), every other chunk
+   * shared with this one; {@code ids == null}: every chunk from {@code whole}. What a job-local
+   * working copy ({@link ShardWorkingCopy}) leaves behind.
+   */
+  ChunkedTensor withChunksFrom(int[] ids, Tensor whole) {
+    if (whole.dtype() != dtype || !Arrays.equals(whole.shape(), shape)) {
+      throw new IllegalArgumentException("a working copy of a " + dtype + Arrays.toString(shape) + " tensor must be "
+          + "alike, got " + whole.dtype() + Arrays.toString(whole.shape()));
+    }
+    if (ids == null) {
+      return of(whole);
+    }
+    Object source = dtype == DType.FLOAT32 ? whole.floats() : whole.doubles();
+    Object[] next = chunks.clone();
+    for (int c : ids) {
+      int len = rowsIn(c) * rowLength;
+      next[c] = newArray(dtype, len);
+      System.arraycopy(source, firstRow(c) * rowLength, next[c], 0, len);
+    }
+    return new ChunkedTensor(dtype, shape, next);
+  }
+
+  /**
    * Increasing element positions where {@code now}, a later version of {@code before}, differs
    * from it bitwise (as {@code TensorDiff}); chunks the two share are skipped unread.
    * {@code null} as soon as more than {@code limit} positions differ.

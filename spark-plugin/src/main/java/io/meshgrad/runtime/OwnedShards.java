@@ -3,7 +3,6 @@ package io.meshgrad.runtime;
 import io.meshgrad.optimizer.GradientClipping;
 import io.meshgrad.optimizer.Optimizer;
 import io.meshgrad.tensor.Gradient;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -23,22 +22,24 @@ import scala.Tuple2;
  *       levels and order ({@link ShardedStep#sumInProcess}), turned into the shard's
  *       gradient ({@link ShardInput.Summed}); its sum of squares is what clipping needs of it;</li>
  *   <li>{@link #apply}: the shard clipped ({@link ShardedStep#clipTransforms}, from every
- *       shard's sum of squares) and updated with {@link VariableShard#afterStep}; the {@link
- *       ShardUpdate}s go to every task, which write them into their whole copies of the variables
- *       ({@link ShardedStep.Result#applyNewValues}) as the job path's driver does.</li>
+ *       shard's sum of squares) and updated in place on the job's working copy of it ({@link
+ *       ShardWorkingCopy}: the kernel and rows of {@link VariableShard#afterStep}, without its
+ *       copy of the chunks a step touches); the {@link ShardUpdate}s go to every task, which write
+ *       them into their whole copies of the variables ({@link ShardedStep.Result#applyNewValues})
+ *       as the job path's driver does.</li>
  * </ol>
- * Shards are immutable, so keeping the state before a step costs a reference per shard.
+ * The shards given stay untouched (a retried job starts from them); {@link #shards} makes the
+ * immutable shards after the steps, sharing every chunk the job did not write with them. A step
+ * applied with its undo kept can be taken back ({@link #undoLastStep}).
  */
-public final class OwnedShards implements Serializable {
-  private static final long serialVersionUID = 1L;
-
+public final class OwnedShards {
   private final ShardedStep aggregator;
   private final ShardIndex index;
   private final int[] variables;
   private final Penalty[] penalties;
   private final int numSources;
   private final RowPuller.Variables pulled;
-  private final TreeMap<Integer, VariableShard> shards = new TreeMap<>();
+  private final TreeMap<Integer, ShardWorkingCopy> shards = new TreeMap<>();
   private final TreeMap<Integer, Gradient> gradients = new TreeMap<>();
   private final TreeMap<Integer, ShardStepStats> stats = new TreeMap<>();
 
@@ -67,7 +68,7 @@ public final class OwnedShards implements Serializable {
     this.penalties = penalties.clone();
     this.numSources = numSources;
     for (VariableShard s : owned) {
-      shards.put(index.partitionOf(s.variable(), s.shard()), s);
+      shards.put(index.partitionOf(s.variable(), s.shard()), new ShardWorkingCopy(s));
     }
   }
 
@@ -81,20 +82,27 @@ public final class OwnedShards implements Serializable {
     return index.partitionOf(shard.variable(), shard.shard());
   }
 
-  /** The owned shards now, in state partition order. */
+  /**
+   * The owned shards now, in state partition order: immutable shards made from the working
+   * copies ({@link ShardWorkingCopy#toShard}), sharing every chunk the job did not write with the
+   * shards given.
+   */
   public List<VariableShard> shards() {
-    return new ArrayList<>(shards.values());
+    List<VariableShard> out = new ArrayList<>();
+    for (ShardWorkingCopy w : shards.values()) {
+      out.add(w.toShard());
+    }
+    return out;
   }
 
-  /** The owned shards by state partition (immutable shards: a snapshot to {@link #restore}). */
-  public Map<Integer, VariableShard> snapshot() {
-    return new TreeMap<>(shards);
-  }
-
-  /** Puts back the shards of a {@link #snapshot}. */
-  public void restore(Map<Integer, VariableShard> snapshot) {
-    shards.clear();
-    shards.putAll(snapshot);
+  /**
+   * Puts every owned shard back as it was before the last {@link #apply}, which must have kept
+   * its undo: a non-finite step handed back.
+   */
+  public void undoLastStep() {
+    for (ShardWorkingCopy w : shards.values()) {
+      w.undoLastStep();
+    }
   }
 
   /**
@@ -103,7 +111,7 @@ public final class OwnedShards implements Serializable {
    * variable is L2-regularised: what the job path's update (or pull) answers.
    */
   public RowAnswer answer(int partition, RowRequests asked) {
-    VariableShard shard = shards.get(partition);
+    ShardWorkingCopy shard = shards.get(partition);
     if (shard == null) {
       throw new IllegalStateException("row requests for state partition " + partition + " reached a task that does "
           + "not own it (owns " + shards.keySet() + ")");
@@ -113,25 +121,20 @@ public final class OwnedShards implements Serializable {
 
   /**
    * Whether every owned shard of a row-pulled variable holds only finite values (no task holds
-   * them whole), given that those of {@code before} (a {@link #snapshot} taken before the step, or
-   * {@code null}: every element is read) were: only the chunks the step wrote are read, since the
-   * shards share every other chunk with their state before the step.
+   * them whole), given, with {@code finiteBefore}, that they did before the last {@link #apply}:
+   * then only the rows that step wrote are read (without it, every element is).
    */
-  public boolean pulledFinite(Map<Integer, VariableShard> before) {
-    for (Map.Entry<Integer, VariableShard> e : shards.entrySet()) {
-      VariableShard shard = e.getValue();
-      if (!withValues(shard)) {
-        VariableShard was = before == null ? null : before.get(e.getKey());
-        if (!shard.chunkedValue().finiteOutside(was == null ? null : was.chunkedValue())) {
-          return false;
-        }
+  public boolean pulledFinite(boolean finiteBefore) {
+    for (ShardWorkingCopy shard : shards.values()) {
+      if (!withValues(shard.variable()) && !shard.writtenFinite(!finiteBefore)) {
+        return false;
       }
     }
     return true;
   }
 
-  private boolean withValues(VariableShard shard) {
-    return pulled == null || java.util.Arrays.stream(pulled.variables()).noneMatch(v -> v == shard.variable());
+  private boolean withValues(int variable) {
+    return pulled == null || java.util.Arrays.stream(pulled.variables()).noneMatch(v -> v == variable);
   }
 
   /**
@@ -168,14 +171,14 @@ public final class OwnedShards implements Serializable {
     gradients.clear();
     stats.clear();
     TreeMap<Integer, Double> squares = new TreeMap<>();
-    for (Map.Entry<Integer, VariableShard> e : shards.entrySet()) {
+    for (Map.Entry<Integer, ShardWorkingCopy> e : shards.entrySet()) {
       int p = e.getKey();
       List<ShardPartial> parts = byPartition.getOrDefault(p, List.of());
       if (parts.size() != numSources) {
         throw new IllegalStateException("state partition " + p + " got " + parts.size() + " partials, expected one "
             + "from each of the " + numSources + " data partitions");
       }
-      ShardInput input = new ShardInput.Summed(aggregator.sumInProcess(p, parts, numSources),
+      ShardInput.Summed input = new ShardInput.Summed(aggregator.sumInProcess(p, parts, numSources),
           penaltyOf(index.variableOf(p)));
       Gradient g = input.gradient(e.getValue());
       ShardStepStats s = ShardStepStats.of(input, g);
@@ -207,22 +210,30 @@ public final class OwnedShards implements Serializable {
    */
   public List<ShardUpdate> apply(Optimizer optimizer, Map<Integer, Optimizer.VariableStep> steps,
       List<Double> sumsOfSquares) {
+    return apply(optimizer, steps, sumsOfSquares, false);
+  }
+
+  /**
+   * {@link #apply(Optimizer, Map, List)}; with {@code keepUndo}, {@link #undoLastStep} can take
+   * the step back.
+   */
+  public List<ShardUpdate> apply(Optimizer optimizer, Map<Integer, Optimizer.VariableStep> steps,
+      List<Double> sumsOfSquares, boolean keepUndo) {
     Map<Integer, GradientClipping.Transform> transforms = ShardedStep.clipTransforms(index,
         optimizer.clipping(), steps.keySet(), sumsOfSquares);
     List<ShardUpdate> out = new ArrayList<>();
-    for (Map.Entry<Integer, VariableShard> e : shards.entrySet()) {
-      VariableShard shard = e.getValue();
+    for (Map.Entry<Integer, ShardWorkingCopy> e : shards.entrySet()) {
+      ShardWorkingCopy shard = e.getValue();
       Gradient g = gradients.get(e.getKey());
       Optimizer.VariableStep step = steps.get(shard.variable());
-      VariableShard after = shard;
+      shard.notWritten();
       if (g != null && step != null) {
-        after = shard.afterStep(optimizer, step,
+        shard.step(optimizer, step,
             transforms.getOrDefault(shard.variable(), GradientClipping.Transform.IDENTITY).apply(g),
-            stats.get(e.getKey()), withValues(shard));
+            stats.get(e.getKey()), withValues(shard.variable()), keepUndo);
       }
-      e.setValue(after);
       if (step != null) {
-        out.add(after.update(withValues(shard)));
+        out.add(shard.update(withValues(shard.variable())));
       }
     }
     return out;

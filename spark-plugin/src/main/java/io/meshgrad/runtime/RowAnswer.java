@@ -33,6 +33,13 @@ public final class RowAnswer implements Serializable {
     return new RowAnswer(requests, union, values, squares ? GradientClipping.sumOfSquares(shard.value()) : 0);
   }
 
+  /** {@link #of(RowRequests, VariableShard, boolean)} from an engine owner's working copy of the shard as it is now. */
+  static RowAnswer of(RowRequests requests, ShardWorkingCopy shard, boolean squares) {
+    int[] union = requests.union();
+    Tensor values = union == null ? shard.value() : shard.rows(union);
+    return new RowAnswer(requests, union, values, squares ? shard.sumOfSquares() : 0);
+  }
+
   public RowRequests requests() {
     return requests;
   }

@@ -81,6 +81,12 @@ abstract sealed class ShardInput implements Serializable permits ShardInput.None
           value.shape(), value.dtype());
     }
 
+    /** {@link #gradient(VariableShard)} at an engine owner's working copy of the shard as it is now. */
+    Gradient gradient(ShardWorkingCopy shard) {
+      return ObjectiveGradient.of(sum.gradient(), sum.weightSum(), penalty, penalty.isZero() ? null : shard.value(),
+          shard.shape(), shard.dtype());
+    }
+
     @Override
     public double lossSum() {
       return sum.lossSum();

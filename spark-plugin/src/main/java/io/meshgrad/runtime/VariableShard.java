@@ -162,6 +162,19 @@ public final class VariableShard implements Serializable {
         changedAlso(ids));
   }
 
+  /**
+   * This shard after the steps a job applied in place to its working copy ({@link
+   * ShardWorkingCopy}): {@code newValue} and {@code newSlots} share every chunk not in {@code
+   * written} with this shard's, the last step's record is kept for {@link #update}, and the
+   * chunks {@code written} ({@code null}: all) count as changed since the last cut, as the same
+   * steps through {@link #afterStep} leave them.
+   */
+  VariableShard afterSteps(ChunkedTensor newValue, Map<String, ChunkedTensor> newSlots, ShardStepStats stats,
+      int[] changedPositions, long written, int[] writtenChunks) {
+    return new VariableShard(variable, shard, newValue, newSlots, stats, changedPositions, written, null, false,
+        changedAlso(writtenChunks));
+  }
+
   private static ChunkedTensor next(ChunkedTensor before, int[] ids, Tensor updated) {
     return ids == null ? ChunkedTensor.of(updated) : before.withChunks(ids, updated);
   }

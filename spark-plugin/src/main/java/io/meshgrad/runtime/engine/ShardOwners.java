@@ -434,8 +434,8 @@ final class ShardOwners {
         }
         weights.refresh(vars, changes);
         double penaltyValue = loss.penaltyValue(current);
-        // shards are immutable: the state before the step is a reference per shard
-        Map<Integer, VariableShard> before = handBackNonFinite ? owned.snapshot() : null;
+        // with the hand-back, each step keeps what it overwrites in the owned shards' working copies, to undo it
+        boolean undoable = handBackNonFinite;
         PartialSums partial;
         long pulledBytes = 0;
         if (pulled == null) {
@@ -487,10 +487,10 @@ final class ShardOwners {
         // round 2: the owners update their shards; every task writes every update into its values. An owner of a
         // pulled variable's shards sends at once what depends only on its updated shards: its verdict on them (round
         // 5) and its answers to the next step's row requests (round 4 of the next step)
-        List<ShardUpdate> mineUpdated = owned.apply(opt, steps, allSquares);
+        List<ShardUpdate> mineUpdated = owned.apply(opt, steps, allSquares, undoable);
         sendAll(transport, numRanks, step, 2, EngineWire.encodeUpdates(mineUpdated));
-        boolean checksPulled = before != null && pulled != null;
-        boolean pulledFiniteHere = checksPulled && owned.pulledFinite(finiteBefore ? before : null);
+        boolean checksPulled = undoable && pulled != null;
+        boolean pulledFiniteHere = checksPulled && owned.pulledFinite(finiteBefore);
         if (checksPulled) {
           sendAll(transport, numRanks, step, 5, new byte[] {(byte) (pulledFiniteHere ? 1 : 0)});
         }
@@ -505,11 +505,11 @@ final class ShardOwners {
         updates.sort(Comparator.comparingInt(u -> index.partitionOf(u.variable(), u.shard())));
         ShardedStep.Result r = ShardedStep.Result.of(null, updates, index, null, Map.of());
         changes = StepChanges.ofUpdates(updates, index, variables);
-        StepChanges.Undo undo = before != null ? new StepChanges.Undo(changes, vars, null) : null;
+        StepChanges.Undo undo = undoable ? new StepChanges.Undo(changes, vars, null) : null;
         r.applyNewValues(whole);
         double l = ObjectiveGradient.value(r.lossSum(), r.weightSum(), penaltyValue);
         opt.setIterations(step + 1);
-        boolean finite = before == null || Double.isFinite(l)
+        boolean finite = !undoable || Double.isFinite(l)
             && (finiteBefore ? changes.finite(vars, true) : allFinite(whole));
         if (checksPulled) {
           // round 5 (sent above): the pulled variables' shards are checked by their owners; every task must agree
@@ -517,8 +517,8 @@ final class ShardOwners {
             finite &= q == rank ? pulledFiniteHere : transport.receive(q, round(step, 5))[0] != 0;
           }
         }
-        if (before != null && !finite) {
-          owned.restore(before);
+        if (undoable && !finite) {
+          owned.undoLastStep();
           undo.restore();
           opt.setIterations(step);
           handedBack = true;
