@@ -307,33 +307,17 @@ final class ChunkedTensor implements Serializable {
       throw new IllegalArgumentException("cannot compare a " + before.dtype + Arrays.toString(before.shape)
           + " tensor with a " + now.dtype + Arrays.toString(now.shape) + " one");
     }
-    int[] found = new int[16];
-    int n = 0;
+    io.meshgrad.tensor.TensorDiff.Positions found = new io.meshgrad.tensor.TensorDiff.Positions(limit);
     for (int c = 0; c < now.chunks.length; c++) {
       if (before.chunks[c] == now.chunks[c]) {
         continue;
       }
-      int offset = now.firstRow(c) * now.rowLength;
-      int length = now.rowsIn(c) * now.rowLength;
-      int from = 0;
-      while (from < length) {
-        int m = now.dtype == DType.FLOAT32
-            ? Arrays.mismatch((float[]) before.chunks[c], from, length, (float[]) now.chunks[c], from, length)
-            : Arrays.mismatch((double[]) before.chunks[c], from, length, (double[]) now.chunks[c], from, length);
-        if (m < 0) {
-          break;
-        }
-        if (n >= limit) {
-          return null;
-        }
-        if (n == found.length) {
-          found = Arrays.copyOf(found, 2 * n);
-        }
-        found[n++] = offset + from + m;
-        from += m + 1;
+      if (!found.scan(before.chunks[c], 0, now.chunks[c], 0, now.rowsIn(c) * now.rowLength,
+          now.firstRow(c) * now.rowLength)) {
+        return null;
       }
     }
-    return Arrays.copyOf(found, n);
+    return found.toArray();
   }
 
   /**

@@ -262,34 +262,19 @@ final class ShardWorkingCopy {
    * ChunkedTensor#changedPositions} compares; {@code null} as soon as more than {@code limit} do.
    */
   private int[] changedPositions(Tensor old, int[] rows, long limit) {
-    int[] found = new int[16];
-    int n = 0;
+    io.meshgrad.tensor.TensorDiff.Positions found = new io.meshgrad.tensor.TensorDiff.Positions(limit);
     int pieces = rows == null ? 1 : rows.length;
     int length = rows == null ? value.size() : rowLength;
+    boolean f32 = dtype() == DType.FLOAT32;
+    Object before = f32 ? old.floats() : old.doubles();
+    Object now = f32 ? value.floats() : value.doubles();
     for (int k = 0; k < pieces; k++) {
       int offset = rows == null ? 0 : rows[k] * rowLength;
-      int oldOffset = rows == null ? 0 : k * rowLength;
-      int from = 0;
-      while (from < length) {
-        int m = dtype() == DType.FLOAT32
-            ? Arrays.mismatch(old.floats(), oldOffset + from, oldOffset + length, value.floats(), offset + from,
-                offset + length)
-            : Arrays.mismatch(old.doubles(), oldOffset + from, oldOffset + length, value.doubles(), offset + from,
-                offset + length);
-        if (m < 0) {
-          break;
-        }
-        if (n >= limit) {
-          return null;
-        }
-        if (n == found.length) {
-          found = Arrays.copyOf(found, 2 * n);
-        }
-        found[n++] = offset + from + m;
-        from += m + 1;
+      if (!found.scan(before, rows == null ? 0 : k * rowLength, now, offset, length, offset)) {
+        return null;
       }
     }
-    return Arrays.copyOf(found, n);
+    return found.toArray();
   }
 
   private Tensor valuesAt(int[] positions) {
